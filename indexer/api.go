@@ -1,0 +1,153 @@
+package indexer
+
+import (
+	"errors"
+	"time"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// Sentinel errors; check with errors.Is.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrLocked     = errors.New("data directory is in use by another process")
+	ErrBadQuery   = errors.New("invalid query")
+	ErrBadRequest = errors.New("invalid request")
+)
+
+// Batch is a unit of ingest. Everything in it is written to Badger in one
+// transaction where it fits (large batches are split; each part is an
+// idempotent upsert, so a crash between parts converges on replay).
+// Checkpoints are written with the last part, so a source's cursor never
+// moves past data that is not stored.
+type Batch struct {
+	Users         []model.User
+	Conversations []model.Conversation
+	Messages      []model.Message
+	Checkpoints   map[string][]byte
+}
+
+// IngestResult counts what an Ingest call changed.
+type IngestResult struct {
+	Users         int `json:"users"`         // created or changed
+	Conversations int `json:"conversations"` // created or changed
+	Messages      int `json:"messages"`      // created or changed
+	Unchanged     int `json:"unchanged"`     // records identical to what was stored
+	Findings      int `json:"findings"`      // findings in the ingested messages
+}
+
+// Kind selects message-level or conversation-level search results.
+type Kind string
+
+const (
+	KindMessage      Kind = "message"
+	KindConversation Kind = "conversation"
+)
+
+// Sort orders search results.
+type Sort string
+
+const (
+	SortRelevance Sort = "relevance"
+	SortNewest    Sort = "newest"
+	SortOldest    Sort = "oldest"
+)
+
+// SearchRequest is a full-text query plus facet filters. Query uses Bleve's
+// query-string syntax (`+aws -test title:"q3 plan" model:claude-opus-4`); an
+// empty query matches everything. Filters are ANDed; values within one
+// filter are ORed.
+type SearchRequest struct {
+	Kind           Kind      `json:"kind,omitempty"`
+	Query          string    `json:"query,omitempty"`
+	FindingTypes   []string  `json:"finding_types,omitempty"`
+	Severities     []string  `json:"severities,omitempty"`
+	FlaggedOnly    bool      `json:"flagged_only,omitempty"`
+	Users          []string  `json:"users,omitempty"` // user ids
+	Models         []string  `json:"models,omitempty"`
+	Roles          []string  `json:"roles,omitempty"`
+	Tools          []string  `json:"tools,omitempty"`
+	Sources        []string  `json:"sources,omitempty"`
+	ConversationID string    `json:"conversation_id,omitempty"`
+	From           time.Time `json:"from,omitzero"` // inclusive
+	To             time.Time `json:"to,omitzero"`   // exclusive
+	Sort           Sort      `json:"sort,omitempty"`
+	Size           int       `json:"size,omitempty"`  // default 20, max 200
+	After          string    `json:"after,omitempty"` // cursor from SearchResult.Next
+	NoFacets       bool      `json:"no_facets,omitempty"`
+}
+
+// SearchResult is one page of hits, facet counts over all hits, and the cursor
+// of the next page ("" when there is none).
+type SearchResult struct {
+	Total  uint64                  `json:"total"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetCount `json:"facets,omitempty"`
+	Next   string                  `json:"next,omitempty"`
+	Took   time.Duration           `json:"took_ns"`
+}
+
+// Hit is one message or conversation matching a search.
+type Hit struct {
+	Kind           Kind      `json:"kind"`
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversation_id"`
+	Title          string    `json:"title,omitempty"`
+	UserID         string    `json:"user_id,omitempty"`
+	UserName       string    `json:"user_name,omitempty"`
+	UserEmail      string    `json:"user_email,omitempty"`
+	Role           string    `json:"role,omitempty"`
+	Model          string    `json:"model,omitempty"`
+	Provider       string    `json:"provider,omitempty"`
+	Source         string    `json:"source,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	// Snippet is HTML: the message text escaped, matches wrapped in <mark>.
+	Snippet      string   `json:"snippet,omitempty"`
+	FindingTypes []string `json:"finding_types,omitempty"`
+	FindingCount int      `json:"finding_count"`
+	MessageCount int      `json:"message_count,omitempty"` // conversation hits
+	Tools        []string `json:"tools,omitempty"`
+	Score        float64  `json:"score,omitempty"`
+}
+
+// FacetCount is one facet value. Label is a display name where the term is an
+// id (users).
+type FacetCount struct {
+	Term  string `json:"term"`
+	Label string `json:"label,omitempty"`
+	Count int    `json:"count"`
+}
+
+// Facet names in SearchResult.Facets.
+const (
+	FacetFindingType = "finding_type"
+	FacetSeverity    = "severity"
+	FacetUser        = "user"
+	FacetModel       = "model"
+	FacetRole        = "role"
+	FacetTool        = "tool"
+	FacetSource      = "source"
+	FacetDate        = "date" // per day when the range spans ≤ 92 days, else per month
+)
+
+// DeleteResult counts what DeleteRange removed (or would remove, on a dry run).
+type DeleteResult struct {
+	Messages      int  `json:"messages"`
+	Conversations int  `json:"conversations"`
+	DryRun        bool `json:"dry_run"`
+}
+
+// Stats are counters for analytics, maintained at ingest.
+type Stats struct {
+	Messages         int            `json:"messages"`
+	Conversations    int            `json:"conversations"`
+	Users            int            `json:"users"`
+	FlaggedMessages  int            `json:"flagged_messages"`
+	MessagesPerDay   map[string]int `json:"messages_per_day"` // YYYY-MM-DD (UTC)
+	MessagesPerUser  map[string]int `json:"messages_per_user"`
+	MessagesPerModel map[string]int `json:"messages_per_model"`
+	FindingsPerType  map[string]int `json:"findings_per_type"`
+}
+
+// Progress reports a long operation (reindex) as done of total.
+type Progress func(done, total int)
