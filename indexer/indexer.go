@@ -19,7 +19,8 @@ type Options struct {
 // Indexer owns the Badger store (source of truth) and the Bleve index derived
 // from it. It is safe for concurrent use; writes are serialised.
 type Indexer struct {
-	opts Options
+	opts   Options
+	events *hub
 }
 
 // Open opens (creating if needed) the data directory. It fails with ErrLocked
