@@ -2,10 +2,17 @@ package indexer
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
-	"time"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
 
-	"github.com/ccsync/ccsync/model"
+	"github.com/blevesearch/bleve/v2"
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/ccsync/ccsync/scanners"
 )
 
@@ -14,66 +21,112 @@ type Options struct {
 	Dir     string           // data directory; Badger in Dir/badger, Bleve in Dir/index
 	Scanner scanners.Scanner // nil means scanners.Default()
 	Logger  *slog.Logger     // nil means slog.Default()
+	// BadgerMemTableMB and BadgerCacheMB size Badger's memory (defaults 16 and 32:
+	// about 100–130 MB resident, sized for a 2-core machine).
+	BadgerMemTableMB int
+	BadgerCacheMB    int
 }
 
 // Indexer owns the Badger store (source of truth) and the Bleve index derived
-// from it. It is safe for concurrent use; writes are serialised.
+// from it. It is safe for concurrent use; writes are serialised because Badger
+// transactions that touch the same counters would otherwise conflict.
 type Indexer struct {
 	opts   Options
+	log    *slog.Logger
+	scan   scanners.Scanner
+	lock   *os.File
+	db     *badger.DB
+	idxMu  sync.RWMutex // guards idx during a reindex swap
+	idx    bleve.Index
+	writes sync.Mutex
 	events *hub
 }
 
 // Open opens (creating if needed) the data directory. It fails with ErrLocked
 // if another process holds it, rebuilds a missing or corrupt index from
 // Badger, and replays an index outbox left by a crash.
-func Open(ctx context.Context, opts Options) (*Indexer, error) { panic("todo") }
+func Open(ctx context.Context, opts Options) (*Indexer, error) {
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("open indexer: %w: empty data directory", ErrBadRequest)
+	}
+	if opts.Scanner == nil {
+		opts.Scanner = scanners.Default()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
+	lock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Indexer{opts: opts, log: opts.Logger, scan: opts.Scanner, lock: lock, events: newHub()}
+	if ix.db, err = openBadger(filepath.Join(opts.Dir, "badger"), opts); err != nil {
+		ix.unlock()
+		return nil, err
+	}
+	if err := ix.openIndex(ctx); err != nil {
+		_ = ix.db.Close()
+		ix.unlock()
+		return nil, err
+	}
+	if err := ix.applyOutbox(ctx, nil); err != nil {
+		_ = ix.Close()
+		return nil, fmt.Errorf("open indexer: replay index outbox: %w", err)
+	}
+	return ix, nil
+}
+
+// lockDir takes an exclusive, non-blocking flock on Dir/LOCK so a second
+// process fails at once with a clear message instead of Badger's.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("open %s: %w (stop the other ccsync first)", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("open indexer: lock %s: %w", dir, err)
+	}
+	return f, nil
+}
+
+func (ix *Indexer) unlock() {
+	if ix.lock != nil {
+		_ = syscall.Flock(int(ix.lock.Fd()), syscall.LOCK_UN)
+		_ = ix.lock.Close()
+		ix.lock = nil
+	}
+}
 
 // Close flushes and closes both stores.
-func (ix *Indexer) Close() error { panic("todo") }
-
-// Ingest scans messages, upserts the batch by id into Badger with an index
-// outbox in the same transaction, then applies the outbox to Bleve.
-func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) { panic("todo") }
-
-// Meta returns a value stored with Batch.Checkpoints or PutMeta (sync cursors,
-// settings); ErrNotFound if absent.
-func (ix *Indexer) Meta(key string) ([]byte, error) { panic("todo") }
-
-// PutMeta stores a small value under key (nil value deletes it).
-func (ix *Indexer) PutMeta(key string, value []byte) error { panic("todo") }
-
-// Conversation returns one conversation by id.
-func (ix *Indexer) Conversation(ctx context.Context, id string) (model.Conversation, error) {
-	panic("todo")
+func (ix *Indexer) Close() error {
+	ix.writes.Lock()
+	defer ix.writes.Unlock()
+	var errs []error
+	ix.idxMu.Lock()
+	if ix.idx != nil {
+		errs = append(errs, ix.idx.Close())
+		ix.idx = nil
+	}
+	ix.idxMu.Unlock()
+	if ix.db != nil {
+		errs = append(errs, ix.db.Close())
+		ix.db = nil
+	}
+	ix.unlock()
+	return errors.Join(errs...)
 }
 
-// Messages returns a conversation's messages in source order.
-func (ix *Indexer) Messages(ctx context.Context, conversationID string) ([]model.Message, error) {
-	panic("todo")
+// index returns the current Bleve index; callers must not hold it across a
+// Reindex swap, which is why it is read under idxMu.
+func (ix *Indexer) index() bleve.Index {
+	ix.idxMu.RLock()
+	defer ix.idxMu.RUnlock()
+	return ix.idx
 }
-
-// Message returns one message by id.
-func (ix *Indexer) Message(ctx context.Context, id string) (model.Message, error) { panic("todo") }
-
-// User returns one user by id or alias.
-func (ix *Indexer) User(ctx context.Context, id string) (model.User, error) { panic("todo") }
-
-// Users lists all users.
-func (ix *Indexer) Users(ctx context.Context) ([]model.User, error) { panic("todo") }
-
-// Search runs a full-text, faceted search.
-func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
-	panic("todo")
-}
-
-// DeleteRange removes messages created in [from, to) and conversations left
-// without messages whose creation time is in range. dryRun only counts.
-func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
-	panic("todo")
-}
-
-// Reindex rebuilds the Bleve index from Badger.
-func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error { panic("todo") }
-
-// Stats returns the analytics counters.
-func (ix *Indexer) Stats(ctx context.Context) (Stats, error) { panic("todo") }

@@ -1,0 +1,41 @@
+package indexer
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func addCounter(txn *badger.Txn, name string, d int64) error {
+	k := key(pStat, name)
+	v, err := readCounter(txn, k)
+	if err != nil {
+		return err
+	}
+	v += d
+	if v == 0 {
+		return txn.Delete(k)
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(v))
+	return txn.Set(k, b[:])
+}
+
+func readCounter(txn *badger.Txn, k []byte) (int64, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	err = item.Value(func(b []byte) error {
+		if len(b) == 8 {
+			v = int64(binary.BigEndian.Uint64(b))
+		}
+		return nil
+	})
+	return v, err
+}

@@ -1,0 +1,154 @@
+package indexer
+
+import (
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// docLoader reads the records a document is built from, caching conversations
+// and users because consecutive messages usually share them.
+type docLoader struct {
+	txn   *badger.Txn
+	convs map[string]*model.Conversation
+	users map[string]*model.User
+}
+
+func newDocLoader(ix *Indexer) *docLoader {
+	return &docLoader{txn: ix.db.NewTransaction(false), convs: map[string]*model.Conversation{},
+		users: map[string]*model.User{}}
+}
+
+func (l *docLoader) close() { l.txn.Discard() }
+
+func (l *docLoader) message(id string) (*model.Message, error) {
+	var m model.Message
+	found, _, err := getJSON(l.txn, key(pMessage, id), &m)
+	if !found || err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func (l *docLoader) agg(conv string) (*convAgg, error) {
+	var a convAgg
+	_, _, err := getJSON(l.txn, key(pConvAgg, conv), &a)
+	return &a, err
+}
+
+// owner returns the conversation and its owner; either may be nil when not
+// (yet) stored — messages can arrive before their conversation.
+func (l *docLoader) owner(conv string) (*model.Conversation, *model.User, error) {
+	c, ok := l.convs[conv]
+	if !ok {
+		var v model.Conversation
+		found, _, err := getJSON(l.txn, key(pConv, conv), &v)
+		if err != nil {
+			return nil, nil, err
+		}
+		if found {
+			c = &v
+		}
+		l.convs[conv] = c
+	}
+	if c == nil || c.OwnerID == "" {
+		return c, nil, nil
+	}
+	u, ok := l.users[c.OwnerID]
+	if !ok {
+		var err error
+		if u, err = lookupUser(l.txn, c.OwnerID); err != nil {
+			return nil, nil, err
+		}
+		l.users[c.OwnerID] = u
+	}
+	return c, u, nil
+}
+
+// lookupUser finds a user by id or alias; nil when unknown.
+func lookupUser(txn *badger.Txn, id string) (*model.User, error) {
+	var u model.User
+	found, _, err := getJSON(txn, key(pUser, id), &u)
+	if err != nil || found {
+		return &u, err
+	}
+	_, primary, err := getJSON(txn, key(pAlias, id), nil)
+	if err != nil || primary == nil {
+		return nil, err
+	}
+	found, _, err = getJSON(txn, key(pUser, string(primary)), &u)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func messageDoc(m *model.Message, c *model.Conversation, u *model.User) *doc {
+	d := &doc{
+		Kind:    string(KindMessage),
+		Text:    m.FlatText(),
+		Role:    string(m.Role),
+		Conv:    m.ConversationID,
+		Tools:   m.ToolNames(),
+		Flagged: len(m.Findings) > 0,
+	}
+	setTime(d, m.CreatedAt)
+	for _, f := range m.Findings {
+		d.Findings = appendUnique(d.Findings, f.Type)
+		d.Severity = appendUnique(d.Severity, string(f.Severity))
+	}
+	setOwner(d, c, u)
+	return d
+}
+
+func conversationDoc(c *model.Conversation, a *convAgg, u *model.User) *doc {
+	d := &doc{
+		Kind:    string(KindConversation),
+		Text:    c.Title + "\n\n" + c.Summary,
+		Conv:    c.ID,
+		Flagged: a.Findings > 0,
+	}
+	setTime(d, c.CreatedAt)
+	d.Findings = sortedKeys(a.FindingCounts)
+	d.Severity = sortedKeys(a.Severities)
+	d.Tools = sortedKeys(a.Tools)
+	setOwner(d, c, u)
+	return d
+}
+
+func setTime(d *doc, t time.Time) {
+	t = t.UTC()
+	d.Created, d.Day, d.Month = t, t.Format("2006-01-02"), t.Format("2006-01")
+}
+
+func setOwner(d *doc, c *model.Conversation, u *model.User) {
+	if c == nil {
+		return
+	}
+	d.Title, d.Model, d.Provider, d.Source, d.User = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
+	if u != nil {
+		// Facet on the primary id even when the conversation names an alias.
+		d.User, d.Name, d.Email = u.ID, u.Name, u.Email
+	}
+}
+
+func appendUnique(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k, n := range m {
+		if n > 0 {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,113 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	json "github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// Conversation returns one conversation by id, with its aggregates.
+func (ix *Indexer) Conversation(ctx context.Context, id string) (model.Conversation, error) {
+	var c model.Conversation
+	err := ix.db.View(func(txn *badger.Txn) error {
+		found, _, err := getJSON(txn, key(pConv, id), &c)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("conversation %q: %w", id, ErrNotFound)
+		}
+		var a convAgg
+		if _, _, err := getJSON(txn, key(pConvAgg, id), &a); err != nil {
+			return err
+		}
+		c.MessageCount, c.FindingCount, c.FindingCounts = a.Messages, a.Findings, a.FindingCounts
+		return nil
+	})
+	return c, err
+}
+
+// Messages returns a conversation's messages in source order.
+func (ix *Indexer) Messages(ctx context.Context, conversationID string) ([]model.Message, error) {
+	var out []model.Message
+	err := ix.db.View(func(txn *badger.Txn) error {
+		p := convMsgPrefix(conversationID)
+		return scanKeys(txn, p, func(k []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			id := string(k[len(p)+8:])
+			var m model.Message
+			found, _, err := getJSON(txn, key(pMessage, id), &m)
+			if err != nil {
+				return err
+			}
+			if found {
+				out = append(out, m)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Message returns one message by id.
+func (ix *Indexer) Message(ctx context.Context, id string) (model.Message, error) {
+	var m model.Message
+	err := ix.db.View(func(txn *badger.Txn) error {
+		found, _, err := getJSON(txn, key(pMessage, id), &m)
+		if err == nil && !found {
+			err = fmt.Errorf("message %q: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	return m, err
+}
+
+// User returns one user by id or alias.
+func (ix *Indexer) User(ctx context.Context, id string) (model.User, error) {
+	var u *model.User
+	err := ix.db.View(func(txn *badger.Txn) error {
+		var err error
+		u, err = lookupUser(txn, id)
+		if err == nil && u == nil {
+			err = fmt.Errorf("user %q: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return model.User{}, err
+	}
+	return *u, nil
+}
+
+// Users lists all users, ordered by id.
+func (ix *Indexer) Users(ctx context.Context) ([]model.User, error) {
+	var out []model.User
+	err := ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pUser), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var u model.User
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &u) }); err != nil {
+				return fmt.Errorf("user %q: %w", it.Item().Key(), err)
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// countPrefix counts keys under a prefix (used for start-up diagnostics).
+func (ix *Indexer) countPrefix(prefix string) int {
+	n := 0
+	_ = ix.db.View(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte(prefix), func([]byte) error { n++; return nil })
+	})
+	return n
+}

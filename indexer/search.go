@@ -1,0 +1,353 @@
+package indexer
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	htmlformat "github.com/blevesearch/bleve/v2/search/highlight/format/html"
+	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
+	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/dgraph-io/badger/v4"
+	json "github.com/goccy/go-json"
+
+	"github.com/blevesearch/bleve/v2/search"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 200
+	snippetChars    = 200
+	// maxRelevanceDepth bounds offset paging, the only paging relevance order
+	// allows; time orders use search_after and have no limit.
+	maxRelevanceDepth = 10000
+)
+
+// cursor is the opaque SearchResult.Next value.
+type cursor struct {
+	Sort   Sort     `json:"s"`
+	After  []string `json:"a,omitempty"`
+	Offset int      `json:"o,omitempty"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil {
+		return c, fmt.Errorf("%w: malformed cursor", ErrBadRequest)
+	}
+	return c, nil
+}
+
+// Search runs a full-text, faceted search over messages or conversations.
+func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
+	start := time.Now()
+	if req.Kind == "" {
+		req.Kind = KindMessage
+	}
+	if req.Kind != KindMessage && req.Kind != KindConversation {
+		return nil, fmt.Errorf("search: %w: kind %q (want message or conversation)", ErrBadRequest, req.Kind)
+	}
+	if req.Size <= 0 {
+		req.Size = defaultPageSize
+	}
+	req.Size = min(req.Size, maxPageSize)
+	if req.Sort == "" {
+		req.Sort = SortNewest
+		if strings.TrimSpace(req.Query) != "" {
+			req.Sort = SortRelevance
+		}
+	}
+	q, err := buildQuery(req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	sr := bleve.NewSearchRequestOptions(q, req.Size, 0, false)
+	switch req.Sort {
+	case SortRelevance:
+		sr.SortBy([]string{"-_score", "_id"})
+	case SortNewest:
+		sr.SortBy([]string{"-" + fCreated, "_id"})
+	case SortOldest:
+		sr.SortBy([]string{fCreated, "_id"})
+	default:
+		return nil, fmt.Errorf("search: %w: sort %q (want relevance, newest or oldest)", ErrBadRequest, req.Sort)
+	}
+	if req.After != "" {
+		c, err := decodeCursor(req.After)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if c.Sort != req.Sort {
+			return nil, fmt.Errorf("search: %w: cursor was made for sort %q", ErrBadRequest, c.Sort)
+		}
+		if req.Sort == SortRelevance {
+			sr.From = c.Offset
+		} else {
+			sr.SearchAfter = c.After
+		}
+	}
+	if req.Sort == SortRelevance && sr.From+req.Size > maxRelevanceDepth {
+		return nil, fmt.Errorf("search: %w: relevance order pages only %d deep; sort by time to go further",
+			ErrBadRequest, maxRelevanceDepth)
+	}
+	if !req.NoFacets {
+		addFacets(sr, req)
+	}
+	sr.IncludeLocations = req.Kind == KindMessage && strings.TrimSpace(req.Query) != ""
+	res, err := ix.index().SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &SearchResult{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
+	if err := ix.fillHits(out, res.Hits, req.Kind); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	if len(res.Hits) == req.Size && uint64(sr.From+req.Size) < res.Total {
+		last := res.Hits[len(res.Hits)-1]
+		out.Next = encodeCursor(cursor{Sort: req.Sort, After: last.Sort, Offset: sr.From + req.Size})
+	}
+	if !req.NoFacets {
+		out.Facets = ix.convertFacets(res.Facets)
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+func buildQuery(req SearchRequest) (query.Query, error) {
+	kind := bleve.NewTermQuery(string(req.Kind))
+	kind.SetField(fKind)
+	must := []query.Query{kind}
+	if qs := strings.TrimSpace(req.Query); qs != "" {
+		parsed, err := bleve.NewQueryStringQuery(qs).Parse()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		}
+		if v, ok := parsed.(query.ValidatableQuery); ok {
+			if err := v.Validate(); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+			}
+		}
+		must = append(must, parsed)
+	}
+	anyOf := func(field string, values []string) {
+		if len(values) == 0 {
+			return
+		}
+		qs := make([]query.Query, len(values))
+		for i, v := range values {
+			t := bleve.NewTermQuery(v)
+			t.SetField(field)
+			qs[i] = t
+		}
+		must = append(must, bleve.NewDisjunctionQuery(qs...))
+	}
+	anyOf(fFinding, req.FindingTypes)
+	anyOf(fSeverity, req.Severities)
+	anyOf(fUser, req.Users)
+	anyOf(fModel, req.Models)
+	anyOf(fTools, req.Tools)
+	anyOf(fSource, req.Sources)
+	if req.Kind == KindMessage {
+		anyOf(fRole, req.Roles)
+	}
+	if req.ConversationID != "" {
+		anyOf(fConv, []string{req.ConversationID})
+	}
+	if req.FlaggedOnly {
+		f := bleve.NewBoolFieldQuery(true)
+		f.SetField(fFlagged)
+		must = append(must, f)
+	}
+	if !req.From.IsZero() || !req.To.IsZero() {
+		if !req.From.IsZero() && !req.To.IsZero() && !req.From.Before(req.To) {
+			return nil, fmt.Errorf("%w: from must be before to", ErrBadRequest)
+		}
+		incl, excl := true, false
+		d := bleve.NewDateRangeInclusiveQuery(req.From, req.To, &incl, &excl)
+		d.SetField(fCreated)
+		must = append(must, d)
+	}
+	return bleve.NewConjunctionQuery(must...), nil
+}
+
+func addFacets(sr *bleve.SearchRequest, req SearchRequest) {
+	sr.AddFacet(FacetFindingType, bleve.NewFacetRequest(fFinding, 20))
+	sr.AddFacet(FacetSeverity, bleve.NewFacetRequest(fSeverity, 4))
+	sr.AddFacet(FacetUser, bleve.NewFacetRequest(fUser, 20))
+	sr.AddFacet(FacetModel, bleve.NewFacetRequest(fModel, 20))
+	sr.AddFacet(FacetTool, bleve.NewFacetRequest(fTools, 20))
+	sr.AddFacet(FacetSource, bleve.NewFacetRequest(fSource, 4))
+	if req.Kind == KindMessage {
+		sr.AddFacet(FacetRole, bleve.NewFacetRequest(fRole, 4))
+	}
+	// A terms facet on a day/month keyword costs a third of a date-range
+	// facet, which walks every prefix-coded term of the datetime field.
+	if !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
+		sr.AddFacet(FacetDate, bleve.NewFacetRequest(fDay, 93))
+	} else {
+		sr.AddFacet(FacetDate, bleve.NewFacetRequest(fMonth, 240))
+	}
+}
+
+func (ix *Indexer) convertFacets(fr search.FacetResults) map[string][]FacetCount {
+	out := make(map[string][]FacetCount, len(fr))
+	var userIDs []string
+	for name, f := range fr {
+		counts := []FacetCount{}
+		if f.Terms != nil {
+			for _, t := range f.Terms.Terms() {
+				counts = append(counts, FacetCount{Term: t.Term, Count: t.Count})
+				if name == FacetUser {
+					userIDs = append(userIDs, t.Term)
+				}
+			}
+		}
+		if name == FacetDate {
+			sort.Slice(counts, func(i, j int) bool { return counts[i].Term < counts[j].Term })
+		}
+		out[name] = counts
+	}
+	if len(userIDs) > 0 {
+		names := ix.userLabels(userIDs)
+		for i := range out[FacetUser] {
+			out[FacetUser][i].Label = names[out[FacetUser][i].Term]
+		}
+	}
+	return out
+}
+
+func (ix *Indexer) userLabels(ids []string) map[string]string {
+	out := map[string]string{}
+	_ = ix.db.View(func(txn *badger.Txn) error {
+		for _, id := range ids {
+			if u, err := lookupUser(txn, id); err == nil && u != nil {
+				out[id] = u.DisplayName()
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// fillHits loads each hit's record from Badger: the index stores nothing, so
+// snippets and labels always reflect the source of truth.
+func (ix *Indexer) fillHits(out *SearchResult, hits search.DocumentMatchCollection, kind Kind) error {
+	hl := simplehl.NewHighlighter(simple.NewFragmenter(snippetChars), htmlformat.NewFragmentFormatter("<mark>", "</mark>"), " … ")
+	return ix.db.View(func(txn *badger.Txn) error {
+		l := &docLoader{txn: txn, convs: map[string]*model.Conversation{}, users: map[string]*model.User{}}
+		for _, h := range hits {
+			var hit Hit
+			var err error
+			switch {
+			case kind == KindMessage && strings.HasPrefix(h.ID, "m/"):
+				hit, err = messageHit(l, h, hl)
+			case kind == KindConversation && strings.HasPrefix(h.ID, "c/"):
+				hit, err = conversationHit(l, h)
+			default:
+				continue
+			}
+			if errors.Is(err, ErrNotFound) {
+				// Deleted between the search and the read: skip, not fail.
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			hit.Score = h.Score
+			out.Hits = append(out.Hits, hit)
+		}
+		return nil
+	})
+}
+
+func messageHit(l *docLoader, h *search.DocumentMatch, hl *simplehl.Highlighter) (Hit, error) {
+	m, err := l.message(h.ID[2:])
+	if err != nil {
+		return Hit{}, err
+	}
+	if m == nil {
+		return Hit{}, ErrNotFound
+	}
+	c, u, err := l.owner(m.ConversationID)
+	if err != nil {
+		return Hit{}, err
+	}
+	text := m.FlatText()
+	hit := Hit{Kind: KindMessage, ID: m.ID, ConversationID: m.ConversationID, Role: string(m.Role),
+		CreatedAt: m.CreatedAt, FindingCount: len(m.Findings), Tools: m.ToolNames()}
+	for _, f := range m.Findings {
+		hit.FindingTypes = appendUnique(hit.FindingTypes, f.Type)
+	}
+	setHitOwner(&hit, c, u)
+	if len(h.Locations) > 0 {
+		d := document.NewDocument(h.ID)
+		d.AddField(document.NewTextField(fText, nil, []byte(text)))
+		if frags := hl.BestFragmentsInField(h, d, fText, 1); len(frags) > 0 {
+			hit.Snippet = frags[0]
+		}
+	}
+	if hit.Snippet == "" {
+		hit.Snippet = html.EscapeString(truncateRunes(text, snippetChars))
+	}
+	return hit, nil
+}
+
+func conversationHit(l *docLoader, h *search.DocumentMatch) (Hit, error) {
+	c, u, err := l.owner(h.ID[2:])
+	if err != nil {
+		return Hit{}, err
+	}
+	if c == nil {
+		return Hit{}, ErrNotFound
+	}
+	a, err := l.agg(c.ID)
+	if err != nil {
+		return Hit{}, err
+	}
+	hit := Hit{Kind: KindConversation, ID: c.ID, ConversationID: c.ID, CreatedAt: c.CreatedAt,
+		FindingTypes: sortedKeys(a.FindingCounts), FindingCount: a.Findings, MessageCount: a.Messages,
+		Tools: sortedKeys(a.Tools), Snippet: html.EscapeString(truncateRunes(c.Summary, snippetChars))}
+	setHitOwner(&hit, c, u)
+	return hit, nil
+}
+
+func setHitOwner(h *Hit, c *model.Conversation, u *model.User) {
+	if c == nil {
+		return
+	}
+	h.Title, h.Model, h.Provider, h.Source, h.UserID = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
+	if u != nil {
+		h.UserID, h.UserName, h.UserEmail = u.ID, u.Name, u.Email
+	}
+}
+
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
