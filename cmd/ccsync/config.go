@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// setting is one row of ccsync's configuration table. Every setting has a
+// default, an environment variable and a flag; the flag wins over the
+// variable, which wins over the default. Values are bound per command and
+// passed explicitly; nothing reads the environment later.
+type setting struct {
+	name string // flag name
+	env  string
+	def  string
+	help string
+}
+
+var settingsTable = []setting{
+	{"data", "CCSYNC_DATA", "./data", "data directory: Badger store, Bleve index, keyset"},
+	{"addr", "CCSYNC_ADDR", "127.0.0.1:8080", "HTTP listen address (serve)"},
+	{"api-base", "CCSYNC_API_BASE", "https://api.anthropic.com", "Compliance API base URL"},
+	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
+	{"log-format", "CCSYNC_LOG_FORMAT", "text", "log format: text or json"},
+}
+
+// bindSettings registers the named settings as flags on fs and returns their
+// values, resolved after fs.Parse.
+func bindSettings(fs *flag.FlagSet, names ...string) map[string]*string {
+	out := map[string]*string{}
+	for _, n := range names {
+		s := lookupSetting(n)
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		out[n] = fs.String(s.name, def, fmt.Sprintf("%s (env %s)", s.help, s.env))
+	}
+	return out
+}
+
+func lookupSetting(name string) setting {
+	for _, s := range settingsTable {
+		if s.name == name {
+			return s
+		}
+	}
+	panic("unknown setting " + name) // a programming error, caught by every test of the command
+}
+
+// printSettingsTable writes the configuration table (ccsync config).
+func printSettingsTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FLAG\tENV\tDEFAULT\tDESCRIPTION")
+	for _, s := range settingsTable {
+		fmt.Fprintf(tw, "--%s\t%s\t%s\t%s\n", s.name, s.env, s.def, s.help)
+	}
+	tw.Flush()
+}
+
+func init() {
+	register(command{name: "config", summary: "print the configuration table (flags, env vars, defaults)",
+		run: func(_ context.Context, args []string, io stdio) error {
+			printSettingsTable(io.out)
+			return nil
+		}})
+}
+
+// newLogger builds the process logger from the log settings.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// parseDate accepts YYYY-MM-DD (midnight UTC) or RFC 3339. endOfDay moves a
+// bare date to the next midnight, so "--to 2026-03-31" includes March 31st.
+func parseDate(flagName, s string, endOfDay bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--%s %q: want YYYY-MM-DD or RFC 3339 (2026-03-01T00:00:00Z)", flagName, s)
+	}
+	return t, nil
+}

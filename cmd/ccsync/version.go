@@ -1,0 +1,21 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func init() {
+	register(command{name: "version", summary: "print the version", run: func(_ context.Context, _ []string, io stdio) error {
+		v := version
+		if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		fmt.Fprintf(io.out, "ccsync %s\n", v)
+		return nil
+	}})
+}
