@@ -74,7 +74,9 @@ type SearchRequest struct {
 	Sort           Sort      `json:"sort,omitempty"`
 	Size           int       `json:"size,omitempty"`  // default 20, max 200
 	After          string    `json:"after,omitempty"` // cursor from SearchResult.Next
-	NoFacets       bool      `json:"no_facets,omitempty"`
+	// Facets names the facets to compute (Facet* constants); empty means all.
+	Facets   []string `json:"facets,omitempty"`
+	NoFacets bool     `json:"no_facets,omitempty"`
 }
 
 // SearchResult is one page of hits, facet counts over all hits, and the cursor

@@ -33,7 +33,7 @@ func sampleBatch() Batch {
 	conv2 := model.Conversation{ID: "c2", Source: model.SourceExport, Provider: model.ProviderAnthropic,
 		Model: "claude-opus-4-1", Title: "Kubernetes migration", OwnerID: "user_b", CreatedAt: t0.AddDate(0, 1, 0)}
 	return Batch{
-		Users: []model.User{{ID: "user_a", Name: "Ada Lovelace", Email: "ada@example.com"}, {ID: "user_b", Email: "bob@example.com"}},
+		Users:         []model.User{{ID: "user_a", Name: "Ada Lovelace", Email: "ada@example.com"}, {ID: "user_b", Email: "bob@example.com"}},
 		Conversations: []model.Conversation{conv, conv2},
 		Messages: []model.Message{
 			{ID: "m1", ConversationID: "c1", Seq: 0, Role: model.RoleHuman, CreatedAt: t0,

@@ -111,7 +111,9 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 			ErrBadRequest, maxRelevanceDepth)
 	}
 	if !req.NoFacets {
-		addFacets(sr, req)
+		if err := addFacets(sr, req); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 	}
 	sr.IncludeLocations = req.Kind == KindMessage && strings.TrimSpace(req.Query) != ""
 	res, err := ix.index().SearchInContext(ctx, sr)
@@ -190,23 +192,45 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 	return bleve.NewConjunctionQuery(must...), nil
 }
 
-func addFacets(sr *bleve.SearchRequest, req SearchRequest) {
-	sr.AddFacet(FacetFindingType, bleve.NewFacetRequest(fFinding, 20))
-	sr.AddFacet(FacetSeverity, bleve.NewFacetRequest(fSeverity, 4))
-	sr.AddFacet(FacetUser, bleve.NewFacetRequest(fUser, 20))
-	sr.AddFacet(FacetModel, bleve.NewFacetRequest(fModel, 20))
-	sr.AddFacet(FacetTool, bleve.NewFacetRequest(fTools, 20))
-	sr.AddFacet(FacetSource, bleve.NewFacetRequest(fSource, 4))
-	if req.Kind == KindMessage {
-		sr.AddFacet(FacetRole, bleve.NewFacetRequest(fRole, 4))
+// facetFields maps facet names to their field and size. Facet cost grows with
+// the number of hits, so callers that need few facets should name them.
+var facetFields = map[string]struct {
+	field string
+	size  int
+}{
+	FacetFindingType: {fFinding, 20},
+	FacetSeverity:    {fSeverity, 4},
+	FacetUser:        {fUser, 20},
+	FacetModel:       {fModel, 20},
+	FacetTool:        {fTools, 20},
+	FacetSource:      {fSource, 4},
+	FacetRole:        {fRole, 4},
+	FacetDate:        {fMonth, 240},
+}
+
+func addFacets(sr *bleve.SearchRequest, req SearchRequest) error {
+	names := req.Facets
+	if len(names) == 0 {
+		for n := range facetFields {
+			names = append(names, n)
+		}
 	}
-	// A terms facet on a day/month keyword costs a third of a date-range
-	// facet, which walks every prefix-coded term of the datetime field.
-	if !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
-		sr.AddFacet(FacetDate, bleve.NewFacetRequest(fDay, 93))
-	} else {
-		sr.AddFacet(FacetDate, bleve.NewFacetRequest(fMonth, 240))
+	for _, n := range names {
+		f, ok := facetFields[n]
+		if !ok {
+			return fmt.Errorf("%w: unknown facet %q", ErrBadRequest, n)
+		}
+		if n == FacetRole && req.Kind != KindMessage {
+			continue
+		}
+		// A terms facet on a day/month keyword costs a third of a date-range
+		// facet, which walks every prefix-coded term of the datetime field.
+		if n == FacetDate && !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
+			f.field, f.size = fDay, 93
+		}
+		sr.AddFacet(n, bleve.NewFacetRequest(f.field, f.size))
 	}
+	return nil
 }
 
 func (ix *Indexer) convertFacets(fr search.FacetResults) map[string][]FacetCount {

@@ -1,0 +1,195 @@
+package indexer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+
+	"github.com/ccsync/ccsync/indexer/internal/synth"
+	"github.com/ccsync/ccsync/model"
+)
+
+// benchSize reads a size from the environment so the default run stays small
+// and an operator can ask for more: CCSYNC_BENCH_MESSAGES=100000.
+func benchSize(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func benchOrg(messages int) synth.Org {
+	per := 20
+	return synth.Generate(synth.Options{Seed: 1, Users: 500, Conversations: messages / per, MessagesPer: per, SecretEvery: 8})
+}
+
+// BenchmarkIngestVsBleve measures the whole ingest pipeline (scan, JSON,
+// Badger transaction with outbox, Bleve batch, outbox clear) against raw Bleve
+// batch indexing of the same documents with the same mapping, in the same run,
+// alternating the two so machine noise hits both alike. Bleve is the ceiling;
+// the ratio is what the pipeline adds.
+//
+//	go test ./indexer -run '^$' -bench IngestVsBleve -benchtime 3x
+func BenchmarkIngestVsBleve(b *testing.B) {
+	n := benchSize("CCSYNC_BENCH_MESSAGES", 20000)
+	org := benchOrg(n)
+	convs := map[string]*model.Conversation{}
+	for i := range org.Conversations {
+		convs[org.Conversations[i].ID] = &org.Conversations[i]
+	}
+	users := map[string]*model.User{}
+	for i := range org.Users {
+		users[org.Users[i].ID] = &org.Users[i]
+	}
+	var rawDur, pipeDur time.Duration
+	for b.Loop() {
+		// Raw Bleve: documents built up front, only indexing is timed.
+		docs := make([]*doc, len(org.Messages))
+		for i := range org.Messages {
+			m := org.Messages[i]
+			c := convs[m.ConversationID]
+			docs[i] = messageDoc(&m, c, users[c.OwnerID])
+		}
+		dir := b.TempDir()
+		idx, err := newIndex(filepath.Join(dir, "raw"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for s := 0; s < len(docs); s += bleveBatchSize {
+			batch := idx.NewBatch()
+			for i := s; i < min(s+bleveBatchSize, len(docs)); i++ {
+				if err := batch.Index(messageDocID(org.Messages[i].ID), docs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := idx.Batch(batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rawDur += time.Since(start)
+		idx.Close()
+
+		ix, err := Open(context.Background(), Options{Dir: filepath.Join(dir, "pipe")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		if _, err := ix.Ingest(context.Background(), Batch{Users: org.Users}); err != nil {
+			b.Fatal(err)
+		}
+		for s := 0; s < len(org.Messages); s += bleveBatchSize {
+			e := min(s+bleveBatchSize, len(org.Messages))
+			var cs []model.Conversation
+			seen := map[string]bool{}
+			for _, m := range org.Messages[s:e] {
+				if !seen[m.ConversationID] {
+					seen[m.ConversationID] = true
+					cs = append(cs, *convs[m.ConversationID])
+				}
+			}
+			if _, err := ix.Ingest(context.Background(), Batch{Conversations: cs, Messages: org.Messages[s:e]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		pipeDur += time.Since(start)
+		ix.Close()
+	}
+	total := float64(n * b.N)
+	raw, pipe := total/rawDur.Seconds(), total/pipeDur.Seconds()
+	b.ReportMetric(raw, "bleve_msgs/s")
+	b.ReportMetric(pipe, "pipeline_msgs/s")
+	b.ReportMetric(pipe/raw, "pipeline/bleve")
+	b.ReportMetric(0, "ns/op")
+}
+
+var (
+	searchOnce sync.Once
+	searchIx   *Indexer
+	searchErr  error
+)
+
+// searchIndex builds (once per run) an indexer of CCSYNC_BENCH_SEARCH_MESSAGES
+// messages (default 100,000), kept in a temp dir for the run.
+func searchIndex(b *testing.B) *Indexer {
+	searchOnce.Do(func() {
+		n := benchSize("CCSYNC_BENCH_SEARCH_MESSAGES", 100000)
+		dir, err := os.MkdirTemp("", "ccsync-search-bench")
+		if err != nil {
+			searchErr = err
+			return
+		}
+		searchIx, searchErr = Open(context.Background(), Options{Dir: dir})
+		if searchErr != nil {
+			return
+		}
+		org := benchOrg(n)
+		if _, searchErr = searchIx.Ingest(context.Background(), Batch{Users: org.Users, Conversations: org.Conversations}); searchErr != nil {
+			return
+		}
+		for s := 0; s < len(org.Messages); s += 2000 {
+			if _, searchErr = searchIx.Ingest(context.Background(), Batch{Messages: org.Messages[s:min(s+2000, len(org.Messages))]}); searchErr != nil {
+				return
+			}
+		}
+	})
+	if searchErr != nil {
+		b.Fatal(searchErr)
+	}
+	return searchIx
+}
+
+// BenchmarkSearch reports p50 and p99 latency per query shape at 100k messages.
+//
+//	go test ./indexer -run '^$' -bench Search -benchtime 200x
+func BenchmarkSearch(b *testing.B) {
+	ix := searchIndex(b)
+	three := []string{FacetFindingType, FacetUser, FacetModel}
+	from := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		req  SearchRequest
+	}{
+		{"term+3facets", SearchRequest{Query: "kubernetes", Facets: three}},
+		{"phrase+3facets", SearchRequest{Query: `"follow up"`, Facets: three}},
+		{"term+allfacets", SearchRequest{Query: "kubernetes"}},
+		{"flagged+3facets", SearchRequest{FlaggedOnly: true, Facets: three}},
+		{"daterange+term+3facets", SearchRequest{Query: "invoice", From: from, To: from.AddDate(0, 1, 0), Facets: three}},
+		{"term_nofacets", SearchRequest{Query: "kubernetes", NoFacets: true}},
+		{"matchall+allfacets", SearchRequest{}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx := context.Background()
+			for range 5 { // warm caches
+				if _, err := ix.Search(ctx, tc.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var lat []time.Duration
+			var hits uint64
+			for b.Loop() {
+				start := time.Now()
+				r, err := ix.Search(ctx, tc.req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				hits = r.Total
+			}
+			slices.Sort(lat)
+			b.ReportMetric(ms(lat[len(lat)/2]), "p50_ms")
+			b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99_ms")
+			b.ReportMetric(float64(hits), "hits")
+		})
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+

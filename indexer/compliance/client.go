@@ -1,0 +1,314 @@
+package compliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/goccy/go-json"
+)
+
+// DefaultBaseURL is the Compliance API host.
+const DefaultBaseURL = "https://api.anthropic.com"
+
+// Config configures a Client. Zero values pick the documented defaults.
+type Config struct {
+	BaseURL string // default DefaultBaseURL
+	Key     string // compliance access key, sent as x-api-key
+	// HTTPClient defaults to a client without an overall timeout: Timeout
+	// bounds each attempt instead, so a long backoff is not cut short.
+	HTTPClient *http.Client
+	Timeout    time.Duration // per attempt; default 60 s
+	// RequestsPerMinute is the client-side budget; default 550, under the
+	// documented 600/min per organisation so other tools sharing the key's
+	// organisation are not starved.
+	RequestsPerMinute int
+	// MaxRetries bounds retries of 5xx and timeouts (default 8: 1 s doubling
+	// to 60 s is about 3 minutes), and separately of 429s (default 20).
+	MaxRetries          int
+	MaxRateLimitRetries int
+	BackoffInitial      time.Duration // default 1 s
+	BackoffMax          time.Duration // default 60 s
+	// ToolUseInputMaxChars and ToolResultMaxChars are sent to the messages
+	// endpoint; 0 means -1 (no truncation), unlike the API's 10,000 default,
+	// because truncated tool input hides exactly what an audit looks for.
+	ToolUseInputMaxChars int
+	ToolResultMaxChars   int
+	Logger               *slog.Logger
+	// Now and Sleep are the clock; tests inject them so backoffs are instant.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnWait is called before every wait the client makes (rate limit,
+	// backoff, budget), so a caller can report progress as "waiting".
+	OnWait func(reason string, d time.Duration)
+}
+
+// Client talks to the Compliance API. It is safe for concurrent use.
+type Client struct {
+	cfg    Config
+	base   *url.URL
+	hc     *http.Client
+	budget *budget
+	log    *slog.Logger
+	stats  counters
+}
+
+type counters struct {
+	requests, rateLimited, retries, waits atomic.Int64
+}
+
+// Stats counts a client's traffic since it was created.
+type Stats struct {
+	Requests    int64 `json:"requests"`     // HTTP requests sent, including retries
+	RateLimited int64 `json:"rate_limited"` // 429 responses received
+	Retries     int64 `json:"retries"`      // requests re-sent after 429, 5xx or timeout
+}
+
+// New returns a client. It fails if the base URL is unusable; a missing key is
+// reported by the API as 401 on first use, as the real service does.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("compliance: invalid base URL %q", cfg.BaseURL)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.RequestsPerMinute <= 0 {
+		cfg.RequestsPerMinute = 550
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 8
+	}
+	if cfg.MaxRateLimitRetries <= 0 {
+		cfg.MaxRateLimitRetries = 20
+	}
+	if cfg.BackoffInitial <= 0 {
+		cfg.BackoffInitial = time.Second
+	}
+	if cfg.BackoffMax <= 0 {
+		cfg.BackoffMax = 60 * time.Second
+	}
+	if cfg.ToolUseInputMaxChars == 0 {
+		cfg.ToolUseInputMaxChars = -1
+	}
+	if cfg.ToolResultMaxChars == 0 {
+		cfg.ToolResultMaxChars = -1
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepCtx
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	return &Client{cfg: cfg, base: base, hc: hc, log: cfg.Logger,
+		budget: newBudget(cfg.RequestsPerMinute, cfg.Now)}, nil
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.stats.requests.Load(), RateLimited: c.stats.rateLimited.Load(), Retries: c.stats.retries.Load()}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (c *Client) wait(ctx context.Context, reason string, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	c.stats.waits.Add(1)
+	if c.cfg.OnWait != nil {
+		c.cfg.OnWait(reason, d)
+	}
+	return c.cfg.Sleep(ctx, d)
+}
+
+// get sends GET path?q and decodes a 2xx JSON body into out, retrying as the
+// API documents: 429 after retry-after, 5xx and timeouts with exponential
+// backoff unless x-should-retry: false; 4xx never.
+func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = q.Encode()
+	backoff := c.cfg.BackoffInitial
+	serverTries, limitTries := 0, 0
+	for attempt := 1; ; attempt++ {
+		if d := c.budget.reserve(); d > 0 {
+			if err := c.wait(ctx, "budget", d); err != nil {
+				return err
+			}
+		}
+		if attempt > 1 {
+			c.stats.retries.Add(1)
+		}
+		status, hdr, body, err := c.do(ctx, u.String())
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !transient(err) || serverTries >= c.cfg.MaxRetries {
+				return fmt.Errorf("compliance api: GET %s: %w (after %d attempts)", path, err, attempt)
+			}
+			serverTries++
+			c.log.Warn("compliance api request failed; retrying", "path", path, "attempt", attempt, "backoff", backoff, "err", err)
+			if err := c.wait(ctx, "backoff", backoff); err != nil {
+				return err
+			}
+			backoff = min(backoff*2, c.cfg.BackoffMax)
+			continue
+		}
+		c.budget.observe(hdr)
+		if status >= 200 && status < 300 {
+			if err := json.Unmarshal(body, out); err != nil {
+				return fmt.Errorf("compliance api: GET %s: %w: %v", path, ErrDecode, err)
+			}
+			return nil
+		}
+		apiErr := c.apiError(path, status, hdr, body, attempt)
+		switch {
+		case status == http.StatusTooManyRequests:
+			c.stats.rateLimited.Add(1)
+			if limitTries >= c.cfg.MaxRateLimitRetries {
+				return apiErr
+			}
+			limitTries++
+			d, ok := retryAfter(hdr)
+			if !ok {
+				d = backoff
+				backoff = min(backoff*2, c.cfg.BackoffMax)
+			}
+			c.log.Info("compliance api rate limited; waiting", "path", path, "retry_after", d)
+			if err := c.wait(ctx, "rate_limit", d); err != nil {
+				return err
+			}
+		case status >= 500 && hdr.Get("x-should-retry") != "false" && serverTries < c.cfg.MaxRetries:
+			serverTries++
+			c.log.Warn("compliance api server error; retrying", "path", path, "status", status, "attempt", attempt, "backoff", backoff)
+			if err := c.wait(ctx, "backoff", backoff); err != nil {
+				return err
+			}
+			backoff = min(backoff*2, c.cfg.BackoffMax)
+		default:
+			return apiErr
+		}
+	}
+}
+
+// errAttemptTimeout marks an attempt cut off by Config.Timeout, which is
+// retried, as opposed to the caller's own cancellation, which is not.
+var errAttemptTimeout = errors.New("request timed out")
+
+func (c *Client) do(ctx context.Context, u string) (int, http.Header, []byte, error) {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("x-api-key", c.cfg.Key)
+	req.Header.Set("anthropic-version", "2023-06-01")
+	req.Header.Set("accept", "application/json")
+	c.stats.requests.Add(1)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			return 0, nil, nil, errAttemptTimeout
+		}
+		return 0, nil, nil, scrubURL(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			return 0, nil, nil, errAttemptTimeout
+		}
+		return 0, nil, nil, fmt.Errorf("reading body: %w", err)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// maxBody bounds one response in memory. The API's own bound is 1 MiB per
+// text block; a whole chat in one response can hold many of them.
+const maxBody = 256 << 20
+
+// scrubURL drops the URL from *url.Error: it holds query strings, and the
+// client's own path is added by the caller.
+func scrubURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func transient(err error) bool {
+	if errors.Is(err, errAttemptTimeout) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+func (c *Client) apiError(path string, status int, hdr http.Header, body []byte, attempts int) *APIError {
+	e := &APIError{Method: http.MethodGet, Path: path, Status: status, RequestID: hdr.Get("request-id"), Attempts: attempts}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) == nil {
+		e.Type, e.Message = eb.Error.Type, truncate(eb.Error.Message, 500)
+		if e.RequestID == "" {
+			e.RequestID = eb.RequestID
+		}
+	}
+	if e.Type == "" {
+		e.Message = truncate(strings.TrimSpace(string(body)), 200)
+	}
+	return e
+}
+
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("retry-after"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}

@@ -1,0 +1,78 @@
+package fakeapi
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Mutations model what users do in claude.ai between syncs. Each bumps the
+// chat's updated_at, which is what makes it re-appear in an updated_at walk.
+
+func (s *Server) bump(c *Chat) time.Time {
+	t := micro(s.opts.Now())
+	if !t.After(c.UpdatedAt) {
+		t = c.UpdatedAt.Add(time.Microsecond)
+	}
+	c.UpdatedAt = t
+	return t
+}
+
+// AddMessage appends a user message with text to a chat and returns its id.
+func (s *Server) AddMessage(chatID, text string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.org.Chat(chatID)
+	if c == nil {
+		return "", fmt.Errorf("fakeapi: no chat %s", chatID)
+	}
+	r := rand.New(rand.NewPCG(uint64(len(c.Messages)), uint64(len(chatID))))
+	t := s.bump(c)
+	m := Message{ID: tagged(r, "claude_chat_msg_"), UUID: uuid(r), Role: "user", CreatedAt: t,
+		Content: []Block{{Type: "text", Text: text}}}
+	c.Messages = append(c.Messages, m)
+	return m.ID, nil
+}
+
+// DeleteChat soft-deletes a chat as a user does in claude.ai: it stays
+// listed with deleted_at set and serves no content.
+func (s *Server) DeleteChat(chatID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.org.Chat(chatID)
+	if c == nil {
+		return fmt.Errorf("fakeapi: no chat %s", chatID)
+	}
+	t := s.bump(c)
+	c.DeletedAt = &t
+	return nil
+}
+
+// Rename changes a chat's name. Like the real API (which documents that a
+// rename does not necessarily re-surface a chat), it does not bump updated_at.
+func (s *Server) Rename(chatID, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.org.Chat(chatID)
+	if c == nil {
+		return fmt.Errorf("fakeapi: no chat %s", chatID)
+	}
+	c.Name = name
+	return nil
+}
+
+// Snapshot returns a deep copy of the organisation as currently served.
+func (s *Server) Snapshot() *Org {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := *s.org
+	o.Users = append([]User(nil), s.org.Users...)
+	o.Planted = append([]Plant(nil), s.org.Planted...)
+	o.Chats = make([]*Chat, len(s.org.Chats))
+	for i, c := range s.org.Chats {
+		cc := *c
+		cc.Messages = append([]Message(nil), c.Messages...)
+		o.Chats[i] = &cc
+	}
+	return &o
+}
