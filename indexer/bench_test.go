@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +114,9 @@ var (
 	searchOnce sync.Once
 	searchIx   *Indexer
 	searchErr  error
+	// searchPhrase is two adjacent words taken from a stored message, so the
+	// phrase query is known to match.
+	searchPhrase string
 )
 
 // searchIndex builds (once per run) an indexer of CCSYNC_BENCH_SEARCH_MESSAGES
@@ -130,6 +134,8 @@ func searchIndex(b *testing.B) *Indexer {
 			return
 		}
 		org := benchOrg(n)
+		w := strings.Fields(org.Messages[len(org.Messages)/2].Blocks[0].Text)
+		searchPhrase = `"` + strings.Trim(w[10], ".") + " " + strings.Trim(w[11], ".") + `"`
 		if _, searchErr = searchIx.Ingest(context.Background(), Batch{Users: org.Users, Conversations: org.Conversations}); searchErr != nil {
 			return
 		}
@@ -152,16 +158,22 @@ func BenchmarkSearch(b *testing.B) {
 	ix := searchIndex(b)
 	three := []string{FacetFindingType, FacetUser, FacetModel}
 	from := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	// Query terms of known frequency: "kubernetes" is in ~28% of messages,
+	// rank 300 in ~1.5%, rank 5000 in ~0.1%.
+	mid, rare := synth.Word(300), synth.Word(5000)
 	cases := []struct {
 		name string
 		req  SearchRequest
 	}{
-		{"term+3facets", SearchRequest{Query: "kubernetes", Facets: three}},
-		{"phrase+3facets", SearchRequest{Query: `"follow up"`, Facets: three}},
-		{"term+allfacets", SearchRequest{Query: "kubernetes"}},
+		{"rareterm+3facets", SearchRequest{Query: rare, Facets: three}},
+		{"midterm+3facets", SearchRequest{Query: mid, Facets: three}},
+		{"commonterm+3facets", SearchRequest{Query: "kubernetes", Facets: three}},
+		{"phrase+3facets", SearchRequest{Query: searchPhrase, Facets: three}},
+		{"midterm+allfacets", SearchRequest{Query: mid}},
+		{"midterm_nofacets", SearchRequest{Query: mid, NoFacets: true}},
 		{"flagged+3facets", SearchRequest{FlaggedOnly: true, Facets: three}},
-		{"daterange+term+3facets", SearchRequest{Query: "invoice", From: from, To: from.AddDate(0, 1, 0), Facets: three}},
-		{"term_nofacets", SearchRequest{Query: "kubernetes", NoFacets: true}},
+		{"daterange+midterm+3facets", SearchRequest{Query: mid, From: from, To: from.AddDate(0, 1, 0), Facets: three}},
+		{"midterm_sorted_newest", SearchRequest{Query: mid, Sort: SortNewest, NoFacets: true, Size: 20}},
 		{"matchall+allfacets", SearchRequest{}},
 	}
 	for _, tc := range cases {

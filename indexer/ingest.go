@@ -27,8 +27,7 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	msgs := make([]encodedMessage, len(b.Messages))
 	findings := 0
 	for i := range b.Messages {
-		m := b.Messages[i]
-		m.Blocks = slices.Clone(m.Blocks)
+		m := b.Messages[i] // a copy: the caller's batch is not modified
 		m.Findings = ix.scan.Scan(m.FlatText())
 		findings += len(m.Findings)
 		raw, err := json.Marshal(&m)

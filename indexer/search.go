@@ -17,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
 	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
 	"github.com/blevesearch/bleve/v2/search/query"
+	vregexp "github.com/blevesearch/vellum/regexp"
 	"github.com/dgraph-io/badger/v4"
 	json "github.com/goccy/go-json"
 
@@ -148,6 +149,9 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 			if err := v.Validate(); err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 			}
+		}
+		if err := checkRegexps(parsed); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 		}
 		must = append(must, parsed)
 	}
@@ -374,4 +378,38 @@ func truncateRunes(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// checkRegexps compiles every /regexp/ in a parsed query up front: Bleve only
+// compiles them while searching, and its error would then be indistinguishable
+// from a storage failure.
+func checkRegexps(q query.Query) error {
+	switch q := q.(type) {
+	case *query.RegexpQuery:
+		// The automaton Bleve builds (vellum), stricter than Go's regexp.
+		if _, err := vregexp.New(q.Regexp); err != nil {
+			return fmt.Errorf("regular expression /%s/: %w", q.Regexp, err)
+		}
+	case *query.BooleanQuery:
+		for _, sub := range []query.Query{q.Must, q.Should, q.MustNot} {
+			if sub != nil {
+				if err := checkRegexps(sub); err != nil {
+					return err
+				}
+			}
+		}
+	case *query.ConjunctionQuery:
+		for _, sub := range q.Conjuncts {
+			if err := checkRegexps(sub); err != nil {
+				return err
+			}
+		}
+	case *query.DisjunctionQuery:
+		for _, sub := range q.Disjuncts {
+			if err := checkRegexps(sub); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

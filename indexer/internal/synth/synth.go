@@ -18,6 +18,24 @@ var words = strings.Fields(`the a to of and in is it that for you with on this b
 	python golang rust typescript function variable config secret token password account billing
 	marketing roadmap launch meeting agenda notes action items follow up please thanks could would`)
 
+// vocabulary is the common words followed by 20,000 invented ones, so that
+// word frequencies follow Zipf's law like real text: a rare word matches a
+// few documents, a common one most of them.
+var vocabulary = func() []string {
+	syll := strings.Fields("ka ri to mu ne sa lo vi de pa gu shi ren tor bel mak fin dal cor zu")
+	v := append([]string(nil), words...)
+	r := rand.New(rand.NewPCG(42, 42))
+	for len(v) < len(words)+20000 {
+		n := 2 + r.IntN(3)
+		var b strings.Builder
+		for range n {
+			b.WriteString(syll[r.IntN(len(syll))])
+		}
+		v = append(v, b.String())
+	}
+	return v
+}()
+
 var models = []string{"claude-opus-4-1", "claude-sonnet-4-5", "claude-haiku-4-5", "claude-sonnet-4-6"}
 
 // Org is a generated organisation.
@@ -54,6 +72,7 @@ func Generate(o Options) Org {
 		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	z := rand.NewZipf(r, 1.07, 2, uint64(len(vocabulary)-1))
 	var org Org
 	for i := range o.Users {
 		id := fmt.Sprintf("user_%04d", i)
@@ -69,7 +88,7 @@ func Generate(o Options) Org {
 			Source:     model.SourceComplianceAPI,
 			Provider:   model.ProviderAnthropic,
 			Model:      models[r.IntN(len(models))],
-			Title:      sentence(r, 4),
+			Title:      sentence(z, 4),
 			OwnerID:    org.Users[r.IntN(len(org.Users))].ID,
 			CreatedAt:  created,
 			UpdatedAt:  created.Add(time.Duration(o.MessagesPer) * time.Minute),
@@ -80,7 +99,7 @@ func Generate(o Options) Org {
 			if s%2 == 1 {
 				role = model.RoleAssistant
 			}
-			text := paragraph(r, o.TextBytes)
+			text := paragraph(r, z, o.TextBytes)
 			n++
 			if o.SecretEvery > 0 && n%o.SecretEvery == 0 {
 				text += fmt.Sprintf(" contact leak%d@corp.example.org today", n)
@@ -90,7 +109,7 @@ func Generate(o Options) Org {
 				Blocks: []model.Block{{Type: model.BlockText, Text: text}}}
 			if role == model.RoleAssistant && s%4 == 1 {
 				m.Blocks = append(m.Blocks, model.Block{Type: model.BlockToolUse, ToolName: "web_search",
-					ToolInput: `{"query":"` + sentence(r, 3) + `"}`})
+					ToolInput: `{"query":"` + sentence(z, 3) + `"}`})
 			}
 			org.Messages = append(org.Messages, m)
 		}
@@ -98,25 +117,25 @@ func Generate(o Options) Org {
 	return org
 }
 
-func sentence(r *rand.Rand, n int) string {
+func sentence(z *rand.Zipf, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(words[zipf(r)])
+		b.WriteString(vocabulary[z.Uint64()])
 	}
 	return b.String()
 }
 
-func paragraph(r *rand.Rand, size int) string {
+func paragraph(r *rand.Rand, z *rand.Zipf, size int) string {
 	var b strings.Builder
 	b.Grow(size + 16)
 	for b.Len() < size {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(words[zipf(r)])
+		b.WriteString(vocabulary[z.Uint64()])
 		if r.IntN(12) == 0 {
 			b.WriteString(".")
 		}
@@ -124,8 +143,6 @@ func paragraph(r *rand.Rand, size int) string {
 	return b.String()
 }
 
-// zipf skews word choice towards the front of the list like real text.
-func zipf(r *rand.Rand) int {
-	x := r.Float64()
-	return int(x * x * x * float64(len(words)))
-}
+// Word returns the vocabulary word of the given frequency rank (0 is the most
+// common), so benchmarks can pick query terms of known selectivity.
+func Word(rank int) string { return vocabulary[rank%len(vocabulary)] }
