@@ -273,6 +273,10 @@ func scrubURL(err error) error {
 }
 
 func transient(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false // a mistyped base URL does not heal with backoff
+	}
 	if errors.Is(err, errAttemptTimeout) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true
 	}

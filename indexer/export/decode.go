@@ -117,7 +117,7 @@ func decodeError(err error, base int64) (error, int64) {
 		if field == "" {
 			field = "(record)"
 		}
-		return fmt.Errorf("field %s: got %s, want %s (at byte %d)", field, te.Value, jsonKind(te.Type), off), off
+		return fmt.Errorf("field %s: got %s, want %s (value ends at byte %d)", field, te.Value, jsonKind(te.Type), off), off
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -153,7 +154,8 @@ func writeZip(t testing.TB, dir, name string, entries ...zipEntry) string {
 func runImport(t testing.TB, sink Sink, lim Limits, paths ...string) (*Report, *eventLog) {
 	t.Helper()
 	ev := &eventLog{}
-	rep, err := Import(context.Background(), paths, Options{Sink: sink, Events: ev, Job: "test", Limits: lim, ProgressEvery: 1})
+	rep, err := Import(context.Background(), paths, Options{Sink: sink, Events: ev, Job: "test", Limits: lim,
+		ProgressEvery: 1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("Import(%v): %v", paths, err)
 	}

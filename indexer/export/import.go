@@ -104,7 +104,7 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 
 	set := collectInputs(paths, lim)
 	defer set.Close()
-	rep.Errors = append(rep.Errors, set.errs...)
+	rep.addErrors(set.errs)
 	rep.Skipped = len(set.skipped)
 	rep.Notes = append(rep.Notes, set.skipped...)
 	if len(set.users)+len(set.conversations) == 0 {
@@ -139,7 +139,7 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 		rep.Conversations += c.convs
 		rep.Messages += c.msgs
 		rep.Users += c.users
-		rep.Errors = append(rep.Errors, c.errs...)
+		rep.addErrors(c.errs)
 		rep.Notes = append(rep.Notes, c.notes...)
 		rep.Bytes = c.bytes
 		pr.publish("running", c.file, false)
@@ -198,7 +198,7 @@ func (p *progress) publish(state, msg string, force bool) {
 		Job: p.opts.Job, Kind: "import", State: state, Done: p.rep.Bytes, Total: p.total, Unit: "bytes",
 		Counters: map[string]int{
 			"conversations": p.rep.Conversations, "messages": p.rep.Messages, "users": p.rep.Users,
-			"skipped": p.rep.Skipped, "errors": len(p.rep.Errors),
+			"skipped": p.rep.Skipped, "errors": p.rep.ErrorCount,
 		},
 		Message: msg, Time: now.UTC(),
 	})

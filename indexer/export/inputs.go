@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 type inputKind int
@@ -37,6 +39,9 @@ type inputSet struct {
 	skipped              []string // notes, one per file not read
 	errs                 []RecordError
 	closers              []io.Closer
+
+	seen     map[string]bool     // base names of the files read
+	manifest map[string][]string // manifest path -> chat-data files it lists
 }
 
 func (s *inputSet) Close() {
@@ -77,7 +82,7 @@ func classify(name string) inputKind {
 // collectInputs expands files, folders and zips into the documents to read.
 // Problems with one path are recorded and the others still collected.
 func collectInputs(paths []string, lim Limits) *inputSet {
-	s := &inputSet{}
+	s := &inputSet{seen: map[string]bool{}}
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -112,6 +117,7 @@ func collectInputs(paths []string, lim Limits) *inputSet {
 			s.addFile(fp, fi, lim)
 		}
 	}
+	s.checkManifests()
 	return s
 }
 
@@ -119,13 +125,17 @@ func (s *inputSet) addFile(p string, fi fs.FileInfo, lim Limits) {
 	kind := classify(p)
 	switch kind {
 	case kindSkip:
-		s.skipped = append(s.skipped, fmt.Sprintf("%s: not chat data, skipped", p))
+		if isManifest(p) {
+			s.readManifest(p)
+		}
+		s.skipped = append(s.skipped, fmt.Sprintf("%s: not chat data, skipped", displayName(p)))
 		return
 	case kindZip:
 		s.addZip(p, lim)
 		return
 	}
-	in := input{name: p, kind: kind, size: fi.Size(), open: func() (io.ReadCloser, error) { return os.Open(p) }}
+	s.seen[strings.ToLower(filepath.Base(p))] = true
+	in := input{name: displayName(p), kind: kind, size: fi.Size(), open: func() (io.ReadCloser, error) { return os.Open(p) }}
 	s.add(in)
 }
 
@@ -148,8 +158,9 @@ func (s *inputSet) addZip(p string, lim Limits) {
 		return
 	}
 	s.closers = append(s.closers, zr)
+	s.seen[strings.ToLower(filepath.Base(p))] = true
 	for _, f := range zr.File {
-		name := fmt.Sprintf("%s:%s", p, f.Name)
+		name := displayName(p + ":" + f.Name)
 		if unsafeName(f.Name) {
 			s.errs = append(s.errs, RecordError{File: name, Record: -1,
 				Err: fmt.Sprintf("%s: entry name %q is absolute or contains ..; refused", p, f.Name)})
@@ -167,7 +178,6 @@ func (s *inputSet) addZip(p string, lim Limits) {
 			s.errs = append(s.errs, RecordError{File: name, Record: -1, Err: fmt.Sprintf("%s: %v; refused", name, err)})
 			continue
 		}
-		f := f
 		// archive/zip fails a read that goes past the declared size, so the
 		// declared size checked above bounds what is inflated.
 		s.add(input{name: name, kind: kind, size: int64(f.UncompressedSize64), open: f.Open})
@@ -203,5 +213,21 @@ func checkBomb(f *zip.File, lim Limits) error {
 }
 
 func fileError(name string, err error) RecordError {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is already named
+	}
 	return RecordError{File: name, Record: -1, Err: fmt.Sprintf("%s: %v", name, err)}
+}
+
+// displayName makes a file or entry name safe to print: names inside a zip
+// come from whoever built it and may hold terminal control sequences.
+func displayName(name string) string {
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && r < 0xa0) {
+			q := strconv.Quote(name)
+			return q[1 : len(q)-1]
+		}
+	}
+	return name
 }

@@ -28,7 +28,7 @@ func mapConversation(rc *rawConversation, data []byte) (model.Conversation, []mo
 		return model.Conversation{}, nil, fmt.Errorf("conversation has no uuid")
 	}
 	c := model.Conversation{
-		ID:         rc.UUID,
+		ID:         conversationID(rc.UUID),
 		ExternalID: rc.UUID,
 		Source:     model.SourceExport,
 		Provider:   model.ProviderAnthropic,
@@ -108,6 +108,28 @@ func mapConversation(rc *rawConversation, data []byte) (model.Conversation, []mo
 	}
 	markCurrentBranch(msgs, hasTree)
 	return c, msgs, nil
+}
+
+// conversationID is the key the Compliance API sync also derives from a
+// chat's href (lower-case UUID), so both copies of a chat are one record.
+// Anything that is not a UUID is kept as it is.
+func conversationID(uuid string) string {
+	if len(uuid) != 36 {
+		return uuid
+	}
+	for i := 0; i < len(uuid); i++ {
+		c := uuid[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return uuid
+			}
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		default:
+			return uuid
+		}
+	}
+	return strings.ToLower(uuid)
 }
 
 func mapRole(sender string) model.Role {

@@ -47,6 +47,13 @@ func (p *producer) run(set *inputSet) {
 			return
 		}
 	}
+	// Users go in batches of their own, ahead of any conversation, so the
+	// indexer can resolve owners as conversations arrive.
+	if len(p.cur.batch.Users) > 0 {
+		if p.err = p.flush(); p.err != nil {
+			return
+		}
+	}
 	for _, in := range set.conversations {
 		if p.err = p.readFile(in, "conversation", p.conversation); p.err != nil {
 			return
@@ -86,7 +93,7 @@ func (p *producer) readFile(in input, what string, handle func(file string, e el
 		var se *streamError
 		if errors.As(err, &se) {
 			if se.Index >= 0 {
-				p.cur.errs = append(p.cur.errs, recordError(in.name, what, se.Index, se.UUID, se.Offset, se))
+				p.cur.errs = append(p.cur.errs, recordError(in.name, what, se.Index, se.UUID, se.Start, se))
 			} else {
 				p.cur.errs = append(p.cur.errs, RecordError{File: in.name, Record: -1, Offset: se.Offset,
 					Err: fmt.Sprintf("%s: %v", in.name, se)})
@@ -110,6 +117,11 @@ func (p *producer) readFile(in input, what string, handle func(file string, e el
 				return fe.err
 			}
 			p.cur.errs = append(p.cur.errs, recordError(in.name, what, e.Index, e.UUID, e.Offset, err))
+			if err := p.maybeFlush(); err != nil {
+				var fe fatalError
+				errors.As(err, &fe)
+				return fe.err
+			}
 		}
 	}
 }
@@ -185,7 +197,7 @@ func (p *producer) user(file string, e element) error {
 
 func (p *producer) maybeFlush() error {
 	c := p.cur
-	if len(c.batch.Messages) >= p.lim.BatchMessages || c.size >= p.lim.BatchBytes ||
+	if len(c.batch.Messages) >= p.lim.BatchMessages || c.size >= p.lim.BatchBytes || len(c.errs) >= 100 ||
 		len(c.batch.Conversations) >= p.lim.BatchMessages || len(c.batch.Users) >= 4*p.lim.BatchMessages {
 		return p.flush()
 	}

@@ -27,6 +27,10 @@ type Report struct {
 	Errors        []RecordError `json:"errors"`
 
 	Notes   []string             `json:"-"` // skipped files, unresolved owners
+	// ErrorCount counts every record not imported; Errors lists the first
+	// MaxListedErrors of them, plus one line for the rest, so a file of
+	// millions of broken records cannot exhaust memory.
+	ErrorCount int `json:"-"`
 	Changes indexer.IngestResult `json:"-"` // what the indexer reported changing
 	Bytes   int64                `json:"-"` // JSON bytes read
 }
@@ -44,17 +48,38 @@ type RecordError struct {
 
 func (e RecordError) Error() string { return e.Err }
 
+// MaxListedErrors is how many record errors a Report lists one by one.
+const MaxListedErrors = 1000
+
+func (r *Report) addErrors(errs []RecordError) {
+	for _, e := range errs {
+		r.ErrorCount++
+		switch {
+		case r.ErrorCount <= MaxListedErrors:
+			r.Errors = append(r.Errors, e)
+		case r.ErrorCount == MaxListedErrors+1:
+			r.Errors = append(r.Errors, RecordError{Record: -1, Offset: e.Offset})
+			fallthrough
+		default:
+			last := &r.Errors[len(r.Errors)-1]
+			last.Err = fmt.Sprintf("%d more records or files could not be imported (not listed); the first of them: %s",
+				r.ErrorCount-MaxListedErrors, r.Errors[MaxListedErrors-1].File)
+		}
+	}
+}
+
 // Outcome is nil when everything found was imported, else an error wrapping
 // ErrIncomplete or ErrNothingImported that says how much got through.
 func (r *Report) Outcome() error {
-	if len(r.Errors) == 0 {
+	n := max(r.ErrorCount, len(r.Errors))
+	if n == 0 {
 		return nil
 	}
 	if r.Conversations == 0 && r.Users == 0 {
-		return fmt.Errorf("%w: %d error(s)", ErrNothingImported, len(r.Errors))
+		return fmt.Errorf("%w: %d error(s)", ErrNothingImported, n)
 	}
 	return fmt.Errorf("%w: %d conversation(s) and %d user(s) imported, %d record(s) or file(s) could not be read",
-		ErrIncomplete, r.Conversations, r.Users, len(r.Errors))
+		ErrIncomplete, r.Conversations, r.Users, n)
 }
 
 // recordError describes a bad element of an array file.

@@ -1,10 +1,13 @@
 package export
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	json "github.com/goccy/go-json"
 )
 
 // splitter yields the elements of a top-level JSON array one at a time, so a
@@ -27,8 +30,9 @@ type splitter struct {
 	maxRecord int // bytes; a larger element is skipped, not buffered
 	maxDepth  int
 
-	state int // stateStart, stateInArray, stateDone
-	index int // index of the next element
+	state int   // stateStart, stateInArray, stateDone
+	index int   // index of the next element
+	start int64 // file offset of the element being scanned
 	rec   []byte
 	stack []byte // open brackets of the element being scanned, up to maxDepth
 }
@@ -56,6 +60,7 @@ type element struct {
 type streamError struct {
 	Offset int64
 	Index  int    // element being read, or -1 outside any element
+	Start  int64  // file offset where that element starts
 	UUID   string // of that element, when seen before the damage
 	Msg    string
 }
@@ -96,14 +101,9 @@ func (s *splitter) fill() bool {
 	return s.pos < s.end
 }
 
-// skipSpace skips JSON whitespace (and a UTF-8 byte order mark at offset 0)
-// and reports whether a byte follows.
+// skipSpace skips JSON whitespace and reports whether a byte follows.
 func (s *splitter) skipSpace() bool {
 	for s.fill() {
-		if s.offset() == 0 && s.buf[s.pos] == 0xEF {
-			s.skipBOM()
-			continue
-		}
 		switch s.buf[s.pos] {
 		case ' ', '\t', '\n', '\r':
 			s.pos++
@@ -115,17 +115,26 @@ func (s *splitter) skipSpace() bool {
 }
 
 func (s *splitter) skipBOM() {
-	for _, want := range []byte{0xEF, 0xBB, 0xBF} {
-		if !s.fill() || s.buf[s.pos] != want {
-			return
+	bom := []byte{0xEF, 0xBB, 0xBF}
+	for s.fill() && s.end-s.pos < len(bom) && !s.eof {
+		// Too few bytes buffered to tell; a reader may return one at a time.
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.readErr = err
+			}
 		}
-		s.pos++
+	}
+	if bytes.HasPrefix(s.buf[s.pos:s.end], bom) {
+		s.pos += len(bom)
 	}
 }
 
 func (s *splitter) fail(index int, uuid, format string, args ...any) error {
 	s.state = stateDone
-	return &streamError{Offset: s.offset(), Index: index, UUID: uuid, Msg: fmt.Sprintf(format, args...)}
+	return &streamError{Offset: s.offset(), Index: index, Start: s.start, UUID: uuid, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (s *splitter) endOfInput(index int, uuid, what string) error {
@@ -142,6 +151,7 @@ func (s *splitter) Next() (element, error) {
 	case stateDone:
 		return element{}, io.EOF
 	case stateStart:
+		s.skipBOM() // some Windows tools prepend one; it is not JSON
 		if !s.skipSpace() {
 			return element{}, s.endOfInput(-1, "", "before the opening [ (empty file)")
 		}
@@ -198,6 +208,7 @@ func (s *splitter) finish() error {
 // element scans one element starting at s.pos (a non-space byte).
 func (s *splitter) element() (element, error) {
 	e := element{Index: s.index, Offset: s.offset(), Kind: s.buf[s.pos]}
+	s.start = e.Offset
 	s.rec = s.rec[:0]
 	s.stack = s.stack[:0]
 	oversized := false
@@ -250,7 +261,7 @@ func (s *splitter) element() (element, error) {
 						case isKey:
 							uuidNext = string(capture) == "uuid"
 						case uuidNext && e.UUID == "" && len(capture) <= 64:
-							e.UUID = string(capture)
+							e.UUID = unescape(capture)
 						}
 					}
 					if depth == 0 {
@@ -288,11 +299,15 @@ func (s *splitter) element() (element, error) {
 					break scan
 				}
 				if depth <= s.maxDepth {
-					open := s.stack[len(s.stack)-1]
-					s.stack = s.stack[:len(s.stack)-1]
-					if (open == '{') != (c == '}') && problem == nil {
-						problem = fmt.Errorf("mismatched %c at byte %d", c, s.base+int64(i))
+					if open := s.stack[len(s.stack)-1]; (open == '{') != (c == '}') {
+						// A stray closer is ignored rather than matched, so
+						// the element still ends where its own brackets do.
+						if problem == nil {
+							problem = fmt.Errorf("mismatched %c at byte %d", c, s.base+int64(i))
+						}
+						continue
 					}
+					s.stack = s.stack[:len(s.stack)-1]
 				}
 				depth--
 				if depth == 0 {
@@ -344,6 +359,19 @@ func (s *splitter) element() (element, error) {
 		e.Data = s.rec
 	}
 	return e, nil
+}
+
+// unescape decodes a captured JSON string's escapes; on failure the raw text
+// is still a fine name for the record in an error message.
+func unescape(b []byte) string {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b)
+	}
+	var s string
+	if err := json.Unmarshal(append(append([]byte{'"'}, b...), '"'), &s); err != nil {
+		return string(b)
+	}
+	return s
 }
 
 func isScalarStart(c byte) bool {

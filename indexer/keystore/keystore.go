@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -37,7 +38,7 @@ type MetaStore interface {
 
 // Options configure a Store.
 type Options struct {
-	// Dir is the data directory; the keyset is Dir/keys/keyset.json unless
+	// Dir is the data directory; the keyset is Dir/keyset.json unless
 	// KeysetPath is set.
 	Dir        string
 	KeysetPath string
@@ -84,7 +85,7 @@ func Open(opts Options) (*Store, error) {
 		if opts.Dir == "" {
 			return nil, errors.New("keystore: neither data dir nor keyset path given")
 		}
-		path = filepath.Join(opts.Dir, "keys", "keyset.json")
+		path = filepath.Join(opts.Dir, "keyset.json")
 	}
 	kek := opts.KEK
 	if kek == nil && opts.KEKURI != "" {
@@ -316,7 +317,7 @@ func (s *Store) Rotate() (int, error) {
 		if err := json.Unmarshal(value, &rec); err != nil {
 			return fmt.Errorf("keystore: record %s: %w", key, err)
 		}
-		items = append(items, item{key[len(metaPrefix):], rec})
+		items = append(items, item{strings.TrimPrefix(key, metaPrefix), rec})
 		return nil
 	})
 	if err != nil {

@@ -1,0 +1,289 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/indexer"
+)
+
+// Role is what an account may do. Auditors search and read; admins also
+// manage the key, sync, import, deletion, accounts and read the audit trail.
+type Role string
+
+const (
+	RoleAdmin   Role = "admin"
+	RoleAuditor Role = "auditor"
+)
+
+func (r Role) valid() bool { return r == RoleAdmin || r == RoleAuditor }
+
+// Account errors; check with errors.Is.
+var (
+	ErrAccountExists = errors.New("account already exists")
+	ErrNoAccount     = errors.New("no such account")
+	ErrWeakPassword  = fmt.Errorf("password must be at least %d characters", MinPasswordLen)
+	ErrBadName       = errors.New("account name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+	ErrBadRole       = errors.New(`role must be "admin" or "auditor"`)
+	ErrLastAdmin     = errors.New("refusing to remove or demote the last admin")
+	errBadLogin      = errors.New("wrong account name or password")
+)
+
+var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+const accountPrefix = "auth/user/"
+
+// Account is a local ccsync login (not a Claude user).
+type Account struct {
+	Name         string `json:"name"`
+	Role         Role   `json:"role"`
+	PasswordHash string `json:"password_hash"`
+	// Epoch is bumped on every password or role change; sessions carry the
+	// epoch they were created in, so such a change logs every browser out.
+	Epoch             int       `json:"epoch"`
+	CreatedAt         time.Time `json:"created_at"`
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+}
+
+// AccountInfo is an account without its password hash, for listings.
+type AccountInfo struct {
+	Name              string    `json:"name"`
+	Role              Role      `json:"role"`
+	CreatedAt         time.Time `json:"created_at"`
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+}
+
+func (a Account) Info() AccountInfo {
+	return AccountInfo{Name: a.Name, Role: a.Role, CreatedAt: a.CreatedAt, PasswordChangedAt: a.PasswordChangedAt}
+}
+
+// Accounts stores accounts in the indexer's meta keyspace under auth/user/.
+type Accounts struct {
+	store MetaStore
+	argon argonParams
+	now   func() time.Time
+	// mu serialises read-modify-write cycles; meta writes are not
+	// transactional, and only one process can hold the data directory.
+	mu sync.Mutex
+	// dummyHash is verified against when an account does not exist, so a
+	// login attempt takes as long for a missing account as for a wrong
+	// password and does not reveal which names exist.
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// NewAccounts returns the account store kept in store.
+func NewAccounts(store MetaStore) *Accounts {
+	return &Accounts{store: store, argon: defaultArgon, now: time.Now}
+}
+
+func (a *Accounts) get(name string) (Account, error) {
+	b, err := a.store.Meta(accountPrefix + name)
+	if errors.Is(err, indexer.ErrNotFound) {
+		return Account{}, fmt.Errorf("account %q: %w", name, ErrNoAccount)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("read account %q: %w", name, err)
+	}
+	var acct Account
+	if err := json.Unmarshal(b, &acct); err != nil {
+		return Account{}, fmt.Errorf("decode account %q: %w", name, err)
+	}
+	return acct, nil
+}
+
+// Get returns the named account.
+func (a *Accounts) Get(name string) (Account, error) {
+	if !accountName.MatchString(name) {
+		return Account{}, fmt.Errorf("account %q: %w", name, ErrNoAccount)
+	}
+	return a.get(name)
+}
+
+func (a *Accounts) put(acct Account) error {
+	b, err := json.Marshal(acct)
+	if err != nil {
+		return fmt.Errorf("encode account %q: %w", acct.Name, err)
+	}
+	if err := a.store.PutMeta(accountPrefix+acct.Name, b); err != nil {
+		return fmt.Errorf("store account %q: %w", acct.Name, err)
+	}
+	return nil
+}
+
+// List returns every account, ordered by name.
+func (a *Accounts) List() ([]AccountInfo, error) {
+	var out []AccountInfo
+	err := a.store.ScanMeta(accountPrefix, func(key string, value []byte) error {
+		var acct Account
+		if err := json.Unmarshal(value, &acct); err != nil {
+			return fmt.Errorf("decode %s: %w", key, err)
+		}
+		out = append(out, acct.Info())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Create adds an account.
+func (a *Accounts) Create(name string, role Role, password string) error {
+	if !accountName.MatchString(name) {
+		return ErrBadName
+	}
+	if !role.valid() {
+		return ErrBadRole
+	}
+	if len(password) < MinPasswordLen {
+		return ErrWeakPassword
+	}
+	hash, err := hashPassword(a.argon, password)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.get(name); err == nil {
+		return fmt.Errorf("account %q: %w", name, ErrAccountExists)
+	} else if !errors.Is(err, ErrNoAccount) {
+		return err
+	}
+	now := a.now().UTC()
+	return a.put(Account{Name: name, Role: role, PasswordHash: hash, CreatedAt: now, PasswordChangedAt: now})
+}
+
+// SetPassword replaces an account's password and ends its sessions.
+func (a *Accounts) SetPassword(name, password string) error {
+	if len(password) < MinPasswordLen {
+		return ErrWeakPassword
+	}
+	hash, err := hashPassword(a.argon, password)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := a.Get(name)
+	if err != nil {
+		return err
+	}
+	acct.PasswordHash = hash
+	acct.PasswordChangedAt = a.now().UTC()
+	acct.Epoch++
+	return a.put(acct)
+}
+
+// SetRole changes an account's role and ends its sessions.
+func (a *Accounts) SetRole(name string, role Role) error {
+	if !role.valid() {
+		return ErrBadRole
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := a.Get(name)
+	if err != nil {
+		return err
+	}
+	if acct.Role == role {
+		return nil
+	}
+	if acct.Role == RoleAdmin {
+		if err := a.checkNotLastAdmin(); err != nil {
+			return err
+		}
+	}
+	acct.Role = role
+	acct.Epoch++
+	return a.put(acct)
+}
+
+// Delete removes an account; its sessions and tokens stop working at once
+// because authentication re-reads the account on every request.
+func (a *Accounts) Delete(name string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := a.Get(name)
+	if err != nil {
+		return err
+	}
+	if acct.Role == RoleAdmin {
+		if err := a.checkNotLastAdmin(); err != nil {
+			return err
+		}
+	}
+	if err := a.store.PutMeta(accountPrefix+name, nil); err != nil {
+		return fmt.Errorf("delete account %q: %w", name, err)
+	}
+	return nil
+}
+
+func (a *Accounts) checkNotLastAdmin() error {
+	all, err := a.List()
+	if err != nil {
+		return err
+	}
+	admins := 0
+	for _, x := range all {
+		if x.Role == RoleAdmin {
+			admins++
+		}
+	}
+	if admins <= 1 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
+// Authenticate checks a name and password.
+func (a *Accounts) Authenticate(name, password string) (Account, error) {
+	acct, err := a.Get(name)
+	if errors.Is(err, ErrNoAccount) {
+		a.dummyOnce.Do(func() { a.dummyHash, _ = hashPassword(a.argon, "ccsync-dummy-password") })
+		_, _ = verifyPassword(a.dummyHash, password)
+		return Account{}, errBadLogin
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	ok, err := verifyPassword(acct.PasswordHash, password)
+	if err != nil {
+		return Account{}, fmt.Errorf("account %q: %w", name, err)
+	}
+	if !ok {
+		return Account{}, errBadLogin
+	}
+	return acct, nil
+}
+
+// EnsureAdmin creates the first admin account, named "admin", when there are
+// no accounts at all. The password is envPassword if set, else generated; a
+// generated password is returned so the caller can print it once.
+func (a *Accounts) EnsureAdmin(envPassword string) (created bool, generated string, err error) {
+	all, err := a.List()
+	if err != nil {
+		return false, "", err
+	}
+	if len(all) > 0 {
+		return false, "", nil
+	}
+	password := envPassword
+	if password == "" {
+		if password, err = GeneratePassword(); err != nil {
+			return false, "", err
+		}
+		generated = password
+	}
+	if err := a.Create("admin", RoleAdmin, password); err != nil {
+		return false, "", fmt.Errorf("create first admin: %w", err)
+	}
+	return true, generated, nil
+}

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+)
+
+const auditPrefix = "audit/"
+
+// AuditEntry is one recorded action of an account: the audit trail of the
+// auditors. It never holds secrets: not passwords, tokens or the key.
+type AuditEntry struct {
+	Time   time.Time         `json:"time"`
+	Actor  string            `json:"actor,omitempty"` // account; empty for failed logins
+	Role   Role              `json:"role,omitempty"`
+	Via    string            `json:"via,omitempty"` // "session" or "token:<id>"
+	IP     string            `json:"ip"`
+	Action string            `json:"action"`           // search, conversation.open, export, deletion, settings.key, …
+	Target string            `json:"target,omitempty"` // conversation id, account name, …
+	Detail map[string]string `json:"detail,omitempty"` // query and filters, counts, …
+}
+
+// auditLog appends entries under audit/<unix-nanos>-<seq>, so key order is
+// time order and a range is a key range.
+type auditLog struct {
+	store MetaStore
+	now   func() time.Time
+	mu    sync.Mutex
+	last  int64
+}
+
+func newAuditLog(store MetaStore, now func() time.Time) *auditLog {
+	return &auditLog{store: store, now: now}
+}
+
+func auditKey(nanos int64) string { return fmt.Sprintf("%s%020d", auditPrefix, nanos) }
+
+// record appends an entry. Callers fail the request when it fails: an
+// action that cannot be audited is not performed (or, for reads, not
+// answered).
+func (a *auditLog) record(c *fiber.Ctx, p *principal, action, target string, detail map[string]string) error {
+	e := AuditEntry{IP: c.IP(), Action: action, Target: target, Detail: detail}
+	if p != nil {
+		e.Actor, e.Role = p.Account, p.Role
+		if p.TokenID != "" {
+			e.Via = "token:" + p.TokenID
+		} else {
+			e.Via = "session"
+		}
+	}
+	return a.append(e)
+}
+
+func (a *auditLog) append(e AuditEntry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t := a.now().UTC()
+	n := t.UnixNano()
+	if n <= a.last {
+		n = a.last + 1 // keep keys unique and ordered within one clock tick
+	}
+	a.last = n
+	e.Time = time.Unix(0, n).UTC()
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	if err := a.store.PutMeta(auditKey(n), b); err != nil {
+		return fmt.Errorf("write audit entry: %w", err)
+	}
+	return nil
+}
+
+var errStopScan = errors.New("stop scan")
+
+// auditFilter selects entries; zero fields match everything.
+type auditFilter struct {
+	From, To time.Time // [From, To)
+	Actor    string
+	Action   string // exact, or a prefix ending in "." (e.g. "account.")
+}
+
+func (f auditFilter) match(e AuditEntry) bool {
+	if f.Actor != "" && e.Actor != f.Actor {
+		return false
+	}
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			if !strings.HasPrefix(e.Action, f.Action) {
+				return false
+			}
+		} else if e.Action != f.Action {
+			return false
+		}
+	}
+	return true
+}
+
+// scan calls fn for matching entries in time order.
+func (a *auditLog) scan(f auditFilter, fn func(AuditEntry) error) error {
+	var start, end string
+	if !f.From.IsZero() {
+		start = auditKey(f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		end = auditKey(f.To.UnixNano())
+	}
+	err := a.store.ScanMeta(auditPrefix, func(key string, value []byte) error {
+		if start != "" && key < start {
+			return nil
+		}
+		if end != "" && key >= end {
+			return errStopScan
+		}
+		var e AuditEntry
+		if err := json.Unmarshal(value, &e); err != nil {
+			return fmt.Errorf("decode %s: %w", key, err)
+		}
+		if !f.match(e) {
+			return nil
+		}
+		return fn(e)
+	})
+	if errors.Is(err, errStopScan) {
+		return nil
+	}
+	return err
+}
+
+// latest returns the newest limit matching entries, newest first.
+func (a *auditLog) latest(f auditFilter, limit int) ([]AuditEntry, bool, error) {
+	ring := make([]AuditEntry, 0, limit)
+	next, total := 0, 0
+	err := a.scan(f, func(e AuditEntry) error {
+		total++
+		if len(ring) < limit {
+			ring = append(ring, e)
+			return nil
+		}
+		ring[next] = e
+		next = (next + 1) % limit
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("read audit trail: %w", err)
+	}
+	out := make([]AuditEntry, 0, len(ring))
+	for i := len(ring) - 1; i >= 0; i-- {
+		out = append(out, ring[(next+i)%len(ring)])
+	}
+	return out, total > limit, nil
+}

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a SyncController or Importer returns so the API can answer with the
+// right status; wrap them (fmt.Errorf("...: %w", api.ErrNoKey)).
+var (
+	ErrNoKey          = errors.New("no Compliance API key saved")         // 409
+	ErrAlreadyRunning = errors.New("a sync is already running")           // 409
+	ErrNotRunning     = errors.New("no sync is running")                  // 409
+	ErrInvalidKey     = errors.New("the Compliance API key is not valid") // 400
+	ErrInvalidInput   = errors.New("invalid input")                       // 400
+)
+
+// SyncController runs the Compliance API sync. The sync package satisfies
+// it; serve.go wires it in. Implementations must never put the key itself
+// into an error, a log line or SyncStatus: only its hint.
+type SyncController interface {
+	// Start begins a run in the background and returns its job id, whose
+	// progress is published on the indexer's event stream.
+	Start(ctx context.Context) (jobID string, err error)
+	// Cancel stops the running sync (ErrNotRunning when idle).
+	Cancel() error
+	Status(ctx context.Context) (SyncStatus, error)
+	// SaveKey validates, encrypts and stores a new key, replacing the old.
+	SaveKey(ctx context.Context, key string) (hint string, err error)
+	// SetSchedule changes where the sync starts and whether it runs hourly.
+	SetSchedule(ctx context.Context, s Schedule) error
+}
+
+// Schedule is the sync's start date and the hourly toggle.
+type Schedule struct {
+	SyncFrom time.Time `json:"sync_from"`
+	Hourly   bool      `json:"hourly"`
+}
+
+// SyncStatus is what the settings page shows.
+type SyncStatus struct {
+	KeySaved bool      `json:"key_saved"`
+	KeyHint  string    `json:"key_hint,omitempty"` // e.g. "sk-ant-a••••"
+	SyncFrom time.Time `json:"sync_from,omitzero"`
+	Hourly   bool      `json:"hourly"`
+	Running  bool      `json:"running"`
+	JobID    string    `json:"job_id,omitempty"`
+	// LastRun is the sync package's own summary of the last run (counts,
+	// errors, finish time); the API passes it through.
+	LastRun any        `json:"last_run,omitempty"`
+	NextRun *time.Time `json:"next_run,omitempty"`
+}
+
+// Importer imports uploaded export files in the background.
+type Importer interface {
+	// Import starts importing the files (conversations.json, users.json)
+	// and returns the job id whose progress is published on the indexer's
+	// event stream. The files belong to the importer from then on: it
+	// removes them when the job ends. ctx outlives the request.
+	Import(ctx context.Context, paths []string) (jobID string, err error)
+}

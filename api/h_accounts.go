@@ -1,0 +1,109 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+func (s *Server) listAccounts(c *fiber.Ctx) error {
+	all, err := s.accounts.List()
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		all = []AccountInfo{}
+	}
+	return c.JSON(fiber.Map{"accounts": all})
+}
+
+type accountRequest struct {
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Password string `json:"password,omitempty"` // empty: generate one
+}
+
+type accountCreated struct {
+	Account AccountInfo `json:"account"`
+	// Password is set only when the server generated it; it is shown
+	// once and not stored in clear.
+	Password string `json:"password,omitempty"`
+}
+
+func (s *Server) createAccount(c *fiber.Ctx) error {
+	var req accountRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	password, generated := req.Password, ""
+	if password == "" {
+		var err error
+		if generated, err = GeneratePassword(); err != nil {
+			return err
+		}
+		password = generated
+	}
+	if err := s.accounts.Create(req.Name, req.Role, password); err != nil {
+		return accountError(err)
+	}
+	acct, err := s.accounts.Get(req.Name)
+	if err != nil {
+		return err
+	}
+	if err := s.audit.record(c, principalOf(c), "account.create", req.Name, map[string]string{"role": string(req.Role)}); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(accountCreated{Account: acct.Info(), Password: generated})
+}
+
+type accountUpdate struct {
+	Role     *Role   `json:"role,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
+
+func (s *Server) updateAccount(c *fiber.Ctx) error {
+	name := c.Params("name")
+	var req accountUpdate
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Role == nil && req.Password == nil {
+		return errBadRequest(`give "role", "password" or both`)
+	}
+	if _, err := s.accounts.Get(name); err != nil {
+		return accountError(err)
+	}
+	detail := map[string]string{}
+	if req.Role != nil {
+		if err := s.accounts.SetRole(name, *req.Role); err != nil {
+			return accountError(err)
+		}
+		detail["role"] = string(*req.Role)
+	}
+	if req.Password != nil {
+		if err := s.accounts.SetPassword(name, *req.Password); err != nil {
+			return accountError(err)
+		}
+		detail["password"] = "changed"
+	}
+	if err := s.audit.record(c, principalOf(c), "account.update", name, detail); err != nil {
+		return err
+	}
+	acct, err := s.accounts.Get(name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"account": acct.Info()})
+}
+
+func (s *Server) deleteAccount(c *fiber.Ctx) error {
+	name := c.Params("name")
+	if err := s.accounts.Delete(name); err != nil {
+		return accountError(err)
+	}
+	if _, err := s.deleteTokens(name, ""); err != nil {
+		return err
+	}
+	if err := s.audit.record(c, principalOf(c), "account.delete", name, nil); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

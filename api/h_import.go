@@ -1,0 +1,237 @@
+package api
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The export files an import accepts, by base name; anything else in a zip
+// (projects.json, memories) is skipped.
+const (
+	conversationsFile = "conversations.json"
+	usersFile         = "users.json"
+	maxZipEntries     = 10000
+)
+
+var errUploadTooLarge = errors.New("upload too large")
+
+// capReader fails once more than n bytes have been read, so a body or a zip
+// entry that lies about its size is cut off at the limit.
+type capReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n < 0 {
+		return 0, errUploadTooLarge
+	}
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	if c.n < 0 {
+		return n, errUploadTooLarge
+	}
+	return n, err
+}
+
+// upload accepts a multipart/form-data body with conversations.json (and
+// optionally users.json) or a .zip of an export, spools it to a fresh
+// directory under UploadDir without holding it in memory, and hands the
+// files to the Importer. It answers 202 with the job id.
+func (s *Server) upload(c *fiber.Ctx) error {
+	if s.cfg.Importer == nil {
+		return errUnavailable("import is not configured on this server")
+	}
+	limit := s.cfg.UploadLimit
+	if cl := c.Request().Header.ContentLength(); cl > 0 && int64(cl) > limit {
+		return errTooLarge(fmt.Sprintf("upload is %d bytes; the limit is %d", cl, limit))
+	}
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
+		return &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", "upload must be multipart/form-data"}
+	}
+	var body io.Reader = c.Context().RequestBodyStream()
+	if body == nil {
+		body = bytes.NewReader(c.Body())
+	}
+	dir, err := os.MkdirTemp(s.cfg.UploadDir, "ccsync-upload-")
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	files, size, err := spoolMultipart(&capReader{r: body, n: limit}, params["boundary"], dir, limit)
+	if errors.Is(err, errUploadTooLarge) {
+		return errTooLarge(fmt.Sprintf("upload is larger than the limit of %d bytes", limit))
+	}
+	if err != nil {
+		return err
+	}
+	if files[conversationsFile] == "" {
+		return errBadRequest("upload has no conversations.json (directly or inside a .zip)")
+	}
+	paths := []string{files[conversationsFile]}
+	if p := files[usersFile]; p != "" {
+		paths = append([]string{p}, paths...)
+	}
+	job, err := s.cfg.Importer.Import(s.ctx, paths)
+	if err != nil {
+		return err
+	}
+	handedOff = true
+	names := make([]string, 0, len(paths))
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	if err := s.audit.record(c, principalOf(c), "import", job, map[string]string{
+		"files": strings.Join(names, ","), "bytes": strconv.FormatInt(size, 10),
+	}); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"job_id": job, "files": names})
+}
+
+// spoolMultipart writes each file part to dir and unpacks zips. It returns
+// the paths of the export files by base name and the bytes received.
+func spoolMultipart(body io.Reader, boundary, dir string, limit int64) (map[string]string, int64, error) {
+	mr := multipart.NewReader(body, boundary)
+	files := map[string]string{}
+	var total int64
+	for i := 0; ; i++ {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, errUploadTooLarge) {
+			return nil, total, err
+		}
+		if err != nil {
+			return nil, total, errBadRequest(fmt.Sprintf("malformed multipart body at part %d: %v", i, err))
+		}
+		fname := part.FileName()
+		if fname == "" {
+			return nil, total, errBadRequest(fmt.Sprintf("multipart part %d (%q) is not a file", i, part.FormName()))
+		}
+		base := path.Base(strings.ReplaceAll(fname, `\`, "/"))
+		switch {
+		case base == conversationsFile || base == usersFile:
+			if files[base] != "" {
+				return nil, total, errBadRequest(fmt.Sprintf("part %d: %s uploaded twice", i, base))
+			}
+			dst := filepath.Join(dir, base)
+			n, err := writeFile(dst, &bodyReader{part, i})
+			total += n
+			if err != nil {
+				return nil, total, err
+			}
+			files[base] = dst
+		case strings.HasSuffix(strings.ToLower(base), ".zip"):
+			zp := filepath.Join(dir, fmt.Sprintf("upload-%d.zip", i))
+			n, err := writeFile(zp, &bodyReader{part, i})
+			total += n
+			if err != nil {
+				return nil, total, err
+			}
+			if err := unzipExport(zp, dir, limit, files); err != nil {
+				return nil, total, fmt.Errorf("%s: %w", base, err)
+			}
+			_ = os.Remove(zp)
+		default:
+			return nil, total, errBadRequest(fmt.Sprintf("part %d: unexpected file %q; upload conversations.json, users.json or a .zip export", i, base))
+		}
+	}
+	return files, total, nil
+}
+
+// bodyReader marks read errors of a multipart part as the client's fault
+// (a truncated or malformed body), as opposed to failures writing the file.
+type bodyReader struct {
+	r    io.Reader
+	part int
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, errUploadTooLarge) {
+		err = errBadRequest(fmt.Sprintf("malformed multipart body in part %d: %v", b.part, err))
+	}
+	return n, err
+}
+
+func writeFile(dst string, r io.Reader) (int64, error) {
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("spool %s: %w", filepath.Base(dst), err)
+	}
+	n, err := io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	var ae *apiError
+	if err != nil && !errors.Is(err, errUploadTooLarge) && !errors.As(err, &ae) {
+		err = fmt.Errorf("spool %s: %w", filepath.Base(dst), err)
+	}
+	return n, err
+}
+
+// unzipExport extracts conversations.json and users.json from a zip. Any
+// entry whose name could escape the directory refuses the whole archive:
+// such a zip was crafted, not downloaded from claude.ai. Extracted sizes
+// are capped at limit each, whatever the header claims (zip bombs).
+func unzipExport(zp, dir string, limit int64, files map[string]string) error {
+	zr, err := zip.OpenReader(zp)
+	if err != nil {
+		return errBadRequest("not a readable zip archive: " + err.Error())
+	}
+	defer zr.Close()
+	if len(zr.File) > maxZipEntries {
+		return errBadRequest(fmt.Sprintf("zip has %d entries; at most %d are accepted", len(zr.File), maxZipEntries))
+	}
+	for i, f := range zr.File {
+		name := f.Name
+		if strings.Contains(name, `\`) || !filepath.IsLocal(name) || path.IsAbs(name) {
+			return errBadRequest(fmt.Sprintf("zip entry %d %q: path escapes the archive", i, name))
+		}
+		base := path.Base(name)
+		if f.FileInfo().IsDir() || (base != conversationsFile && base != usersFile) {
+			continue
+		}
+		if files[base] != "" {
+			return errBadRequest(fmt.Sprintf("zip entry %d %q: a second %s", i, name, base))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return errBadRequest(fmt.Sprintf("zip entry %d %q: %v", i, name, err))
+		}
+		dst := filepath.Join(dir, base)
+		_, err = writeFile(dst, &capReader{r: rc, n: limit})
+		rc.Close()
+		if err != nil {
+			if errors.Is(err, errUploadTooLarge) {
+				return err
+			}
+			return errBadRequest(fmt.Sprintf("zip entry %d %q: %v", i, name, err))
+		}
+		files[base] = dst
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package api
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/ccsync/ccsync/indexer"
+)
+
+const (
+	maxPageSize  = 200
+	maxQueryLen  = 4096
+	maxFilterLen = 256
+)
+
+// multi returns every value of a query parameter, accepting both repeated
+// (?user=a&user=b) and comma-separated (?user=a,b) forms.
+func multi(c *fiber.Ctx, name string) ([]string, error) {
+	var out []string
+	var err error
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if string(k) != name {
+			return
+		}
+		for _, s := range strings.Split(string(v), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				if len(s) > maxFilterLen {
+					err = errBadRequest(fmt.Sprintf("parameter %q: value longer than %d bytes", name, maxFilterLen))
+				}
+				out = append(out, s)
+			}
+		}
+	})
+	return out, err
+}
+
+// parseTime accepts RFC 3339 or a bare date. A bare date as the end of a
+// range means the end of that day, so from=2026-01-01&to=2026-01-31 covers
+// all of January.
+func parseTime(name, v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, errBadRequest(fmt.Sprintf("parameter %q: %q is not a date (YYYY-MM-DD) or RFC 3339 time", name, v))
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+func parseBool(name, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errBadRequest(fmt.Sprintf("parameter %q: %q is not true or false", name, v))
+	}
+	return b, nil
+}
+
+// searchRequest builds an indexer request from the query string. kind is the
+// default kind ("" lets ?kind= choose).
+func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, error) {
+	var r indexer.SearchRequest
+	var err error
+	r.Query = c.Query("q")
+	if len(r.Query) > maxQueryLen {
+		return r, errBadRequest(fmt.Sprintf("parameter \"q\": longer than %d bytes", maxQueryLen))
+	}
+	r.Kind = kind
+	if k := c.Query("kind"); k != "" {
+		switch indexer.Kind(k) {
+		case indexer.KindMessage, indexer.KindConversation:
+			if kind != "" && indexer.Kind(k) != kind {
+				return r, errBadRequest(fmt.Sprintf("parameter \"kind\": this endpoint lists %ss", kind))
+			}
+			r.Kind = indexer.Kind(k)
+		default:
+			return r, errBadRequest(fmt.Sprintf("parameter \"kind\": %q is not message or conversation", k))
+		}
+	}
+	if r.Kind == "" {
+		r.Kind = indexer.KindMessage
+	}
+	for _, f := range []struct {
+		name string
+		dst  *[]string
+	}{
+		{"finding_type", &r.FindingTypes}, {"severity", &r.Severities}, {"user", &r.Users},
+		{"model", &r.Models}, {"role", &r.Roles}, {"tool", &r.Tools}, {"source", &r.Sources},
+	} {
+		if *f.dst, err = multi(c, f.name); err != nil {
+			return r, err
+		}
+	}
+	for _, role := range r.Roles {
+		if role != "human" && role != "assistant" {
+			return r, errBadRequest(fmt.Sprintf("parameter \"role\": %q is not human or assistant", role))
+		}
+	}
+	for _, sev := range r.Severities {
+		switch sev {
+		case "low", "medium", "high", "critical":
+		default:
+			return r, errBadRequest(fmt.Sprintf("parameter \"severity\": %q is not low, medium, high or critical", sev))
+		}
+	}
+	if r.FlaggedOnly, err = parseBool("flagged", c.Query("flagged")); err != nil {
+		return r, err
+	}
+	r.ConversationID = c.Query("conversation_id")
+	if r.From, err = parseTime("from", c.Query("from"), false); err != nil {
+		return r, err
+	}
+	if r.To, err = parseTime("to", c.Query("to"), true); err != nil {
+		return r, err
+	}
+	if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
+		return r, errBadRequest("parameter \"from\" must be before \"to\"")
+	}
+	switch s := indexer.Sort(c.Query("sort")); s {
+	case "", indexer.SortRelevance, indexer.SortNewest, indexer.SortOldest:
+		r.Sort = s
+	default:
+		return r, errBadRequest(fmt.Sprintf("parameter \"sort\": %q is not relevance, newest or oldest", s))
+	}
+	if v := c.Query("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return r, errBadRequest(fmt.Sprintf("parameter \"size\": %q is not a number from 1 to %d", v, maxPageSize))
+		}
+		r.Size = n
+	}
+	r.After = c.Query("after")
+	if r.Facets, r.NoFacets, err = parseFacets(c); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// auditDetail summarises a search for the audit trail: what was looked for,
+// not what was found.
+func auditDetail(r indexer.SearchRequest) map[string]string {
+	d := map[string]string{"kind": string(r.Kind)}
+	add := func(k, v string) {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	add("q", r.Query)
+	add("finding_type", strings.Join(r.FindingTypes, ","))
+	add("severity", strings.Join(r.Severities, ","))
+	add("user", strings.Join(r.Users, ","))
+	add("model", strings.Join(r.Models, ","))
+	add("role", strings.Join(r.Roles, ","))
+	add("tool", strings.Join(r.Tools, ","))
+	add("source", strings.Join(r.Sources, ","))
+	add("conversation_id", r.ConversationID)
+	if r.FlaggedOnly {
+		d["flagged"] = "true"
+	}
+	if !r.From.IsZero() {
+		d["from"] = r.From.Format(time.RFC3339)
+	}
+	if !r.To.IsZero() {
+		d["to"] = r.To.Format(time.RFC3339)
+	}
+	return d
+}
+
+var facetNames = map[string]bool{
+	indexer.FacetFindingType: true, indexer.FacetSeverity: true, indexer.FacetUser: true, indexer.FacetModel: true,
+	indexer.FacetRole: true, indexer.FacetTool: true, indexer.FacetSource: true, indexer.FacetDate: true,
+}
+
+// parseFacets reads ?facets=: absent or "all" computes every facet, "none"
+// (or "false") none, else a comma-separated list of facet names. Asking
+// only for the facets a page shows matters: facet cost grows with the hits.
+func parseFacets(c *fiber.Ctx) ([]string, bool, error) {
+	names, err := multi(c, "facets")
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case len(names) == 0:
+		return nil, false, nil
+	case len(names) == 1 && (names[0] == "all" || names[0] == "true"):
+		return nil, false, nil
+	case len(names) == 1 && (names[0] == "none" || names[0] == "false"):
+		return nil, true, nil
+	}
+	for _, n := range names {
+		if !facetNames[n] {
+			return nil, false, errBadRequest(fmt.Sprintf("parameter \"facets\": unknown facet %q", n))
+		}
+	}
+	return names, false, nil
+}

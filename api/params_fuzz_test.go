@@ -1,0 +1,79 @@
+package api
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// FuzzSearchParams: any query string either parses or is refused with a
+// 400 naming a parameter; it never panics or yields an invalid request.
+func FuzzSearchParams(f *testing.F) {
+	for _, s := range []string{"q=aws&user=a,b&flagged=true", "from=2026-01-01&to=2026-01-02", "size=0", "sort=x",
+		"facets=user,model", "kind=conversation&role=human", "to=2026-13-01", "from=2026-01-02&to=2026-01-01"} {
+		f.Add(s)
+	}
+	app := fiber.New()
+	f.Fuzz(func(t *testing.T, qs string) {
+		var fctx fasthttp.RequestCtx
+		fctx.Request.SetRequestURI("/x?" + qs)
+		c := app.AcquireCtx(&fctx)
+		defer app.ReleaseCtx(c)
+		r, err := searchRequest(c, "")
+		if err != nil {
+			var ae *apiError
+			if !errors.As(err, &ae) || ae.Status != 400 || !strings.Contains(ae.Message, "parameter") {
+				t.Fatalf("%q: error %v is not a 400 naming a parameter", qs, err)
+			}
+			return
+		}
+		if r.Size < 0 || r.Size > maxPageSize || (r.Kind != "message" && r.Kind != "conversation") {
+			t.Fatalf("%q: invalid request %+v", qs, r)
+		}
+		if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
+			t.Fatalf("%q: from %v not before to %v", qs, r.From, r.To)
+		}
+	})
+}
+
+// FuzzUnzipExport: whatever the archive, nothing is written outside the
+// upload directory and only the two export names are extracted.
+func FuzzUnzipExport(f *testing.F) {
+	f.Add(zipBytes(map[string]string{"conversations.json": "[]"}))
+	f.Add(zipBytes(map[string]string{"a/users.json": "[]", "a/conversations.json": "[]"}))
+	f.Add(zipBytes(map[string]string{"../conversations.json": "[]"}))
+	f.Add([]byte("PK\x03\x04garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		root := t.TempDir()
+		dir := filepath.Join(root, "job")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		zp := filepath.Join(dir, "u.zip")
+		if err := os.WriteFile(zp, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files := map[string]string{}
+		_ = unzipExport(zp, dir, 1<<16, files)
+		for base, p := range files {
+			if filepath.Dir(p) != dir || (base != conversationsFile && base != usersFile) {
+				t.Fatalf("extracted %s to %s", base, p)
+			}
+		}
+		entries, _ := os.ReadDir(root)
+		if len(entries) != 1 {
+			t.Fatalf("wrote outside the job dir: %v", entries)
+		}
+		inDir, _ := os.ReadDir(dir)
+		for _, e := range inDir {
+			if n := e.Name(); n != "u.zip" && n != conversationsFile && n != usersFile {
+				t.Fatalf("unexpected file %s", n)
+			}
+		}
+	})
+}

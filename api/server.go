@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Config configures a Server. Only Store is required.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger // nil means slog.Default()
+	// Origin is the server's own origin as browsers see it, e.g.
+	// "http://127.0.0.1:8080". WebSocket handshakes are accepted only from
+	// it and cookie-authenticated writes carrying another Origin are
+	// refused. Required: an empty Origin would let any site open the
+	// progress socket with the user's cookie.
+	Origin string
+	// SecureCookies marks the session cookie Secure even when the request
+	// arrived over plain HTTP (TLS terminated by a proxy). Requests that
+	// arrive over TLS always get Secure cookies.
+	SecureCookies bool
+	// ProxyHeader names the header holding the client IP (e.g.
+	// "X-Forwarded-For") when behind a trusted reverse proxy; empty uses the
+	// connection's address. It decides login rate limiting and audit IPs.
+	ProxyHeader   string
+	SessionTTL    time.Duration // default 12h
+	LoginAttempts int           // failed logins per IP per LoginWindow; default 10
+	LoginWindow   time.Duration // default 15m
+	UploadDir     string        // where uploads are spooled; default os.TempDir()
+	UploadLimit   int64         // bytes per import request; default 2 GiB
+	// Sync and Importer are the sync and import jobs; nil answers their
+	// endpoints with 503.
+	Sync     SyncController
+	Importer Importer
+	// UI is the static web UI (must contain index.html); nil serves none.
+	UI  fs.FS
+	Now func() time.Time // nil means time.Now; tests move time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg       Config
+	store     Store
+	accounts  *Accounts
+	log       *slog.Logger
+	app       *fiber.App
+	md        *renderer
+	audit     *auditLog
+	hub       *progressHub
+	metrics   *metrics
+	deletions *confirmations
+	routes    []route
+	now       func() time.Time
+	// ctx outlives requests: background imports and streamed exports use
+	// it, and Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New builds the server and its routes. It prunes expired sessions but does
+// not create accounts: call Accounts().EnsureAdmin first.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("api: Config.Store is required")
+	}
+	if cfg.Origin == "" {
+		return nil, errors.New("api: Config.Origin is required (the server's own origin, e.g. http://127.0.0.1:8080)")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.LoginAttempts <= 0 {
+		cfg.LoginAttempts = 10
+	}
+	if cfg.LoginWindow <= 0 {
+		cfg.LoginWindow = 15 * time.Minute
+	}
+	if cfg.UploadDir == "" {
+		cfg.UploadDir = os.TempDir()
+	}
+	if cfg.UploadLimit <= 0 {
+		cfg.UploadLimit = 2 << 30
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.UI != nil {
+		if _, err := fs.Stat(cfg.UI, "index.html"); err != nil {
+			return nil, fmt.Errorf("api: UI assets have no index.html: %w", err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		cfg:       cfg,
+		store:     cfg.Store,
+		accounts:  NewAccounts(cfg.Store),
+		log:       cfg.Logger,
+		md:        newRenderer(),
+		hub:       newProgressHub(),
+		metrics:   newMetrics(),
+		deletions: newConfirmations(),
+		now:       cfg.Now,
+		ctx:       ctx,
+		cancel:    cancel,
+	}
+	s.accounts.now = cfg.Now
+	s.audit = newAuditLog(cfg.Store, cfg.Now)
+	if err := s.pruneSessions(); err != nil {
+		cancel()
+		return nil, err
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "ccsync",
+		DisableStartupMessage: true,
+		JSONEncoder:           json.Marshal,
+		JSONDecoder:           json.Unmarshal,
+		ErrorHandler:          s.errorHandler,
+		ProxyHeader:           cfg.ProxyHeader,
+		// Bodies are streamed so an upload goes to disk as it arrives;
+		// BodyLimit is then only what fasthttp buffers before the handler.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    maxJSONBody,
+		IdleTimeout:                  2 * time.Minute,
+	})
+	s.mount()
+	return s, nil
+}
+
+// App returns the Fiber app (for tests and for serving on a listener).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Accounts returns the account store.
+func (s *Server) Accounts() *Accounts { return s.accounts }
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting requests, closes every progress WebSocket (Fiber
+// does not track hijacked connections) and waits for in-flight requests
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.cancel()
+	s.hub.closeAll()
+	return s.app.ShutdownWithContext(ctx)
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	return writeError(c, s.log, err)
+}
+
+func (s *Server) clientIP(c *fiber.Ctx) string { return c.IP() }

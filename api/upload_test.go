@@ -1,0 +1,178 @@
+package api
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// recordingImporter reads the files it is handed, as the real importer
+// would, and removes them (it owns them).
+type recordingImporter struct {
+	mu    sync.Mutex
+	calls [][]string        // base names per call
+	data  map[string][]byte // base name -> content of the last call
+}
+
+func (r *recordingImporter) Import(ctx context.Context, paths []string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var names []string
+	r.data = map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		names = append(names, filepath.Base(p))
+		r.data[filepath.Base(p)] = b
+		_ = os.Remove(p)
+	}
+	r.calls = append(r.calls, names)
+	return fmt.Sprintf("import-%d", len(r.calls)), nil
+}
+
+type upPart struct {
+	field, filename string
+	content         []byte
+}
+
+func multipartBody(t *testing.T, parts ...upPart) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		var err error
+		var fw interface{ Write([]byte) (int, error) }
+		if p.filename == "" {
+			fw, err = w.CreateFormField(p.field)
+		} else {
+			fw, err = w.CreateFormFile(p.field, p.filename)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(p.content); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func zipOf(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	return zipBytes(files)
+}
+
+// zipBytes builds an archive in memory; writing to a buffer cannot fail.
+func zipBytes(files map[string]string) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		f, _ := zw.Create(name)
+		_, _ = f.Write([]byte(content))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+func TestUpload(t *testing.T) {
+	imp := &recordingImporter{}
+	uploadDir := t.TempDir()
+	e := newTestEnv(t, func(c *Config) { c.Importer = imp; c.UploadLimit = 4096; c.UploadDir = uploadDir })
+	admin := e.admin()
+	convs := []byte(`[{"uuid":"c1","chat_messages":[]}]`)
+	users := []byte(`[{"uuid":"u1","full_name":"A"}]`)
+	big := bytes.Repeat([]byte("x"), 5000)
+	for _, tc := range []struct {
+		name      string
+		parts     []upPart
+		rawBody   string // instead of parts
+		ct        string
+		status    int
+		wantFiles string // importer call, comma-joined
+	}{
+		{"conversations only", []upPart{{"file", "conversations.json", convs}}, "", "", 202, "conversations.json"},
+		{"both files", []upPart{{"file", "conversations.json", convs}, {"file", "users.json", users}}, "", "", 202, "users.json,conversations.json"},
+		{"zip export", []upPart{{"file", "export.zip", zipOf(t, map[string]string{
+			"data-2026/conversations.json": string(convs), "data-2026/users.json": string(users), "data-2026/projects.json": "[]"})}},
+			"", "", 202, "users.json,conversations.json"},
+		{"zip traversal", []upPart{{"file", "export.zip", zipOf(t, map[string]string{
+			"../../etc/conversations.json": string(convs)})}}, "", "", 400, ""},
+		{"zip absolute", []upPart{{"file", "export.zip", zipOf(t, map[string]string{
+			"/tmp/conversations.json": string(convs)})}}, "", "", 400, ""},
+		{"zip backslash traversal", []upPart{{"file", "export.zip", zipOf(t, map[string]string{
+			`..\..\conversations.json`: string(convs)})}}, "", "", 400, ""},
+		{"zip bomb entry", []upPart{{"file", "export.zip", zipOf(t, map[string]string{
+			"conversations.json": strings.Repeat("a", 100000)})}}, "", "", 413, ""},
+		{"not a zip", []upPart{{"file", "export.zip", []byte("PK not really")}}, "", "", 400, ""},
+		{"users only", []upPart{{"file", "users.json", users}}, "", "", 400, ""},
+		{"unexpected file", []upPart{{"file", "passwd", []byte("root:x")}}, "", "", 400, ""},
+		{"traversal file name", []upPart{{"file", "../../conversations.json", convs}}, "", "", 202, "conversations.json"},
+		{"duplicate", []upPart{{"file", "conversations.json", convs}, {"file", "conversations.json", convs}}, "", "", 400, ""},
+		{"field not file", []upPart{{"note", "", []byte("hi")}}, "", "", 400, ""},
+		{"oversized", []upPart{{"file", "conversations.json", big}}, "", "", 413, ""},
+		{"malformed multipart", nil, "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"conversations.json\"\r\n\r\nabc", "multipart/form-data; boundary=xyz", 400, ""},
+		{"not multipart", nil, `{"a":1}`, "application/json", 415, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(imp.calls)
+			var body []byte
+			ct := tc.ct
+			if tc.parts != nil {
+				body, ct = multipartBody(t, tc.parts...)
+			} else {
+				body = []byte(tc.rawBody)
+			}
+			req := httptest.NewRequest("POST", "/api/v1/imports", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			req.AddCookie(cookieOf(admin))
+			req.Header.Set(csrfHeader, admin.csrf)
+			resp, b := e.send(req)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("got %d %s, want %d", resp.StatusCode, b, tc.status)
+			}
+			if tc.status != 202 {
+				if errorType(t, b) == "" {
+					t.Errorf("error not in the API's shape: %s", b)
+				}
+				if len(imp.calls) != before {
+					t.Errorf("importer called for a refused upload")
+				}
+			} else {
+				if len(imp.calls) != before+1 || strings.Join(imp.calls[before], ",") != tc.wantFiles {
+					t.Fatalf("importer calls %v, want %s", imp.calls, tc.wantFiles)
+				}
+				if !bytes.Equal(imp.data["conversations.json"], convs) {
+					t.Errorf("conversations.json arrived as %q", imp.data["conversations.json"])
+				}
+			}
+			// Refused uploads leave nothing behind.
+			left, _ := filepath.Glob(filepath.Join(uploadDir, "*", "*"))
+			if len(left) != 0 {
+				t.Errorf("files left in the upload dir: %v", left)
+			}
+		})
+	}
+	entries, _, err := e.srv.audit.latest(auditFilter{Action: "import"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4 {
+		t.Errorf("%d imports audited, want 4", len(entries))
+	}
+}
+
+func cookieOf(c *client) *http.Cookie { return &http.Cookie{Name: sessionCookie, Value: c.cookie} }

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ccsync/ccsync/api"
+	"github.com/ccsync/ccsync/ui"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve the web UI and the HTTP API", run: runServe})
+}
+
+func runServe(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("serve", io)
+	cfg := bindSettings(fs, "data", "addr", "log-level", "log-format")
+	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
+	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
+	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"`)
+	uploadMB := fs.Int64("upload-limit-mb", 2048, "largest accepted import upload, in MiB")
+	demo := fs.Bool("demo", false, "run against the fake Compliance API with demo data (development only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
+	if err != nil {
+		return err
+	}
+	if *origin == "" {
+		if *origin, err = defaultOrigin(*cfg["addr"]); err != nil {
+			return err
+		}
+	}
+	ix, err := openIndexer(ctx, cfg, io)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+
+	accounts := api.NewAccounts(ix)
+	created, generated, err := accounts.EnsureAdmin(os.Getenv("CCSYNC_ADMIN_PASSWORD"))
+	if err != nil {
+		return err
+	}
+	if created && generated != "" {
+		// Printed once, to stdout and never to the log.
+		fmt.Fprintf(io.out, "Created the first admin account.\n  name:     admin\n  password: %s\nIt is not shown again; change it with 'ccsync user passwd admin'.\n", generated)
+	} else if created {
+		log.Info("created the first admin account from CCSYNC_ADMIN_PASSWORD", "account", "admin")
+	}
+
+	uploads := filepath.Join(*cfg["data"], "uploads")
+	if err := prepareUploadDir(uploads); err != nil {
+		return err
+	}
+	assets, err := ui.FS()
+	if err != nil {
+		return err
+	}
+	srvCfg := api.Config{
+		Store:         ix,
+		Logger:        log,
+		Origin:        *origin,
+		SecureCookies: *secure,
+		ProxyHeader:   *proxyHeader,
+		UploadDir:     uploads,
+		UploadLimit:   *uploadMB << 20,
+		UI:            assets,
+	}
+	// Wiring point for the sync and import jobs: set srvCfg.Sync (an
+	// api.SyncController) and srvCfg.Importer (an api.Importer) here.
+	// ---- DEMO HOOK (lead: wire --demo to the fake Compliance API) ----
+	if *demo {
+		log.Warn("--demo is set but not wired yet: sync and import endpoints answer 503")
+	}
+	// ---- end DEMO HOOK ----
+
+	srv, err := api.New(srvCfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *cfg["addr"])
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", *cfg["addr"], err)
+	}
+	stopped := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		stopped <- srv.Shutdown(sctx)
+	}()
+	log.Info("serving", "addr", ln.Addr().String(), "origin", *origin)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if ctx.Err() != nil {
+		return <-stopped
+	}
+	return nil
+}
+
+// defaultOrigin derives the origin browsers use from the listen address.
+func defaultOrigin(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--addr %q: %w", addr, err)
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		return "", fmt.Errorf("--addr %q listens on every interface: set --origin to the URL browsers use (e.g. https://ccsync.example.com)", addr)
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// prepareUploadDir creates the spool directory and removes uploads left by
+// a previous process: no import job survives a restart.
+func prepareUploadDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("upload directory: %w", err)
+	}
+	stale, err := filepath.Glob(filepath.Join(dir, "ccsync-upload-*"))
+	if err != nil {
+		return fmt.Errorf("upload directory: %w", err)
+	}
+	for _, d := range stale {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("remove stale upload %s: %w", d, err)
+		}
+	}
+	return nil
+}

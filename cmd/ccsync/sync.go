@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/keystore"
+	"github.com/ccsync/ccsync/indexer/syncer"
+)
+
+func init() {
+	register(command{name: "sync", summary: "sync chats from the Compliance API (--once)", run: runSync})
+}
+
+// envComplianceKey names the variable holding the key for unattended runs;
+// it is read here once and never logged.
+const envComplianceKey = "CCSYNC_COMPLIANCE_KEY"
+
+func runSync(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("sync", io)
+	cfg := bindSettings(fs, "data", "api-base", "log-level", "log-format")
+	once := fs.Bool("once", false, "run one sync and exit (required: the hourly schedule runs under 'ccsync serve')")
+	from := fs.String("from", "", "Sync from date (YYYY-MM-DD or RFC 3339); saved for later runs")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	ks := bindKeystoreFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*once || fs.NArg() > 0 {
+		fmt.Fprintln(io.err, "ccsync sync: pass --once (automatic hourly sync runs under 'ccsync serve')")
+		fs.Usage()
+		return errUsage
+	}
+	syncFrom, err := parseDate("from", *from, false)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
+	if err != nil {
+		return err
+	}
+	ix, err := openIndexer(ctx, cfg, io)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	keys, err := ks.open(*cfg["data"], ix)
+	if err != nil {
+		return err
+	}
+	eng := syncer.New(ix, syncer.Config{BaseURL: *cfg["api-base"], Key: os.Getenv(envComplianceKey), Keys: keys,
+		SyncFrom: syncFrom, Logger: log})
+
+	events, _, unsub := ix.Subscribe()
+	defer unsub()
+	done := make(chan struct{})
+	go printProgress(io, events, done)
+	sum, err := eng.RunOnce(ctx)
+	close(done)
+	if errors.Is(err, syncer.ErrNoKey) {
+		return fmt.Errorf("%w: set %s or save one with 'ccsync keys set'", err, envComplianceKey)
+	}
+	if sum == nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(io.out)
+		enc.SetIndent("", "  ")
+		if jerr := enc.Encode(sum); jerr != nil {
+			return jerr
+		}
+	} else {
+		printSummary(io, sum)
+	}
+	return err
+}
+
+// printProgress shows the run's live progress on stderr, one line per event.
+func printProgress(io stdio, events <-chan indexer.Event, done <-chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case ev := <-events:
+			if ev.Kind != "sync" || ev.State != "running" && ev.State != "waiting" {
+				continue
+			}
+			fmt.Fprintf(io.err, "sync: %d chats, %d messages, %d skipped — %s\n",
+				ev.Counters["chats"], ev.Counters["messages"], ev.Counters["skipped"], ev.Message)
+		}
+	}
+}
+
+func printSummary(io stdio, s *syncer.Summary) {
+	fmt.Fprintf(io.out, "sync %s: %d chats, %d messages, %d users, %d skipped, %d recovered, %d rate-limit waits, %d requests in %s\n",
+		s.State, s.Chats, s.Messages, s.Users, s.Skipped, s.Recovered, s.RateLimited, s.Requests, s.End.Sub(s.Start).Round(time.Millisecond))
+	if s.ResumeAt != nil {
+		fmt.Fprintf(io.out, "hourly cap reached; the cursor is saved and the sync resumes at %s\n", s.ResumeAt.Local().Format(time.RFC3339))
+	}
+	for _, e := range s.Errors {
+		fmt.Fprintf(io.out, "  error: %s\n", e)
+	}
+}
+
+// keystoreFlags select where the keyset lives.
+type keystoreFlags struct{ path, kekURI *string }
+
+func bindKeystoreFlags(fs interface {
+	String(name, value, usage string) *string
+}) keystoreFlags {
+	return keystoreFlags{
+		path:   fs.String("keyset", "", "Tink keyset file (default <data>/keyset.json, created with mode 0600)"),
+		kekURI: fs.String("kek-uri", "", "KMS key URI encrypting the keyset file (needs a Tink KMS extension registered)"),
+	}
+}
+
+func (k keystoreFlags) open(dataDir string, ix *indexer.Indexer) (*keystore.Store, error) {
+	return keystore.Open(keystore.Options{Dir: dataDir, KeysetPath: *k.path, KEKURI: *k.kekURI, Meta: ix})
+}

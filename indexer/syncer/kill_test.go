@@ -1,0 +1,82 @@
+package syncer
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+)
+
+// TestKilledChild is the child half of TestResumeAfterKill: it syncs into
+// the directory it is given until the parent kills it.
+func TestKilledChild(t *testing.T) {
+	dir, url := os.Getenv("CCSYNC_SYNC_CHILD_DIR"), os.Getenv("CCSYNC_SYNC_CHILD_URL")
+	if dir == "" {
+		t.Skip("child process of TestResumeAfterKill")
+	}
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
+		Logger: discardLogger(), Client: compliance.Config{RequestsPerMinute: 1 << 20}})
+	if _, err := eng.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Fatal("child finished before it was killed; slow the fake down")
+}
+
+// TestResumeAfterKill kills a syncing process with SIGKILL twice, at
+// different points, then lets a fresh run finish: nothing may be lost or
+// stored twice.
+func TestResumeAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns child processes")
+	}
+	e := newEnv(t, fakeapi.GenOptions{Chats: 80}, 9)
+	e.ix.Close() // the child owns the directory while it runs
+	e.fake.SetLatency(3 * time.Millisecond)
+	for i, after := range []int{15, 40} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "CCSYNC_SYNC_CHILD_DIR="+e.dir, "CCSYNC_SYNC_CHILD_URL="+e.url)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for e.fake.Requests()["messages"] < after {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("child %d made only %d message requests", i, e.fake.Requests()["messages"])
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Fatalf("child %d was not killed mid-run: %v", i, err)
+		}
+	}
+	e.fake.SetLatency(0)
+	e.open()
+	var st state
+	if ok, err := getJSON(e.ix, keyState, &st); err != nil || !ok || st.Cursor == "" || st.Phase != phaseBackfill {
+		t.Fatalf("killed runs left no mid-walk checkpoint: %+v %v", st, err)
+	}
+	resumedFrom := st.Chats
+	s := e.run(e.engine())
+	if s.State != StateDone {
+		t.Fatalf("resumed run %+v", s)
+	}
+	if int64(s.Chats)+resumedFrom < 80 || s.Chats >= 80 {
+		t.Errorf("resumed run read %d chats after %d checkpointed; want it to continue, not restart", s.Chats, resumedFrom)
+	}
+	e.verify(windowStart, nil)
+}

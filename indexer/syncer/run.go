@@ -1,0 +1,589 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/model"
+)
+
+// clockSkew widens the incremental walk's start: the server's updated_at
+// clock and ours differ, and re-reading a chat is harmless (idempotent).
+const clockSkew = 10 * time.Minute
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// runner is one run's working state. The walk fetches the next page while
+// the previous one is being stored, so mu guards what both sides touch: sum
+// and failed. st and win belong to the fetching side only.
+type runner struct {
+	e   *Engine
+	c   *compliance.Client
+	st  state
+	win window
+
+	mu       sync.Mutex
+	sum      *Summary
+	failed   map[string]Failure // recorded failures, by chat id
+	orgsSeen map[string]bool    // organisation UUIDs of chats this run
+	orgsDone map[string]bool    // organisations whose users were synced this run
+}
+
+func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary, error) {
+	sum := &Summary{ID: id, Start: start, Errors: []string{}}
+	r := &runner{e: e, sum: sum, failed: map[string]Failure{}, orgsSeen: map[string]bool{}, orgsDone: map[string]bool{}}
+	e.setProgress(sum)
+	err := r.do(ctx)
+	sum.End = e.cfg.Now().UTC()
+	if r.c != nil {
+		s := r.c.Stats()
+		sum.Requests, sum.RateLimited = s.Requests, int(s.RateLimited)
+	}
+	switch {
+	case err == nil && sum.State == "":
+		sum.State = StateDone
+	case err != nil && ctx.Err() != nil:
+		sum.State, err = StateCancelled, ctx.Err()
+	case err != nil:
+		sum.State = StateFailed
+		sum.addError(err.Error())
+	}
+	sum.Phase = r.st.Phase
+	if perr := putJSON(e.ix, keyLastRun, sum); perr != nil && err == nil {
+		err = perr
+	}
+	msg := fmt.Sprintf("%d chats, %d messages, %d skipped", sum.Chats, sum.Messages, sum.Skipped)
+	if sum.ResumeAt != nil {
+		msg += fmt.Sprintf("; hourly cap of %d chats reached, resumes at %s", e.cfg.HourlyCap, sum.ResumeAt.Format(time.RFC3339))
+	}
+	evState := sum.State
+	if evState == StateCapped {
+		evState = "waiting" // the event vocabulary: the job waits for the cap window
+	}
+	e.publish(sum, evState, msg)
+	e.log.Info("sync finished", "id", sum.ID, "state", sum.State, "chats", sum.Chats, "messages", sum.Messages,
+		"skipped", sum.Skipped, "rate_limited", sum.RateLimited, "requests", sum.Requests)
+	return sum, err
+}
+
+func (e *Engine) setProgress(s *Summary) {
+	e.mu.Lock()
+	e.progress = *s
+	e.progress.Errors = append([]string(nil), s.Errors...)
+	e.mu.Unlock()
+}
+
+func (e *Engine) publish(s *Summary, state, msg string) {
+	e.ix.Publish(indexer.Event{Job: s.ID, Kind: "sync", State: state, Done: int64(s.Chats), Unit: "chats",
+		Counters: map[string]int{"chats": s.Chats, "messages": s.Messages, "skipped": s.Skipped,
+			"recovered": s.Recovered, "rate_limited": s.RateLimited, "users": s.Users},
+		Message: msg})
+}
+
+func (r *runner) progress(msg string) {
+	r.mu.Lock()
+	if r.c != nil {
+		r.sum.RateLimited = int(r.c.Stats().RateLimited)
+		r.sum.Requests = r.c.Stats().Requests
+	}
+	r.e.setProgress(r.sum)
+	snap := *r.sum
+	r.mu.Unlock()
+	r.e.publish(&snap, "running", msg)
+}
+
+func (r *runner) snapshot() Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return *r.sum
+}
+
+func (r *runner) onWait(reason string, d time.Duration) {
+	if reason == "budget" && d < time.Second {
+		return // ordinary pacing is not news
+	}
+	snap := r.snapshot()
+	r.e.publish(&snap, "waiting", fmt.Sprintf("%s: waiting %s", map[string]string{
+		"rate_limit": "rate limited by the API", "backoff": "API error, retrying", "budget": "request budget spent",
+	}[reason], d.Round(time.Second)))
+}
+
+func (r *runner) do(ctx context.Context) error {
+	e := r.e
+	key, err := e.key()
+	if err != nil {
+		return err
+	}
+	if r.c, err = e.client(key, r.onWait); err != nil {
+		return err
+	}
+	set, err := e.Settings()
+	if err != nil {
+		return err
+	}
+	if !e.cfg.SyncFrom.IsZero() && !e.cfg.SyncFrom.Equal(set.SyncFrom) {
+		set.SyncFrom = e.cfg.SyncFrom.UTC()
+		if err := putJSON(e.ix, keySettings, set); err != nil {
+			return err
+		}
+	}
+	from := e.effectiveFrom(set)
+	if _, err := getJSON(e.ix, keyState, &r.st); err != nil {
+		return err
+	}
+	if r.st.Phase == "" || !r.st.SyncFrom.Equal(from) {
+		if r.st.Phase != "" {
+			e.log.Info("sync from changed; restarting the walk", "from", from, "was", r.st.SyncFrom)
+		}
+		r.st = state{SyncFrom: from, Phase: phaseBackfill, BackfillStarted: e.cfg.Now().UTC()}
+	}
+	if _, err := getJSON(e.ix, keyWindow, &r.win); err != nil {
+		return err
+	}
+	fails, err := e.Failures()
+	if err != nil {
+		return err
+	}
+	for _, f := range fails {
+		r.failed[f.ChatID] = f
+	}
+	r.progress("starting")
+	if err := r.syncUsers(ctx, nil); err != nil {
+		return err
+	}
+	if err := r.retryFailures(ctx, fails); err != nil {
+		return err
+	}
+	if r.snapshot().State == StateCapped {
+		return nil
+	}
+	if err := r.walk(ctx); err != nil {
+		return err
+	}
+	var extra []string
+	for o := range r.orgsSeen {
+		if !r.orgsDone[o] {
+			extra = append(extra, o)
+		}
+	}
+	sort.Strings(extra)
+	return r.syncUsers(ctx, extra)
+}
+
+// capLeft is how many chats the hourly cap still allows; at zero it marks
+// the run capped with the time it can resume.
+func (r *runner) capLeft() int {
+	now := r.e.cfg.Now()
+	left := r.e.cfg.HourlyCap - r.win.used(now)
+	if left <= 0 {
+		t := r.win.resumeAt(now, r.e.cfg.HourlyCap).UTC()
+		r.mu.Lock()
+		r.sum.State, r.sum.ResumeAt = StateCapped, &t
+		r.mu.Unlock()
+		return 0
+	}
+	return left
+}
+
+// walk pages through chats from the saved cursor to the end (or the cap).
+// Fetching page n+1 overlaps storing page n; pages are stored strictly in
+// order by one goroutine, so the saved cursor only ever moves forward past
+// stored data.
+func (r *runner) walk(ctx context.Context) error {
+	pages := make(chan *prepared, 1)
+	failed := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		var ferr error
+		for p := range pages {
+			if ferr != nil {
+				continue // drain: nothing after a failed page may be stored
+			}
+			if err := r.commit(ctx, p); err != nil {
+				ferr = err
+				close(failed)
+			}
+		}
+		errc <- ferr
+	}()
+	werr := r.fetchPages(ctx, pages, failed)
+	close(pages)
+	if cerr := <-errc; cerr != nil {
+		return cerr
+	}
+	return werr
+}
+
+func (r *runner) fetchPages(ctx context.Context, pages chan<- *prepared, failed <-chan struct{}) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		left := r.capLeft()
+		if left == 0 {
+			return nil
+		}
+		p := compliance.ListChatsParams{Limit: min(r.e.cfg.PageSize, left), AfterID: r.st.Cursor}
+		if r.st.Phase == phaseBackfill {
+			p.OrderBy, p.Since = compliance.OrderCreatedAt, r.st.SyncFrom
+		} else {
+			p.OrderBy, p.Since = compliance.OrderUpdatedAt, r.st.IncSince
+		}
+		page, err := r.c.ListChats(ctx, p)
+		if err != nil {
+			return fmt.Errorf("list chats (%s walk): %w", r.st.Phase, err)
+		}
+		next := r.st
+		if page.LastID != "" {
+			next.Cursor = page.LastID
+		}
+		switched := false
+		if !page.HasMore && r.st.Phase == phaseBackfill {
+			next.Phase, next.Cursor, next.IncSince = phaseIncremental, "", r.st.BackfillStarted.Add(-clockSkew)
+			switched = true
+		}
+		prep, err := r.prepare(ctx, page, next)
+		if err != nil {
+			return err
+		}
+		r.st = prep.next
+		select {
+		case pages <- prep:
+		case <-failed:
+			return nil // the storing side reports its error
+		}
+		if !page.HasMore && !switched {
+			return nil
+		}
+	}
+}
+
+// fetched is one chat read from the API, or why it could not be.
+type fetched struct {
+	chat    compliance.Chat
+	msgs    *compliance.ChatMessages
+	err     error
+	ignored bool
+}
+
+// fatal errors stop the run without saving the page: retrying chat by chat
+// cannot help when the key is rejected or the run is cancelled.
+func fatal(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden) ||
+		errors.Is(err, compliance.ErrRateLimited)
+}
+
+func (r *runner) fetchAll(ctx context.Context, chats []compliance.Chat, inWindow bool) ([]fetched, error) {
+	out := make([]fetched, len(chats))
+	sem := make(chan struct{}, r.e.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i := range chats {
+		out[i].chat = chats[i]
+		if inWindow && chats[i].CreatedAt.Before(r.st.SyncFrom) {
+			out[i].ignored = true // surfaced by the updated_at walk, but outside the window
+			continue
+		}
+		if chats[i].Deleted() {
+			continue // deleted chats serve no content: keep what is stored
+		}
+		wg.Add(1)
+		go func(f *fetched) {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				f.err = ctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			f.msgs, f.err = r.c.ChatMessages(ctx, f.chat.ID, compliance.MessagesParams{PageSize: r.e.cfg.MessagePageSize})
+		}(&out[i])
+	}
+	wg.Wait()
+	for _, f := range out {
+		if f.err != nil && fatal(ctx, f.err) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("chat %s: %w", f.chat.ID, f.err)
+		}
+	}
+	return out, nil
+}
+
+// convert maps a fetched chat to records, or says why it cannot be stored.
+func convert(f *fetched) (model.Conversation, []model.Message, error) {
+	meta := f.chat
+	if f.msgs != nil && f.msgs.ID != "" {
+		meta = f.msgs.Chat // the fresher copy
+	}
+	conv := meta.Conversation()
+	if conv.ID == "" {
+		return conv, nil, errors.New("chat has no id")
+	}
+	if f.msgs == nil || meta.Deleted() {
+		return conv, nil, nil
+	}
+	msgs := make([]model.Message, 0, len(f.msgs.Messages))
+	for i := range f.msgs.Messages {
+		m := f.msgs.Messages[i].ModelMessage(conv.ID, i)
+		if m.ID == "" {
+			return conv, nil, fmt.Errorf("message %d has no id", i)
+		}
+		msgs = append(msgs, m)
+	}
+	return conv, msgs, nil
+}
+
+// prepared is a fetched page ready to store: its records and the state
+// (cursor, window, failure records) that must be written with them.
+type prepared struct {
+	batch                         indexer.Batch
+	next                          state
+	chats, msgs, skipped, ignored int
+	recovered                     []string
+}
+
+// prepare fetches the page's chats and builds the batch that stores them
+// together with the cursor pointing past them: either both are stored or
+// neither.
+func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next state) (*prepared, error) {
+	res, err := r.fetchAll(ctx, page.Chats, true)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{batch: indexer.Batch{Checkpoints: map[string][]byte{}}}
+	b := &p.batch
+	users := map[string]bool{}
+	for i := range res {
+		f := &res[i]
+		if f.ignored {
+			p.ignored++
+			continue
+		}
+		var conv model.Conversation
+		var ms []model.Message
+		if f.err == nil {
+			conv, ms, f.err = convert(f)
+		}
+		if f.err != nil {
+			r.recordFailure(b, f.chat.ID, f.err)
+			p.skipped++
+			continue
+		}
+		r.mu.Lock()
+		_, wasFailed := r.failed[f.chat.ID]
+		r.mu.Unlock()
+		if wasFailed {
+			p.recovered = append(p.recovered, f.chat.ID)
+		}
+		if u, ok := f.chat.Owner(); ok && !users[u.ID] {
+			users[u.ID] = true
+			b.Users = append(b.Users, u)
+		}
+		if conv.OrgID != "" {
+			r.orgsSeen[conv.OrgID] = true
+		}
+		b.Conversations = append(b.Conversations, conv)
+		b.Messages = append(b.Messages, ms...)
+		p.chats++
+		p.msgs += len(ms)
+	}
+	for _, bad := range page.Bad {
+		p.skipped++
+		if bad.ID != "" {
+			r.recordFailure(b, bad.ID, bad.Err)
+		} else {
+			r.addError(bad.Err.Error())
+		}
+	}
+	r.win.add(r.e.cfg.Now(), len(page.Chats)+len(page.Bad)-p.ignored)
+	next.Chats += int64(p.chats)
+	next.Messages += int64(p.msgs)
+	p.next = next
+	b.Checkpoints[keyState] = mustJSON(next)
+	b.Checkpoints[keyWindow] = mustJSON(r.win)
+	return p, nil
+}
+
+// commit stores a prepared page and counts it.
+func (r *runner) commit(ctx context.Context, p *prepared) error {
+	if _, err := r.e.ix.Ingest(ctx, p.batch); err != nil {
+		return fmt.Errorf("store page: %w", err)
+	}
+	r.mu.Lock()
+	r.sum.Chats += p.chats
+	r.sum.Messages += p.msgs
+	r.sum.Skipped += p.skipped
+	r.sum.Ignored += p.ignored
+	phase := p.next.Phase
+	r.mu.Unlock()
+	for _, id := range p.recovered {
+		r.clearFailure(id)
+	}
+	r.progress(fmt.Sprintf("%s: %d chats", phase, r.snapshot().Chats))
+	return nil
+}
+
+func (r *runner) addError(msg string) {
+	r.mu.Lock()
+	r.sum.addError(msg)
+	r.mu.Unlock()
+}
+
+func (r *runner) recordFailure(b *indexer.Batch, chatID string, err error) {
+	now := r.e.cfg.Now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f, ok := r.failed[chatID]
+	if !ok {
+		f = Failure{ChatID: chatID, FirstFailed: now}
+	}
+	f.Attempts++
+	f.LastFailed = now
+	f.Reason = err.Error()
+	r.failed[chatID] = f
+	b.Checkpoints[prefixFailed+chatID] = mustJSON(f)
+	r.sum.addError(fmt.Sprintf("chat %s skipped: %v", chatID, err))
+	r.e.log.Warn("sync: chat skipped; will retry on a later run", "chat", chatID, "attempts", f.Attempts, "err", err)
+}
+
+func (r *runner) clearFailure(chatID string) {
+	if err := r.e.ix.PutMeta(prefixFailed+chatID, nil); err != nil {
+		// The chat is stored; a stale record only means one more harmless retry.
+		r.e.log.Warn("sync: clear failure record", "chat", chatID, "err", err)
+		return
+	}
+	r.mu.Lock()
+	delete(r.failed, chatID)
+	r.sum.Recovered++
+	r.mu.Unlock()
+}
+
+// retryFailures re-reads chats that failed on earlier runs.
+func (r *runner) retryFailures(ctx context.Context, fails []Failure) error {
+	for _, f := range fails {
+		if r.capLeft() == 0 {
+			return nil
+		}
+		res, err := r.fetchAll(ctx, []compliance.Chat{{ID: f.ChatID}}, false)
+		if err != nil {
+			return err
+		}
+		one := &res[0]
+		b := indexer.Batch{Checkpoints: map[string][]byte{}}
+		conv, ms, cerr := model.Conversation{}, []model.Message(nil), one.err
+		if cerr == nil {
+			conv, ms, cerr = convert(one)
+		}
+		r.win.add(r.e.cfg.Now(), 1)
+		b.Checkpoints[keyWindow] = mustJSON(r.win)
+		if cerr != nil {
+			r.recordFailure(&b, f.ChatID, cerr)
+			if _, err := r.e.ix.Ingest(ctx, b); err != nil {
+				return fmt.Errorf("record failure: %w", err)
+			}
+			continue
+		}
+		if conv.CreatedAt.Before(r.st.SyncFrom) {
+			r.clearFailure(f.ChatID) // now outside the window: nothing to retry
+			continue
+		}
+		b.Conversations, b.Messages = []model.Conversation{conv}, ms
+		if u, ok := one.msgs.Owner(); ok {
+			b.Users = []model.User{u}
+		}
+		if _, err := r.e.ix.Ingest(ctx, b); err != nil {
+			return fmt.Errorf("store chat %s: %w", f.ChatID, err)
+		}
+		r.mu.Lock()
+		r.sum.Chats++
+		r.sum.Messages += len(ms)
+		r.mu.Unlock()
+		r.clearFailure(f.ChatID)
+		r.progress("retried chat " + f.ChatID)
+	}
+	return nil
+}
+
+// syncUsers stores the users of the organisations the key can list plus
+// orgs (seen on chats). A key without the org scope cannot list
+// organisations; that is expected and not an error.
+func (r *runner) syncUsers(ctx context.Context, orgs []string) error {
+	var known []string
+	if _, err := getJSON(r.e.ix, keyOrgs, &known); err != nil {
+		return err
+	}
+	if orgs == nil {
+		list, err := r.c.ListOrganizations(ctx)
+		switch {
+		case err == nil:
+			for _, o := range list {
+				orgs = append(orgs, o.UUID)
+			}
+		case fatal(ctx, err) && !errors.Is(err, compliance.ErrForbidden):
+			return err
+		default:
+			r.e.log.Debug("sync: cannot list organisations; using those seen on chats", "err", err)
+		}
+		orgs = append(orgs, known...)
+	}
+	changed := false
+	for _, org := range orgs {
+		if r.orgsDone[org] {
+			continue
+		}
+		r.orgsDone[org] = true
+		if !contains(known, org) {
+			known, changed = append(known, org), true
+		}
+		page := ""
+		for {
+			up, err := r.c.ListUsers(ctx, org, page, 1000)
+			if err != nil {
+				if fatal(ctx, err) && !errors.Is(err, compliance.ErrForbidden) {
+					return err
+				}
+				r.addError(fmt.Sprintf("users of organization %s: %v", org, err))
+				break
+			}
+			b := indexer.Batch{}
+			for i := range up.Users {
+				if up.Users[i].ID != "" {
+					b.Users = append(b.Users, up.Users[i].ModelUser())
+				}
+			}
+			if _, err := r.e.ix.Ingest(ctx, b); err != nil {
+				return fmt.Errorf("store users of organization %s: %w", org, err)
+			}
+			r.mu.Lock()
+			r.sum.Users += len(b.Users)
+			r.mu.Unlock()
+			if !up.HasMore || up.NextPage == "" {
+				break
+			}
+			page = up.NextPage
+		}
+	}
+	if changed {
+		return putJSON(r.e.ix, keyOrgs, known)
+	}
+	return nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,200 @@
+package scanners
+
+import (
+	"regexp"
+	"sort"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// Engine is the detection engine: built-in validating detectors driven by one
+// pass over the text, plus the custom rules and allowlists of a Config. It is
+// immutable after New and safe for concurrent use.
+type Engine struct {
+	disabled      map[string]bool // finding types and rule names turned off
+	custom        []customRule
+	allowValues   map[string]bool
+	allowPatterns []*regexp.Regexp
+	docEmails     bool // suppress addresses at documentation domains
+}
+
+// Suppressed is a candidate that matched a detector but was not reported,
+// with the rule that suppressed it (a placeholder rule such as
+// "placeholder:repeated-char", a failed validation such as
+// "invalid:github-checksum", or "allowlist:value").
+type Suppressed struct {
+	model.Finding
+	By string `json:"suppressed_by"`
+}
+
+// Scan returns the findings in text, ordered by Start, without overlaps.
+func (e *Engine) Scan(text string) []model.Finding {
+	c := collector{e: e, text: text}
+	e.scan(&c)
+	return c.result()
+}
+
+// ScanVerbose is Scan that also returns the candidates that were suppressed
+// and why, for tuning allowlists and explaining why something was not flagged.
+func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
+	c := collector{e: e, text: text, verbose: true}
+	e.scan(&c)
+	return c.result(), c.suppressed
+}
+
+// scan is the single pass. Each byte is classified by table lookup; words
+// are dispatched on their first byte and then skipped whole, so the validators
+// only ever run at the few positions where a finding can start.
+func (e *Engine) scan(c *collector) {
+	text := c.text
+	n := len(text)
+	for i := 0; i < n; {
+		switch byteClass[text[i]] {
+		case clsOther:
+			i++
+		case clsWord:
+			end := scanWord(c, i)
+			if end <= i {
+				end = i + 1
+			}
+			i = span(text, end, &setWord, n)
+		case clsDigit:
+			end := scanNumber(c, i)
+			if end <= i {
+				end = i + 1
+			}
+			i = span(text, end, &setWord, n)
+		case clsAt:
+			scanAt(c, i)
+			i++
+		case clsAssign:
+			scanAssign(c, i)
+			i++
+		case clsDash:
+			if end := scanPEM(c, i); end > i {
+				i = end
+			} else {
+				i++
+			}
+		case clsPhone:
+			if end := scanPhonePrefix(c, i); end > i {
+				i = end
+			} else {
+				i++
+			}
+		}
+	}
+	for k := range e.custom {
+		e.custom[k].scan(c)
+	}
+}
+
+// candidate is a finding before overlap resolution. prio ranks detectors for
+// overlapping spans: validated vendor formats beat bearer/context rules, which
+// beat the generic keyword rule.
+type candidate struct {
+	model.Finding
+	prio int8
+}
+
+const (
+	prioGeneric  int8 = 0
+	prioContext  int8 = 1
+	prioSpecific int8 = 2
+)
+
+type collector struct {
+	e          *Engine
+	text       string
+	verbose    bool
+	found      []candidate
+	suppressed []Suppressed
+
+	// Memos that keep hostile input linear: where the next PEM END line is
+	// (or that there is none up to pemNoneUntil), and how far the text has
+	// been searched for AWS secrets around key ids.
+	pemEndAt     int
+	pemNoneUntil int
+	awsSearched  int
+}
+
+// add records a finding of the given span unless its type or rule is disabled
+// or an allowlist covers it. by, when not empty, names the rule that
+// suppressed the candidate.
+func (c *collector) add(typ string, sev model.Severity, rule string, start, end int, prio int8, pv preview, by string) {
+	e := c.e
+	if e.disabled[typ] || e.disabled[rule] {
+		return
+	}
+	if by == "" {
+		by = e.allowed(c.text[start:end])
+	}
+	if by != "" {
+		if c.verbose {
+			f := model.Finding{Type: typ, Severity: sev, Rule: rule, Start: start, End: end, Preview: pv.render(c.text[start:end])}
+			c.suppressed = append(c.suppressed, Suppressed{Finding: f, By: by})
+		}
+		return
+	}
+	f := model.Finding{Type: typ, Severity: sev, Rule: rule, Start: start, End: end, Preview: pv.render(c.text[start:end])}
+	c.found = append(c.found, candidate{Finding: f, prio: prio})
+}
+
+func (e *Engine) allowed(value string) string {
+	if e.allowValues[value] {
+		return "allowlist:value"
+	}
+	for _, re := range e.allowPatterns {
+		if re.MatchString(value) {
+			return "allowlist:pattern:" + re.String()
+		}
+	}
+	return ""
+}
+
+// result orders the findings by Start and resolves overlaps: where two
+// detectors claim overlapping bytes, the more specific, then more severe, then
+// longer one wins, so one secret is reported once.
+func (c *collector) result() []model.Finding {
+	if len(c.found) == 0 {
+		return nil
+	}
+	cs := c.found
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].Start != cs[j].Start {
+			return cs[i].Start < cs[j].Start
+		}
+		return cs[i].End > cs[j].End
+	})
+	kept := cs[:1]
+	for _, x := range cs[1:] {
+		last := &kept[len(kept)-1]
+		if x.Start >= last.End {
+			kept = append(kept, x)
+			continue
+		}
+		if better(x, *last) {
+			*last = x
+		}
+	}
+	// A replacement can start before a previously kept finding ends only if
+	// it replaced the latest one; re-check neighbours once more.
+	out := make([]model.Finding, 0, len(kept))
+	for _, x := range kept {
+		if n := len(out); n > 0 && x.Start < out[n-1].End {
+			continue
+		}
+		out = append(out, x.Finding)
+	}
+	return out
+}
+
+func better(a, b candidate) bool {
+	if a.prio != b.prio {
+		return a.prio > b.prio
+	}
+	if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+		return ra > rb
+	}
+	return a.End-a.Start > b.End-b.Start
+}

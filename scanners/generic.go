@@ -1,0 +1,288 @@
+package scanners
+
+import (
+	"strings"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// The generic rule: `api_key = "…"`, `"password": "…"`, `TOKEN: …`. It runs
+// at every ':' and '=' but first looks backwards at the identifier, so the
+// expensive checks run only after a keyword. This is where other scanners lose
+// precision, so the value must look like key material: digits and letters,
+// not code, not a placeholder, and random enough for its keyword.
+
+// secretKeywords are matched at the end of the identifier (case-insensitive,
+// separators ignored), with the strictness of the value check they imply.
+type keyword struct {
+	word   string
+	kind   uint8
+	minLen int
+}
+
+const (
+	kwKey      uint8 = iota // api keys, tokens, secrets: random material
+	kwPassword              // human-chosen passwords
+	kwWeak                  // bare "key"/"token": too common, needs strong evidence
+)
+
+var secretKeywords = []keyword{
+	{"apikey", kwKey, 12}, {"secretkey", kwKey, 12}, {"accesskey", kwKey, 12}, {"privatekey", kwKey, 12},
+	{"accesstoken", kwKey, 12}, {"authtoken", kwKey, 12}, {"apitoken", kwKey, 12}, {"secrettoken", kwKey, 12},
+	{"refreshtoken", kwKey, 12}, {"bearertoken", kwKey, 12}, {"clientsecret", kwKey, 12}, {"apisecret", kwKey, 12},
+	{"secret", kwKey, 10}, {"credentials", kwKey, 10}, {"credential", kwKey, 10}, {"authkey", kwKey, 12},
+	{"password", kwPassword, 6}, {"passwd", kwPassword, 6}, {"pwd", kwPassword, 6}, {"passphrase", kwPassword, 8},
+	{"token", kwWeak, 16}, {"key", kwWeak, 20},
+}
+
+// notSecretIdents end in a keyword but name something public or structural.
+var notSecretIdents = []string{
+	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
+	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
+	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
+}
+
+var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
+
+func scanAssign(c *collector, i int) {
+	text := c.text
+	op := text[i]
+	// Skip comparisons and arrows (==, !=, <=, =>, :=, ::) and URL schemes (://).
+	if i+1 < len(text) {
+		if n := text[i+1]; n == '=' || n == '>' || (op == ':' && (n == ':' || n == '/')) {
+			return
+		}
+	}
+	if i > 0 {
+		if p := text[i-1]; p == '=' || p == '!' || p == '<' || p == '>' || (op == '=' && p == ':') || p == ':' {
+			return
+		}
+	}
+	// Identifier before the operator, possibly quoted: `"api_key": `, `token =`.
+	j := i
+	for k := 0; k < 2 && j > 0 && text[j-1] == ' '; k++ {
+		j--
+	}
+	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
+		j--
+	}
+	idEnd := j
+	for j > 0 && idEnd-j < 64 && setIdent[text[j-1]] {
+		j--
+	}
+	ident := text[j:idEnd]
+	if len(ident) < 3 {
+		return
+	}
+	kw, ok := matchKeyword(ident)
+	if !ok {
+		return
+	}
+	start, end, quoted := assignedValue(text, i+1)
+	if end-start < kw.minLen {
+		return
+	}
+	v := text[start:end]
+	if awsSecretIdent(ident) && end-start == 40 && reportAWSSecret(c, start, end, "aws-secret-access-key", prioSpecific) {
+		return
+	}
+	why, report := checkGenericValue(kw, v)
+	if !report || (!quoted && looksLikeCode(v)) || ownedPrefix(v) {
+		return
+	}
+	rule, sev := "generic-secret", model.SeverityHigh
+	if kw.kind == kwPassword {
+		rule = "generic-password"
+	}
+	c.add("api_key", sev, rule, start, end, prioGeneric, preview{}, why)
+}
+
+// matchKeyword finds the keyword the identifier ends with, ignoring case
+// and the separators of snake, kebab, dotted and camel case.
+func matchKeyword(ident string) (keyword, bool) {
+	if !keywordTail(ident) {
+		return keyword{}, false
+	}
+	var buf [64]byte
+	n := 0
+	for k := 0; k < len(ident); k++ {
+		if ch := ident[k]; ch != '_' && ch != '-' && ch != '.' {
+			buf[n] = lower(ch)
+			n++
+		}
+	}
+	norm := string(buf[:n]) // does not escape; no allocation
+	for _, kw := range secretKeywords {
+		if strings.HasSuffix(norm, kw.word) {
+			rest := norm[:len(norm)-len(kw.word)]
+			for _, bad := range notSecretIdents {
+				if strings.HasSuffix(rest, bad) {
+					return keyword{}, false
+				}
+			}
+			return kw, true
+		}
+	}
+	// Plural or suffixed forms like "api_key_prod" are left to vendor rules.
+	return keyword{}, false
+}
+
+// ownedPrefix reports values a specific detector owns: if that detector
+// rejected the value (bad checksum, placeholder), the generic rule must not
+// report it instead.
+func ownedPrefix(v string) bool {
+	for _, r := range vendorRulesFor(v) {
+		if strings.HasPrefix(v, r.prefix) {
+			return true
+		}
+	}
+	for _, p := range [...]string{"AKIA", "ASIA", "eyJ", "ewog", "-----BEGIN", "Bearer ", "https://hooks.slack.com/"} {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// keywordTail is a cheap filter run at every ':' and '=': the last three
+// letters of the identifier must end one of the keywords.
+func keywordTail(ident string) bool {
+	var t [3]byte
+	n := 0
+	for k := len(ident) - 1; k >= 0 && n < 3; k-- {
+		if ch := ident[k]; ch != '_' && ch != '-' && ch != '.' {
+			n++
+			t[3-n] = lower(ch)
+		}
+	}
+	switch string(t[:]) {
+	case "key", "ken", "ret", "ial", "als", "ord", "swd", "pwd", "ase":
+		return true
+	}
+	return false
+}
+
+func awsSecretIdent(ident string) bool {
+	return containsFold(ident, "secret") && (containsFold(ident, "aws") || containsFold(ident, "access"))
+}
+
+// assignedValue returns the span of the value after an operator at i-1,
+// without its quotes.
+func assignedValue(text string, i int) (start, end int, quoted bool) {
+	for k := 0; k < 4 && i < len(text) && (text[i] == ' ' || text[i] == '\t'); k++ {
+		i++
+	}
+	if i >= len(text) {
+		return i, i, false
+	}
+	if q := text[i]; q == '"' || q == '\'' || q == '`' {
+		start = i + 1
+		end = start
+		for end < len(text) && end-start < 256 && text[end] != q && text[end] != '\n' {
+			if text[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(text) || text[end] != q {
+			return start, start, true
+		}
+		return start, end, true
+	}
+	start = i
+	end = i
+	for end < len(text) && end-start < 256 && !valueStop[text[end]] {
+		end++
+	}
+	// Sentence punctuation after an unquoted value.
+	for end > start && (text[end-1] == '.' || text[end-1] == ',' || text[end-1] == ';') {
+		end--
+	}
+	return start, end, false
+}
+
+var valueStop = func() (t [256]bool) {
+	for _, ch := range " \t\r\n\"'`,;)]}>" {
+		t[ch] = true
+	}
+	return t
+}()
+
+// looksLikeCode reports unquoted values that are expressions, not literals:
+// calls, member accesses, env references, type names.
+func looksLikeCode(v string) bool {
+	if strings.ContainsAny(v, "()[]{}") {
+		return true
+	}
+	if !strings.Contains(v, ".") {
+		return false
+	}
+	for part := range strings.SplitSeq(v, ".") {
+		if part == "" || !(part[0] >= 'a' && part[0] <= 'z' || part[0] >= 'A' && part[0] <= 'Z' || part[0] == '_') {
+			return false
+		}
+		for k := 0; k < len(part); k++ {
+			if !setWord[part[k]] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkGenericValue decides whether v is reported, and if it is a candidate
+// that should be suppressed, why. Values that are plainly not secrets (words,
+// numbers) are dropped without a record to keep ScanVerbose readable.
+func checkGenericValue(kw keyword, v string) (why string, report bool) {
+	var letters, digits, symbols, upper int
+	for k := 0; k < len(v); k++ {
+		switch ch := v[k]; {
+		case ch >= 'a' && ch <= 'z':
+			letters++
+		case ch >= 'A' && ch <= 'Z':
+			letters++
+			upper++
+		case isDigit(ch):
+			digits++
+		case ch == ' ':
+			return "", false // prose: "password: the one I sent you"
+		default:
+			symbols++
+		}
+	}
+	if letters == 0 {
+		return "", false
+	}
+	switch kw.kind {
+	case kwPassword:
+		if digits == 0 && symbols == 0 {
+			return "", false
+		}
+		if why := placeholder(v); why != "" {
+			return why, true
+		}
+		return "", true
+	case kwKey:
+		if digits == 0 {
+			return "", false
+		}
+		if why := placeholderRandom(v); why != "" {
+			return why, true
+		}
+		if entropy(v) < 3.0 {
+			return "invalid:generic-entropy", true
+		}
+		return "", true
+	default: // bare key/token
+		if digits == 0 || upper == 0 && len(v) < 32 {
+			return "", false
+		}
+		if why := placeholderRandom(v); why != "" {
+			return why, true
+		}
+		if entropy(v) < 3.5 {
+			return "invalid:generic-entropy", true
+		}
+		return "", true
+	}
+}

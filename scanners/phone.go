@@ -1,0 +1,126 @@
+package scanners
+
+import "github.com/ccsync/ccsync/model"
+
+// scanPhoneNANP matches North American numbers written with separators:
+// 415-555-2671, 415.555.2671, 415 555 2671, 1-415-555-2671. Contiguous digit
+// runs are not phones: order numbers and ids look the same. from is where the
+// reported span starts (a '+' or '(' already consumed by the caller), or 0
+// for i.
+func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
+	text := c.text
+	if from == 0 {
+		from = i
+	}
+	k := 0
+	switch {
+	case g.shape(3, 3, 4) && (g.sameSep(3, '-') || g.sameSep(3, '.') || g.sameSep(3, ' ')):
+		k = 3
+	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ')):
+		k = 4
+	default:
+		return i
+	}
+	if !g.endsClean(text, k) {
+		return i
+	}
+	area, exch := g.start[k-3], g.start[k-2]
+	return addNANP(c, from, g.end[k-1], text[area:area+3], text[exch:exch+3], text[g.start[k-1]:g.end[k-1]])
+}
+
+// addNANP validates the North American Numbering Plan: area code and
+// exchange start with 2–9 and are not N11 service codes.
+func addNANP(c *collector, start, end int, area, exch, line string) int {
+	if !nanpPart(area) || !nanpPart(exch) {
+		return start
+	}
+	why := ""
+	if exch == "555" && line[0] == '0' && line[1] == '1' {
+		why = "placeholder:fictional-phone" // 555-0100..0199 are reserved for fiction
+	}
+	c.add("phone", model.SeverityMedium, "phone-nanp", start, end, prioSpecific, preview{kind: pvDigits}, why)
+	return end
+}
+
+func nanpPart(p string) bool {
+	return p[0] >= '2' && p[0] <= '9' && !(p[1] == '1' && p[2] == '1')
+}
+
+// scanPhonePrefix handles numbers that start with '+' (E.164 international
+// form) or '(' (a parenthesised area code).
+func scanPhonePrefix(c *collector, i int) int {
+	text := c.text
+	if i+1 >= len(text) {
+		return i
+	}
+	if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '+') {
+		return i
+	}
+	if text[i] == '(' {
+		return scanParenPhone(c, i, i)
+	}
+	if !isDigit(text[i+1]) || text[i+1] == '0' {
+		return i
+	}
+	// +1 (415) 555-2671
+	if text[i+1] == '1' && i+4 < len(text) && text[i+2] == ' ' && text[i+3] == '(' {
+		return scanParenPhone(c, i+3, i)
+	}
+	g := parseGroups(text, i+1)
+	if text[i+1] == '1' {
+		if end := scanPhoneNANP(c, &g, i+1, i); end > i+1 {
+			return end
+		}
+	}
+	// International: country code then groups, 8 to 15 digits in all (E.164).
+	for k := g.n; k >= 1; k-- {
+		nd := g.digits(k)
+		if nd < 8 || nd > 15 || (k == 1 && nd < 10) || !g.endsClean(text, k) {
+			continue
+		}
+		if k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-e164", i, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return i
+}
+
+// scanParenPhone matches (415) 555-2671 with '(' at p; the span starts at from.
+func scanParenPhone(c *collector, p, from int) int {
+	text := c.text
+	if p+14 > len(text) {
+		return from
+	}
+	area := text[p+1 : p+4]
+	if !allDigits(area) || text[p+4] != ')' {
+		return from
+	}
+	j := p + 5
+	if text[j] == ' ' {
+		j++
+	}
+	if j+8 > len(text) {
+		return from
+	}
+	exch, sep, line := text[j:j+3], text[j+3], text[j+4:j+8]
+	if !allDigits(exch) || !(sep == '-' || sep == '.' || sep == ' ') || !allDigits(line) {
+		return from
+	}
+	end := j + 8
+	if end < len(text) && (setWord[text[end]] || text[end] == '-' && end+1 < len(text) && isDigit(text[end+1])) {
+		return from
+	}
+	return addNANP(c, from, end, area, exch, line)
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
+}

@@ -1,0 +1,117 @@
+package scanners
+
+import (
+	"math"
+	"strings"
+)
+
+// Placeholder detection. Documentation, tutorials and chat answers are full
+// of key-shaped values that are not secrets; reporting them buries the real
+// ones. Each check returns the name of the rule that fired so that
+// ScanVerbose can explain why a candidate was dropped.
+
+// placeholderWords appear in invented values, not in random key material.
+// Entries are lower case; the shortest are four letters, which a random
+// 40-character base62 body contains by chance with probability ~1e-5.
+var placeholderWords = []string{
+	"example", "your", "here", "placeholder", "changeme", "change_me", "dummy",
+	"fake", "redacted", "insert", "replace", "sample", "notreal", "secret_key",
+	"token_here", "xxxx", "qwerty",
+}
+
+var sequentialRuns = []string{"1234567", "abcdefgh", "0123456", "9876543"}
+
+// placeholder reports why value (the secret part, without a vendor prefix)
+// looks invented, or "" if it does not.
+func placeholder(value string) string {
+	switch {
+	case value == "":
+		return "placeholder:empty"
+	case strings.Contains(value, "***"), strings.Contains(value, "..."), strings.Contains(value, "…"),
+		strings.Contains(value, "•"):
+		return "placeholder:masked"
+	case strings.Contains(value, "${"), strings.Contains(value, "{{"), strings.Contains(value, "$("),
+		strings.ContainsAny(value, "<>"), strings.Contains(value, "%s"), value[0] == '$', value[0] == '%':
+		return "placeholder:template"
+	}
+	for _, w := range placeholderWords {
+		if containsFold(value, w) {
+			return "placeholder:word:" + w
+		}
+	}
+	for _, w := range sequentialRuns {
+		if containsFold(value, w) {
+			return "placeholder:sequential"
+		}
+	}
+	if repeatedRun(value, 5) || dominantChar(value) {
+		return "placeholder:repeated-char"
+	}
+	return ""
+}
+
+// placeholderRandom is placeholder for values that should be random key
+// material: it adds an entropy floor, which human-chosen passwords would fail.
+func placeholderRandom(value string) string {
+	if why := placeholder(value); why != "" {
+		return why
+	}
+	if len(value) >= 16 && entropy(value) < 3.0 {
+		return "placeholder:low-entropy"
+	}
+	return ""
+}
+
+// repeatedRun reports whether value has a run of n identical bytes.
+func repeatedRun(value string, n int) bool {
+	run := 1
+	for i := 1; i < len(value); i++ {
+		if value[i] == value[i-1] {
+			run++
+			if run >= n {
+				return true
+			}
+		} else {
+			run = 1
+		}
+	}
+	return false
+}
+
+// dominantChar reports whether a single byte makes up half of a value of at
+// least 8 bytes (`aaaa-aaaa-bbbb`, `0000000000000000000A`).
+func dominantChar(value string) bool {
+	if len(value) < 8 {
+		return false
+	}
+	var counts [256]uint16
+	for i := 0; i < len(value) && i < 1<<15; i++ {
+		counts[value[i]]++
+	}
+	for _, n := range counts {
+		if int(n)*2 >= len(value) {
+			return true
+		}
+	}
+	return false
+}
+
+// entropy is the Shannon entropy of value in bits per byte.
+func entropy(value string) float64 {
+	if value == "" {
+		return 0
+	}
+	var counts [256]uint32
+	for i := 0; i < len(value); i++ {
+		counts[value[i]]++
+	}
+	n := float64(len(value))
+	h := 0.0
+	for _, k := range counts {
+		if k > 0 {
+			p := float64(k) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}

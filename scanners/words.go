@@ -1,0 +1,47 @@
+package scanners
+
+import "strings"
+
+// scanWord runs at the first byte of every word. It dispatches on that byte
+// to the few vendor formats that can start with it and returns the end of a
+// match, or i when nothing starts here. Most words fall through the switch's
+// default case, which is why the pass stays fast on prose.
+func scanWord(c *collector, i int) int {
+	text := c.text[i:]
+	switch text[0] {
+	case 'A':
+		if strings.HasPrefix(text, "AccountKey=") {
+			return scanAzureKey(c, i)
+		}
+		if end := scanAWSKeyID(c, i); end > i {
+			return end
+		}
+	case 'e':
+		if strings.HasPrefix(text, "eyJ") || strings.HasPrefix(text, "ewog") || strings.HasPrefix(text, "ewoJ") ||
+			strings.HasPrefix(text, "ew0K") {
+			return scanJWT(c, i)
+		}
+	case 'B', 'b':
+		if len(text) > 7 && text[1:7] == "earer " {
+			return scanBearer(c, i)
+		}
+	case 'L':
+		if strings.HasPrefix(text, "LS0tLS1CRUdJTi") {
+			return scanPEMBase64(c, i)
+		}
+	case 'h':
+		if strings.HasPrefix(text, "https://hooks.slack.com/services/") {
+			return scanVendor(c, i, &slackWebhook)
+		}
+	}
+	if rules := vendorRulesFor(text); rules != nil {
+		for _, r := range rules {
+			if strings.HasPrefix(text, r.prefix) {
+				if end := scanVendor(c, i, r); end > i {
+					return end
+				}
+			}
+		}
+	}
+	return i
+}

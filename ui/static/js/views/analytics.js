@@ -1,0 +1,44 @@
+import { h, errorBox, spinner, fmtNum, clear } from '../dom.js';
+import * as api from '../api.js';
+import { barChart, lineChart } from '../charts.js';
+import { typeClass, typeLabel } from '../findings.js';
+import { users } from '../users.js';
+
+export async function analyticsView(main) {
+  const page = h('div', { class: 'page analytics' }, h('div', { class: 'page-head' }, h('h1', null, 'Analytics')));
+  main.append(page);
+  page.append(spinner());
+  let a;
+  try {
+    a = await api.get('/analytics');
+  } catch (e) {
+    clear(page);
+    page.append(errorBox(e));
+    return;
+  }
+  const dir = await users();
+  clear(page);
+  page.append(h('div', { class: 'page-head' }, h('h1', null, 'Analytics')));
+  const stat = (label, v, cls) => h('div', { class: ['stat', cls] }, h('span', { class: 'stat-v' }, fmtNum(v)), h('span', { class: 'stat-l' }, label));
+  page.append(h('div', { class: 'stats' },
+    stat('Messages', a.messages), stat('Conversations', a.conversations), stat('Users', a.users),
+    stat('Flagged messages', a.flagged_messages, 'warn')));
+
+  const entries = (o) => Object.entries(o || {});
+  const perDay = entries(a.messages_per_day).sort((x, y) => x[0].localeCompare(y[0])).map(([label, value]) => ({ label, value }));
+  const name = (id) => (dir.get(id) ? dir.get(id).display_name : id);
+  const perUser = entries(a.messages_per_user).map(([id, value]) => ({ label: name(id), value })).sort((x, y) => y.value - x.value).slice(0, 20);
+  const perModel = entries(a.messages_per_model).map(([label, value]) => ({ label, value })).sort((x, y) => y.value - x.value);
+  const top = (a.top_users_by_findings || []).map((t) => ({ label: t.label || name(t.term), value: t.count }));
+
+  const trend = entries(a.findings_over_time);
+  const labels = [...new Set(trend.flatMap(([, b]) => (b || []).map((x) => x.term)))].sort();
+  const series = trend.map(([t, b]) => ({ name: typeLabel(t), cls: typeClass(t), points: (b || []).map((x) => ({ label: x.term, value: x.count })) }));
+
+  page.append(h('div', { class: 'charts' },
+    barChart('Messages per day', perDay, { labelHead: 'Day' }),
+    lineChart('Flagged messages by detection type', labels, series),
+    barChart('Messages per user', perUser, { labelHead: 'User', cls: 'alt' }),
+    barChart('Messages per model', perModel, { labelHead: 'Model', cls: 'alt2' }),
+    barChart('Top users by flagged messages', top, { labelHead: 'User', cls: 'warn' })));
+}

@@ -1,0 +1,308 @@
+// Logs: full-text and faceted search over messages or conversations. The
+// whole search lives in the URL query, so a search can be bookmarked or
+// shared, and Back walks through earlier searches.
+import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
+import * as api from '../api.js';
+import { avatar, providerLogo } from '../avatar.js';
+import { badge, typeLabel } from '../findings.js';
+import { snippet } from '../snippet.js';
+import { users } from '../users.js';
+import { rememberLogs } from '../session.js';
+
+const FILTERS = ['finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
+const FACET_TITLES = {
+  finding_type: 'Detection type', severity: 'Severity', user: 'User', model: 'Model', role: 'Role', tool: 'Tool', source: 'Source', date: 'Date',
+};
+const PAGE = 25;
+const SEV_RANK = { critical: 4, high: 3, medium: 2, low: 1 };
+
+// state <-> URL. Only non-default values are written, so URLs stay short.
+function readState(q) {
+  const s = { kind: q.get('kind') === 'conversation' ? 'conversation' : 'message', q: q.get('q') || '', flagged: q.get('flagged') === 'true', from: q.get('from') || '', to: q.get('to') || '', sort: q.get('sort') || '' };
+  for (const f of FILTERS) s[f] = q.getAll(f);
+  return s;
+}
+
+function toParams(s) {
+  const p = { kind: s.kind === 'conversation' ? 'conversation' : '', q: s.q, flagged: s.flagged ? 'true' : '', from: s.from, to: s.to, sort: s.sort };
+  for (const f of FILTERS) p[f] = s[f];
+  return p;
+}
+
+function roleLabel(r) { return r === 'human' ? 'User' : r === 'assistant' ? 'Assistant' : r; }
+function sourceLabel(s) { return s === 'compliance_api' ? 'Compliance API' : s === 'export' ? 'Data export' : s; }
+
+function termLabel(facet, t) {
+  if (facet === 'finding_type') return typeLabel(t.term);
+  if (facet === 'role') return roleLabel(t.term);
+  if (facet === 'source') return sourceLabel(t.term);
+  return t.label || t.term;
+}
+
+export async function logsView(main, ctx) {
+  let state = readState(ctx.query);
+  let ctrl = null;
+  let next = '';
+  let observer = null;
+  const dir = await users();
+
+  const q = h('input', { id: 'q', type: 'search', name: 'q', value: state.q, placeholder: 'Search messages…  e.g. +aws -test title:"q3 plan"', 'aria-label': 'Search query', autocomplete: 'off', spellcheck: 'false' });
+  const help = helpPopover();
+  const searchForm = h('form', { class: 'searchbar', role: 'search', onsubmit: (e) => { e.preventDefault(); update({ q: q.value.trim() }); } },
+    icon('search'), q, help.button, h('button', { type: 'submit', class: 'btn primary' }, 'Search'), help.panel);
+
+  const tabs = h('div', { class: 'segmented', role: 'tablist', 'aria-label': 'Result kind' },
+    ...['message', 'conversation'].map((k) => h('button', {
+      type: 'button', role: 'tab', id: `tab-${k}`, 'aria-selected': String(state.kind === k), class: state.kind === k ? 'on' : '',
+      onclick: () => update({ kind: k, sort: '' }),
+    }, k === 'message' ? 'Messages' : 'Conversations')));
+
+  const flagged = h('input', { type: 'checkbox', id: 'flagged', checked: state.flagged, onchange: () => update({ flagged: flagged.checked }) });
+  const from = h('input', { type: 'date', id: 'from', value: state.from, onchange: () => update({ from: from.value }) });
+  const to = h('input', { type: 'date', id: 'to', value: state.to, onchange: () => update({ to: to.value }) });
+  const sort = h('select', { id: 'sort', onchange: () => update({ sort: sort.value }) },
+    h('option', { value: '' }, 'Default order'), h('option', { value: 'relevance' }, 'Most relevant'),
+    h('option', { value: 'newest' }, 'Newest first'), h('option', { value: 'oldest' }, 'Oldest first'));
+  sort.value = state.sort;
+  const csv = h('a', { class: 'btn', id: 'export-csv', download: '' }, icon('download'), 'CSV');
+  const jsonl = h('a', { class: 'btn', id: 'export-jsonl', download: '' }, icon('download'), 'JSON Lines');
+
+  const toolbar = h('div', { class: 'toolbar' },
+    h('label', { class: 'switch', for: 'flagged' }, flagged, h('span', { class: 'track', 'aria-hidden': 'true' }), icon('flag'), 'Flagged only'),
+    h('label', { class: 'inline', for: 'from' }, 'From', from),
+    h('label', { class: 'inline', for: 'to' }, 'To', to),
+    h('label', { class: 'inline', for: 'sort' }, h('span', { class: 'sr-only' }, 'Sort'), sort),
+    h('span', { class: 'grow' }),
+    h('span', { class: 'export' }, h('span', { class: 'muted' }, 'Export'), csv, jsonl));
+
+  const summary = h('div', { class: 'summary', 'aria-live': 'polite', id: 'summary' });
+  const facets = h('aside', { class: 'facets', 'aria-label': 'Filters', id: 'facets' });
+  const list = h('div', { class: 'results', id: 'results' });
+  const more = h('div', { class: 'more' });
+
+  main.append(h('div', { class: 'page logs' },
+    h('div', { class: 'page-head' }, h('h1', null, 'Logs'), tabs),
+    searchForm, toolbar,
+    h('div', { class: 'logs-body' }, facets, h('section', { class: 'results-col', 'aria-label': 'Results' }, summary, list, more))));
+
+  ctx.onCleanup(() => { if (ctrl) ctrl.abort(); if (observer) observer.disconnect(); help.close(); });
+
+  function update(change) {
+    state = { ...state, ...change };
+    const url = `/logs${api.qs(toParams(state))}`;
+    history.pushState(null, '', url);
+    run();
+  }
+
+  function remember() {
+    rememberLogs(location.pathname + location.search);
+  }
+
+  function syncInputs() {
+    q.value = state.q;
+    flagged.checked = state.flagged;
+    from.value = state.from;
+    to.value = state.to;
+    sort.value = state.sort;
+    for (const b of tabs.children) {
+      const on = b.id === `tab-${state.kind}`;
+      b.setAttribute('aria-selected', String(on));
+      b.className = on ? 'on' : '';
+    }
+    q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…';
+    const ex = api.qs({ ...toParams(state), kind: state.kind });
+    csv.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=csv`;
+    jsonl.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=jsonl`;
+  }
+
+  async function run() {
+    remember();
+    syncInputs();
+    if (ctrl) ctrl.abort();
+    ctrl = new AbortController();
+    clear(list);
+    clear(more);
+    list.setAttribute('aria-busy', 'true');
+    summary.textContent = '';
+    list.append(spinner('Searching…'));
+    try {
+      const res = await api.get(`/search${api.qs({ ...toParams(state), kind: state.kind, size: PAGE })}`, { signal: ctrl.signal });
+      clear(list);
+      list.removeAttribute('aria-busy');
+      renderFacets(res.facets || {});
+      summary.textContent = `${fmtNum(res.total)} ${state.kind === 'message' ? 'message' : 'conversation'}${res.total === 1 ? '' : 's'}` +
+        (res.took_ns ? ` · ${(res.took_ns / 1e6).toFixed(0)} ms` : '');
+      summary.dataset.total = String(res.total);
+      if (res.hits.length === 0) list.append(h('div', { class: 'empty' }, h('p', null, 'Nothing matches this search.'), h('p', { class: 'muted' }, 'Try fewer filters or a broader query.')));
+      appendHits(res.hits);
+      setNext(res.next);
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      clear(list);
+      list.removeAttribute('aria-busy');
+      list.append(errorBox(e));
+    }
+  }
+
+  function setNext(n) {
+    next = n || '';
+    clear(more);
+    if (observer) observer.disconnect();
+    if (!next) return;
+    const btn = h('button', { type: 'button', class: 'btn', id: 'load-more', onclick: loadMore }, 'Load more');
+    more.append(btn);
+    // Infinite scroll: the button loads itself when scrolled into view and
+    // stays as the keyboard path.
+    observer = new IntersectionObserver((es) => { if (es.some((x) => x.isIntersecting)) loadMore(); }, { rootMargin: '400px' });
+    observer.observe(btn);
+  }
+
+  let loading = false;
+  async function loadMore() {
+    if (!next || loading) return;
+    loading = true;
+    try {
+      const res = await api.get(`/search${api.qs({ ...toParams(state), kind: state.kind, size: PAGE, after: next, facets: 'none' })}`, { signal: ctrl.signal });
+      appendHits(res.hits);
+      setNext(res.next);
+    } catch (e) {
+      if (e.name !== 'AbortError') more.append(errorBox(e));
+    } finally {
+      loading = false;
+    }
+  }
+
+  function appendHits(hits) {
+    for (const hit of hits) list.append(state.kind === 'message' ? messageHit(hit, dir) : conversationHit(hit, dir));
+  }
+
+  function renderFacets(fs) {
+    clear(facets);
+    facets.append(h('h2', { class: 'sr-only' }, 'Filters'));
+    const active = FILTERS.some((f) => state[f].length) || state.from || state.to;
+    if (active) {
+      facets.append(h('button', { type: 'button', class: 'btn-link clear-filters', onclick: () => update(Object.fromEntries([...FILTERS.map((f) => [f, []]), ['from', ''], ['to', '']])) }, 'Clear all filters'));
+    }
+    for (const name of FILTERS) {
+      const terms = [...(fs[name] || [])];
+      if (name === 'severity') terms.sort((a, b) => (SEV_RANK[b.term] || 0) - (SEV_RANK[a.term] || 0));
+      for (const sel of state[name]) if (!terms.some((t) => t.term === sel)) terms.push({ term: sel, count: 0 });
+      if (terms.length === 0) continue;
+      const group = h('fieldset', { class: 'facet', dataset: { facet: name } }, h('legend', null, FACET_TITLES[name]));
+      terms.slice(0, 12).forEach((t, i) => {
+        const id = `f-${name}-${i}`;
+        // A record without the field (an export with no model) is counted
+        // but cannot be filtered on.
+        const none = t.term === '';
+        const cb = h('input', {
+          type: 'checkbox', id, value: t.term, checked: state[name].includes(t.term), disabled: none,
+          onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
+        });
+        let label = none ? '(not set)' : termLabel(name, t);
+        if (name === 'user' && dir.get(t.term)) label = dir.get(t.term).display_name || label;
+        group.append(h('div', { class: 'facet-row' }, cb,
+          h('label', { for: id }, name === 'finding_type' ? badge(t.term) : label),
+          h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
+      });
+      facets.append(group);
+    }
+    const dates = fs.date || [];
+    if (dates.length) facets.append(dateFacet(dates));
+  }
+
+  function dateFacet(dates) {
+    const max = Math.max(...dates.map((d) => d.count), 1);
+    const bars = h('div', { class: 'date-bars' });
+    for (const d of dates) {
+      const bar = h('span', { class: 'bar' });
+      bar.style.height = `${Math.max(4, Math.round((d.count / max) * 100))}%`;
+      bars.append(h('button', {
+        type: 'button', class: 'date-bar', title: `${d.term}: ${fmtNum(d.count)}`, 'aria-label': `${d.term}: ${d.count} — filter to this period`,
+        onclick: () => {
+          const [y, m, day] = d.term.split('-');
+          if (day) update({ from: d.term, to: d.term });
+          else update({ from: `${y}-${m}-01`, to: new Date(Date.UTC(+y, +m, 0)).toISOString().slice(0, 10) });
+        },
+      }, bar));
+    }
+    return h('fieldset', { class: 'facet' }, h('legend', null, FACET_TITLES.date), bars,
+      h('div', { class: 'date-range muted' }, h('span', null, dates[0].term), h('span', null, dates[dates.length - 1].term)));
+  }
+
+  run();
+}
+
+function who(hit, dir) {
+  const u = dir.get(hit.user_id);
+  const name = hit.user_name || (u && u.display_name) || hit.user_email || hit.user_id || 'Unknown user';
+  return { name, seed: (u && u.avatar_seed) || hit.user_id || name };
+}
+
+function messageHit(hit, dir) {
+  const u = who(hit, dir);
+  const assistant = hit.role === 'assistant';
+  const convURL = `/conversations/${encodeURIComponent(hit.conversation_id)}#m-${encodeURIComponent(hit.id)}`;
+  return h('article', { class: ['hit', hit.finding_count > 0 && 'flagged'], dataset: { id: hit.id } },
+    h('div', { class: 'hit-side' }, assistant ? providerLogo(hit.provider) : avatar(u.name, u.seed)),
+    h('div', { class: 'hit-main' },
+      h('div', { class: 'hit-meta' },
+        h('strong', null, assistant ? 'Claude' : u.name),
+        assistant ? h('span', { class: 'muted' }, `to ${u.name}`) : null,
+        hit.model ? h('span', { class: 'chip model' }, hit.model) : null,
+        timeEl(hit.created_at),
+        hit.source ? h('span', { class: 'muted small' }, sourceLabel(hit.source)) : null),
+      h('a', { class: 'hit-title', href: convURL }, hit.title || 'Untitled conversation'),
+      snippet(hit.snippet),
+      h('div', { class: 'hit-foot' },
+        h('div', { class: 'badges' }, ...(hit.finding_types || []).map((t) => badge(t)),
+          ...(hit.tools || []).map((t) => h('span', { class: 'chip tool' }, icon('tool'), t))),
+        h('a', { class: 'btn-link small', href: `/messages/${encodeURIComponent(hit.id)}` }, 'Message view'))));
+}
+
+function conversationHit(hit, dir) {
+  const u = who(hit, dir);
+  return h('article', { class: ['hit', hit.finding_count > 0 && 'flagged'], dataset: { id: hit.id } },
+    h('div', { class: 'hit-side' }, avatar(u.name, u.seed)),
+    h('div', { class: 'hit-main' },
+      h('div', { class: 'hit-meta' }, h('strong', null, u.name), hit.model ? h('span', { class: 'chip model' }, providerLogo(hit.provider, 'xs'), hit.model) : null, timeEl(hit.created_at)),
+      h('a', { class: 'hit-title', href: `/conversations/${encodeURIComponent(hit.conversation_id || hit.id)}` }, hit.title || 'Untitled conversation'),
+      snippet(hit.snippet),
+      h('div', { class: 'hit-foot' },
+        h('div', { class: 'badges' }, ...(hit.finding_types || []).map((t) => badge(t))),
+        h('span', { class: 'muted small' }, `${fmtNum(hit.message_count)} messages`, hit.finding_count ? ` · ${fmtNum(hit.finding_count)} flagged` : ''))));
+}
+
+// helpPopover explains the query syntax. It is a disclosure: a button with
+// aria-expanded and a panel that Escape or a click outside closes.
+function helpPopover() {
+  const rows = [
+    ['aws key', 'messages with both words (ranked)'],
+    ['"api key"', 'the exact phrase'],
+    ['+deploy -staging', 'must have deploy, must not have staging'],
+    ['title:"q3 plan"', 'match in the conversation title'],
+    ['model:claude-opus-4-1', 'field match (model, role, user_name, tool, finding_type)'],
+    ['pass*', 'prefix wildcard'],
+    ['secret~1', 'fuzzy: one edit away'],
+  ];
+  const panel = h('div', { class: 'popover', id: 'syntax-help', role: 'dialog', 'aria-label': 'Search syntax', hidden: true },
+    h('h3', null, 'Search syntax'),
+    h('p', { class: 'muted small' }, 'Bleve query-string syntax. Filters in the sidebar combine with the query.'),
+    h('table', { class: 'syntax' }, h('tbody', null, ...rows.map(([a, b]) => h('tr', null, h('td', null, h('code', null, a)), h('td', null, b))))),
+    h('p', { class: 'muted small' }, 'Press / anywhere to jump to the search box.'));
+  const button = h('button', { type: 'button', class: 'btn-icon', id: 'syntax-help-btn', 'aria-expanded': 'false', 'aria-controls': 'syntax-help', title: 'Search syntax help', onclick: () => (panel.hidden ? open() : close()) }, icon('help', 'Search syntax help'));
+  const onDoc = (e) => { if (!panel.contains(e.target) && !button.contains(e.target)) close(); };
+  const onKey = (e) => { if (e.key === 'Escape') { close(); button.focus(); } };
+  function open() {
+    panel.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    document.addEventListener('mousedown', onDoc);
+    document.addEventListener('keydown', onKey);
+  }
+  function close() {
+    panel.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    document.removeEventListener('mousedown', onDoc);
+    document.removeEventListener('keydown', onKey);
+  }
+  return { button, panel, close };
+}

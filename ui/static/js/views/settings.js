@@ -1,0 +1,219 @@
+// Settings: the Claude Compliance Sync card (key, schedule, sync now with
+// live progress, last run), Import JSON with progress, and the danger zone.
+import { h, clear, icon, errorBox, toast, fmtNum, timeEl, spinner } from '../dom.js';
+import * as api from '../api.js';
+import { subscribe, tracker, latestOf } from '../progress.js';
+import { progressWidget, kvTable, card, field } from '../widgets.js';
+
+export async function settingsView(main, ctx) {
+  const page = h('div', { class: 'page settings' }, h('div', { class: 'page-head' }, h('h1', null, 'Settings')));
+  main.append(page);
+  const syncCard = h('div', null, spinner());
+  page.append(syncCard, importCard(), dangerCard());
+
+  const eta = tracker();
+  const syncProgress = progressWidget('sync-progress', 'Sync progress');
+  let status = null;
+  let importJob = '';
+  const importWidget = document.getElementById('import-progress-holder').widget;
+
+  const unsub = subscribe((ev) => {
+    if (ev.kind === 'sync' && (!status || !status.job_id || ev.job === status.job_id || ev.state === 'running')) {
+      syncProgress.show(ev, eta(ev));
+      if (['done', 'failed', 'cancelled'].includes(ev.state) && status && status.running) refresh();
+    }
+    if (ev.kind === 'import' && ev.job === importJob) importWidget.show(ev, eta(ev));
+  }, (s) => { document.getElementById('ws-state')?.replaceChildren(s === 'open' ? 'Live' : 'Reconnecting…'); });
+  ctx.onCleanup(unsub);
+  // The upload's response can arrive after the job's last event: show
+  // whatever the socket already delivered for it.
+  const onJob = (e) => {
+    importJob = e.detail;
+    const ev = latestOf(importJob);
+    if (ev) importWidget.show(ev, '');
+  };
+  document.addEventListener('ccsync:import-job', onJob);
+  ctx.onCleanup(() => document.removeEventListener('ccsync:import-job', onJob));
+
+  async function refresh() {
+    try {
+      status = await api.get('/settings');
+    } catch (e) {
+      clear(syncCard);
+      syncCard.append(card('Claude Compliance Sync', e.status === 503 ? h('p', { class: 'notice' }, e.message) : errorBox(e)));
+      return;
+    }
+    drawSync();
+  }
+
+  function drawSync() {
+    const st = status;
+    const key = h('input', { id: 'key-input', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: st.key_saved ? 'Enter a new key to replace the saved one' : 'sk-ant-api01-…', 'aria-describedby': 'key-input-hint' });
+    const saveKey = h('button', { type: 'submit', class: 'btn primary', id: 'save-key' }, 'Save key');
+    const keyForm = h('form', {
+      class: 'row-form',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!key.value.trim()) { key.focus(); return; }
+        saveKey.disabled = true;
+        try {
+          const r = await api.put('/settings/key', { key: key.value.trim() });
+          key.value = '';
+          toast(`Key saved (${r.key_hint})`);
+          await refresh();
+        } catch (e2) {
+          toast(e2.message, 'error');
+        } finally {
+          saveKey.disabled = false;
+        }
+      },
+    }, field('Compliance API key', key, st.key_saved ? h('span', null, 'Saved key: ', h('code', { id: 'key-hint' }, st.key_hint || '••••'), '. The key itself is never shown again.') : 'Create a Compliance API key in the Claude Enterprise admin console. It is stored encrypted.'), saveKey);
+
+    const from = h('input', { id: 'sync-from', type: 'date', value: st.sync_from && !st.sync_from.startsWith('0001') ? st.sync_from.slice(0, 10) : '' });
+    const hourly = h('input', { id: 'hourly', type: 'checkbox', checked: st.hourly });
+    const saveSchedule = async () => {
+      if (!from.value) { toast('Choose a Sync from date first', 'error'); hourly.checked = st.hourly; return; }
+      try {
+        status = await api.put('/settings/schedule', { sync_from: from.value, hourly: hourly.checked });
+        toast('Schedule saved');
+        drawSync();
+      } catch (e) {
+        toast(e.message, 'error');
+      }
+    };
+    from.addEventListener('change', saveSchedule);
+    hourly.addEventListener('change', saveSchedule);
+
+    const reason = !st.key_saved ? 'Save a Compliance API key first.' : st.running ? 'A sync is running.' : '';
+    const now = h('button', {
+      type: 'button', class: 'btn primary', id: 'sync-now', disabled: !!reason, 'aria-describedby': 'sync-reason',
+      onclick: async () => {
+        now.disabled = true;
+        try {
+          const r = await api.post('/sync');
+          status.running = true;
+          status.job_id = r.job_id;
+          syncProgress.reset('Starting…');
+          drawSync();
+        } catch (e) {
+          toast(e.message, 'error');
+          now.disabled = false;
+        }
+      },
+    }, 'Sync now');
+    const cancel = st.running ? h('button', { type: 'button', class: 'btn', id: 'cancel-sync', onclick: async () => { try { await api.post('/sync/cancel'); } catch (e) { toast(e.message, 'error'); } } }, 'Cancel') : null;
+
+    clear(syncCard);
+    syncCard.append(card('Claude Compliance Sync',
+      h('p', { class: 'muted' }, 'Pulls chats, files and users from Anthropic\u2019s Compliance API into ccsync.'),
+      keyForm,
+      h('div', { class: 'row-form' },
+        field('Sync from', from, 'Chats created on or after this day are synced.'),
+        h('label', { class: 'switch', for: 'hourly' }, hourly, h('span', { class: 'track', 'aria-hidden': 'true' }), 'Automatic hourly sync')),
+      h('div', { class: 'actions' }, now, cancel, h('span', { class: 'muted small', id: 'sync-reason' }, reason),
+        st.next_run ? h('span', { class: 'muted small' }, 'Next run ', timeEl(st.next_run)) : null,
+        h('span', { class: 'grow' }), h('span', { class: 'live small', id: 'ws-state' }, 'Live')),
+      syncProgress.el,
+      st.last_run ? h('details', { class: 'last-run', id: 'last-run', open: true }, h('summary', null, 'Last run'), kvTable(st.last_run)) : h('p', { class: 'muted small', id: 'last-run' }, 'No sync has run yet.')));
+  }
+
+  await refresh();
+}
+
+function importCard() {
+  const files = h('input', { id: 'import-files', type: 'file', multiple: true, accept: '.json,.zip,application/json,application/zip' });
+  const start = h('button', { type: 'submit', class: 'btn primary', id: 'import-start', disabled: true }, 'Import');
+  const upload = progressWidget('upload-progress', 'Upload', true);
+  const job = progressWidget('import-progress', 'Import', true);
+  const holder = h('div', { id: 'import-progress-holder' }, upload.el, job.el);
+  holder.widget = job;
+  const err = h('div');
+  files.addEventListener('change', () => { start.disabled = files.files.length === 0; });
+  const form = h('form', {
+    onsubmit: async (e) => {
+      e.preventDefault();
+      clear(err);
+      const fd = new FormData();
+      for (const f of files.files) fd.append('files', f, f.name);
+      start.disabled = true;
+      upload.reset('Uploading…');
+      job.reset('Waiting for upload');
+      try {
+        const r = await api.upload('/imports', fd, (done, total) => upload.show({ job: 'upload', state: done >= total ? 'done' : 'running', done, total, unit: 'bytes' }));
+        upload.show({ job: 'upload', state: 'done', done: 1, total: 1, message: `Uploaded ${r.files.join(', ')}` });
+        document.dispatchEvent(new CustomEvent('ccsync:import-job', { detail: r.job_id }));
+        job.reset('Queued');
+        job.el.dataset.job = r.job_id;
+      } catch (e2) {
+        upload.show({ job: 'upload', state: 'failed', done: 0, total: 0, message: e2.message });
+        err.append(errorBox(e2));
+      } finally {
+        start.disabled = files.files.length === 0;
+      }
+    },
+  }, field('Export files', files, 'conversations.json and users.json from a claude.ai data export (select both), or the export\u2019s .zip.'),
+  h('div', { class: 'actions' }, start));
+  return card('Import JSON', h('p', { class: 'muted' }, 'Import a claude.ai data export. Re-importing is safe: records are updated by id.'), form, err, holder);
+}
+
+function dangerCard() {
+  const from = h('input', { id: 'del-from', type: 'date', required: true });
+  const to = h('input', { id: 'del-to', type: 'date', required: true });
+  const count = h('div', { id: 'del-count', class: 'del-count', 'aria-live': 'polite' });
+  const ack = h('input', { id: 'del-ack', type: 'checkbox', disabled: true });
+  const go = h('button', { type: 'button', class: 'btn danger', id: 'del-go', disabled: true }, icon('trash'), 'Delete logs');
+  const result = h('div', { id: 'del-result', 'aria-live': 'polite' });
+  let preview = null;
+
+  const invalidate = () => {
+    preview = null;
+    ack.checked = false;
+    ack.disabled = true;
+    go.disabled = true;
+    clear(count);
+  };
+  from.addEventListener('change', invalidate);
+  to.addEventListener('change', invalidate);
+  ack.addEventListener('change', () => { go.disabled = !(ack.checked && preview); });
+
+  const previewBtn = h('button', {
+    type: 'button', class: 'btn', id: 'del-preview',
+    onclick: async () => {
+      invalidate();
+      clear(result);
+      if (!from.value || !to.value) { count.append(h('p', { class: 'notice error' }, 'Choose both From and To.')); return; }
+      try {
+        preview = await api.post('/deletions/preview', { from: from.value, to: to.value });
+        count.append(h('p', null, 'This will permanently delete ', h('strong', { id: 'del-messages' }, fmtNum(preview.messages)), ' messages in ',
+          h('strong', null, fmtNum(preview.conversations)), ' conversations (', from.value, ' to ', to.value, ', inclusive).'));
+        ack.disabled = preview.messages === 0 && preview.conversations === 0;
+      } catch (e) {
+        count.append(errorBox(e));
+      }
+    },
+  }, 'Count what will be deleted');
+
+  go.addEventListener('click', async () => {
+    if (!preview || !ack.checked) return;
+    go.disabled = true;
+    try {
+      const r = await api.post('/deletions', { from: from.value, to: to.value, confirm: true, confirm_token: preview.confirm_token });
+      clear(result);
+      result.append(h('p', { class: 'notice ok' }, `Deleted ${fmtNum(r.messages)} messages and ${fmtNum(r.conversations)} conversations.`));
+      invalidate();
+    } catch (e) {
+      clear(result);
+      result.append(errorBox(e));
+      invalidate();
+    }
+  });
+
+  const el = card('Danger zone',
+    h('p', { class: 'muted' }, 'Delete synced and imported logs in a date range. This cannot be undone and is recorded in the audit trail.'),
+    h('div', { class: 'row-form' }, field('From', from), field('To', to), h('div', { class: 'field end' }, previewBtn)),
+    count,
+    h('label', { class: 'check', for: 'del-ack' }, ack, 'I understand these logs will be permanently deleted.'),
+    h('div', { class: 'actions' }, go), result);
+  el.classList.add('danger-zone');
+  return el;
+}

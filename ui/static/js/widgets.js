@@ -1,0 +1,80 @@
+import { h, clear, fmtNum, timeEl } from './dom.js';
+
+// progressWidget shows one job's progress. Its element carries data-state
+// (idle, running, waiting, done, failed, cancelled) for styling and tests.
+export function progressWidget(id, label, hiddenUntilUsed) {
+  const bar = h('progress', { id: `${id}-bar`, max: 1, value: 0, 'aria-label': label });
+  const state = h('span', { class: 'pstate' }, 'Idle');
+  const counts = h('span', { class: 'pcounts' });
+  const note = h('div', { class: 'pnote muted small', 'aria-live': 'polite' });
+  const el = h('div', { class: 'progress-box', id, dataset: { state: 'idle' }, hidden: !!hiddenUntilUsed },
+    h('div', { class: 'prow' }, h('strong', null, label), state, h('span', { class: 'grow' }), counts), bar, note);
+  return {
+    el,
+    reset(text) {
+      el.hidden = false;
+      el.dataset.state = 'idle';
+      bar.max = 1;
+      bar.value = 0;
+      state.textContent = text || 'Idle';
+      counts.textContent = '';
+      note.textContent = '';
+    },
+    // show renders a job event; eta is an optional estimate string.
+    show(ev, eta) {
+      el.hidden = false;
+      el.dataset.state = ev.state;
+      el.dataset.job = ev.job;
+      const total = ev.total > 0 ? ev.total : 0;
+      if (total) {
+        bar.max = total;
+        bar.value = Math.min(ev.done, total);
+      } else if (ev.state === 'done') {
+        bar.max = 1;
+        bar.value = 1;
+      } else {
+        bar.removeAttribute('value'); // indeterminate
+      }
+      const unit = ev.unit ? ` ${ev.unit}` : '';
+      state.textContent = { running: 'Running', waiting: 'Waiting (rate limited)', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }[ev.state] || ev.state;
+      const c = ev.counters || {};
+      const parts = Object.entries(c).map(([k, v]) => `${fmtNum(v)} ${k.replace(/_/g, ' ')}`);
+      counts.textContent = [total ? `${fmtNum(ev.done)} / ${fmtNum(total)}${unit}` : ev.done ? `${fmtNum(ev.done)}${unit}` : '', ...parts].filter(Boolean).join(' · ');
+      note.textContent = [ev.message, eta].filter(Boolean).join(' — ');
+    },
+  };
+}
+
+// kvTable renders an arbitrary summary object (the sync's last run) as a
+// definition list, all values as text; arrays of errors become a list.
+export function kvTable(obj) {
+  const dl = h('dl', { class: 'kv' });
+  const lists = [];
+  for (const [k, v] of Object.entries(obj || {})) {
+    if (v === null || v === undefined || v === '') continue;
+    const label = k.replace(/_/g, ' ');
+    if (Array.isArray(v)) {
+      if (v.length === 0) continue;
+      lists.push(h('div', { class: 'kv-list' }, h('h4', null, `${label} (${v.length})`),
+        h('ul', { class: label.includes('error') ? 'errors' : '' }, ...v.slice(0, 50).map((x) => h('li', null, typeof x === 'object' ? Object.values(x).join(' — ') : String(x))))));
+      continue;
+    }
+    let val;
+    if (typeof v === 'object') val = h('code', null, JSON.stringify(v));
+    else if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) val = timeEl(v);
+    else if (typeof v === 'number') val = fmtNum(v);
+    else val = String(v);
+    dl.append(h('dt', null, label), h('dd', null, val));
+  }
+  return h('div', null, dl, ...lists);
+}
+
+export function card(title, ...children) {
+  return h('section', { class: 'card' }, h('h2', null, title), ...children);
+}
+
+export function field(label, input, hint) {
+  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint ? h('p', { class: 'hint', id: `${input.id}-hint` }, hint) : null);
+}
+
+export { clear };
