@@ -18,8 +18,8 @@ var (
 // Batch is a unit of ingest. Everything in it is written to Badger in one
 // transaction where it fits (large batches are split; each part is an
 // idempotent upsert, so a crash between parts converges on replay).
-// Checkpoints are written with the last part, so a source's cursor never
-// moves past data that is not stored.
+// Checkpoints are meta keys written with the last part, so a source's cursor
+// never moves past data that is not stored; a nil value deletes the key.
 type Batch struct {
 	Users         []model.User
 	Conversations []model.Conversation

@@ -422,3 +422,20 @@ func TestLargeBatchSpansTransactions(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+func TestCheckpointNilDeletes(t *testing.T) {
+	ix := openTest(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := ix.Ingest(ctx, Batch{Checkpoints: map[string][]byte{"a": []byte("1"), "b": []byte("2")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Ingest(ctx, Batch{Checkpoints: map[string][]byte{"a": nil}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Meta("a"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a: %v, want ErrNotFound", err)
+	}
+	if v, err := ix.Meta("b"); err != nil || string(v) != "2" {
+		t.Errorf("b = %q, %v", v, err)
+	}
+}

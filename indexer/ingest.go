@@ -62,7 +62,11 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		}
 	}
 	for k, v := range b.Checkpoints {
-		if err := w.set(key(pMeta, k), v); err != nil {
+		op := w.set
+		if v == nil {
+			op = func(k, _ []byte) error { return w.del(k) }
+		}
+		if err := op(key(pMeta, k), v); err != nil {
 			w.discard()
 			return IngestResult{}, fmt.Errorf("ingest: checkpoint %s: %w", k, err)
 		}
