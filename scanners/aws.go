@@ -38,7 +38,7 @@ func scanAWSKeyID(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[i+4 : end])
-	c.add("aws_access_key", model.SeverityCritical, "aws-access-key-id", i, end, prioSpecific, preview{}, why)
+	c.add("aws_access_key", model.SeverityCritical, "aws-access-key-id", i, end, prioSpecific, preview{prefix: 4}, why)
 	if why == "" {
 		scanAWSSecretNear(c, i, end)
 	}

@@ -3,6 +3,7 @@ package scanners
 import (
 	"regexp"
 	"testing"
+	"time"
 )
 
 // BenchmarkScan measures the engine on generated chat text at two sizes
@@ -26,14 +27,20 @@ func BenchmarkScan(b *testing.B) {
 			msgs, total := genChat(b, bc.size, 256<<10)
 			b.SetBytes(int64(total))
 			b.ReportAllocs()
-			b.ResetTimer()
 			found := 0
+			var cpu time.Duration
 			for b.Loop() {
+				c0 := cpuTime()
 				for _, m := range msgs {
 					found += bc.scan(m)
 				}
+				cpu += cpuTime() - c0
 			}
-			b.ReportMetric(float64(found)/float64(b.N)/(float64(total)/(1<<20)), "findings/MB")
+			mb := float64(total) / 1e6
+			b.ReportMetric(float64(found)/float64(b.N)/mb, "findings/MB")
+			if cpu > 0 {
+				b.ReportMetric(mb*float64(b.N)/cpu.Seconds(), "MB/cpu-s")
+			}
 		})
 	}
 }

@@ -88,3 +88,40 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestExampleConfig keeps the documented example configuration loadable and
+// doing what its comments say.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := LoadConfig("testdata/example_config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "EMP-004211 acme_tok_" + strings.Repeat("a1B2", 8) + " bob@acme-corp.com ann@example.com call 415-867-5309 10.1.2.3"
+	var got []string
+	for _, f := range eng.Scan(text) {
+		got = append(got, f.Rule+":"+text[f.Start:f.End])
+	}
+	want := []string{"acme-employee-id:EMP-004211", "acme-internal-token:" + strings.Repeat("a1B2", 8)}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestOverlapPicksSpecific(t *testing.T) {
+	c := collector{e: defaultEngine, text: strings.Repeat("x", 100)}
+	c.add("api_key", "high", "generic-secret", 10, 50, prioGeneric, preview{}, "")
+	c.add("jwt", "high", "jwt", 12, 40, prioSpecific, preview{}, "")
+	c.add("email", "medium", "email", 45, 60, prioSpecific, preview{}, "")
+	c.add("ip_address", "low", "ipv4", 70, 80, prioSpecific, preview{}, "")
+	var got []string
+	for _, f := range c.result() {
+		got = append(got, f.Rule)
+	}
+	if strings.Join(got, ",") != "jwt,email,ipv4" {
+		t.Errorf("got %v", got)
+	}
+}

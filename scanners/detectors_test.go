@@ -156,3 +156,25 @@ func TestConcurrentScan(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestVendorEdges(t *testing.T) {
+	google := "AIza" + "HV2bx0nUNnUUl1f4KS-bMOe4xUjyLKsQom-" // fixed length, ends in '-'
+	glpat := "glpat-pg7cPr2Min4hyb4VsXJB"
+	for _, tc := range []struct{ text, want string }{
+		{"key " + google + " ok", google},
+		{"see " + glpat + ".", glpat},
+		{"(" + glpat + ")", glpat},
+		{"x" + glpat, ""},    // glued to a word
+		{glpat + "ÿ", glpat}, // non-ASCII after
+		{google + "A", ""},   // too long for the fixed format
+	} {
+		fs := Default().Scan(tc.text)
+		got := ""
+		if len(fs) == 1 {
+			got = tc.text[fs[0].Start:fs[0].End]
+		}
+		if got != tc.want || len(fs) > 1 {
+			t.Errorf("%q: got %+v, want %q", tc.text, fs, tc.want)
+		}
+	}
+}

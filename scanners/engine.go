@@ -53,9 +53,11 @@ func (e *Engine) scan(c *collector) {
 		case clsOther:
 			i++
 		case clsWord:
-			end := scanWord(c, i)
-			if end <= i {
-				end = i + 1
+			end := i + 1
+			if wordTrigger[text[i]] {
+				if e := scanWord(c, i); e > i {
+					end = e
+				}
 			}
 			i = span(text, end, &setWord, n)
 		case clsDigit:
@@ -126,6 +128,9 @@ func (c *collector) add(typ string, sev model.Severity, rule string, start, end 
 	if e.disabled[typ] || e.disabled[rule] {
 		return
 	}
+	if by == "" && documentedSamples[c.text[start:end]] {
+		by = "placeholder:documented-sample"
+	}
 	if by == "" {
 		by = e.allowed(c.text[start:end])
 	}
@@ -166,25 +171,22 @@ func (c *collector) result() []model.Finding {
 		}
 		return cs[i].End > cs[j].End
 	})
-	kept := cs[:1]
+	// kept stays non-overlapping: a candidate either starts after the last
+	// kept one ends, or competes with it; since candidates come in Start
+	// order, a winner starts no earlier than the one it replaces.
+	out := make([]model.Finding, 1, len(cs))
+	out[0] = cs[0].Finding
+	lastPrio := cs[0].prio
 	for _, x := range cs[1:] {
-		last := &kept[len(kept)-1]
+		last := &out[len(out)-1]
 		if x.Start >= last.End {
-			kept = append(kept, x)
+			out = append(out, x.Finding)
+			lastPrio = x.prio
 			continue
 		}
-		if better(x, *last) {
-			*last = x
+		if better(x, candidate{Finding: *last, prio: lastPrio}) {
+			*last, lastPrio = x.Finding, x.prio
 		}
-	}
-	// A replacement can start before a previously kept finding ends only if
-	// it replaced the latest one; re-check neighbours once more.
-	out := make([]model.Finding, 0, len(kept))
-	for _, x := range kept {
-		if n := len(out); n > 0 && x.Start < out[n-1].End {
-			continue
-		}
-		out = append(out, x.Finding)
 	}
 	return out
 }

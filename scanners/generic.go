@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"encoding/base64"
 	"strings"
 
 	"github.com/ccsync/ccsync/model"
@@ -40,6 +41,7 @@ var notSecretIdents = []string{
 	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
 	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
 	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
+	"websocket", // Sec-WebSocket-Key is a handshake nonce
 }
 
 var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
@@ -230,10 +232,64 @@ func looksLikeCode(v string) bool {
 	return true
 }
 
+// hasUUID reports whether v contains an 8-4-4-4-12 hex UUID.
+func hasUUID(v string) bool {
+	for k := 0; k+36 <= len(v); k++ {
+		if v[k+8] != '-' || v[k+13] != '-' || v[k+18] != '-' || v[k+23] != '-' {
+			continue
+		}
+		ok := true
+		for j := k; j < k+36 && ok; j++ {
+			ok = v[j] == '-' && (j-k == 8 || j-k == 13 || j-k == 18 || j-k == 23) || setHex[v[j]]
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// encodedText reports base64 that decodes to prose ("the sample nonce"):
+// sample values in specifications and tests, not key material. Base64 of
+// "user:password" has no space and is still reported.
+func encodedText(v string) bool {
+	if len(v) < 16 || len(v)%4 != 0 {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return false
+	}
+	space := false
+	for _, ch := range b {
+		switch {
+		case ch == ' ':
+			space = true
+		case ch < 0x20 || ch > 0x7e:
+			return false
+		}
+	}
+	return space
+}
+
 // checkGenericValue decides whether v is reported, and if it is a candidate
 // that should be suppressed, why. Values that are plainly not secrets (words,
 // numbers) are dropped without a record to keep ScanVerbose readable.
 func checkGenericValue(kw keyword, v string) (why string, report bool) {
+	why, report = genericValueShape(kw, v)
+	if report && why == "" {
+		// Costlier checks, only for values that would be reported.
+		switch {
+		case hasUUID(v):
+			why = "invalid:uuid" // identifiers (urn:uuid:…, request ids), not secrets
+		case encodedText(v):
+			why = "invalid:encoded-text"
+		}
+	}
+	return why, report
+}
+
+func genericValueShape(kw keyword, v string) (why string, report bool) {
 	var letters, digits, symbols, upper int
 	for k := 0; k < len(v); k++ {
 		switch ch := v[k]; {

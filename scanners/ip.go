@@ -51,7 +51,7 @@ func scanIPv4(c *collector, g *numGroups, i int) int {
 // "version 1.2.3.4" is not an address.
 func versionContext(text string, i int) bool {
 	e := i
-	for e > 0 && i-e < 2 && (text[e-1] == ' ' || text[e-1] == ':') {
+	for e > 0 && i-e < 2 && (text[e-1] == ' ' || text[e-1] == ':' || text[e-1] == '(') {
 		e--
 	}
 	s := e
@@ -59,7 +59,12 @@ func versionContext(text string, i int) bool {
 		s--
 	}
 	switch w := strings.ToLower(text[s:e]); w {
-	case "version", "ver", "v", "release", "build", "firmware", "oid":
+	case "version", "ver", "v", "release", "build", "firmware", "oid",
+		// Numbered sections of specifications: "section 12.2.4.2", "WHATWG 13.2.5.32".
+		"section", "sections", "sect", "sec", "chapter", "clause", "rfc", "whatwg", "step", "appendix":
+		return true
+	}
+	if strings.HasSuffix(text[:e], "§") {
 		return true
 	}
 	return false

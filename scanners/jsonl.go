@@ -52,8 +52,9 @@ func ScanJSONL(ctx context.Context, s Scanner, r io.Reader, w io.Writer) error {
 		}
 		var tooLong bool
 		var err error
-		line, tooLong, err = readLine(br, line[:0])
-		if err == io.EOF && len(line) == 0 && !tooLong {
+		var raw int
+		line, raw, tooLong, err = readLine(br, line[:0])
+		if err == io.EOF && raw == 0 {
 			break
 		}
 		if err != nil && err != io.EOF {
@@ -84,11 +85,13 @@ func ScanJSONL(ctx context.Context, s Scanner, r io.Reader, w io.Writer) error {
 	return nil
 }
 
-// readLine appends the next line (without its line ending) to buf. A line
-// over MaxJSONLLine is consumed but not returned.
-func readLine(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
+// readLine appends the next line (without its line ending) to buf and
+// reports how many bytes it consumed. A line over MaxJSONLLine is consumed
+// but not returned.
+func readLine(br *bufio.Reader, buf []byte) (line []byte, raw int, tooLong bool, err error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
+		raw += len(chunk)
 		if !tooLong {
 			if len(buf)+len(chunk) > MaxJSONLLine+2 {
 				tooLong, buf = true, buf[:0]
@@ -101,7 +104,7 @@ func readLine(br *bufio.Reader, buf []byte) (line []byte, tooLong bool, err erro
 		}
 		buf = bytes.TrimSuffix(buf, []byte("\n"))
 		buf = bytes.TrimSuffix(buf, []byte("\r"))
-		return buf, tooLong, err
+		return buf, raw, tooLong, err
 	}
 }
 

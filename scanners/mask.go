@@ -52,7 +52,8 @@ func (p preview) render(v string) string {
 
 // maskSecret keeps the non-secret prefix, then shows at most four leading and
 // four trailing characters, and only when the value is long enough that they
-// reveal little (`AKIA••••••••••••MPLE`).
+// reveal at most a third of it (`AKIA••••••••••••MPLE`, where AKIA is the
+// key kind). Short values such as passwords show no characters at all.
 func maskSecret(v string, prefix int) string {
 	if !utf8.ValidString(v) {
 		v = strings.ToValidUTF8(v, "?")
@@ -63,17 +64,16 @@ func maskSecret(v string, prefix int) string {
 	}
 	head, body := v[:prefix], v[prefix:]
 	switch {
-	case len(body) >= 16:
-		keep := 4
-		if prefix > 0 {
-			keep = 0
-		}
-		keep = runeFloor(body, keep)
+	case prefix > 0 && len(body) >= 12:
+		tail := runeCeil(body, len(body)-4)
+		return head + bullets(tail) + body[tail:]
+	case len(body) >= 24:
+		keep := runeFloor(body, 4)
 		tail := runeCeil(body, len(body)-4)
 		return head + body[:keep] + bullets(tail-keep) + body[tail:]
-	case len(body) >= 8:
-		first := runeCeil(body, 1)
-		return head + body[:first] + bullets(len(body)-first)
+	case len(body) >= 12:
+		keep := runeFloor(body, 2)
+		return head + body[:keep] + bullets(len(body)-keep)
 	default:
 		return head + bullets(len(body))
 	}

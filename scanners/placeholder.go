@@ -21,6 +21,15 @@ var placeholderWords = []string{
 
 var sequentialRuns = []string{"1234567", "abcdefgh", "0123456", "9876543"}
 
+// documentedSamples are credentials printed in vendors' public documentation
+// (the jwt.io sample token's signature, Stripe's docs test key, Slack's API
+// docs bot token). They appear in countless tutorials and answers.
+var documentedSamples = map[string]bool{
+	"sk_test_4eC39HqLyjWDarjtT1zdp7dc":                      true,
+	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
+}
+
 // placeholder reports why value (the secret part, without a vendor prefix)
 // looks invented, or "" if it does not.
 func placeholder(value string) string {

@@ -119,8 +119,9 @@ func scanVendor(c *collector, i int, r *vendorRule) int {
 	if n < r.min || n > r.max || (end < len(text) && setToken[text[end]] && !r.set[text[end]]) {
 		return i
 	}
-	// Trailing dots and dashes are sentence punctuation, not key material.
-	for end > bodyStart && (text[end-1] == '.' || text[end-1] == '-') && r.set != &setSlack {
+	// For variable-length formats, trailing dots and dashes are sentence
+	// punctuation, not key material; fixed-length keys may end in '-'.
+	for r.min != r.max && end > bodyStart && (text[end-1] == '.' || text[end-1] == '-') && r.set != &setSlack {
 		end--
 	}
 	if end-bodyStart < r.min {
@@ -246,6 +247,35 @@ func scanBearer(c *collector, i int) int {
 		why = "invalid:bearer-not-random"
 	}
 	c.add("api_key", model.SeverityHigh, "bearer-token", start, end, prioContext, preview{}, why)
+	return end
+}
+
+// scanBasicAuth reports HTTP Basic credentials (`Basic base64(user:pass)`):
+// the value must decode to printable text with a colon and a password.
+func scanBasicAuth(c *collector, i int) int {
+	text := c.text
+	start := i + len("Basic ")
+	end := span(text, start, &setBase64, 1024)
+	for end < len(text) && end-start < 1024 && text[end] == '=' {
+		end++
+	}
+	v := text[start:end]
+	if len(v) < 8 || len(v)%4 != 0 || (end < len(text) && setToken[text[end]]) {
+		return i
+	}
+	dec, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return i
+	}
+	_, pass, ok := strings.Cut(string(dec), ":")
+	if !ok || pass == "" || strings.ContainsFunc(string(dec), func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return i
+	}
+	why := urlPasswordPlaceholder(pass)
+	if why == "" && len(pass) < 6 {
+		why = "invalid:basic-auth-short" // test fixtures (john:doe), not passwords in use
+	}
+	c.add("api_key", model.SeverityHigh, "basic-auth", start, end, prioContext, preview{}, why)
 	return end
 }
 

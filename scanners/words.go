@@ -2,6 +2,18 @@ package scanners
 
 import "strings"
 
+// wordTrigger marks the first bytes scanWord handles; other words are
+// skipped without a call.
+var wordTrigger = func() (t [256]bool) {
+	for _, b := range []byte("AebBLh") {
+		t[b] = true
+	}
+	for _, r := range vendorRules {
+		t[r.prefix[0]] = true
+	}
+	return t
+}()
+
 // scanWord runs at the first byte of every word. It dispatches on that byte
 // to the few vendor formats that can start with it and returns the end of a
 // match, or i when nothing starts here. Most words fall through the switch's
@@ -24,6 +36,9 @@ func scanWord(c *collector, i int) int {
 	case 'B', 'b':
 		if len(text) > 7 && text[1:7] == "earer " {
 			return scanBearer(c, i)
+		}
+		if len(text) > 6 && text[1:6] == "asic " {
+			return scanBasicAuth(c, i)
 		}
 	case 'L':
 		if strings.HasPrefix(text, "LS0tLS1CRUdJTi") {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -25,6 +26,7 @@ type setting struct {
 
 var settingsTable = []setting{
 	{"data", "CCSYNC_DATA", "./data", "data directory: Badger store, Bleve index, keyset"},
+	{"scan-config", "CCSYNC_SCAN_CONFIG", "", "detector configuration file (JSON): disable detectors, custom rules, allowlists"},
 	{"addr", "CCSYNC_ADDR", "127.0.0.1:8080", "HTTP listen address (serve)"},
 	{"api-base", "CCSYNC_API_BASE", "https://api.anthropic.com", "Compliance API base URL"},
 	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
@@ -33,7 +35,12 @@ var settingsTable = []setting{
 
 // bindSettings registers the named settings as flags on fs and returns their
 // values, resolved after fs.Parse.
+// Binding "data" also binds "scan-config": whatever opens the data directory
+// may ingest, and ingest must scan with the same rules everywhere.
 func bindSettings(fs *flag.FlagSet, names ...string) map[string]*string {
+	if slices.Contains(names, "data") && !slices.Contains(names, "scan-config") {
+		names = append(names, "scan-config")
+	}
 	out := map[string]*string{}
 	for _, n := range names {
 		s := lookupSetting(n)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/scanners"
 )
 
 // openIndexer opens the data directory for a command, with logs on stderr.
@@ -12,7 +14,17 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 	if err != nil {
 		return nil, err
 	}
-	ix, err := indexer.Open(ctx, indexer.Options{Dir: *cfg["data"], Logger: log})
+	opts := indexer.Options{Dir: *cfg["data"], Logger: log}
+	if path := *cfg["scan-config"]; path != "" {
+		sc, err := scanners.LoadConfig(path)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Scanner, err = scanners.New(sc); err != nil {
+			return nil, fmt.Errorf("--scan-config %s: %w", path, err)
+		}
+	}
+	ix, err := indexer.Open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goio "io"
 	"os"
+	"sync"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -23,6 +25,8 @@ func init() {
 const envComplianceKey = "CCSYNC_COMPLIANCE_KEY"
 
 func runSync(ctx context.Context, args []string, io stdio) error {
+	// Live progress and log lines share stderr from different goroutines.
+	io.err = &lockedWriter{w: io.err}
 	fs := newFlags("sync", io)
 	cfg := bindSettings(fs, "data", "api-base", "log-level", "log-format")
 	once := fs.Bool("once", false, "run one sync and exit (required: the hourly schedule runs under 'ccsync serve')")
@@ -106,6 +110,17 @@ func printSummary(io stdio, s *syncer.Summary) {
 	for _, e := range s.Errors {
 		fmt.Fprintf(io.out, "  error: %s\n", e)
 	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  goio.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // keystoreFlags select where the keyset lives.

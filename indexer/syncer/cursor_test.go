@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
@@ -54,6 +55,31 @@ func TestRateLimitNeverAdvancesCursor(t *testing.T) {
 	limited.Store(false)
 	if s := e.run(eng); s.Chats != 20 {
 		t.Errorf("resumed run stored %d chats, want the remaining 20", s.Chats)
+	}
+	e.verify(windowStart, nil)
+}
+
+// TestRejectedCursorRestartsWalk: a saved cursor the API no longer accepts
+// (400) restarts the walk from the window start instead of failing forever.
+func TestRejectedCursorRestartsWalk(t *testing.T) {
+	e := newEnv(t, fakeapi.GenOptions{Chats: 15}, 14)
+	eng := e.engine()
+	e.run(eng)
+	var st state
+	if _, err := getJSON(e.ix, keyState, &st); err != nil {
+		t.Fatal(err)
+	}
+	st.Cursor = "bm90IGEgY3Vyc29y" // base64, but not a cursor the fake issued
+	if err := putJSON(e.ix, keyState, st); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Hour)
+	if _, err := e.fake.AddMessage(e.org.Chats[0].ID, "after the cursor broke"); err != nil {
+		t.Fatal(err)
+	}
+	s := e.run(eng)
+	if s.State != StateDone || s.Chats != 1 || len(s.Errors) != 1 || !strings.Contains(s.Errors[0], "cursor rejected") {
+		t.Fatalf("run %+v", s)
 	}
 	e.verify(windowStart, nil)
 }

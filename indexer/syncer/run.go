@@ -238,6 +238,15 @@ func (r *runner) fetchPages(ctx context.Context, pages chan<- *prepared, failed 
 			p.OrderBy, p.Since = compliance.OrderUpdatedAt, r.st.IncSince
 		}
 		page, err := r.c.ListChats(ctx, p)
+		if errors.Is(err, compliance.ErrBadRequest) && r.st.Cursor != "" {
+			// Cursors are opaque and the API may stop accepting an old one
+			// (format change, retention purge). Re-walking the window from
+			// its start is idempotent: it costs requests, never data.
+			r.e.log.Warn("sync: saved cursor rejected; restarting the walk from the window start", "phase", r.st.Phase, "err", err)
+			r.addError(fmt.Sprintf("saved %s cursor rejected, walk restarted: %v", r.st.Phase, err))
+			r.st.Cursor = ""
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("list chats (%s walk): %w", r.st.Phase, err)
 		}

@@ -185,6 +185,7 @@ func TestSyncFromChanged(t *testing.T) {
 	e := newEnv(t, fakeapi.GenOptions{Chats: 40, DeletedEvery: -1}, 5)
 	mid := windowStart.Add(15 * 24 * time.Hour)
 	e.cfg.SyncFrom = mid
+	e.cfg.MessagePageSize = 3 // page through chats' messages, as for huge chats
 	eng := e.engine()
 	e.run(eng)
 	e.verify(mid, nil)

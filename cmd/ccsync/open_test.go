@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/model"
+)
+
+// The detector configuration given to any command that opens the data
+// directory is the one ingest scans with.
+func TestScanConfigAppliesToIngest(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "scan.json")
+	os.WriteFile(conf, []byte(`{"disable":["email"],"rules":[{"name":"emp","type":"employee_id","severity":"medium","regex":"\\bEMP-[0-9]{6}\\b","keywords":["EMP-"]}]}`), 0o600)
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg := bindSettings(fs, "data", "log-level", "log-format")
+	if err := fs.Parse([]string{"--data", filepath.Join(dir, "data"), "--scan-config", conf}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	_, err = ix.Ingest(context.Background(), indexer.Batch{Messages: []model.Message{{ID: "m", ConversationID: "c",
+		Blocks: []model.Block{{Type: model.BlockText, Text: "badge EMP-123456, mail ada@example.com"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ix.Message(context.Background(), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Findings) != 1 || m.Findings[0].Type != "employee_id" {
+		t.Fatalf("findings %+v, want only the custom employee_id", m.Findings)
+	}
+
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg = bindSettings(fs, "data", "log-level", "log-format")
+	fs.Parse([]string{"--data", filepath.Join(dir, "data2"), "--scan-config", filepath.Join(dir, "missing.json")})
+	if _, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard}); err == nil {
+		t.Fatal("missing scan config accepted")
+	}
+}
