@@ -111,7 +111,17 @@ func (a *auditLog) scan(f auditFilter, fn func(AuditEntry) error) error {
 	if !f.To.IsZero() {
 		end = auditKey(f.To.UnixNano())
 	}
-	err := a.store.ScanMeta(auditPrefix, func(key string, value []byte) error {
+	// ScanMeta has no seek, so narrow the prefix to what start and end
+	// share: a day's range then walks about a day of entries, not all.
+	prefix := auditPrefix
+	if start != "" {
+		stop := end
+		if stop == "" {
+			stop = auditKey(a.now().Add(time.Hour).UnixNano())
+		}
+		prefix = commonPrefix(start, stop)
+	}
+	err := a.store.ScanMeta(prefix, func(key string, value []byte) error {
 		if start != "" && key < start {
 			return nil
 		}
@@ -133,8 +143,40 @@ func (a *auditLog) scan(f auditFilter, fn func(AuditEntry) error) error {
 	return err
 }
 
+func commonPrefix(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
+// latestWindows are the look-back windows latest tries when no From is
+// given, so the usual "what happened recently" view reads recent keys only.
+var latestWindows = []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 31 * 24 * time.Hour, 366 * 24 * time.Hour}
+
 // latest returns the newest limit matching entries, newest first.
 func (a *auditLog) latest(f auditFilter, limit int) ([]AuditEntry, bool, error) {
+	if f.From.IsZero() {
+		end := f.To
+		if end.IsZero() {
+			end = a.now()
+		}
+		for _, w := range latestWindows {
+			g := f
+			g.From = end.Add(-w)
+			out, more, err := a.latestIn(g, limit)
+			if err != nil || len(out) == limit {
+				// A full page inside the window: older entries may
+				// exist, so "more" is a hint, not a promise.
+				return out, more || len(out) == limit, err
+			}
+		}
+	}
+	return a.latestIn(f, limit)
+}
+
+func (a *auditLog) latestIn(f auditFilter, limit int) ([]AuditEntry, bool, error) {
 	ring := make([]AuditEntry, 0, limit)
 	next, total := 0, 0
 	err := a.scan(f, func(e AuditEntry) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 )
 
 // access is who may call a route.
@@ -76,7 +77,9 @@ func (s *Server) routeTable() []route {
 }
 
 func (s *Server) mount() {
-	s.app.Use(s.securityHeaders, s.logRequests)
+	// recover turns a handler panic into a 500 in the error shape instead
+	// of killing the process; logRequests then logs it.
+	s.app.Use(s.securityHeaders, s.logRequests, recover.New())
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
 		hs := append([]fiber.Handler{}, r.Pre...)

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/ccsync/ccsync/indexer"
 )
 
 // concretePath fills route parameters with a placeholder.
@@ -99,3 +102,21 @@ func TestPublicRoutes(t *testing.T) {
 		t.Errorf("unknown API path: %d %s", resp.StatusCode, b)
 	}
 }
+
+// TestPanicIsContained: a panicking handler answers 500 in the error shape
+// without internals, and the server keeps serving.
+func TestPanicIsContained(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.Store = panicStore{c.Store} })
+	c := e.auditor()
+	resp, b := e.do(c, "GET", "/api/v1/stats", nil)
+	if resp.StatusCode != 500 || errorType(t, b) != "internal" || strings.Contains(string(b), "boom") {
+		t.Errorf("panic: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := e.do(c, "GET", "/api/v1/auth/me", nil); resp.StatusCode != 200 {
+		t.Errorf("server did not survive the panic: %d", resp.StatusCode)
+	}
+}
+
+type panicStore struct{ Store }
+
+func (panicStore) Stats(context.Context) (indexer.Stats, error) { panic("boom: internal detail") }

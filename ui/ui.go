@@ -1,6 +1,7 @@
 // Package ui holds the web UI's static assets, embedded in the binary so a
-// deployment is one file. The real UI is a later issue; static/ holds a
-// placeholder page until then.
+// deployment is one file: a vanilla-JavaScript single-page app (ES modules,
+// no build step) over the JSON API. See README.md; the browser tests are in
+// ui/browsertest.
 package ui
 
 import (

@@ -171,3 +171,33 @@ func TestReportJSON(t *testing.T) {
 		t.Errorf("empty report %s", empty)
 	}
 }
+
+// cancellingSink cancels the import's context on its first batch, the way
+// Ctrl-C lands in the middle of a run.
+type cancellingSink struct {
+	*memSink
+	cancel context.CancelFunc
+}
+
+func (s cancellingSink) Ingest(ctx context.Context, b indexer.Batch) (indexer.IngestResult, error) {
+	s.cancel()
+	return s.memSink.Ingest(ctx, b)
+}
+
+func TestCancelledMidway(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sink := cancellingSink{newMemSink(), cancel}
+	ev := &eventLog{}
+	_, err := Import(ctx, allEras(), Options{Sink: sink, Events: ev, Limits: Limits{BatchMessages: 1},
+		Logger: slog.New(slog.DiscardHandler)})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(sink.msgs) >= 18 {
+		t.Errorf("all %d messages stored despite the cancel", len(sink.msgs))
+	}
+	if last := ev.events[len(ev.events)-1]; last.State != "cancelled" {
+		t.Errorf("last event %+v", last)
+	}
+}

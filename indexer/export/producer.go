@@ -68,7 +68,7 @@ func (p *producer) run(set *inputSet) {
 
 // readFile splits one JSON array and hands each element to handle. Only
 // cancellation and sink back-pressure errors stop it; damage is recorded.
-func (p *producer) readFile(in input, what string, handle func(file string, e element) error) error {
+func (p *producer) readFile(in input, what string, handle func(e element) error) error {
 	p.cur.file = in.name
 	rc, err := in.open()
 	if err != nil {
@@ -109,25 +109,22 @@ func (p *producer) readFile(in input, what string, handle func(file string, e el
 		case e.Kind != '{':
 			err = fmt.Errorf("is %s, want an object", describe(e.Kind))
 		default:
-			err = handle(in.name, e)
+			err = handle(e)
 		}
 		if err != nil {
-			var fe fatalError
-			if errors.As(err, &fe) {
-				return fe.err
+			if errors.As(err, new(fatalError)) {
+				return err
 			}
 			p.cur.errs = append(p.cur.errs, recordError(in.name, what, e.Index, e.UUID, e.Offset, err))
 			if err := p.maybeFlush(); err != nil {
-				var fe fatalError
-				errors.As(err, &fe)
-				return fe.err
+				return err
 			}
 		}
 	}
 }
 
 // conversation decodes, maps and queues one conversation.
-func (p *producer) conversation(file string, e element) error {
+func (p *producer) conversation(e element) error {
 	var rc rawConversation
 	if err := json.Unmarshal(e.Data, &rc); err != nil {
 		err, _ = decodeError(err, e.Offset)
@@ -160,7 +157,7 @@ func (p *producer) conversation(file string, e element) error {
 }
 
 // user decodes and queues one users.json record.
-func (p *producer) user(file string, e element) error {
+func (p *producer) user(e element) error {
 	var ru struct {
 		UUID  string  `json:"uuid"`
 		Name  *string `json:"full_name"`
@@ -225,6 +222,7 @@ func (p *producer) flush() error {
 type fatalError struct{ err error }
 
 func (e fatalError) Error() string { return e.err.Error() }
+func (e fatalError) Unwrap() error { return e.err }
 
 // countingReader counts the bytes read through it, for progress.
 type countingReader struct {

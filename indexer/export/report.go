@@ -26,13 +26,13 @@ type Report struct {
 	Skipped       int           `json:"skipped"` // files in the export that are not chat data
 	Errors        []RecordError `json:"errors"`
 
-	Notes   []string             `json:"-"` // skipped files, unresolved owners
+	Notes []string `json:"-"` // skipped files, unresolved owners
 	// ErrorCount counts every record not imported; Errors lists the first
 	// MaxListedErrors of them, plus one line for the rest, so a file of
 	// millions of broken records cannot exhaust memory.
-	ErrorCount int `json:"-"`
-	Changes indexer.IngestResult `json:"-"` // what the indexer reported changing
-	Bytes   int64                `json:"-"` // JSON bytes read
+	ErrorCount int                  `json:"-"`
+	Changes    indexer.IngestResult `json:"-"` // what the indexer reported changing
+	Bytes      int64                `json:"-"` // JSON bytes read
 }
 
 // RecordError is one record (or file) that could not be imported. Err names

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 
 // env returns the shared server and browser, skipping the test when
 // Chromium is not installed (failing instead under CI=true).
-func env(t *testing.T) *server {
+func env(t testing.TB) *server {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -95,14 +96,15 @@ func setup() error {
 // and on requests that leave the server's origin.
 type tab struct {
 	ctx     context.Context
-	t       *testing.T
+	t       testing.TB
 	srv     *server
 	mu      sync.Mutex
 	dialogs []string
 	foreign []string
+	errors  []string // uncaught JavaScript exceptions
 }
 
-func newTab(t *testing.T) *tab {
+func newTab(t testing.TB) *tab {
 	t.Helper()
 	s := env(t)
 	tctx, cancel := chromedp.NewContext(browser)
@@ -119,6 +121,15 @@ func newTab(t *testing.T) *tab {
 			go func() {
 				_, _ = chromedp.Call(tctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 			}()
+		case *runtime.EventExceptionThrown:
+			tb.mu.Lock()
+			d := e.ExceptionDetails
+			msg := d.Text
+			if d.Exception != nil && d.Exception.Description != "" {
+				msg = d.Exception.Description
+			}
+			tb.errors = append(tb.errors, fmt.Sprintf("%s (%s:%d)", msg, d.URL, d.LineNumber))
+			tb.mu.Unlock()
 		case *network.EventRequestWillBeSent:
 			u, err := url.Parse(e.Request.URL)
 			if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Host != origin.Host) {
@@ -145,6 +156,31 @@ func newTab(t *testing.T) *tab {
 	}); err != nil {
 		t.Fatalf("emulate reduced motion: %v", err)
 	}
+	// Record CSP violations in sessionStorage (kept across navigations in
+	// the tab), from an isolated world so the page cannot tamper with it.
+	// The CSP would block an injected script or inline style, but the UI
+	// must never produce one: any violation fails the test.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		WorldName: "ccsync-test",
+		Source: `document.addEventListener('securitypolicyviolation', (e) => {
+			const a = JSON.parse(sessionStorage.getItem('__csp') || '[]');
+			a.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' at ' + (e.sourceFile || '') + ':' + e.lineNumber);
+			sessionStorage.setItem('__csp', JSON.stringify(a));
+		}, true);`,
+	}); err != nil {
+		t.Fatalf("install CSP watch: %v", err)
+	}
+	t.Cleanup(func() {
+		tb.mu.Lock()
+		if len(tb.errors) > 0 {
+			t.Errorf("uncaught JavaScript exceptions: %q", tb.errors)
+		}
+		tb.mu.Unlock()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { try { return JSON.parse(sessionStorage.getItem('__csp') || '[]'); } catch { return []; } })()`))
+		if err == nil && len(v) > 0 {
+			t.Errorf("Content-Security-Policy violations: %q", v)
+		}
+	})
 	tb.do(chromedp.EmulateViewport(1440, 900))
 	return tb
 }
@@ -176,7 +212,7 @@ func (tb *tab) waitJS(what, expr string) {
 			return
 		}
 		if time.Now().After(deadline) || tb.ctx.Err() != nil {
-			state, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(document.getElementById("flag-pos")||{}).textContent + " @ " + location.href`))
+			state, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`location.href + " :: " + document.getElementById("main").innerText.slice(0, 600)`))
 			tb.t.Fatalf("timed out waiting for %s (%s; last error %v; page %s)", what, expr, err, state)
 		}
 		time.Sleep(40 * time.Millisecond)

@@ -7,11 +7,13 @@ const W = 640;
 const H = 220;
 const PAD = { l: 44, r: 16, t: 12, b: 28 };
 
+// niceMax rounds the axis up so its four steps are whole, round numbers
+// (counts have no fractions).
 function niceMax(v) {
-  if (v <= 5) return 5;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return v;
+  const raw = Math.max(1, v) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= raw && Number.isInteger(m * p)) return Math.max(4, m * p * 4);
+  return Math.ceil(raw) * 4;
 }
 
 function axis(svg, max) {

@@ -57,13 +57,17 @@ export function renderMessage(m, ctx) {
         break;
       }
       case 'thinking': {
-        if (b.hidden || !b.text) {
+        if (!b.text) {
           body.append(h('div', { class: 'block thinking withheld' }, icon('brain'), 'Thinking withheld by the source'));
           break;
         }
+        // Redacted thinking that still carries text is shown: what was
+        // stored is what is audited.
         const el = b.html ? markdownBlock(b.html) : plainBlock(b.text, 'text');
         holders.text.set(i, { el, raw: b.text });
-        body.append(h('details', { class: 'block thinking' }, h('summary', null, icon('brain'), 'Thinking', b.truncated ? h('span', { class: 'muted small' }, ' (truncated)') : null), el));
+        body.append(h('details', { class: 'block thinking' }, h('summary', null, icon('brain'), 'Thinking',
+          b.hidden ? h('span', { class: 'muted small' }, ' (redacted by the source)') : null,
+          b.truncated ? h('span', { class: 'muted small' }, ' (truncated)') : null), el));
         break;
       }
       case 'tool_use': {

@@ -1,4 +1,4 @@
-import { h, clear, fmtNum, timeEl } from './dom.js';
+import { h, clear, fmtNum, fmtBytes, timeEl } from './dom.js';
 
 // progressWidget shows one job's progress. Its element carries data-state
 // (idle, running, waiting, done, failed, cancelled) for styling and tests.
@@ -7,8 +7,12 @@ export function progressWidget(id, label, hiddenUntilUsed) {
   const state = h('span', { class: 'pstate' }, 'Idle');
   const counts = h('span', { class: 'pcounts' });
   const note = h('div', { class: 'pnote muted small', 'aria-live': 'polite' });
+  // waits keeps the job's waits (rate limits, retries) after they pass:
+  // a run that was slowed down should say so when it is done.
+  const waits = h('ul', { class: 'pwaits muted small', 'aria-label': 'Waits during this run' });
+  let job = '';
   const el = h('div', { class: 'progress-box', id, dataset: { state: 'idle' }, hidden: !!hiddenUntilUsed },
-    h('div', { class: 'prow' }, h('strong', null, label), state, h('span', { class: 'grow' }), counts), bar, note);
+    h('div', { class: 'prow' }, h('strong', null, label), state, h('span', { class: 'grow' }), counts), bar, note, waits);
   return {
     el,
     reset(text) {
@@ -19,10 +23,20 @@ export function progressWidget(id, label, hiddenUntilUsed) {
       state.textContent = text || 'Idle';
       counts.textContent = '';
       note.textContent = '';
+      clear(waits);
+      job = '';
     },
     // show renders a job event; eta is an optional estimate string.
     show(ev, eta) {
       el.hidden = false;
+      if (ev.job !== job) {
+        job = ev.job;
+        clear(waits);
+      }
+      if (ev.state === 'waiting' && ev.message && waits.lastChild?.textContent !== ev.message) {
+        waits.append(h('li', null, ev.message));
+        while (waits.children.length > 5) waits.firstChild.remove();
+      }
       el.dataset.state = ev.state;
       el.dataset.job = ev.job;
       const total = ev.total > 0 ? ev.total : 0;
@@ -36,10 +50,15 @@ export function progressWidget(id, label, hiddenUntilUsed) {
         bar.removeAttribute('value'); // indeterminate
       }
       const unit = ev.unit ? ` ${ev.unit}` : '';
-      state.textContent = { running: 'Running', waiting: 'Waiting (rate limited)', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }[ev.state] || ev.state;
+      state.textContent = { running: 'Running', waiting: 'Waiting', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' }[ev.state] || ev.state;
       const c = ev.counters || {};
-      const parts = Object.entries(c).map(([k, v]) => `${fmtNum(v)} ${k.replace(/_/g, ' ')}`);
-      counts.textContent = [total ? `${fmtNum(ev.done)} / ${fmtNum(total)}${unit}` : ev.done ? `${fmtNum(ev.done)}${unit}` : '', ...parts].filter(Boolean).join(' · ');
+      // Zero counters other than the main ones are noise; a counter that
+      // repeats the unit is already in "done / total".
+      const main = ['chats', 'conversations', 'messages'];
+      const parts = Object.entries(c).filter(([k, v]) => (v || main.includes(k)) && k !== ev.unit).map(([k, v]) => `${fmtNum(v)} ${k.replace(/_/g, ' ')}`);
+      const n = (v) => (ev.unit === 'bytes' ? fmtBytes(v) || '0 B' : `${fmtNum(v)}${unit}`);
+      const head = total ? `${ev.unit === 'bytes' ? fmtBytes(ev.done) || '0 B' : fmtNum(ev.done)} / ${n(total)}` : ev.done || ev.unit in c ? n(ev.done) : '';
+      counts.textContent = [head, ...parts].filter(Boolean).join(' · ');
       note.textContent = [ev.message, eta].filter(Boolean).join(' — ');
     },
   };
@@ -77,4 +96,4 @@ export function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint ? h('p', { class: 'hint', id: `${input.id}-hint` }, hint) : null);
 }
 
-export { clear };
+

@@ -4,13 +4,15 @@ import { barChart, lineChart } from '../charts.js';
 import { typeClass, typeLabel } from '../findings.js';
 import { users } from '../users.js';
 
-export async function analyticsView(main) {
+export async function analyticsView(main, ctx) {
   const page = h('div', { class: 'page analytics' }, h('div', { class: 'page-head' }, h('h1', null, 'Analytics')));
   main.append(page);
   page.append(spinner());
+  const from = ctx.query.get('from') || '';
+  const to = ctx.query.get('to') || '';
   let a;
   try {
-    a = await api.get('/analytics');
+    a = await api.get(`/analytics${api.qs({ from, to })}`);
   } catch (e) {
     clear(page);
     page.append(errorBox(e));
@@ -18,7 +20,15 @@ export async function analyticsView(main) {
   }
   const dir = await users();
   clear(page);
-  page.append(h('div', { class: 'page-head' }, h('h1', null, 'Analytics')));
+  // The range applies to the index-backed charts (findings over time, top
+  // users); the counters are all-time, as the API documents.
+  const fromIn = h('input', { type: 'date', id: 'an-from', value: from });
+  const toIn = h('input', { type: 'date', id: 'an-to', value: to });
+  const apply = () => ctx.navigate(`/analytics${api.qs({ from: fromIn.value, to: toIn.value })}`);
+  fromIn.addEventListener('change', apply);
+  toIn.addEventListener('change', apply);
+  page.append(h('div', { class: 'page-head' }, h('h1', null, 'Analytics'), h('span', { class: 'grow' }),
+    h('label', { class: 'inline', for: 'an-from' }, 'Findings from', fromIn), h('label', { class: 'inline', for: 'an-to' }, 'to', toIn)));
   const stat = (label, v, cls) => h('div', { class: ['stat', cls] }, h('span', { class: 'stat-v' }, fmtNum(v)), h('span', { class: 'stat-l' }, label));
   page.append(h('div', { class: 'stats' },
     stat('Messages', a.messages), stat('Conversations', a.conversations), stat('Users', a.users),

@@ -51,9 +51,9 @@ export async function logsView(main, ctx) {
   const searchForm = h('form', { class: 'searchbar', role: 'search', onsubmit: (e) => { e.preventDefault(); update({ q: q.value.trim() }); } },
     icon('search'), q, help.button, h('button', { type: 'submit', class: 'btn primary' }, 'Search'), help.panel);
 
-  const tabs = h('div', { class: 'segmented', role: 'tablist', 'aria-label': 'Result kind' },
+  const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Show' },
     ...['message', 'conversation'].map((k) => h('button', {
-      type: 'button', role: 'tab', id: `tab-${k}`, 'aria-selected': String(state.kind === k), class: state.kind === k ? 'on' : '',
+      type: 'button', id: `tab-${k}`, 'aria-pressed': String(state.kind === k), class: state.kind === k ? 'on' : '',
       onclick: () => update({ kind: k, sort: '' }),
     }, k === 'message' ? 'Messages' : 'Conversations')));
 
@@ -106,7 +106,7 @@ export async function logsView(main, ctx) {
     sort.value = state.sort;
     for (const b of tabs.children) {
       const on = b.id === `tab-${state.kind}`;
-      b.setAttribute('aria-selected', String(on));
+      b.setAttribute('aria-pressed', String(on));
       b.className = on ? 'on' : '';
     }
     q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…';

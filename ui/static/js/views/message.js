@@ -1,6 +1,6 @@
 // Single message view: one message with its findings, linking to the whole
 // conversation at that message.
-import { h, clear, icon, errorBox, spinner } from '../dom.js';
+import { h, clear, errorBox, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { lastLogs } from '../session.js';
 import { renderMessage, findingRow, findingId } from '../thread.js';
@@ -37,5 +37,4 @@ export async function messageView(main, ctx) {
   } else panel.append(h('p', { class: 'muted' }, 'Nothing was detected in this message.'));
   page.append(h('div', { class: 'conv-body with-panel' }, h('div', { class: 'thread-col' }, h('div', { class: 'thread' }, r.el)), panel));
   r.highlight(true);
-  void icon;
 }

@@ -4,11 +4,13 @@ import { h, clear, icon, errorBox, toast, fmtNum, timeEl, spinner } from '../dom
 import * as api from '../api.js';
 import { subscribe, tracker, latestOf } from '../progress.js';
 import { progressWidget, kvTable, card, field } from '../widgets.js';
+import { forgetUsers } from '../users.js';
 
 export async function settingsView(main, ctx) {
   const page = h('div', { class: 'page settings' }, h('div', { class: 'page-head' }, h('h1', null, 'Settings')));
   main.append(page);
-  const syncCard = h('div', null, spinner());
+  // data-rev counts redraws, so tests (and people) can tell a save landed.
+  const syncCard = h('div', { id: 'sync-card', dataset: { rev: '0' } }, spinner());
   page.append(syncCard, importCard(), dangerCard());
 
   const eta = tracker();
@@ -23,6 +25,8 @@ export async function settingsView(main, ctx) {
       if (['done', 'failed', 'cancelled'].includes(ev.state) && status && status.running) refresh();
     }
     if (ev.kind === 'import' && ev.job === importJob) importWidget.show(ev, eta(ev));
+    // New people may have arrived: names and avatars are looked up afresh.
+    if ((ev.kind === 'import' || ev.kind === 'sync') && ev.state === 'done') forgetUsers();
   }, (s) => { document.getElementById('ws-state')?.replaceChildren(s === 'open' ? 'Live' : 'Reconnecting…'); });
   ctx.onCleanup(unsub);
   // The upload's response can arrive after the job's last event: show
@@ -93,7 +97,8 @@ export async function settingsView(main, ctx) {
           const r = await api.post('/sync');
           status.running = true;
           status.job_id = r.job_id;
-          syncProgress.reset('Starting…');
+          // The job's first events can beat this response over the socket.
+          if (syncProgress.el.dataset.job !== r.job_id) syncProgress.reset('Starting…');
           drawSync();
         } catch (e) {
           toast(e.message, 'error');
@@ -104,6 +109,7 @@ export async function settingsView(main, ctx) {
     const cancel = st.running ? h('button', { type: 'button', class: 'btn', id: 'cancel-sync', onclick: async () => { try { await api.post('/sync/cancel'); } catch (e) { toast(e.message, 'error'); } } }, 'Cancel') : null;
 
     clear(syncCard);
+    syncCard.dataset.rev = String(+syncCard.dataset.rev + 1);
     syncCard.append(card('Claude Compliance Sync',
       h('p', { class: 'muted' }, 'Pulls chats, files and users from Anthropic\u2019s Compliance API into ccsync.'),
       keyForm,
@@ -139,11 +145,16 @@ function importCard() {
       upload.reset('Uploading…');
       job.reset('Waiting for upload');
       try {
-        const r = await api.upload('/imports', fd, (done, total) => upload.show({ job: 'upload', state: done >= total ? 'done' : 'running', done, total, unit: 'bytes' }));
-        upload.show({ job: 'upload', state: 'done', done: 1, total: 1, message: `Uploaded ${r.files.join(', ')}` });
-        document.dispatchEvent(new CustomEvent('ccsync:import-job', { detail: r.job_id }));
+        let size = [...files.files].reduce((n, f) => n + f.size, 0);
+        const r = await api.upload('/imports', fd, (done, total) => {
+          size = total;
+          upload.show({ job: 'upload', state: 'running', done, total, unit: 'bytes' });
+        });
+        upload.show({ job: 'upload', state: 'done', done: size, total: size, unit: 'bytes', message: `Uploaded ${r.files.join(', ')}` });
         job.reset('Queued');
         job.el.dataset.job = r.job_id;
+        // After the reset: the job's events so far are replayed into it.
+        document.dispatchEvent(new CustomEvent('ccsync:import-job', { detail: r.job_id }));
       } catch (e2) {
         upload.show({ job: 'upload', state: 'failed', done: 0, total: 0, message: e2.message });
         err.append(errorBox(e2));
