@@ -98,6 +98,7 @@ type Hit struct {
 	UserID         string    `json:"user_id,omitempty"`
 	UserName       string    `json:"user_name,omitempty"`
 	UserEmail      string    `json:"user_email,omitempty"`
+	UserAvatarSeed string    `json:"user_avatar_seed,omitempty"`
 	Role           string    `json:"role,omitempty"`
 	Model          string    `json:"model,omitempty"`
 	Provider       string    `json:"provider,omitempty"`

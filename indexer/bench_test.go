@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/ccsync/ccsync/indexer/internal/synth"
 	"github.com/ccsync/ccsync/model"
 )
@@ -204,4 +203,3 @@ func BenchmarkSearch(b *testing.B) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-

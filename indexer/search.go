@@ -365,7 +365,7 @@ func setHitOwner(h *Hit, c *model.Conversation, u *model.User) {
 	}
 	h.Title, h.Model, h.Provider, h.Source, h.UserID = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
 	if u != nil {
-		h.UserID, h.UserName, h.UserEmail = u.ID, u.Name, u.Email
+		h.UserID, h.UserName, h.UserEmail, h.UserAvatarSeed = u.ID, u.Name, u.Email, u.AvatarSeed
 	}
 }
 

@@ -353,9 +353,10 @@ func measure(peak *memPeak, fn func()) time.Duration {
 	return d
 }
 
-// BenchmarkImportMemory imports the generated export into a real indexer and
-// reports only speed and memory, holding nothing else, so peak RSS is the
-// import's own. Compare sizes to see that memory stays flat:
+// BenchmarkImportMemory imports the generated export and reports only speed
+// and memory, holding nothing else, so peak heap and RSS are the import's
+// own: sink=discard is the importer alone (read, split, decode, map),
+// sink=indexer adds the real indexer. Compare sizes to see what stays flat:
 //
 //	CCSYNC_BENCH_EXPORT_MB=100  go test ./indexer/export -run '^$' -bench ImportMemory -benchtime 1x -timeout 2h
 //	CCSYNC_BENCH_EXPORT_MB=1000 go test ./indexer/export -run '^$' -bench ImportMemory -benchtime 1x -timeout 4h
@@ -366,25 +367,34 @@ func BenchmarkImportMemory(b *testing.B) {
 	}
 	dir := b.TempDir()
 	users, convs, size := writeBenchExport(b, dir, mb<<20)
-	var mem memPeak
-	var took time.Duration
-	msgs := 0
-	for b.Loop() {
-		took += measure(&mem, func() {
-			ix := openIndexer(b, b.TempDir())
-			defer ix.Close()
-			rep, err := Import(context.Background(), []string{users, convs}, Options{Sink: ix, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil || rep.Outcome() != nil {
-				b.Fatal(err, rep.Outcome())
+	for _, sinkName := range []string{"discard", "indexer"} {
+		b.Run("sink="+sinkName, func(b *testing.B) {
+			var mem memPeak
+			var took time.Duration
+			msgs := 0
+			for b.Loop() {
+				took += measure(&mem, func() {
+					var sink Sink = discardSink{}
+					if sinkName == "indexer" {
+						ix := openIndexer(b, b.TempDir())
+						defer ix.Close()
+						sink = ix
+					}
+					rep, err := Import(context.Background(), []string{users, convs},
+						Options{Sink: sink, Logger: slog.New(slog.DiscardHandler)})
+					if err != nil || rep.Outcome() != nil {
+						b.Fatal(err, rep.Outcome())
+					}
+					msgs = rep.Messages
+				})
 			}
-			msgs = rep.Messages
+			b.ReportMetric(float64(size)/1e6, "export_MB")
+			b.ReportMetric(float64(msgs), "messages")
+			b.ReportMetric(float64(b.N*msgs)/took.Seconds(), "import_msgs/s")
+			b.ReportMetric(float64(mem.heap)/(1<<20), "peak_heap_MiB")
+			b.ReportMetric(float64(mem.rss)/(1<<20), "peak_rss_MiB")
 		})
 	}
-	b.ReportMetric(float64(size)/1e6, "export_MB")
-	b.ReportMetric(float64(msgs), "messages")
-	b.ReportMetric(float64(b.N*msgs)/took.Seconds(), "import_msgs/s")
-	b.ReportMetric(float64(mem.heap)/(1<<20), "peak_heap_MiB")
-	b.ReportMetric(float64(mem.rss)/(1<<20), "peak_rss_MiB")
 }
 
 // benchBatches decodes and maps the generated export into batches of the

@@ -6,7 +6,6 @@ import * as api from '../api.js';
 import { avatar, providerLogo } from '../avatar.js';
 import { badge, typeLabel } from '../findings.js';
 import { snippet } from '../snippet.js';
-import { users } from '../users.js';
 import { rememberLogs } from '../session.js';
 
 const FILTERS = ['finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
@@ -44,7 +43,6 @@ export async function logsView(main, ctx) {
   let ctrl = null;
   let next = '';
   let observer = null;
-  const dir = await users();
 
   const q = h('input', { id: 'q', type: 'search', name: 'q', value: state.q, placeholder: 'Search messages…  e.g. +aws -test title:"q3 plan"', 'aria-label': 'Search query', autocomplete: 'off', spellcheck: 'false' });
   const help = helpPopover();
@@ -173,7 +171,7 @@ export async function logsView(main, ctx) {
   }
 
   function appendHits(hits) {
-    for (const hit of hits) list.append(state.kind === 'message' ? messageHit(hit, dir) : conversationHit(hit, dir));
+    for (const hit of hits) list.append(state.kind === 'message' ? messageHit(hit) : conversationHit(hit));
   }
 
   function renderFacets(fs) {
@@ -199,7 +197,6 @@ export async function logsView(main, ctx) {
           onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
         });
         let label = none ? '(not set)' : termLabel(name, t);
-        if (name === 'user' && dir.get(t.term)) label = dir.get(t.term).display_name || label;
         group.append(h('div', { class: 'facet-row' }, cb,
           h('label', { for: id }, name === 'finding_type' ? badge(t.term) : label),
           h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
@@ -232,14 +229,15 @@ export async function logsView(main, ctx) {
   run();
 }
 
-function who(hit, dir) {
-  const u = dir.get(hit.user_id);
-  const name = hit.user_name || (u && u.display_name) || hit.user_email || hit.user_id || 'Unknown user';
-  return { name, seed: (u && u.avatar_seed) || hit.user_id || name };
+// who names a hit's user from the hit alone: search results carry the name,
+// email and avatar seed, so no user directory is fetched.
+function who(hit) {
+  const name = hit.user_name || hit.user_email || hit.user_id || 'Unknown user';
+  return { name, seed: hit.user_avatar_seed || hit.user_id || name };
 }
 
-function messageHit(hit, dir) {
-  const u = who(hit, dir);
+function messageHit(hit) {
+  const u = who(hit);
   const assistant = hit.role === 'assistant';
   const convURL = `/conversations/${encodeURIComponent(hit.conversation_id)}#m-${encodeURIComponent(hit.id)}`;
   return h('article', { class: ['hit', hit.finding_count > 0 && 'flagged'], dataset: { id: hit.id } },
@@ -259,8 +257,8 @@ function messageHit(hit, dir) {
         h('a', { class: 'btn-link small', href: `/messages/${encodeURIComponent(hit.id)}` }, 'Message view'))));
 }
 
-function conversationHit(hit, dir) {
-  const u = who(hit, dir);
+function conversationHit(hit) {
+  const u = who(hit);
   return h('article', { class: ['hit', hit.finding_count > 0 && 'flagged'], dataset: { id: hit.id } },
     h('div', { class: 'hit-side' }, avatar(u.name, u.seed)),
     h('div', { class: 'hit-main' },
