@@ -226,6 +226,14 @@ func TestTokens(t *testing.T) {
 	if resp, _ := e.do(bearer, "GET", "/api/v1/auth/me", nil); resp.StatusCode != 401 {
 		t.Errorf("revoked token still works: %d", resp.StatusCode)
 	}
+	// Secrets never reach the log: not the token, the session id, the
+	// CSRF token or a password.
+	logs := e.logs.String()
+	for name, secret := range map[string]string{"token": tc.Secret, "session": auditor.cookie, "csrf": auditor.csrf, "password": auditorPW} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log contains the %s", name)
+		}
+	}
 }
 
 func TestAccountChangesEndSessions(t *testing.T) {

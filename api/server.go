@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/goccy/go-json"
@@ -75,6 +77,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Origin == "" {
 		return nil, errors.New("api: Config.Origin is required (the server's own origin, e.g. http://127.0.0.1:8080)")
 	}
+	origin, err := normalizeOrigin(cfg.Origin)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Origin = origin
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -162,3 +169,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func (s *Server) clientIP(c *fiber.Ctx) string { return c.IP() }
+
+// normalizeOrigin reduces a URL to the scheme://host[:port] form browsers
+// send in the Origin header, so "https://ccsync.example.com/" matches.
+func normalizeOrigin(o string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(o))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return "", fmt.Errorf("api: Config.Origin %q is not an origin like https://ccsync.example.com", o)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}

@@ -242,6 +242,26 @@ func (s *splitter) element() (element, error) {
 	scan:
 		for ; i < s.end; i++ {
 			c := s.buf[i]
+			if inString && !escaped && !capturing {
+				// Most of an export is string contents: jump to the next quote
+				// or backslash with IndexByte rather than a byte at a time.
+				rest := s.buf[i:s.end]
+				q := bytes.IndexByte(rest, '"')
+				seg := rest
+				if q >= 0 {
+					seg = rest[:q]
+				}
+				switch b := bytes.IndexByte(seg, '\\'); {
+				case b >= 0:
+					i += b
+				case q >= 0:
+					i += q
+				default:
+					i = s.end - 1
+					continue
+				}
+				c = s.buf[i]
+			}
 			if inString {
 				if escaped {
 					escaped = false
