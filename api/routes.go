@@ -96,11 +96,16 @@ func (s *Server) mount() {
 	// the UI's index page.
 	s.app.Use("/api", func(c *fiber.Ctx) error { return errNotFound("endpoint") })
 	if s.cfg.UI != nil {
-		s.app.Use("/", filesystem.New(filesystem.Config{
+		// no-cache: browsers revalidate, so an upgrade never runs old
+		// JavaScript against a new API (the assets are small and local).
+		noCache := func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderCacheControl, "no-cache")
+			return c.Next()
+		}
+		s.app.Use("/", noCache, filesystem.New(filesystem.Config{
 			Root:         http.FS(s.cfg.UI),
 			Index:        "index.html",
 			NotFoundFile: "index.html", // client-side routes
-			MaxAge:       300,
 		}))
 	}
 	s.app.Use(func(c *fiber.Ctx) error { return errNotFound("page") })
