@@ -421,6 +421,16 @@ func TestLargeBatchSpansTransactions(t *testing.T) {
 	if st.Messages != 3000 || st.Conversations != 60 {
 		t.Fatalf("stats %+v", st)
 	}
+	// A rebuild spanning several Bleve batches keeps every document.
+	if err := ix.Reindex(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := doSearch(t, ix, SearchRequest{NoFacets: true}).Total; n != 3000 {
+		t.Fatalf("after reindex %d messages indexed", n)
+	}
+	if n := doSearch(t, ix, SearchRequest{Kind: KindConversation, NoFacets: true}).Total; n != 60 {
+		t.Fatalf("after reindex %d conversations indexed", n)
+	}
 }
 
 func TestCheckpointNilDeletes(t *testing.T) {

@@ -87,7 +87,9 @@ func (ix *Indexer) indexDocs(ctx context.Context, idx bleve.Index, msgIDs, convI
 		if err := idx.Batch(batch); err != nil {
 			return fmt.Errorf("index batch: %w", err)
 		}
-		batch.Reset()
+		// A new batch, not Reset: Bleve's analysis goroutine may still be
+		// ranging over the old one's map after Batch returns (a data race).
+		batch = idx.NewBatch()
 		return nil
 	}
 	for id := range msgIDs {

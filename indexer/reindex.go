@@ -82,12 +82,23 @@ func (ix *Indexer) reindexInto(ctx context.Context, idx bleve.Index, progress Pr
 			return err
 		}
 		done += batch.Size()
-		batch.Reset()
+		// A new batch, not Reset: Bleve's analysis goroutine may still be
+		// ranging over the old one's map after Batch returns (a data race).
+		batch = idx.NewBatch()
 		report()
 		return ctx.Err()
 	}
+	add := func(id string, d *doc) error {
+		if err := batch.Index(id, d); err != nil {
+			return err
+		}
+		if batch.Size() >= bleveBatchSize {
+			return flush()
+		}
+		return nil
+	}
 	err := ix.db.View(func(txn *badger.Txn) error {
-		if err := ix.reindexMessages(txn, l, batch, flush); err != nil {
+		if err := ix.reindexMessages(txn, l, add); err != nil {
 			return err
 		}
 		return scanKeys(txn, []byte(pConv), func(k []byte) error {
@@ -100,13 +111,7 @@ func (ix *Indexer) reindexInto(ctx context.Context, idx bleve.Index, progress Pr
 			if err != nil {
 				return err
 			}
-			if err := batch.Index(convDocID(id), conversationDoc(c, a, u)); err != nil {
-				return err
-			}
-			if batch.Size() >= bleveBatchSize {
-				return flush()
-			}
-			return nil
+			return add(convDocID(id), conversationDoc(c, a, u))
 		})
 	})
 	if err == nil {
@@ -123,7 +128,7 @@ func (ix *Indexer) reindexInto(ctx context.Context, idx bleve.Index, progress Pr
 	return err
 }
 
-func (ix *Indexer) reindexMessages(txn *badger.Txn, l *docLoader, batch *bleve.Batch, flush func() error) error {
+func (ix *Indexer) reindexMessages(txn *badger.Txn, l *docLoader, add func(string, *doc) error) error {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pMessage), PrefetchValues: true, PrefetchSize: 256})
 	defer it.Close()
 	for it.Rewind(); it.Valid(); it.Next() {
@@ -135,13 +140,8 @@ func (ix *Indexer) reindexMessages(txn *badger.Txn, l *docLoader, batch *bleve.B
 		if err != nil {
 			return err
 		}
-		if err := batch.Index(messageDocID(m.ID), messageDoc(&m, c, u)); err != nil {
+		if err := add(messageDocID(m.ID), messageDoc(&m, c, u)); err != nil {
 			return err
-		}
-		if batch.Size() >= bleveBatchSize {
-			if err := flush(); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

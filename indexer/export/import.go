@@ -105,7 +105,7 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 	set := collectInputs(paths, lim)
 	defer set.Close()
 	rep.addErrors(set.errs)
-	rep.Skipped = len(set.skipped)
+	rep.Skipped = len(set.skipped) + set.skippedExtra
 	rep.Notes = append(rep.Notes, set.skipped...)
 	if len(set.users)+len(set.conversations) == 0 {
 		return rep, fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))

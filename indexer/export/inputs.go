@@ -36,7 +36,8 @@ type input struct {
 // inputSet is what the paths given to Import hold, users first.
 type inputSet struct {
 	users, conversations []input
-	skipped              []string // notes, one per file not read
+	skipped              []string // notes, one per file not read (or per zip of many)
+	skippedExtra         int      // files not read beyond one per note
 	errs                 []RecordError
 	closers              []io.Closer
 
@@ -158,6 +159,8 @@ func (s *inputSet) addZip(p string, lim Limits) {
 		return
 	}
 	s.closers = append(s.closers, zr)
+	var skipped []string
+	defer func() { s.skipZipEntries(p, skipped) }()
 	s.seen[strings.ToLower(filepath.Base(p))] = true
 	for _, f := range zr.File {
 		name := displayName(p + ":" + f.Name)
@@ -171,7 +174,7 @@ func (s *inputSet) addZip(p string, lim Limits) {
 		}
 		kind := classify(f.Name)
 		if kind == kindSkip || kind == kindZip || !f.Mode().IsRegular() {
-			s.skipped = append(s.skipped, fmt.Sprintf("%s: not chat data, skipped", name))
+			skipped = append(skipped, name)
 			continue
 		}
 		if err := checkBomb(f, lim); err != nil {
@@ -182,6 +185,21 @@ func (s *inputSet) addZip(p string, lim Limits) {
 		// declared size checked above bounds what is inflated.
 		s.add(input{name: name, kind: kind, size: int64(f.UncompressedSize64), open: f.Open})
 	}
+}
+
+// skipZipEntries notes a zip's entries that are not chat data: one note per
+// entry for a few, one for the zip when there are many (a frames zip holds
+// thousands of artifact files).
+func (s *inputSet) skipZipEntries(zipPath string, names []string) {
+	if len(names) <= 5 {
+		for _, n := range names {
+			s.skipped = append(s.skipped, fmt.Sprintf("%s: not chat data, skipped", n))
+		}
+		return
+	}
+	s.skipped = append(s.skipped, fmt.Sprintf("%s: %d entries that are not chat data skipped (%s, …)",
+		displayName(zipPath), len(names), strings.Join(names[:3], ", ")))
+	s.skippedExtra += len(names) - 1
 }
 
 // unsafeName reports a zip entry name that would escape an extraction folder.
@@ -217,6 +235,7 @@ func fileError(name string, err error) RecordError {
 	if errors.As(err, &pe) {
 		err = pe.Err // the path is already named
 	}
+	name = displayName(name)
 	return RecordError{File: name, Record: -1, Err: fmt.Sprintf("%s: %v", name, err)}
 }
 

@@ -2,6 +2,7 @@ package export
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,5 +113,21 @@ func TestManifestMissingZip(t *testing.T) {
 	}
 	if !errors.Is(rep.Outcome(), ErrIncomplete) {
 		t.Errorf("Outcome() = %v", rep.Outcome())
+	}
+}
+
+// TestManySkippedEntries: a frames zip of many artifact files is one note
+// but counts every file.
+func TestManySkippedEntries(t *testing.T) {
+	dir := t.TempDir()
+	var entries []zipEntry
+	for i := range 40 {
+		entries = append(entries, zipEntry{Name: fmt.Sprintf("artifacts/a%d/index.html", i), Data: []byte("<p>hi</p>")})
+	}
+	frames := writeZip(t, dir, "frames-000.zip", entries...)
+	users := writeFile(t, dir, "users.json", readTestdata(t, "users.json"))
+	rep, _ := runImport(t, newMemSink(), Limits{}, frames, users)
+	if rep.Skipped != 40 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "40 entries that are not chat data skipped") {
+		t.Errorf("skipped %d, notes %q", rep.Skipped, rep.Notes)
 	}
 }
