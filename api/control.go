@@ -53,6 +53,10 @@ type SyncStatus struct {
 }
 
 // Importer imports uploaded export files in the background.
+// UploadDirPrefix names the per-upload spool directories under
+// Config.UploadDir; an Importer removes them when its job ends.
+const UploadDirPrefix = "ccsync-upload-"
+
 type Importer interface {
 	// Import starts importing the files (conversations.json, users.json)
 	// and returns the job id whose progress is published on the indexer's

@@ -69,7 +69,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 	if body == nil {
 		body = bytes.NewReader(c.Body())
 	}
-	dir, err := os.MkdirTemp(s.cfg.UploadDir, "ccsync-upload-")
+	dir, err := os.MkdirTemp(s.cfg.UploadDir, UploadDirPrefix)
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}

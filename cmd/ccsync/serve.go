@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccsync/ccsync/api"
+	"github.com/ccsync/ccsync/api/jobs"
 	"github.com/ccsync/ccsync/ui"
 )
 
@@ -77,8 +78,6 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		UploadLimit:   *uploadMB << 20,
 		UI:            assets,
 	}
-	// Wiring point for the sync and import jobs: set srvCfg.Sync (an
-	// api.SyncController) and srvCfg.Importer (an api.Importer) here.
 	// --demo swaps the Compliance API for the fake one on loopback, seeded with
 	// a synthetic organisation, saves its key and starts a first sync.
 	sc, stopSync, err := startSync(ctx, ix, *cfg["data"], *cfg["api-base"], os.Getenv(envComplianceKey), log, *demo)
@@ -87,6 +86,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	}
 	defer stopSync()
 	srvCfg.Sync = sc
+	srvCfg.Importer = &jobs.Importer{Indexer: ix, Logger: log}
 
 	srv, err := api.New(srvCfg)
 	if err != nil {
@@ -132,7 +132,7 @@ func prepareUploadDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("upload directory: %w", err)
 	}
-	stale, err := filepath.Glob(filepath.Join(dir, "ccsync-upload-*"))
+	stale, err := filepath.Glob(filepath.Join(dir, api.UploadDirPrefix+"*"))
 	if err != nil {
 		return fmt.Errorf("upload directory: %w", err)
 	}

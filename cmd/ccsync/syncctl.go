@@ -2,79 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/ccsync/ccsync/api"
+	"github.com/ccsync/ccsync/api/jobs"
 	"github.com/ccsync/ccsync/indexer"
-	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
-
-// syncController adapts *syncer.Engine to api.SyncController, translating
-// errors into the API's sentinels.
-type syncController struct {
-	e *syncer.Engine
-	// envKey is set when CCSYNC_COMPLIANCE_KEY supplies the key, which then
-	// counts as saved although the key store holds none.
-	envKey bool
-}
-
-var _ api.SyncController = syncController{}
-
-func mapSyncErr(err error) error {
-	switch {
-	case errors.Is(err, syncer.ErrRunning):
-		return fmt.Errorf("%w", api.ErrAlreadyRunning)
-	case errors.Is(err, syncer.ErrNoKey):
-		return fmt.Errorf("%w", api.ErrNoKey)
-	}
-	return err
-}
-
-func (c syncController) Start(ctx context.Context) (string, error) {
-	id, err := c.e.Start(ctx)
-	return id, mapSyncErr(err)
-}
-
-func (c syncController) Cancel() error {
-	if !c.e.Cancel() {
-		return api.ErrNotRunning
-	}
-	return nil
-}
-
-func (c syncController) Status(ctx context.Context) (api.SyncStatus, error) {
-	st, err := c.e.Status()
-	if err != nil {
-		return api.SyncStatus{}, err
-	}
-	out := api.SyncStatus{KeySaved: st.KeyHint != "" || c.envKey, KeyHint: st.KeyHint, SyncFrom: st.SyncFrom,
-		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun}
-	if st.Progress != nil {
-		out.JobID = st.Progress.ID
-	}
-	if st.LastRun != nil {
-		out.LastRun = st.LastRun
-	}
-	return out, nil
-}
-
-func (c syncController) SaveKey(ctx context.Context, key string) (string, error) {
-	hint, err := c.e.SaveKey(ctx, key)
-	if errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden) || errors.Is(err, compliance.ErrBadRequest) {
-		return "", fmt.Errorf("%w: %v", api.ErrInvalidKey, err)
-	}
-	return hint, err
-}
-
-func (c syncController) SetSchedule(ctx context.Context, s api.Schedule) error {
-	return c.e.SetSettings(syncer.Settings{SyncFrom: s.SyncFrom, Auto: s.Hourly})
-}
 
 // startSync builds the sync for `serve`: the engine with its key store and
 // the hourly scheduler, running until ctx ends. With demo set it instead
@@ -113,5 +51,5 @@ func startSync(ctx context.Context, ix *indexer.Indexer, dataDir, apiBase string
 			log.Warn("demo: first sync did not start", "err", err)
 		}
 	}
-	return syncController{e: eng, envKey: envKey != ""}, stop, nil
+	return jobs.Sync{Engine: eng, EnvKey: envKey != ""}, stop, nil
 }

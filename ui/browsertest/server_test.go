@@ -2,7 +2,6 @@ package browsertest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,14 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/ccsync/ccsync/api"
+	"github.com/ccsync/ccsync/api/jobs"
 	"github.com/ccsync/ccsync/indexer"
-	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
-	"github.com/ccsync/ccsync/indexer/export"
 	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
 	"github.com/ccsync/ccsync/ui"
@@ -88,7 +85,7 @@ func startServer(ctx context.Context) (*server, error) {
 	}
 	s.srv, err = api.New(api.Config{
 		Store: ix, Logger: quiet, Origin: s.url, UI: assets, UploadDir: uploads,
-		Sync: syncController{e: eng}, Importer: &exportImporter{ix: ix, log: quiet},
+		Sync: jobs.Sync{Engine: eng}, Importer: &jobs.Importer{Indexer: ix, Logger: quiet},
 	})
 	if err != nil {
 		s.close()
@@ -115,78 +112,4 @@ func (s *server) close() {
 		_ = s.ix.Close()
 	}
 	_ = os.RemoveAll(s.dir)
-}
-
-// exportImporter is the api.Importer the server uses in production terms:
-// the real export importer publishing progress on the indexer's stream.
-type exportImporter struct {
-	ix  *indexer.Indexer
-	log *slog.Logger
-	n   atomic.Int64
-}
-
-func (e *exportImporter) Import(ctx context.Context, paths []string) (string, error) {
-	job := fmt.Sprintf("import-%d", e.n.Add(1))
-	go func() {
-		defer func() {
-			for _, p := range paths {
-				_ = os.RemoveAll(filepath.Dir(p))
-			}
-		}()
-		rep, err := export.Import(ctx, paths, export.Options{Sink: e.ix, Events: e.ix, Job: job, Logger: e.log})
-		if err != nil {
-			e.log.Error("import failed", "job", job, "err", err, "report", rep)
-		}
-	}()
-	return job, nil
-}
-
-// syncController adapts the real sync engine to api.SyncController, as
-// cmd/ccsync does (its adapter is in package main, so it cannot be shared).
-type syncController struct{ e *syncer.Engine }
-
-func (c syncController) Start(ctx context.Context) (string, error) {
-	id, err := c.e.Start(ctx)
-	switch {
-	case errors.Is(err, syncer.ErrRunning):
-		return "", fmt.Errorf("%w", api.ErrAlreadyRunning)
-	case errors.Is(err, syncer.ErrNoKey):
-		return "", fmt.Errorf("%w", api.ErrNoKey)
-	}
-	return id, err
-}
-
-func (c syncController) Cancel() error {
-	if !c.e.Cancel() {
-		return api.ErrNotRunning
-	}
-	return nil
-}
-
-func (c syncController) Status(context.Context) (api.SyncStatus, error) {
-	st, err := c.e.Status()
-	if err != nil {
-		return api.SyncStatus{}, err
-	}
-	out := api.SyncStatus{KeySaved: st.KeyHint != "", KeyHint: st.KeyHint, SyncFrom: st.SyncFrom,
-		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun}
-	if st.Progress != nil {
-		out.JobID = st.Progress.ID
-	}
-	if st.LastRun != nil {
-		out.LastRun = st.LastRun
-	}
-	return out, nil
-}
-
-func (c syncController) SaveKey(ctx context.Context, key string) (string, error) {
-	hint, err := c.e.SaveKey(ctx, key)
-	if errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden) || errors.Is(err, compliance.ErrBadRequest) {
-		return "", fmt.Errorf("%w: %v", api.ErrInvalidKey, err)
-	}
-	return hint, err
-}
-
-func (c syncController) SetSchedule(_ context.Context, s api.Schedule) error {
-	return c.e.SetSettings(syncer.Settings{SyncFrom: s.SyncFrom, Auto: s.Hourly})
 }
