@@ -68,18 +68,20 @@ func (l *docLoader) owner(conv string) (*model.Conversation, *model.User, error)
 	return c, u, nil
 }
 
-// lookupUser finds a user by id or alias; nil when unknown.
+// lookupUser finds a user by id or alias; nil when unknown. An alias wins
+// over a record of the same id: an export account uuid that was linked to a
+// Compliance API user is that user, even though users.json also made a
+// record for the uuid.
 func lookupUser(txn *badger.Txn, id string) (*model.User, error) {
-	var u model.User
-	found, _, err := getJSON(txn, key(pUser, id), &u)
-	if err != nil || found {
-		return &u, err
-	}
 	_, primary, err := getJSON(txn, key(pAlias, id), nil)
-	if err != nil || primary == nil {
+	if err != nil {
 		return nil, err
 	}
-	found, _, err = getJSON(txn, key(pUser, string(primary)), &u)
+	if primary != nil {
+		id = string(primary)
+	}
+	var u model.User
+	found, _, err := getJSON(txn, key(pUser, id), &u)
 	if err != nil || !found {
 		return nil, err
 	}

@@ -449,3 +449,52 @@ func TestCheckpointNilDeletes(t *testing.T) {
 		t.Errorf("b = %q, %v", v, err)
 	}
 }
+
+// An export re-import of a conversation the Compliance API already delivered
+// keeps the API's fields, fills the gaps, and links the export's account uuid
+// to the API user so both name one person.
+func TestExportAndAPICopiesMerge(t *testing.T) {
+	ix := openTest(t, t.TempDir())
+	ctx := context.Background()
+	api := model.Conversation{ID: "9a1f0c2e-0000-4000-8000-000000000001", ExternalID: "claude_chat_01X",
+		Source: model.SourceComplianceAPI, Provider: model.ProviderAnthropic, Model: "claude-opus-4-1", OrgID: "org-1",
+		Title: "Roadmap", OwnerID: "user_01A", CreatedAt: t0, UpdatedAt: t0}
+	if _, err := ix.Ingest(ctx, Batch{Users: []model.User{{ID: "user_01A", Name: "Ada Lovelace", Email: "ada@example.com"}},
+		Conversations: []model.Conversation{api},
+		Messages: []model.Message{{ID: "claude_chat_msg_1", ConversationID: api.ID, CreatedAt: t0, Role: model.RoleHuman,
+			Blocks: []model.Block{{Type: model.BlockText, Text: "from the api"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	exp := model.Conversation{ID: api.ID, ExternalID: api.ID, Source: model.SourceExport, Provider: model.ProviderAnthropic,
+		Title: "Roadmap", Summary: "Planning the roadmap", OwnerID: "acc-uuid-1", CreatedAt: t0, UpdatedAt: t0}
+	if _, err := ix.Ingest(ctx, Batch{Users: []model.User{{ID: "acc-uuid-1", Name: "Ada L.", Email: "ada@example.com"}},
+		Conversations: []model.Conversation{exp},
+		Messages: []model.Message{{ID: "export-msg-uuid", ConversationID: api.ID, Seq: 1, CreatedAt: t0, Role: model.RoleAssistant,
+			Blocks: []model.Block{{Type: model.BlockText, Text: "from the export"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ix.Conversation(ctx, api.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source != model.SourceComplianceAPI || c.Model != "claude-opus-4-1" || c.OrgID != "org-1" ||
+		c.Summary != "Planning the roadmap" || c.OwnerID != "user_01A" || c.MessageCount != 2 {
+		t.Fatalf("merged conversation %+v", c)
+	}
+	u, err := ix.User(ctx, "acc-uuid-1")
+	if err != nil || u.ID != "user_01A" {
+		t.Fatalf("account uuid resolves to %+v, %v", u, err)
+	}
+	r := doSearch(t, ix, SearchRequest{Users: []string{"user_01A"}, Sort: SortOldest})
+	if ids(r) != "claude_chat_msg_1,export-msg-uuid" || r.Hits[1].Model != "claude-opus-4-1" {
+		t.Fatalf("hits %q %+v", ids(r), r.Hits)
+	}
+	// Importing the same export again, or syncing the API copy again,
+	// changes nothing.
+	for _, again := range []model.Conversation{exp, api} {
+		res, err := ix.Ingest(ctx, Batch{Conversations: []model.Conversation{again}})
+		if err != nil || res.Conversations != 0 {
+			t.Fatalf("%s again changed the conversation: %+v, %v", again.Source, res, err)
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package indexer
+
+import (
+	"bytes"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+func (w *writer) putConversation(c model.Conversation) error {
+	if err := w.room(4096); err != nil {
+		return err
+	}
+	var old model.Conversation
+	found, oldRaw, err := getJSON(w.txn, key(pConv, c.ID), &old)
+	if err != nil {
+		return err
+	}
+	if found && old.Source != c.Source && old.Source != "" && c.Source != "" {
+		var alias, primary string
+		c, alias, primary = mergeSources(old, c)
+		if alias != "" {
+			if err := w.linkAlias(primary, alias); err != nil {
+				return err
+			}
+		}
+	}
+	if found && c.Summary == "" {
+		// Only exports carry summaries: a later API sync must not erase one.
+		c.Summary = old.Summary
+	}
+	// Aggregates belong to the indexer, not to the source.
+	c.MessageCount, c.FindingCount, c.FindingCounts = 0, 0, nil
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if found && bytes.Equal(oldRaw, raw) {
+		w.res.Unchanged++
+		return nil
+	}
+	if found {
+		if err := w.del(timeConvKey(old.CreatedAt, old.ID)); err != nil {
+			return err
+		}
+		if err := w.del(userConvKey(old.OwnerID, old.CreatedAt, old.ID)); err != nil {
+			return err
+		}
+	} else {
+		w.count("conversations", 1)
+	}
+	if err := w.set(key(pConv, c.ID), raw); err != nil {
+		return err
+	}
+	if err := w.set(timeConvKey(c.CreatedAt, c.ID), nil); err != nil {
+		return err
+	}
+	if err := w.set(userConvKey(c.OwnerID, c.CreatedAt, c.ID), nil); err != nil {
+		return err
+	}
+	w.res.Conversations++
+	// Message documents carry the owner, model, source and title: when those
+	// change, every message of the conversation is reindexed.
+	if !found || old.OwnerID != c.OwnerID || old.Model != c.Model || old.Source != c.Source ||
+		old.Provider != c.Provider || old.Title != c.Title {
+		return w.outbox(obConvDeep, c.ID)
+	}
+	return w.outbox(obConv, c.ID)
+}
+
+// mergeSources combines the stored and the incoming record of a conversation
+// that two sources know (the export's uuid is the chat UUID in the Compliance
+// API's href, and both key the conversation by it). The Compliance API copy
+// is live and authoritative; the export fills what it lacks (summary,
+// project, a title the API no longer shows). When the two name the owner
+// differently — the API's user_… id, the export's account uuid — the account
+// uuid becomes an alias of the API user, so both resolve to one person.
+func mergeSources(stored, incoming model.Conversation) (merged model.Conversation, alias, primary string) {
+	api, exp := incoming, stored
+	if stored.Source == model.SourceComplianceAPI {
+		api, exp = stored, incoming
+	}
+	merged = api
+	fill := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	fill(&merged.Title, exp.Title)
+	fill(&merged.Summary, exp.Summary)
+	fill(&merged.ProjectID, exp.ProjectID)
+	fill(&merged.OwnerID, exp.OwnerID)
+	fill(&merged.Model, exp.Model)
+	fill(&merged.URL, exp.URL)
+	if api.OwnerID != "" && exp.OwnerID != "" && api.OwnerID != exp.OwnerID {
+		alias, primary = exp.OwnerID, api.OwnerID
+	}
+	return merged, alias, primary
+}

@@ -1,0 +1,100 @@
+package indexer
+
+import (
+	"github.com/dgraph-io/badger/v4"
+	json "github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// writer splits one logical write into Badger transactions that fit Badger's
+// size limit. Each transaction carries its records, their secondary keys,
+// counters, aggregates and outbox entries, so every commit is self-consistent.
+type writer struct {
+	ix       *Indexer
+	txn      *badger.Txn
+	entries  int64
+	bytes    int64
+	counters map[string]int64
+	aggs     map[string]*convAgg
+	res      IngestResult
+	cache    map[string]*model.Message // messages written, for the outbox
+}
+
+func (ix *Indexer) newWriter() *writer {
+	return &writer{ix: ix, txn: ix.db.NewTransaction(true), counters: map[string]int64{},
+		aggs: map[string]*convAgg{}, cache: map[string]*model.Message{}}
+}
+
+func (w *writer) discard() { w.txn.Discard() }
+
+// room makes sure the open transaction can take about n more bytes, committing
+// and starting a new one if not. Half of Badger's limits leaves headroom for
+// the counters and aggregates flushed at commit.
+func (w *writer) room(n int64) error {
+	if w.bytes+n < w.ix.db.MaxBatchSize()/2 && w.entries+8 < w.ix.db.MaxBatchCount()/2 {
+		return nil
+	}
+	if err := w.commitTxn(); err != nil {
+		return err
+	}
+	w.txn = w.ix.db.NewTransaction(true)
+	return nil
+}
+
+func (w *writer) set(k, v []byte) error {
+	w.entries++
+	w.bytes += int64(len(k)+len(v)) + 32
+	return w.txn.Set(k, v)
+}
+
+func (w *writer) del(k []byte) error {
+	w.entries++
+	w.bytes += int64(len(k)) + 32
+	return w.txn.Delete(k)
+}
+
+func (w *writer) outbox(kind, id string) error { return w.set(key(pOutbox, kind, id), nil) }
+
+func (w *writer) count(name string, d int64) { w.counters[name] += d }
+
+func (w *writer) agg(conv string) (*convAgg, error) {
+	if a, ok := w.aggs[conv]; ok {
+		return a, nil
+	}
+	a := &convAgg{}
+	if _, _, err := getJSON(w.txn, key(pConvAgg, conv), a); err != nil {
+		return nil, err
+	}
+	w.aggs[conv] = a
+	return a, nil
+}
+
+func (w *writer) commitTxn() error {
+	for name, d := range w.counters {
+		if d == 0 {
+			continue
+		}
+		if err := addCounter(w.txn, name, d); err != nil {
+			return err
+		}
+	}
+	for conv, a := range w.aggs {
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		if err := w.txn.Set(key(pConvAgg, conv), raw); err != nil {
+			return err
+		}
+		if err := w.txn.Set(key(pOutbox, obConv, conv), nil); err != nil {
+			return err
+		}
+	}
+	err := w.txn.Commit()
+	w.counters, w.aggs = map[string]int64{}, map[string]*convAgg{}
+	w.entries, w.bytes = 0, 0
+	return err
+}
+
+func (w *writer) commit() error { return w.commitTxn() }
