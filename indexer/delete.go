@@ -74,6 +74,7 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	if err := ix.applyOutbox(ctx, nil); err != nil {
 		return res, fmt.Errorf("delete: stored, but the index update is pending: %w", err)
 	}
+	ix.gcValueLog(ctx)
 	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(res.Messages), Unit: "messages"})
 	return res, nil
 }

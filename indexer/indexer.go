@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
@@ -40,6 +41,8 @@ type Indexer struct {
 	idx    bleve.Index
 	writes sync.Mutex
 	events *hub
+	stopGC context.CancelFunc
+	gcDone chan struct{}
 }
 
 // Open opens (creating if needed) the data directory. It fails with ErrLocked
@@ -76,6 +79,12 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 		_ = ix.Close()
 		return nil, fmt.Errorf("open indexer: replay index outbox: %w", err)
 	}
+	gcCtx, stop := context.WithCancel(context.Background())
+	ix.stopGC, ix.gcDone = stop, make(chan struct{})
+	go func() {
+		defer close(ix.gcDone)
+		ix.gcLoop(gcCtx, 10*time.Minute)
+	}()
 	return ix, nil
 }
 
@@ -106,6 +115,11 @@ func (ix *Indexer) unlock() {
 
 // Close flushes and closes both stores.
 func (ix *Indexer) Close() error {
+	if ix.stopGC != nil {
+		ix.stopGC()
+		<-ix.gcDone
+		ix.stopGC = nil
+	}
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
 	var errs []error
