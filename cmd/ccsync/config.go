@@ -29,6 +29,8 @@ var settingsTable = []setting{
 	{"scan-config", "CCSYNC_SCAN_CONFIG", "", "detector configuration file (JSON): disable detectors, custom rules, allowlists"},
 	{"addr", "CCSYNC_ADDR", "127.0.0.1:8080", "HTTP listen address (serve)"},
 	{"api-base", "CCSYNC_API_BASE", "https://api.anthropic.com", "Compliance API base URL"},
+	{"keyset", "CCSYNC_KEYSET", "", "Tink keyset file for the Compliance key (default <data>/keyset.json, mode 0600)"},
+	{"kek-uri", "CCSYNC_KEK_URI", "", "KMS key URI encrypting the keyset file (needs a Tink KMS extension)"},
 	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"log-format", "CCSYNC_LOG_FORMAT", "text", "log format: text or json"},
 }

@@ -17,8 +17,7 @@ func init() {
 
 func runKeys(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("keys", io)
-	cfg := bindSettings(fs, "data", "api-base", "log-level", "log-format")
-	ks := bindKeystoreFlags(fs)
+	cfg := bindSettings(fs, "data", "api-base", "keyset", "kek-uri", "log-level", "log-format")
 	fs.Usage = func() {
 		fmt.Fprintln(io.err, "Usage: ccsync keys [flags] set|show|rotate\n\n"+
 			"  set     read a Compliance API key from stdin, validate it with one API call, save it encrypted\n"+
@@ -42,7 +41,7 @@ func runKeys(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer ix.Close()
-	keys, err := ks.open(*cfg["data"], ix)
+	keys, err := openKeystore(cfg, ix)
 	if err != nil {
 		return err
 	}

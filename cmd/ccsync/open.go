@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/scanners"
 )
 
@@ -29,4 +30,11 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 		return nil, err
 	}
 	return ix, nil
+}
+
+// openKeystore opens the Compliance key store as the keyset settings say;
+// every command that reads or writes the key goes through here so that
+// serve, sync and keys agree on where the keyset lives.
+func openKeystore(cfg map[string]*string, ix *indexer.Indexer) (*keystore.Store, error) {
+	return keystore.Open(keystore.Options{Dir: *cfg["data"], KeysetPath: *cfg["keyset"], KEKURI: *cfg["kek-uri"], Meta: ix})
 }

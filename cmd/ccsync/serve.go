@@ -20,7 +20,7 @@ func init() {
 
 func runServe(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("serve", io)
-	cfg := bindSettings(fs, "data", "addr", "api-base", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "addr", "api-base", "keyset", "kek-uri", "log-level", "log-format")
 	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
 	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"`)
@@ -80,7 +80,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	}
 	// --demo swaps the Compliance API for the fake one on loopback, seeded with
 	// a synthetic organisation, saves its key and starts a first sync.
-	sc, stopSync, err := startSync(ctx, ix, *cfg["data"], *cfg["api-base"], os.Getenv(envComplianceKey), log, *demo)
+	sc, stopSync, err := startSync(ctx, ix, cfg, os.Getenv(envComplianceKey), log, *demo)
 	if err != nil {
 		return err
 	}

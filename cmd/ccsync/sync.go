@@ -12,7 +12,6 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/indexer"
-	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
 
@@ -28,11 +27,10 @@ func runSync(ctx context.Context, args []string, io stdio) error {
 	// Live progress and log lines share stderr from different goroutines.
 	io.err = &lockedWriter{w: io.err}
 	fs := newFlags("sync", io)
-	cfg := bindSettings(fs, "data", "api-base", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "api-base", "keyset", "kek-uri", "log-level", "log-format")
 	once := fs.Bool("once", false, "run one sync and exit (required: the hourly schedule runs under 'ccsync serve')")
 	from := fs.String("from", "", "Sync from date (YYYY-MM-DD or RFC 3339); saved for later runs")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
-	ks := bindKeystoreFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +52,7 @@ func runSync(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer ix.Close()
-	keys, err := ks.open(*cfg["data"], ix)
+	keys, err := openKeystore(cfg, ix)
 	if err != nil {
 		return err
 	}
@@ -121,20 +119,4 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
-}
-
-// keystoreFlags select where the keyset lives.
-type keystoreFlags struct{ path, kekURI *string }
-
-func bindKeystoreFlags(fs interface {
-	String(name, value, usage string) *string
-}) keystoreFlags {
-	return keystoreFlags{
-		path:   fs.String("keyset", "", "Tink keyset file (default <data>/keyset.json, created with mode 0600)"),
-		kekURI: fs.String("kek-uri", "", "KMS key URI encrypting the keyset file (needs a Tink KMS extension registered)"),
-	}
-}
-
-func (k keystoreFlags) open(dataDir string, ix *indexer.Indexer) (*keystore.Store, error) {
-	return keystore.Open(keystore.Options{Dir: dataDir, KeysetPath: *k.path, KEKURI: *k.kekURI, Meta: ix})
 }

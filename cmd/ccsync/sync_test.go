@@ -114,7 +114,9 @@ func TestSyncControllerDemo(t *testing.T) {
 	}
 	defer ix.Close()
 	dir := t.TempDir()
-	sc, stop, err := startSync(ctx, ix, dir, "", "", slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	empty := ""
+	cfg := map[string]*string{"data": &dir, "api-base": &empty, "keyset": &empty, "kek-uri": &empty}
+	sc, stop, err := startSync(ctx, ix, cfg, "", slog.New(slog.NewTextHandler(io.Discard, nil)), true)
 	if err != nil {
 		t.Fatal(err)
 	}

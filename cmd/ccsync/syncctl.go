@@ -10,7 +10,6 @@ import (
 	"github.com/ccsync/ccsync/api/jobs"
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
-	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
 
@@ -20,11 +19,12 @@ import (
 // organisation, saves the demo key, and starts a first run, so a first-time
 // user sees sync, detections and live progress at once. stop releases the
 // demo server.
-func startSync(ctx context.Context, ix *indexer.Indexer, dataDir, apiBase string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
-	keys, err := keystore.Open(keystore.Options{Dir: dataDir, Meta: ix})
+func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
+	keys, err := openKeystore(cfg, ix)
 	if err != nil {
 		return nil, nil, err
 	}
+	apiBase := *cfg["api-base"]
 	stop := func() {}
 	if demo {
 		var key string
