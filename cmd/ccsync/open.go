@@ -15,6 +15,9 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 	if err != nil {
 		return nil, err
 	}
+	if err := applyMemoryLimit(*cfg["memory-limit"]); err != nil {
+		return nil, err
+	}
 	opts := indexer.Options{Dir: *cfg["data"], Logger: log}
 	if path := *cfg["scan-config"]; path != "" {
 		sc, err := scanners.LoadConfig(path)

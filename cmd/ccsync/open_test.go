@@ -48,3 +48,19 @@ func TestScanConfigAppliesToIngest(t *testing.T) {
 		t.Fatal("missing scan config accepted")
 	}
 }
+
+func TestParseBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"384MiB", 384 << 20, true}, {"2GiB", 2 << 30, true}, {"1000", 1000, true}, {"512KiB", 512 << 10, true},
+		{"10B", 10, true}, {"-1MiB", 0, false}, {"lots", 0, false}, {"MiB", 0, false}, {"99999999999TiB", 0, false},
+	} {
+		got, err := parseBytes(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

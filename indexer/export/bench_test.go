@@ -174,11 +174,15 @@ func writeBenchExport(tb testing.TB, dir string, target int64) (users, convs str
 	return users, convs, fi.Size()
 }
 
-// peakSampler tracks peak live heap while running.
+// peakSampler tracks peak live heap, and peak anonymous resident memory
+// (RssAnon: what the process itself holds, as opposed to the mmapped index
+// and table files that VmHWM also counts and the kernel can drop), while
+// running.
 type peakSampler struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-	peak atomic.Uint64
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	peak     atomic.Uint64
+	peakAnon atomic.Uint64
 }
 
 func startPeakSampler() *peakSampler {
@@ -189,10 +193,15 @@ func startPeakSampler() *peakSampler {
 		defer p.wg.Done()
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
-		for {
+		for i := 0; ; i++ {
 			metrics.Read(s)
 			if v := s[0].Value.Uint64(); v > p.peak.Load() {
 				p.peak.Store(v)
+			}
+			if i%10 == 0 {
+				if v := procStatus("RssAnon:"); v > p.peakAnon.Load() {
+					p.peakAnon.Store(v)
+				}
 			}
 			select {
 			case <-p.stop:
@@ -214,13 +223,16 @@ func (p *peakSampler) Stop() uint64 {
 // memory (VmHWM), reset between phases; 0 where /proc is unavailable.
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-func peakRSS() uint64 {
+func peakRSS() uint64 { return procStatus("VmHWM:") }
+
+// procStatus reads one kB field of /proc/self/status, in bytes.
+func procStatus(field string) uint64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb << 10
 		}
@@ -331,7 +343,7 @@ func BenchmarkImport(b *testing.B) {
 }
 
 // memPeak is the highest live heap and RSS seen over a phase's runs.
-type memPeak struct{ heap, rss uint64 }
+type memPeak struct{ heap, rss, anon uint64 }
 
 // measure runs fn, returning its duration and raising peak to its memory:
 // the live heap it added over what was live before (the benchmark's own
@@ -349,6 +361,7 @@ func measure(peak *memPeak, fn func()) time.Duration {
 	if p := sampler.Stop(); p > before {
 		peak.heap = max(peak.heap, p-before)
 	}
+	peak.anon = max(peak.anon, sampler.peakAnon.Load())
 	peak.rss = max(peak.rss, peakRSS())
 	return d
 }
@@ -393,6 +406,7 @@ func BenchmarkImportMemory(b *testing.B) {
 			b.ReportMetric(float64(b.N*msgs)/took.Seconds(), "import_msgs/s")
 			b.ReportMetric(float64(mem.heap)/(1<<20), "peak_heap_MiB")
 			b.ReportMetric(float64(mem.rss)/(1<<20), "peak_rss_MiB")
+			b.ReportMetric(float64(mem.anon)/(1<<20), "peak_anon_MiB")
 		})
 	}
 }
