@@ -13,6 +13,7 @@ var (
 	ErrLocked     = errors.New("data directory is in use by another process")
 	ErrBadQuery   = errors.New("invalid query")
 	ErrBadRequest = errors.New("invalid request")
+	ErrClosed     = errors.New("indexer is closed")
 )
 
 // Batch is a unit of ingest. Everything in it is written to Badger in one

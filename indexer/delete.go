@@ -27,6 +27,9 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
+	if err := ix.checkOpen(); err != nil {
+		return DeleteResult{}, err
+	}
 	plan, err := ix.planDelete(ctx, from, to)
 	if err != nil {
 		return DeleteResult{}, fmt.Errorf("delete: %w", err)

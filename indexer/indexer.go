@@ -40,6 +40,7 @@ type Indexer struct {
 	idxMu  sync.RWMutex // guards idx during a reindex swap
 	idx    bleve.Index
 	writes sync.Mutex
+	closed bool // guarded by writes
 	events *hub
 	stopGC context.CancelFunc
 	gcDone chan struct{}
@@ -114,6 +115,10 @@ func (ix *Indexer) unlock() {
 }
 
 // Close flushes and closes both stores.
+//
+// The stores stay referenced after Close so that a straggler — a sync or an
+// import still winding down at shutdown — gets ErrClosed (or Badger's and
+// Bleve's own closed errors) instead of a nil-pointer panic.
 func (ix *Indexer) Close() error {
 	if ix.stopGC != nil {
 		ix.stopGC()
@@ -122,19 +127,29 @@ func (ix *Indexer) Close() error {
 	}
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
+	if ix.closed {
+		return nil
+	}
+	ix.closed = true
 	var errs []error
 	ix.idxMu.Lock()
 	if ix.idx != nil {
 		errs = append(errs, ix.idx.Close())
-		ix.idx = nil
 	}
 	ix.idxMu.Unlock()
 	if ix.db != nil {
 		errs = append(errs, ix.db.Close())
-		ix.db = nil
 	}
 	ix.unlock()
 	return errors.Join(errs...)
+}
+
+// checkOpen must be called with ix.writes held.
+func (ix *Indexer) checkOpen() error {
+	if ix.closed {
+		return ErrClosed
+	}
+	return nil
 }
 
 // index returns the current Bleve index; callers must not hold it across a

@@ -233,6 +233,13 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("query %q: err = %v, want ErrBadQuery", q, err)
 		}
 	}
+	for _, c := range []cursor{{Sort: SortRelevance, Offset: -1000}, {Sort: SortRelevance, Offset: 1 << 62},
+		{Sort: SortNewest, After: []string{"x"}}} {
+		req := SearchRequest{Query: "budget", Sort: c.Sort, After: encodeCursor(c)}
+		if _, err := ix.Search(ctx, req); !errors.Is(err, ErrBadRequest) {
+			t.Errorf("crafted cursor %+v: %v, want ErrBadRequest", c, err)
+		}
+	}
 	if _, err := ix.Search(ctx, SearchRequest{After: "!!"}); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("bad cursor: %v", err)
 	}
@@ -466,7 +473,7 @@ func TestExportAndAPICopiesMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp := model.Conversation{ID: api.ID, ExternalID: api.ID, Source: model.SourceExport, Provider: model.ProviderAnthropic,
-		Title: "Roadmap", Summary: "Planning the roadmap", OwnerID: "acc-uuid-1", CreatedAt: t0, UpdatedAt: t0}
+		Title: "Roadmap", ProjectID: "proj-export", Summary: "Planning the roadmap", OwnerID: "acc-uuid-1", CreatedAt: t0, UpdatedAt: t0}
 	if _, err := ix.Ingest(ctx, Batch{Users: []model.User{{ID: "acc-uuid-1", Name: "Ada L.", Email: "ada@example.com"}},
 		Conversations: []model.Conversation{exp},
 		Messages: []model.Message{{ID: "export-msg-uuid", ConversationID: api.ID, Seq: 1, CreatedAt: t0, Role: model.RoleAssistant,
@@ -478,7 +485,7 @@ func TestExportAndAPICopiesMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Source != model.SourceComplianceAPI || c.Model != "claude-opus-4-1" || c.OrgID != "org-1" ||
-		c.Summary != "Planning the roadmap" || c.OwnerID != "user_01A" || c.MessageCount != 2 {
+		c.Summary != "Planning the roadmap" || c.ProjectID != "proj-export" || c.OwnerID != "user_01A" || c.MessageCount != 2 {
 		t.Fatalf("merged conversation %+v", c)
 	}
 	u, err := ix.User(ctx, "acc-uuid-1")
@@ -489,12 +496,45 @@ func TestExportAndAPICopiesMerge(t *testing.T) {
 	if ids(r) != "claude_chat_msg_1,export-msg-uuid" || r.Hits[1].Model != "claude-opus-4-1" {
 		t.Fatalf("hits %q %+v", ids(r), r.Hits)
 	}
-	// Importing the same export again, or syncing the API copy again,
-	// changes nothing.
-	for _, again := range []model.Conversation{exp, api} {
+	// Importing the same export again, or syncing the API copy again (which
+	// lacks the summary and here the title too), changes nothing.
+	apiAgain := api
+	apiAgain.Title = ""
+	for _, again := range []model.Conversation{exp, api, apiAgain} {
 		res, err := ix.Ingest(ctx, Batch{Conversations: []model.Conversation{again}})
 		if err != nil || res.Conversations != 0 {
 			t.Fatalf("%s again changed the conversation: %+v, %v", again.Source, res, err)
 		}
+	}
+}
+
+// Work still in flight at shutdown gets an error, not a nil-pointer panic.
+func TestUseAfterClose(t *testing.T) {
+	ix, err := Open(context.Background(), Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	ctx := context.Background()
+	if _, err := ix.Ingest(ctx, sampleBatch()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Ingest after Close: %v", err)
+	}
+	if _, err := ix.DeleteRange(ctx, t0, t0.Add(time.Hour), false); !errors.Is(err, ErrClosed) {
+		t.Errorf("DeleteRange after Close: %v", err)
+	}
+	if err := ix.Reindex(ctx, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Reindex after Close: %v", err)
+	}
+	if err := ix.PutMeta("k", []byte("v")); err == nil {
+		t.Error("PutMeta after Close succeeded")
+	}
+	if _, err := ix.Message(ctx, "m1"); err == nil {
+		t.Error("Message after Close succeeded")
+	}
+	if _, err := ix.Search(ctx, SearchRequest{Query: "x"}); err == nil {
+		t.Error("Search after Close succeeded")
+	}
+	if err := ix.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }

@@ -36,6 +36,9 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
+	if err := ix.checkOpen(); err != nil {
+		return IngestResult{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return IngestResult{}, err
 	}

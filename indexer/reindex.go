@@ -20,6 +20,9 @@ import (
 func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error {
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
+	if err := ix.checkOpen(); err != nil {
+		return err
+	}
 	dir := filepath.Join(ix.opts.Dir, "index")
 	next := dir + ".rebuild"
 	if err := os.RemoveAll(next); err != nil {

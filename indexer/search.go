@@ -102,8 +102,15 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 			return nil, fmt.Errorf("search: %w: cursor was made for sort %q", ErrBadRequest, c.Sort)
 		}
 		if req.Sort == SortRelevance {
+			if c.Offset < 0 || c.Offset > maxRelevanceDepth {
+				return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
+			}
 			sr.From = c.Offset
 		} else {
+			// The cursor carries one value per sort field (time, _id).
+			if len(c.After) != 2 {
+				return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
+			}
 			sr.SearchAfter = c.After
 		}
 	}

@@ -26,9 +26,12 @@ func (w *writer) putConversation(c model.Conversation) error {
 			}
 		}
 	}
-	if found && c.Summary == "" {
-		// Only exports carry summaries: a later API sync must not erase one.
-		c.Summary = old.Summary
+	if found {
+		// A source that omits a field does not erase what is stored: only
+		// exports carry summaries, and a merged conversation keeps the
+		// title, project and owner the export filled in when the API copy
+		// comes round again.
+		c = fillEmpty(c, old)
 	}
 	// Aggregates belong to the indexer, not to the source.
 	c.MessageCount, c.FindingCount, c.FindingCounts = 0, 0, nil
@@ -81,20 +84,27 @@ func mergeSources(stored, incoming model.Conversation) (merged model.Conversatio
 	if stored.Source == model.SourceComplianceAPI {
 		api, exp = stored, incoming
 	}
-	merged = api
+	merged = fillEmpty(api, exp)
+	if api.OwnerID != "" && exp.OwnerID != "" && api.OwnerID != exp.OwnerID {
+		alias, primary = exp.OwnerID, api.OwnerID
+	}
+	return merged, alias, primary
+}
+
+// fillEmpty returns c with its empty descriptive fields taken from from.
+func fillEmpty(c, from model.Conversation) model.Conversation {
 	fill := func(dst *string, src string) {
 		if *dst == "" {
 			*dst = src
 		}
 	}
-	fill(&merged.Title, exp.Title)
-	fill(&merged.Summary, exp.Summary)
-	fill(&merged.ProjectID, exp.ProjectID)
-	fill(&merged.OwnerID, exp.OwnerID)
-	fill(&merged.Model, exp.Model)
-	fill(&merged.URL, exp.URL)
-	if api.OwnerID != "" && exp.OwnerID != "" && api.OwnerID != exp.OwnerID {
-		alias, primary = exp.OwnerID, api.OwnerID
-	}
-	return merged, alias, primary
+	fill(&c.Title, from.Title)
+	fill(&c.Summary, from.Summary)
+	fill(&c.ProjectID, from.ProjectID)
+	fill(&c.OwnerID, from.OwnerID)
+	fill(&c.Model, from.Model)
+	fill(&c.URL, from.URL)
+	fill(&c.OrgID, from.OrgID)
+	fill(&c.ExternalID, from.ExternalID)
+	return c
 }
