@@ -35,6 +35,7 @@ type IngestResult struct {
 	Messages      int `json:"messages"`      // created or changed
 	Unchanged     int `json:"unchanged"`     // records identical to what was stored
 	Findings      int `json:"findings"`      // findings in the ingested messages
+	Purged        int `json:"purged"`        // messages dropped: created in a deleted range
 }
 
 // Kind selects message-level or conversation-level search results.

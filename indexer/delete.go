@@ -19,7 +19,9 @@ import (
 //     outside the range, and its record, with the counts updated.
 //
 // So deleting "everything before March" removes every message sent before
-// March, and every conversation that had nothing after it. dryRun only counts.
+// March, and every conversation that had nothing after it. The range is
+// remembered: later syncs and imports drop messages created in it (see
+// purged.go). dryRun only counts.
 func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
 	if !from.Before(to) {
 		return DeleteResult{}, fmt.Errorf("delete: %w: from (%s) must be before to (%s)", ErrBadRequest,
@@ -40,6 +42,11 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Total: int64(res.Messages), Unit: "messages"})
 	w := ix.newWriter()
+	purge := purgedRange{From: from, To: to, At: time.Now().UTC()}
+	if err := w.recordPurge(purge); err != nil {
+		w.discard()
+		return DeleteResult{}, fmt.Errorf("delete: %w", err)
+	}
 	for i, m := range plan.messages {
 		if err := w.room(512); err != nil {
 			w.discard()
@@ -74,6 +81,7 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	if err := w.commit(); err != nil {
 		return DeleteResult{}, fmt.Errorf("delete: %w", err)
 	}
+	ix.purged = append(ix.purged, purge)
 	if err := ix.applyOutbox(ctx, nil); err != nil {
 		return res, fmt.Errorf("delete: stored, but the index update is pending: %w", err)
 	}

@@ -40,7 +40,8 @@ type Indexer struct {
 	idxMu  sync.RWMutex // guards idx during a reindex swap
 	idx    bleve.Index
 	writes sync.Mutex
-	closed bool // guarded by writes
+	closed bool          // guarded by writes
+	purged []purgedRange // deleted ranges; guarded by writes
 	events *hub
 	stopGC context.CancelFunc
 	gcDone chan struct{}
@@ -70,6 +71,11 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	if ix.db, err = openBadger(filepath.Join(opts.Dir, "badger"), opts); err != nil {
 		ix.unlock()
 		return nil, err
+	}
+	if err := ix.loadPurged(); err != nil {
+		_ = ix.db.Close()
+		ix.unlock()
+		return nil, fmt.Errorf("open indexer: %w", err)
 	}
 	if err := ix.openIndex(ctx); err != nil {
 		_ = ix.db.Close()

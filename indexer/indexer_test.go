@@ -285,7 +285,8 @@ func TestDeepPaginationVisitsEveryHitOnce(t *testing.T) {
 }
 
 func TestDeleteRange(t *testing.T) {
-	ix := openTest(t, t.TempDir())
+	dir := t.TempDir()
+	ix := openTest(t, dir)
 	ctx := context.Background()
 	b := sampleBatch()
 	// A conversation straddling the boundary: one message inside, one after.
@@ -327,6 +328,24 @@ func TestDeleteRange(t *testing.T) {
 	st, _ := ix.Stats(ctx)
 	if st.Messages != 2 || st.Conversations != 2 || st.FlaggedMessages != 0 || len(st.MessagesPerDay) != 2 {
 		t.Errorf("stats after delete %+v", st)
+	}
+
+	// The sources re-deliver whole chats: a deleted range must stay deleted,
+	// also after a restart.
+	ix.Close()
+	ix = openTest(t, dir)
+	res2, err := ix.Ingest(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.Purged != 3 || res2.Messages != 0 {
+		t.Errorf("re-ingest after delete: %+v, want 3 purged and nothing stored", res2)
+	}
+	if got := ids(doSearch(t, ix, SearchRequest{Sort: SortOldest})); got != "m3,m5" {
+		t.Errorf("deleted messages came back: %q", got)
+	}
+	if _, err := ix.Conversation(ctx, "c1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleted conversation came back: %v", err)
 	}
 }
 

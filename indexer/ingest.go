@@ -43,16 +43,21 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		return IngestResult{}, err
 	}
 	w := ix.newWriter()
+	convs, msgs, purged, err := ix.dropPurged(w, b.Conversations, msgs)
+	if err != nil {
+		w.discard()
+		return IngestResult{}, fmt.Errorf("ingest: %w", err)
+	}
 	for i := range b.Users {
 		if err := w.putUser(b.Users[i]); err != nil {
 			w.discard()
 			return IngestResult{}, fmt.Errorf("ingest: user %s: %w", b.Users[i].ID, err)
 		}
 	}
-	for i := range b.Conversations {
-		if err := w.putConversation(b.Conversations[i]); err != nil {
+	for i := range convs {
+		if err := w.putConversation(convs[i]); err != nil {
 			w.discard()
-			return IngestResult{}, fmt.Errorf("ingest: conversation %s: %w", b.Conversations[i].ID, err)
+			return IngestResult{}, fmt.Errorf("ingest: conversation %s: %w", convs[i].ID, err)
 		}
 	}
 	for i := range msgs {
@@ -76,6 +81,7 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	}
 	res := w.res
 	res.Findings = findings
+	res.Purged = purged
 	if err := ix.applyOutbox(ctx, w.cache); err != nil {
 		// The data is stored and the outbox still lists what to index: the
 		// next ingest, or the next start, finishes the job.

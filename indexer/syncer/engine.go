@@ -50,6 +50,7 @@ type Engine struct {
 	log *slog.Logger
 
 	mu       sync.Mutex
+	setMu    sync.Mutex // serialises read-modify-write of the saved settings
 	running  bool
 	cancel   context.CancelFunc
 	progress Summary // the running run's counters
@@ -115,6 +116,10 @@ func (e *Engine) begin(ctx context.Context) (string, func() (*Summary, error), e
 	if e.running {
 		return "", nil, ErrRunning
 	}
+	if err := ctx.Err(); err != nil {
+		// Shutting down: a run started now could outlive the indexer.
+		return "", nil, err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	e.running, e.cancel, e.runDone = true, cancel, make(chan struct{})
 	done := e.runDone
@@ -133,8 +138,9 @@ func (e *Engine) begin(ctx context.Context) (string, func() (*Summary, error), e
 	}, nil
 }
 
-// Cancel stops the running sync, if any, and waits for it to save its state.
-// It reports whether a run was cancelled.
+// Cancel stops the running sync, if any, and waits for it to finish,
+// including saving its last-run summary, so the indexer may be closed as
+// soon as it returns. It reports whether a run was cancelled.
 func (e *Engine) Cancel() bool {
 	e.mu.Lock()
 	cancel, done := e.cancel, e.runDone
@@ -229,42 +235,56 @@ func (e *Engine) Settings() (Settings, error) {
 // SetSyncFrom saves the "Sync from" date; the next run restarts its walk from
 // the new window.
 func (e *Engine) SetSyncFrom(t time.Time) error {
+	_, err := e.updateSettings(func(s *Settings) { s.SyncFrom = t.UTC() })
+	return err
+}
+
+// updateSettings applies f to the saved settings and saves them, atomically
+// with respect to the other settings writers.
+func (e *Engine) updateSettings(f func(*Settings)) (Settings, error) {
+	e.setMu.Lock()
+	defer e.setMu.Unlock()
 	s, err := e.Settings()
 	if err != nil {
-		return err
+		return s, err
 	}
-	s.SyncFrom = t.UTC()
-	return putJSON(e.ix, keySettings, s)
+	f(&s)
+	if !s.SyncFrom.IsZero() {
+		s.SyncFrom = s.SyncFrom.UTC()
+	}
+	return s, putJSON(e.ix, keySettings, s)
 }
 
 // SetAuto turns automatic hourly sync on or off; the choice is persisted.
 func (e *Engine) SetAuto(on bool) error {
-	s, err := e.Settings()
-	if err != nil {
+	if _, err := e.updateSettings(func(s *Settings) { s.Auto = on }); err != nil {
 		return err
 	}
-	s.Auto = on
-	return e.SetSettings(s)
+	e.wake()
+	return nil
 }
 
 // SetSettings saves both settings at once. A changed Sync from restarts the
 // walk on the next run; turning Auto on schedules a run soon.
 func (e *Engine) SetSettings(s Settings) error {
-	if !s.SyncFrom.IsZero() {
-		s.SyncFrom = s.SyncFrom.UTC()
-	}
-	if err := putJSON(e.ix, keySettings, s); err != nil {
+	if _, err := e.updateSettings(func(old *Settings) { *old = s }); err != nil {
 		return err
 	}
+	e.wake()
+	return nil
+}
+
+// wake makes the scheduler re-read the settings.
+func (e *Engine) wake() {
 	select {
 	case e.kick <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // effectiveFrom is the Sync from date: the saved one, else the first of the
-// current month (UTC).
+// current month (UTC). The first run saves the default (fixSyncFrom), so it
+// only moves with the calendar until then.
 func (e *Engine) effectiveFrom(s Settings) time.Time {
 	if !s.SyncFrom.IsZero() {
 		return s.SyncFrom.UTC()

@@ -61,6 +61,9 @@ func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary,
 		err = perr
 	}
 	msg := fmt.Sprintf("%d chats, %d messages, %d skipped", sum.Chats, sum.Messages, sum.Skipped)
+	if sum.Lost > 0 {
+		msg += fmt.Sprintf("; %d chat list items without an id could not be read or retried", sum.Lost)
+	}
 	if sum.ResumeAt != nil {
 		msg += fmt.Sprintf("; hourly cap of %d chats reached, resumes at %s", e.cfg.HourlyCap, sum.ResumeAt.Format(time.RFC3339))
 	}
@@ -70,7 +73,7 @@ func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary,
 	}
 	e.publish(sum, evState, msg)
 	e.log.Info("sync finished", "id", sum.ID, "state", sum.State, "chats", sum.Chats, "messages", sum.Messages,
-		"skipped", sum.Skipped, "rate_limited", sum.RateLimited, "requests", sum.Requests)
+		"skipped", sum.Skipped, "lost", sum.Lost, "rate_limited", sum.RateLimited, "requests", sum.Requests)
 	return sum, err
 }
 
@@ -84,7 +87,7 @@ func (e *Engine) setProgress(s *Summary) {
 func (e *Engine) publish(s *Summary, state, msg string) {
 	e.ix.Publish(indexer.Event{Job: s.ID, Kind: "sync", State: state, Done: int64(s.Chats), Unit: "chats",
 		Counters: map[string]int{"chats": s.Chats, "messages": s.Messages, "skipped": s.Skipped,
-			"recovered": s.Recovered, "rate_limited": s.RateLimited, "users": s.Users},
+			"recovered": s.Recovered, "rate_limited": s.RateLimited, "users": s.Users, "lost": s.Lost},
 		Message: msg})
 }
 
@@ -125,20 +128,14 @@ func (r *runner) do(ctx context.Context) error {
 	if r.c, err = e.client(key, r.onWait); err != nil {
 		return err
 	}
-	set, err := e.Settings()
-	if err != nil {
-		return err
-	}
-	if !e.cfg.SyncFrom.IsZero() && !e.cfg.SyncFrom.Equal(set.SyncFrom) {
-		set.SyncFrom = e.cfg.SyncFrom.UTC()
-		if err := putJSON(e.ix, keySettings, set); err != nil {
-			return err
-		}
-	}
-	from := e.effectiveFrom(set)
 	if _, err := getJSON(e.ix, keyState, &r.st); err != nil {
 		return err
 	}
+	set, err := e.fixSyncFrom(r.st)
+	if err != nil {
+		return err
+	}
+	from := e.effectiveFrom(set)
 	if r.st.Phase == "" || !r.st.SyncFrom.Equal(from) {
 		if r.st.Phase != "" {
 			e.log.Info("sync from changed; restarting the walk", "from", from, "was", r.st.SyncFrom)
@@ -176,6 +173,36 @@ func (r *runner) do(ctx context.Context) error {
 	}
 	sort.Strings(extra)
 	return r.syncUsers(ctx, extra)
+}
+
+// fixSyncFrom returns the settings with Sync from saved: the configured
+// override if any, else the saved date, else the default, which is saved
+// now so that it stays put. Left unsaved, the default (the first of the
+// current month) would move forward on the first run of each month,
+// restarting the walk over a narrower window, after which later messages in
+// older chats would be ignored for good. st is the saved walk state: a walk
+// already under way keeps the window it started with.
+func (e *Engine) fixSyncFrom(st state) (Settings, error) {
+	e.setMu.Lock()
+	defer e.setMu.Unlock()
+	set, err := e.Settings()
+	if err != nil {
+		return set, err
+	}
+	switch {
+	case !e.cfg.SyncFrom.IsZero():
+		if e.cfg.SyncFrom.Equal(set.SyncFrom) {
+			return set, nil
+		}
+		set.SyncFrom = e.cfg.SyncFrom.UTC()
+	case !set.SyncFrom.IsZero():
+		return set, nil
+	case st.Phase != "" && !st.SyncFrom.IsZero():
+		set.SyncFrom = st.SyncFrom.UTC()
+	default:
+		set.SyncFrom = e.effectiveFrom(set)
+	}
+	return set, putJSON(e.ix, keySettings, set)
 }
 
 // capLeft is how many chats the hourly cap still allows; at zero it marks
@@ -358,6 +385,7 @@ type prepared struct {
 	batch                         indexer.Batch
 	next                          state
 	chats, msgs, skipped, ignored int
+	lost                          int // list items without an id
 	recovered                     []string
 }
 
@@ -407,12 +435,16 @@ func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next st
 		p.msgs += len(ms)
 	}
 	for _, bad := range page.Bad {
-		p.skipped++
 		if bad.ID != "" {
+			p.skipped++
 			r.recordFailure(b, bad.ID, bad.Err)
-		} else {
-			r.addError(bad.Err.Error())
+			continue
 		}
+		// Without an id the chat cannot be recorded for a retry, and the
+		// cursor moves past it: it is lost to this walk. Count it apart from
+		// the skipped (retried) chats so the loss is visible.
+		p.lost++
+		r.addError(fmt.Sprintf("%v: no chat id, so it cannot be retried; lost until it is updated again", bad.Err))
 	}
 	r.win.add(r.e.cfg.Now(), len(page.Chats)+len(page.Bad)-p.ignored)
 	next.Chats += int64(p.chats)
@@ -433,6 +465,7 @@ func (r *runner) commit(ctx context.Context, p *prepared) error {
 	r.sum.Messages += p.msgs
 	r.sum.Skipped += p.skipped
 	r.sum.Ignored += p.ignored
+	r.sum.Lost += p.lost
 	phase := p.next.Phase
 	r.mu.Unlock()
 	for _, id := range p.recovered {

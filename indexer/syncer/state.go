@@ -45,7 +45,7 @@ type state struct {
 
 // Settings are the user's sync choices, persisted across restarts.
 type Settings struct {
-	SyncFrom time.Time `json:"sync_from,omitzero"` // zero: first of the current month
+	SyncFrom time.Time `json:"sync_from,omitzero"` // zero: first of the current month, saved by the first run
 	Auto     bool      `json:"auto"`               // automatic hourly sync
 }
 

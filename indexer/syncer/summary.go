@@ -26,6 +26,7 @@ type Summary struct {
 	Skipped     int        `json:"skipped"`      // chats recorded as failed this run
 	Recovered   int        `json:"recovered"`    // earlier failures read this run
 	Ignored     int        `json:"ignored"`      // chats older than Sync from
+	Lost        int        `json:"lost"`         // chat list items without an id: neither stored nor retried
 	RateLimited int        `json:"rate_limited"` // 429 responses waited out
 	Requests    int64      `json:"requests"`
 	Errors      []string   `json:"errors"`
