@@ -20,8 +20,10 @@ type Event struct {
 	Time     time.Time      `json:"time"`
 }
 
-// hub fans events out to subscribers. A slow subscriber misses events rather
-// than blocking ingest: progress is advisory and the next event supersedes it.
+// hub fans events out to subscribers. A slow subscriber misses older events
+// rather than blocking ingest: when its buffer is full the oldest queued event
+// makes room, so the newest — a job's final "done" or "failed" above all —
+// always gets through.
 type hub struct {
 	mu   sync.Mutex
 	subs map[chan Event]struct{}
@@ -41,6 +43,14 @@ func (h *hub) publish(e Event) {
 		select {
 		case ch <- e:
 		default:
+			select {
+			case <-ch:
+			default:
+			}
+			select {
+			case ch <- e:
+			default:
+			}
 		}
 	}
 }
