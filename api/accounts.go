@@ -46,7 +46,11 @@ type Account struct {
 	PasswordHash string `json:"password_hash"`
 	// Epoch is bumped on every password or role change; sessions carry the
 	// epoch they were created in, so such a change logs every browser out.
-	Epoch             int       `json:"epoch"`
+	Epoch int `json:"epoch"`
+	// Nonce is random per account creation and carried by its sessions, so
+	// a session of a deleted account never matches an account re-created
+	// under the same name (whose Epoch starts again at 0).
+	Nonce             string    `json:"nonce,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	PasswordChangedAt time.Time `json:"password_changed_at"`
 }
@@ -150,6 +154,10 @@ func (a *Accounts) Create(name string, role Role, password string) error {
 	if err != nil {
 		return err
 	}
+	nonce, err := randomToken(16)
+	if err != nil {
+		return err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, err := a.get(name); err == nil {
@@ -158,7 +166,7 @@ func (a *Accounts) Create(name string, role Role, password string) error {
 		return err
 	}
 	now := a.now().UTC()
-	return a.put(Account{Name: name, Role: role, PasswordHash: hash, CreatedAt: now, PasswordChangedAt: now})
+	return a.put(Account{Name: name, Role: role, PasswordHash: hash, Nonce: nonce, CreatedAt: now, PasswordChangedAt: now})
 }
 
 // SetPassword replaces an account's password and ends its sessions.
@@ -206,8 +214,10 @@ func (a *Accounts) SetRole(name string, role Role) error {
 	return a.put(acct)
 }
 
-// Delete removes an account; its sessions and tokens stop working at once
-// because authentication re-reads the account on every request.
+// Delete removes an account together with its sessions and API tokens.
+// (They would stop working anyway, since authentication re-reads the
+// account on every request and sessions carry the account's nonce, but
+// they must not linger in storage.)
 func (a *Accounts) Delete(name string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -220,8 +230,38 @@ func (a *Accounts) Delete(name string) error {
 			return err
 		}
 	}
+	for _, prefix := range []string{sessionPrefix, tokenPrefix} {
+		if err := deleteOwnedMeta(a.store, prefix, name); err != nil {
+			return fmt.Errorf("delete account %q: %w", name, err)
+		}
+	}
 	if err := a.store.PutMeta(accountPrefix+name, nil); err != nil {
 		return fmt.Errorf("delete account %q: %w", name, err)
+	}
+	return nil
+}
+
+// deleteOwnedMeta removes every record under prefix (sessions, tokens)
+// whose "account" field is account. Records that do not decode are left to
+// pruneSessions.
+func deleteOwnedMeta(store MetaStore, prefix, account string) error {
+	var keys []string
+	err := store.ScanMeta(prefix, func(key string, value []byte) error {
+		var rec struct {
+			Account string `json:"account"`
+		}
+		if json.Unmarshal(value, &rec) == nil && rec.Account == account {
+			keys = append(keys, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scan %s: %w", prefix, err)
+	}
+	for _, k := range keys {
+		if err := store.PutMeta(k, nil); err != nil {
+			return fmt.Errorf("remove %s: %w", k, err)
+		}
 	}
 	return nil
 }

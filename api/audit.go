@@ -31,6 +31,7 @@ type AuditEntry struct {
 type auditLog struct {
 	store MetaStore
 	now   func() time.Time
+	ip    func(*fiber.Ctx) string // client address; nil uses c.IP()
 	mu    sync.Mutex
 	last  int64
 }
@@ -45,7 +46,11 @@ func auditKey(nanos int64) string { return fmt.Sprintf("%s%020d", auditPrefix, n
 // action that cannot be audited is not performed (or, for reads, not
 // answered).
 func (a *auditLog) record(c *fiber.Ctx, p *principal, action, target string, detail map[string]string) error {
-	e := AuditEntry{IP: c.IP(), Action: action, Target: target, Detail: detail}
+	ip := c.IP()
+	if a.ip != nil {
+		ip = a.ip(c)
+	}
+	e := AuditEntry{IP: ip, Action: action, Target: target, Detail: detail}
 	if p != nil {
 		e.Actor, e.Role = p.Account, p.Role
 		if p.TokenID != "" {

@@ -352,3 +352,117 @@ func TestSessionExpiry(t *testing.T) {
 		t.Errorf("expired session accepted: %d", resp.StatusCode)
 	}
 }
+
+// Deleting an account removes its sessions and tokens, and re-creating the
+// same name (Epoch back at 0) must not revive an old cookie, even one whose
+// record survived in storage.
+func TestDeleteRecreateDoesNotReviveSession(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.admin()
+	auditor := e.auditor()
+	auditorTok := e.tokenFor(auditor)
+	if resp, _ := e.do(auditor, "GET", "/api/v1/auth/me", nil); resp.StatusCode != 200 {
+		t.Fatalf("auditor session: %d", resp.StatusCode)
+	}
+	sessionKey := sessionPrefix + hashSecret(auditor.cookie)
+	oldRecord, err := e.ix.Meta(sessionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if resp, b := e.do(admin, "DELETE", "/api/v1/accounts/"+auditorName, nil); resp.StatusCode != 204 {
+		t.Fatalf("delete: %d %s", resp.StatusCode, b)
+	}
+	for _, prefix := range []string{sessionPrefix, tokenPrefix} {
+		err := e.ix.ScanMeta(prefix, func(key string, value []byte) error {
+			if strings.Contains(string(value), `"account":"`+auditorName+`"`) {
+				t.Errorf("%s of the deleted account left in storage: %s", prefix, key)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	resp, b := e.do(admin, "POST", "/api/v1/accounts", `{"name":"`+auditorName+`","role":"admin","password":"`+auditorPW+`"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("re-create: %d %s", resp.StatusCode, b)
+	}
+	for _, c := range []*client{auditor, auditorTok} {
+		if resp, b := e.do(c, "GET", "/api/v1/accounts", nil); resp.StatusCode != 401 {
+			t.Errorf("old credential of the deleted account works for the new one: %d %s", resp.StatusCode, b)
+		}
+	}
+
+	// Even if the old session record had survived (a crash between the
+	// deletion steps, an old backup), the new account's nonce refuses it.
+	if err := e.ix.PutMeta(sessionKey, oldRecord); err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := e.do(auditor, "GET", "/api/v1/auth/me", nil); resp.StatusCode != 401 {
+		t.Errorf("surviving session record revived by re-creation: %d %s", resp.StatusCode, b)
+	}
+	// The re-created account itself can log in.
+	e.login(auditorName, auditorPW)
+}
+
+// With ProxyHeader, only the right-most value (appended by the trusted
+// proxy) counts: a client varying the left part cannot dodge the login
+// limiter or forge its audited address.
+func TestProxyHeaderRightmost(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) {
+		c.ProxyHeader = "X-Forwarded-For"
+		c.LoginAttempts = 3
+		c.LoginWindow = time.Minute
+	})
+	spoof := func(i int) *client {
+		return &client{header: map[string]string{"X-Forwarded-For": "10.0.0." + string(rune('1'+i)) + ", 198.51.100." + string(rune('1'+i)) + " , 203.0.113.7"}}
+	}
+	for i := range 3 {
+		resp, b := e.do(spoof(i), "POST", "/api/v1/auth/login", loginRequest{Name: adminName, Password: "wrong-password-" + string(rune('a'+i))})
+		if resp.StatusCode != 401 {
+			t.Fatalf("attempt %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+	resp, b := e.do(spoof(5), "POST", "/api/v1/auth/login", loginRequest{Name: adminName, Password: adminPW})
+	if resp.StatusCode != 429 {
+		t.Fatalf("spoofed left parts escaped the limiter: %d %s, want 429", resp.StatusCode, b)
+	}
+	entries, _, err := e.srv.audit.latest(auditFilter{Action: "login."}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4 {
+		t.Fatalf("%d login entries audited, want 4", len(entries))
+	}
+	for _, en := range entries {
+		if en.IP != "203.0.113.7" {
+			t.Errorf("audited IP %q, want the proxy-appended 203.0.113.7", en.IP)
+		}
+	}
+
+	for h, want := range map[string]string{
+		"203.0.113.7":               "203.0.113.7",
+		"1.2.3.4,203.0.113.7":       "203.0.113.7",
+		" 2001:db8::1 ":             "2001:db8::1",
+		"203.0.113.7, not-an-ip":    "",
+		"":                          "",
+		"203.0.113.7, 1.2.3.4:8080": "",
+	} {
+		if got := forwardedIP(h); got != want {
+			t.Errorf("forwardedIP(%q) = %q, want %q", h, got, want)
+		}
+	}
+	// An invalid right-most value falls back to the connection's address.
+	e2 := newTestEnv(t, func(c *Config) { c.ProxyHeader = "X-Forwarded-For" })
+	e2.do(&client{header: map[string]string{"X-Forwarded-For": "203.0.113.7, forged"}}, "POST", "/api/v1/auth/login",
+		loginRequest{Name: adminName, Password: "wrong-password-x"})
+	entries, _, err = e2.srv.audit.latest(auditFilter{Action: "login."}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].IP == "forged" || entries[0].IP == "203.0.113.7" || entries[0].IP == "" {
+		t.Errorf("invalid header: audited %+v, want the connection's address", entries)
+	}
+}

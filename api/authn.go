@@ -83,9 +83,12 @@ func (s *Server) identify(c *fiber.Ctx) (*principal, error) {
 		return nil, err
 	}
 	// The account is re-read on every request so that a deletion, role
-	// change or password change takes effect immediately.
+	// change or password change takes effect immediately. The nonce tells a
+	// re-created account of the same name from the one the session was
+	// issued for.
 	acct, err := s.accounts.Get(sess.Account)
-	if errors.Is(err, ErrNoAccount) || (err == nil && acct.Epoch != sess.Epoch) {
+	if errors.Is(err, ErrNoAccount) || (err == nil && (acct.Epoch != sess.Epoch ||
+		subtle.ConstantTimeCompare([]byte(acct.Nonce), []byte(sess.Nonce)) != 1)) {
 		_ = s.deleteSession(id)
 		return nil, errUnauthenticated()
 	}

@@ -96,11 +96,9 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 
 func (s *Server) deleteAccount(c *fiber.Ctx) error {
 	name := c.Params("name")
+	// Delete also removes the account's sessions and API tokens.
 	if err := s.accounts.Delete(name); err != nil {
 		return accountError(err)
-	}
-	if _, err := s.deleteTokens(name, ""); err != nil {
-		return err
 	}
 	if err := s.audit.record(c, principalOf(c), "account.delete", name, nil); err != nil {
 		return err

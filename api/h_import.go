@@ -27,23 +27,25 @@ const (
 
 var errUploadTooLarge = errors.New("upload too large")
 
-// capReader fails once more than n bytes have been read, so a body or a zip
-// entry that lies about its size is cut off at the limit.
+// capReader fails once more than *left bytes have been read, so a body or a
+// zip entry that lies about its size is cut off at the limit. Readers that
+// share one counter share one budget: an upload's body and everything
+// extracted from its zips together stay within the limit.
 type capReader struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	left *int64
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
-	if c.n < 0 {
+	if *c.left < 0 {
 		return 0, errUploadTooLarge
 	}
-	if int64(len(p)) > c.n+1 {
-		p = p[:c.n+1]
+	if int64(len(p)) > *c.left+1 {
+		p = p[:*c.left+1]
 	}
 	n, err := c.r.Read(p)
-	c.n -= int64(n)
-	if c.n < 0 {
+	*c.left -= int64(n)
+	if *c.left < 0 {
 		return n, errUploadTooLarge
 	}
 	return n, err
@@ -79,9 +81,12 @@ func (s *Server) upload(c *fiber.Ctx) error {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	files, size, err := spoolMultipart(&capReader{r: body, n: limit}, params["boundary"], dir, limit)
+	// One budget for the whole request: the body as received (which holds
+	// any zip) and every file extracted from a zip draw from it.
+	left := limit
+	files, size, err := spoolMultipart(&capReader{r: body, left: &left}, params["boundary"], dir, &left)
 	if errors.Is(err, errUploadTooLarge) {
-		return errTooLarge(fmt.Sprintf("upload is larger than the limit of %d bytes", limit))
+		return errTooLarge(fmt.Sprintf("upload (with the files extracted from it) is larger than the limit of %d bytes", limit))
 	}
 	if err != nil {
 		return err
@@ -112,7 +117,8 @@ func (s *Server) upload(c *fiber.Ctx) error {
 
 // spoolMultipart writes each file part to dir and unpacks zips. It returns
 // the paths of the export files by base name and the bytes received.
-func spoolMultipart(body io.Reader, boundary, dir string, limit int64) (map[string]string, int64, error) {
+// Extracted files are charged to left, the budget body also draws from.
+func spoolMultipart(body io.Reader, boundary, dir string, left *int64) (map[string]string, int64, error) {
 	mr := multipart.NewReader(body, boundary)
 	files := map[string]string{}
 	var total int64
@@ -151,7 +157,7 @@ func spoolMultipart(body io.Reader, boundary, dir string, limit int64) (map[stri
 			if err != nil {
 				return nil, total, err
 			}
-			if err := unzipExport(zp, dir, limit, files); err != nil {
+			if err := unzipExport(zp, dir, left, files); err != nil {
 				return nil, total, fmt.Errorf("%s: %w", base, err)
 			}
 			_ = os.Remove(zp)
@@ -195,9 +201,10 @@ func writeFile(dst string, r io.Reader) (int64, error) {
 
 // unzipExport extracts conversations.json and users.json from a zip. Any
 // entry whose name could escape the directory refuses the whole archive:
-// such a zip was crafted, not downloaded from claude.ai. Extracted sizes
-// are capped at limit each, whatever the header claims (zip bombs).
-func unzipExport(zp, dir string, limit int64, files map[string]string) error {
+// such a zip was crafted, not downloaded from claude.ai. Extracted bytes
+// are charged to *left (shared with the rest of the request) and cut off
+// when it runs out, whatever the headers claim (zip bombs).
+func unzipExport(zp, dir string, left *int64, files map[string]string) error {
 	zr, err := zip.OpenReader(zp)
 	if err != nil {
 		return errBadRequest("not a readable zip archive: " + err.Error())
@@ -223,7 +230,7 @@ func unzipExport(zp, dir string, limit int64, files map[string]string) error {
 			return errBadRequest(fmt.Sprintf("zip entry %d %q: %v", i, name, err))
 		}
 		dst := filepath.Join(dir, base)
-		_, err = writeFile(dst, &capReader{r: rc, n: limit})
+		_, err = writeFile(dst, &capReader{r: rc, left: left})
 		rc.Close()
 		if err != nil {
 			if errors.Is(err, errUploadTooLarge) {

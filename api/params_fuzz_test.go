@@ -59,7 +59,8 @@ func FuzzUnzipExport(f *testing.F) {
 			t.Fatal(err)
 		}
 		files := map[string]string{}
-		_ = unzipExport(zp, dir, 1<<16, files)
+		left := int64(1 << 16)
+		_ = unzipExport(zp, dir, &left, files)
 		for base, p := range files {
 			if filepath.Dir(p) != dir || (base != conversationsFile && base != usersFile) {
 				t.Fatalf("extracted %s to %s", base, p)

@@ -33,6 +33,10 @@ type Config struct {
 	// ProxyHeader names the header holding the client IP (e.g.
 	// "X-Forwarded-For") when behind a trusted reverse proxy; empty uses the
 	// connection's address. It decides login rate limiting and audit IPs.
+	// The proxy must append the client's address to the header: only the
+	// right-most comma-separated value is used (everything to its left came
+	// from the client and may be forged); if it is not an IP address the
+	// connection's address is used.
 	ProxyHeader   string
 	SessionTTL    time.Duration // default 12h
 	LoginAttempts int           // failed logins per IP per LoginWindow; default 10
@@ -124,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.accounts.now = cfg.Now
 	s.audit = newAuditLog(cfg.Store, cfg.Now)
+	s.audit.ip = s.clientIP
 	if err := s.pruneSessions(); err != nil {
 		cancel()
 		return nil, err
@@ -134,7 +139,8 @@ func New(cfg Config) (*Server, error) {
 		JSONEncoder:           json.Marshal,
 		JSONDecoder:           json.Unmarshal,
 		ErrorHandler:          s.errorHandler,
-		ProxyHeader:           cfg.ProxyHeader,
+		// ProxyHeader is deliberately not passed to Fiber: c.IP() would
+		// then return the raw, client-controlled header. clientIP parses it.
 		// Bodies are streamed so an upload goes to disk as it arrives;
 		// BodyLimit is then only what fasthttp buffers before the handler.
 		StreamRequestBody:            true,
@@ -168,7 +174,30 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return writeError(c, s.log, err)
 }
 
-func (s *Server) clientIP(c *fiber.Ctx) string { return c.IP() }
+// clientIP is the caller's address for rate limiting and the audit trail:
+// the connection's address, or with Config.ProxyHeader the right-most value
+// of that header (the one the trusted proxy appended).
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	if s.cfg.ProxyHeader != "" {
+		if ip := forwardedIP(c.Get(s.cfg.ProxyHeader)); ip != "" {
+			return ip
+		}
+	}
+	return c.IP()
+}
+
+// forwardedIP returns the right-most comma-separated entry of a
+// forwarding header, normalised, or "" if it is not an IP address.
+func forwardedIP(h string) string {
+	if i := strings.LastIndexByte(h, ','); i >= 0 {
+		h = h[i+1:]
+	}
+	ip := net.ParseIP(strings.TrimSpace(h))
+	if ip == nil {
+		return ""
+	}
+	return ip.String()
+}
 
 // normalizeOrigin reduces a URL to the scheme://host[:port] form browsers
 // send in the Origin header, so "https://ccsync.example.com/" matches.

@@ -25,6 +25,7 @@ var errNoSession = errors.New("no valid session")
 type session struct {
 	Account string    `json:"account"`
 	Epoch   int       `json:"epoch"`
+	Nonce   string    `json:"nonce,omitempty"` // the account's Nonce at login
 	CSRF    string    `json:"csrf"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
@@ -46,7 +47,7 @@ func (s *Server) newSession(acct Account) (id string, sess session, err error) {
 		return "", session{}, err
 	}
 	now := s.now().UTC()
-	sess = session{Account: acct.Name, Epoch: acct.Epoch, CSRF: csrf, Created: now, Expires: now.Add(s.cfg.SessionTTL)}
+	sess = session{Account: acct.Name, Epoch: acct.Epoch, Nonce: acct.Nonce, CSRF: csrf, Created: now, Expires: now.Add(s.cfg.SessionTTL)}
 	b, err := json.Marshal(sess)
 	if err != nil {
 		return "", session{}, fmt.Errorf("encode session: %w", err)

@@ -176,3 +176,36 @@ func TestUpload(t *testing.T) {
 }
 
 func cookieOf(c *client) *http.Cookie { return &http.Cookie{Name: sessionCookie, Value: c.cookie} }
+
+// One request has one budget: a small zip whose entries are each under the
+// limit but together (with the zip) over it is refused, not extracted.
+func TestUploadSharedBudget(t *testing.T) {
+	imp := &recordingImporter{}
+	uploadDir := t.TempDir()
+	e := newTestEnv(t, func(c *Config) { c.Importer = imp; c.UploadLimit = 4096; c.UploadDir = uploadDir })
+	admin := e.admin()
+	pad := strings.Repeat(" ", 3000) // compresses to almost nothing
+	zipped := zipOf(t, map[string]string{
+		"conversations.json": `[{"uuid":"c1","chat_messages":[]}]` + pad,
+		"users.json":         `[{"uuid":"u1","full_name":"A"}]` + pad,
+	})
+	body, ct := multipartBody(t, upPart{"file", "export.zip", zipped})
+	if len(body) >= 4096 {
+		t.Fatalf("test body is %d bytes; it must be under the limit", len(body))
+	}
+	req := httptest.NewRequest("POST", "/api/v1/imports", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	req.AddCookie(cookieOf(admin))
+	req.Header.Set(csrfHeader, admin.csrf)
+	resp, b := e.send(req)
+	if resp.StatusCode != 413 {
+		t.Fatalf("got %d %s, want 413: zip plus extracted files exceed the limit", resp.StatusCode, b)
+	}
+	if len(imp.calls) != 0 {
+		t.Errorf("importer called for a refused upload")
+	}
+	left, _ := filepath.Glob(filepath.Join(uploadDir, "*", "*"))
+	if len(left) != 0 {
+		t.Errorf("files left in the upload dir: %v", left)
+	}
+}

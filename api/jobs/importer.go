@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,7 +22,12 @@ type Importer struct {
 	Indexer *indexer.Indexer
 	Logger  *slog.Logger
 	n       atomic.Int64
+	running sync.WaitGroup
 }
+
+// Wait blocks until every started job has ended; serve calls it after
+// cancelling the jobs' context and before closing the indexer.
+func (im *Importer) Wait() { im.running.Wait() }
 
 var _ api.Importer = (*Importer)(nil)
 
@@ -29,7 +35,9 @@ var _ api.Importer = (*Importer)(nil)
 // paths belong to the job and are removed when it ends.
 func (im *Importer) Import(ctx context.Context, paths []string) (string, error) {
 	job := fmt.Sprintf("import-%s-%d", time.Now().UTC().Format("20060102T150405"), im.n.Add(1))
+	im.running.Add(1)
 	go func() {
+		defer im.running.Done()
 		defer func() {
 			for _, p := range paths {
 				// Only the API's per-upload spool directories, never a

@@ -17,8 +17,8 @@ import (
 // the hourly scheduler, running until ctx ends. With demo set it instead
 // points the engine at a fake Compliance API on loopback serving a generated
 // organisation, saves the demo key, and starts a first run, so a first-time
-// user sees sync, detections and live progress at once. stop releases the
-// demo server.
+// user sees sync, detections and live progress at once. stop cancels a run in
+// flight and releases the demo server; call it before closing ix.
 func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
 	keys, err := openKeystore(cfg, ix)
 	if err != nil {
@@ -51,5 +51,11 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 			log.Warn("demo: first sync did not start", "err", err)
 		}
 	}
-	return jobs.Sync{Engine: eng, EnvKey: envKey != ""}, stop, nil
+	stopAll := func() {
+		// A run still in flight ends (and saves its summary) before the
+		// indexer closes: Cancel returns once the run has finished.
+		eng.Cancel()
+		stop()
+	}
+	return jobs.Sync{Engine: eng, EnvKey: envKey != ""}, stopAll, nil
 }
