@@ -11,6 +11,9 @@ import (
 // comes sooner. Toggling SetAuto takes effect immediately.
 func (e *Engine) Schedule(ctx context.Context) {
 	for {
+		if ctx.Err() != nil {
+			return // the indexer may be closing: do not touch it
+		}
 		wait := e.cfg.Interval
 		if set, err := e.Settings(); err == nil && set.Auto {
 			if st, err := e.Status(); err == nil {
