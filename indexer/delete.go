@@ -163,6 +163,7 @@ func (w *writer) deleteConversation(c *model.Conversation) error {
 	}
 	// The aggregate was just deleted; do not let commit write it back.
 	delete(w.aggs, c.ID)
+	w.convs[c.ID] = nil
 	w.count("conversations", -1)
 	return w.outbox(obConv, c.ID)
 }

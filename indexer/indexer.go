@@ -42,9 +42,12 @@ type Indexer struct {
 	writes sync.Mutex
 	closed bool          // guarded by writes
 	purged []purgedRange // deleted ranges; guarded by writes
-	events *hub
-	stopGC context.CancelFunc
-	gcDone chan struct{}
+	// facetsFromIndex turns off the ingest-time dashboard counts, for the
+	// test that compares them with Bleve's.
+	facetsFromIndex bool
+	events          *hub
+	stopGC          context.CancelFunc
+	gcDone          chan struct{}
 }
 
 // Open opens (creating if needed) the data directory. It fails with ErrLocked
@@ -73,6 +76,11 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 		return nil, err
 	}
 	if err := ix.loadPurged(); err != nil {
+		_ = ix.db.Close()
+		ix.unlock()
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
+	if err := ix.ensureFacetCounts(); err != nil {
 		_ = ix.db.Close()
 		ix.unlock()
 		return nil, fmt.Errorf("open indexer: %w", err)

@@ -118,9 +118,13 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return nil, fmt.Errorf("search: %w: relevance order pages only %d deep; sort by time to go further",
 			ErrBadRequest, maxRelevanceDepth)
 	}
+	dashboard := isDashboard(req) && !ix.facetsFromIndex
 	if !req.NoFacets {
 		if err := addFacets(sr, req); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
+		}
+		if dashboard {
+			sr.Facets = nil // counted at ingest instead
 		}
 	}
 	sr.IncludeLocations = req.Kind == KindMessage && strings.TrimSpace(req.Query) != ""
@@ -136,7 +140,12 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		last := res.Hits[len(res.Hits)-1]
 		out.Next = encodeCursor(cursor{Sort: req.Sort, After: last.Sort, Offset: sr.From + req.Size})
 	}
-	if !req.NoFacets {
+	switch {
+	case dashboard:
+		if out.Facets, err = ix.dashboardFacets(req.Facets); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	case !req.NoFacets:
 		out.Facets = ix.convertFacets(res.Facets)
 	}
 	out.Took = time.Since(start)

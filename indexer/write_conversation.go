@@ -63,6 +63,17 @@ func (w *writer) putConversation(c model.Conversation) error {
 		return err
 	}
 	w.res.Conversations++
+	// Move the conversation's messages in the user/model/source facet counts.
+	a, err := w.agg(c.ID)
+	if err != nil {
+		return err
+	}
+	if n := int64(a.Messages); n > 0 {
+		prev := old // the zero value when messages came before their conversation
+		w.countConversationFacets(&prev, -n)
+		w.countConversationFacets(&c, n)
+	}
+	w.convs[c.ID] = &c
 	// Message documents carry the owner, model, source and title: when those
 	// change, every message of the conversation is reindexed.
 	if !found || old.OwnerID != c.OwnerID || old.Model != c.Model || old.Source != c.Source ||

@@ -73,5 +73,50 @@ func (w *writer) countMessage(m *model.Message, sign int) error {
 		return err
 	}
 	a.add(m, sign)
+	return w.countMessageFacets(m, sign)
+}
+
+// countMessageFacets keeps, per facet term, the number of messages a facet
+// over every message would count, so the unfiltered dashboard needs no pass
+// over the index (see dashboard.go). Terms that come from the conversation
+// (user, model, source) use its stored values; putConversation moves the
+// counts when they change.
+func (w *writer) countMessageFacets(m *model.Message, sign int) error {
+	d := int64(sign)
+	var types, sevs []string
+	for _, f := range m.Findings {
+		types = appendUnique(types, f.Type)
+		sevs = appendUnique(sevs, string(f.Severity))
+	}
+	for _, t := range types {
+		w.count(facetCounter(FacetFindingType, t), d)
+	}
+	for _, s := range sevs {
+		w.count(facetCounter(FacetSeverity, s), d)
+	}
+	for _, t := range m.ToolNames() {
+		w.count(facetCounter(FacetTool, t), d)
+	}
+	w.count(facetCounter(FacetRole, string(m.Role)), d)
+	w.count(facetCounter(FacetDate, m.CreatedAt.UTC().Format("2006-01")), d)
+	c, err := w.conversation(m.ConversationID)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		// Not stored yet: the index has empty terms for it, and so do we
+		// until putConversation moves the count.
+		c = &model.Conversation{}
+	}
+	w.countConversationFacets(c, d)
 	return nil
+}
+
+// countConversationFacets adds n messages to the conversation-derived facets.
+// Empty values count too: Bleve indexes them as the empty term, which the UI
+// shows as "(not set)".
+func (w *writer) countConversationFacets(c *model.Conversation, n int64) {
+	w.count(facetCounter(FacetUser, c.OwnerID), n)
+	w.count(facetCounter(FacetModel, c.Model), n)
+	w.count(facetCounter(FacetSource, string(c.Source)), n)
 }

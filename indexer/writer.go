@@ -19,11 +19,31 @@ type writer struct {
 	aggs     map[string]*convAgg
 	res      IngestResult
 	cache    map[string]*model.Message // messages written, for the outbox
+	convs    map[string]*model.Conversation
+}
+
+// conversation returns the stored (or just written) conversation, nil when
+// there is none yet; messages may arrive before their conversation.
+func (w *writer) conversation(id string) (*model.Conversation, error) {
+	if c, ok := w.convs[id]; ok {
+		return c, nil
+	}
+	var c model.Conversation
+	found, _, err := getJSON(w.txn, key(pConv, id), &c)
+	if err != nil {
+		return nil, err
+	}
+	var out *model.Conversation
+	if found {
+		out = &c
+	}
+	w.convs[id] = out
+	return out, nil
 }
 
 func (ix *Indexer) newWriter() *writer {
 	return &writer{ix: ix, txn: ix.db.NewTransaction(true), counters: map[string]int64{},
-		aggs: map[string]*convAgg{}, cache: map[string]*model.Message{}}
+		aggs: map[string]*convAgg{}, cache: map[string]*model.Message{}, convs: map[string]*model.Conversation{}}
 }
 
 func (w *writer) discard() { w.txn.Discard() }
