@@ -1,11 +1,14 @@
 package indexer
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/dgraph-io/badger/v4"
 	json "github.com/goccy/go-json"
 
@@ -24,12 +27,59 @@ const pFacet = "mf/" // under pStat: st/mf/<facet>/<term> → messages
 
 func facetCounter(facet, term string) string { return pFacet + facet + "/" + term }
 
-// isDashboard reports whether req asks for facets over every message.
-func isDashboard(req SearchRequest) bool {
-	return req.Kind == KindMessage && strings.TrimSpace(req.Query) == "" && !req.NoFacets &&
+// isUnfiltered reports whether req selects every message.
+func isUnfiltered(req SearchRequest) bool {
+	return req.Kind == KindMessage && strings.TrimSpace(req.Query) == "" &&
 		len(req.FindingTypes) == 0 && len(req.Severities) == 0 && !req.FlaggedOnly && len(req.Users) == 0 &&
 		len(req.Models) == 0 && len(req.Roles) == 0 && len(req.Tools) == 0 && len(req.Sources) == 0 &&
 		req.ConversationID == "" && req.From.IsZero() && req.To.IsZero()
+}
+
+// unfilteredPage answers an unfiltered, time-ordered page from Badger's time
+// index: a seek and Size reads, where sorting every document in Bleve costs
+// time proportional to the store. Its cursor is the last time key returned.
+func (ix *Indexer) unfilteredPage(req SearchRequest, after []byte) (*SearchResult, error) {
+	out := &SearchResult{Hits: []Hit{}}
+	err := ix.db.View(func(txn *badger.Txn) error {
+		total, err := readCounter(txn, key(pStat, "messages"))
+		if err != nil {
+			return err
+		}
+		out.Total = uint64(max(total, 0))
+		reverse := req.Sort == SortNewest
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), Reverse: reverse})
+		defer it.Close()
+		switch {
+		case after != nil:
+			it.Seek(after)
+			if it.Valid() && bytes.Equal(it.Item().Key(), after) {
+				it.Next()
+			}
+		case reverse:
+			it.Seek(append([]byte(pTimeMsg), bytes.Repeat([]byte{0xff}, 9)...))
+		default:
+			it.Rewind()
+		}
+		l := &docLoader{txn: txn, convs: map[string]*model.Conversation{}, users: map[string]*model.User{}}
+		var lastKey []byte
+		for ; it.Valid() && len(out.Hits) < req.Size; it.Next() {
+			k := it.Item().KeyCopy(nil)
+			hit, err := messageHit(l, &search.DocumentMatch{ID: messageDocID(string(k[len(pTimeMsg)+8:]))}, nil)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out.Hits = append(out.Hits, hit)
+			lastKey = k
+		}
+		if it.Valid() && lastKey != nil {
+			out.Next = encodeCursor(cursor{Sort: req.Sort, Key: lastKey})
+		}
+		return nil
+	})
+	return out, err
 }
 
 // dashboardFacets answers the facets of an unfiltered message search from

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -40,6 +41,7 @@ type cursor struct {
 	Sort   Sort     `json:"s"`
 	After  []string `json:"a,omitempty"`
 	Offset int      `json:"o,omitempty"`
+	Key    []byte   `json:"k,omitempty"` // unfilteredPage: the last time key (binary, so []byte: JSON base64)
 }
 
 func encodeCursor(c cursor) string {
@@ -93,14 +95,37 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	default:
 		return nil, fmt.Errorf("search: %w: sort %q (want relevance, newest or oldest)", ErrBadRequest, req.Sort)
 	}
+	var c cursor
 	if req.After != "" {
-		c, err := decodeCursor(req.After)
-		if err != nil {
+		var err error
+		if c, err = decodeCursor(req.After); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if c.Sort != req.Sort {
 			return nil, fmt.Errorf("search: %w: cursor was made for sort %q", ErrBadRequest, c.Sort)
 		}
+	}
+	unfiltered := isUnfiltered(req) && req.Sort != SortRelevance && !ix.facetsFromIndex
+	if unfiltered {
+		if req.After != "" && !bytes.HasPrefix(c.Key, []byte(pTimeMsg)) {
+			return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
+		}
+		if !req.NoFacets {
+			if err := addFacets(sr, req); err != nil { // validates the names
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
+		out, err := ix.unfilteredPage(req, c.Key)
+		if err == nil && !req.NoFacets {
+			out.Facets, err = ix.dashboardFacets(req.Facets)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out.Took = time.Since(start)
+		return out, nil
+	}
+	if req.After != "" {
 		if req.Sort == SortRelevance {
 			if c.Offset < 0 || c.Offset > maxRelevanceDepth {
 				return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
@@ -118,7 +143,7 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return nil, fmt.Errorf("search: %w: relevance order pages only %d deep; sort by time to go further",
 			ErrBadRequest, maxRelevanceDepth)
 	}
-	dashboard := isDashboard(req) && !ix.facetsFromIndex
+	dashboard := isUnfiltered(req) && !req.NoFacets && !ix.facetsFromIndex
 	if !req.NoFacets {
 		if err := addFacets(sr, req); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
