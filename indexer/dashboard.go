@@ -10,7 +10,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/dgraph-io/badger/v4"
-	json "github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/model"
 )
@@ -180,18 +179,7 @@ func (ix *Indexer) ensureFacetCounts() error {
 	counts := map[string]int64{}
 	err := ix.db.View(func(txn *badger.Txn) error {
 		w := &writer{txn: txn, counters: counts, convs: map[string]*model.Conversation{}}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pMessage), PrefetchValues: true, PrefetchSize: 256})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			var m model.Message
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &m) }); err != nil {
-				return fmt.Errorf("message %q: %w", it.Item().Key(), err)
-			}
-			if err := w.countMessageFacets(&m, 1); err != nil {
-				return err
-			}
-		}
-		return nil
+		return eachMessage(txn, func(m *model.Message) error { return w.countMessageFacets(m, 1) })
 	})
 	if err != nil {
 		return fmt.Errorf("compute facet counts: %w", err)

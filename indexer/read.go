@@ -111,3 +111,19 @@ func (ix *Indexer) countPrefix(prefix string) int {
 	})
 	return n
 }
+
+// eachMessage decodes every stored message, in key order.
+func eachMessage(txn *badger.Txn, fn func(*model.Message) error) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pMessage), PrefetchValues: true, PrefetchSize: 256})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var m model.Message
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &m) }); err != nil {
+			return fmt.Errorf("message %q: %w", it.Item().Key(), err)
+		}
+		if err := fn(&m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

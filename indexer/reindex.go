@@ -9,7 +9,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
-	json "github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/model"
 )
@@ -132,20 +131,11 @@ func (ix *Indexer) reindexInto(ctx context.Context, idx bleve.Index, progress Pr
 }
 
 func (ix *Indexer) reindexMessages(txn *badger.Txn, l *docLoader, add func(string, *doc) error) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pMessage), PrefetchValues: true, PrefetchSize: 256})
-	defer it.Close()
-	for it.Rewind(); it.Valid(); it.Next() {
-		var m model.Message
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &m) }); err != nil {
-			return fmt.Errorf("message %q: %w", it.Item().Key(), err)
-		}
+	return eachMessage(txn, func(m *model.Message) error {
 		c, u, err := l.owner(m.ConversationID)
 		if err != nil {
 			return err
 		}
-		if err := add(messageDocID(m.ID), messageDoc(&m, c, u)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return add(messageDocID(m.ID), messageDoc(m, c, u))
+	})
 }

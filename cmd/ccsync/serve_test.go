@@ -4,26 +4,15 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+// String reads what was written, under the writer's lock.
+func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	return l.w.(*bytes.Buffer).String()
 }
 
 // `serve --demo` stopped (SIGTERM) while its first sync is running shuts
@@ -33,12 +22,12 @@ func TestServeDemoStopsCleanlyMidSync(t *testing.T) {
 		t.Skip("starts the demo organisation")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb lockedBuffer
+	out, errb := &lockedWriter{w: &bytes.Buffer{}}, &lockedWriter{w: &bytes.Buffer{}}
 	done := make(chan int, 1)
 	t.Setenv("CCSYNC_ADMIN_PASSWORD", "a-long-test-password-1")
 	go func() {
 		done <- run(ctx, []string{"serve", "--demo", "--data", t.TempDir(), "--addr", "127.0.0.1:0"},
-			stdio{in: strings.NewReader(""), out: &out, err: &errb})
+			stdio{in: strings.NewReader(""), out: out, err: errb})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(errb.String(), "serving") {
