@@ -90,6 +90,16 @@ func (ix *Indexer) dashboardFacets(names []string) (map[string][]FacetCount, err
 			names = append(names, n)
 		}
 	}
+	counts, err := ix.dashboardFacetsAll(names)
+	if err != nil {
+		return nil, err
+	}
+	return ix.orderFacets(counts), nil
+}
+
+// dashboardFacetsAll reads every term's count of the named facets, users
+// resolved to the user their id or alias names.
+func (ix *Indexer) dashboardFacetsAll(names []string) (map[string]map[string]int, error) {
 	counts := map[string]map[string]int{}
 	for _, n := range names {
 		counts[n] = map[string]int{}
@@ -130,9 +140,11 @@ func (ix *Indexer) dashboardFacets(names []string) (map[string][]FacetCount, err
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+	return counts, err
+}
+
+// orderFacets sorts and cuts counts the way Bleve returns facets.
+func (ix *Indexer) orderFacets(counts map[string]map[string]int) map[string][]FacetCount {
 	out := map[string][]FacetCount{}
 	var users []string
 	for facet, m := range counts {
@@ -165,7 +177,7 @@ func (ix *Indexer) dashboardFacets(names []string) (map[string][]FacetCount, err
 			out[FacetUser][i].Label = labels[out[FacetUser][i].Term]
 		}
 	}
-	return out, nil
+	return out
 }
 
 // facetCountsVersion marks a store whose facet counters are complete; a store

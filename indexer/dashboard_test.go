@@ -33,6 +33,25 @@ func TestDashboardFacetsMatchBleve(t *testing.T) {
 				t.Errorf("%s: facet %s\n counters %s\n index    %s", step, name, g, w)
 			}
 		}
+		// Analytics per user and model agree with the index too.
+		st, err := ix.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range want.Facets[FacetUser] {
+			if st.MessagesPerUser[f.Term] != f.Count {
+				t.Errorf("%s: stats give user %q %d messages, index %d", step, f.Term, st.MessagesPerUser[f.Term], f.Count)
+			}
+		}
+		for _, f := range want.Facets[FacetModel] {
+			term := f.Term
+			if term == "" {
+				term = "unknown"
+			}
+			if st.MessagesPerModel[term] != f.Count {
+				t.Errorf("%s: stats give model %q %d messages, index %d", step, term, st.MessagesPerModel[term], f.Count)
+			}
+		}
 	}
 	// Messages first, their conversations and users later.
 	if _, err := ix.Ingest(ctx, Batch{Messages: org.Messages}); err != nil {

@@ -102,6 +102,9 @@ func printProgress(io stdio, events <-chan indexer.Event, done <-chan struct{}) 
 func printSummary(io stdio, s *syncer.Summary) {
 	fmt.Fprintf(io.out, "sync %s: %d chats, %d messages, %d users, %d skipped, %d recovered, %d rate-limit waits, %d requests in %s\n",
 		s.State, s.Chats, s.Messages, s.Users, s.Skipped, s.Recovered, s.RateLimited, s.Requests, s.End.Sub(s.Start).Round(time.Millisecond))
+	if s.Lost > 0 {
+		fmt.Fprintf(io.out, "%d chat list items had no id: they could not be read or retried\n", s.Lost)
+	}
 	if s.ResumeAt != nil {
 		fmt.Fprintf(io.out, "hourly cap reached; the cursor is saved and the sync resumes at %s\n", s.ResumeAt.Local().Format(time.RFC3339))
 	}
