@@ -38,7 +38,7 @@ func runDelete(ctx context.Context, args []string, io stdio) error {
 	if !*dry && !*yes {
 		return fmt.Errorf("refusing to delete without --yes (run with --dry-run first to see the counts)")
 	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, _, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func runImport(ctx context.Context, args []string, io stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, _, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

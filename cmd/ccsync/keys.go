@@ -32,11 +32,7 @@ func runKeys(ctx context.Context, args []string, io stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
-	if err != nil {
-		return err
-	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, log, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -3,36 +3,38 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/scanners"
 )
 
-// openIndexer opens the data directory for a command, with logs on stderr.
-func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexer.Indexer, error) {
+// openIndexer opens the data directory for a command and returns it with the
+// command's logger (on stderr), built once from the log settings.
+func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexer.Indexer, *slog.Logger, error) {
 	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := applyMemoryLimit(*cfg["memory-limit"]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := indexer.Options{Dir: *cfg["data"], Logger: log}
 	if path := *cfg["scan-config"]; path != "" {
 		sc, err := scanners.LoadConfig(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if opts.Scanner, err = scanners.New(sc); err != nil {
-			return nil, fmt.Errorf("--scan-config %s: %w", path, err)
+			return nil, nil, fmt.Errorf("--scan-config %s: %w", path, err)
 		}
 	}
 	ix, err := indexer.Open(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ix, nil
+	return ix, log, nil
 }
 
 // openKeystore opens the Compliance key store as the keyset settings say;

@@ -23,7 +23,7 @@ func TestScanConfigAppliesToIngest(t *testing.T) {
 	if err := fs.Parse([]string{"--data", filepath.Join(dir, "data"), "--scan-config", conf}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard})
+	ix, _, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestScanConfigAppliesToIngest(t *testing.T) {
 	fs = flag.NewFlagSet("t", flag.ContinueOnError)
 	cfg = bindSettings(fs, "data", "log-level", "log-format")
 	fs.Parse([]string{"--data", filepath.Join(dir, "data2"), "--scan-config", filepath.Join(dir, "missing.json")})
-	if _, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard}); err == nil {
+	if _, _, err := openIndexer(context.Background(), cfg, stdio{out: io.Discard, err: io.Discard}); err == nil {
 		t.Fatal("missing scan config accepted")
 	}
 }

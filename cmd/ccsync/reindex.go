@@ -16,7 +16,7 @@ func runReindex(ctx context.Context, args []string, io stdio) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, _, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

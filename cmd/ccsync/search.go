@@ -85,7 +85,7 @@ func runSearch(ctx context.Context, args []string, io stdio) error {
 	req.Kind, req.FlaggedOnly, req.Sort, req.Size, req.After = indexer.Kind(*kind), *flagged, indexer.Sort(*sort), *size, *after
 	req.FindingTypes, req.Users, req.Models, req.Roles, req.Tools, req.Sources = types, users, models, roles, tools, sources
 
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, _, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -33,16 +33,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
-	if err != nil {
-		return err
-	}
 	if *origin == "" {
+		var err error
 		if *origin, err = defaultOrigin(*cfg["addr"]); err != nil {
 			return err
 		}
 	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, log, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

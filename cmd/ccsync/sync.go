@@ -43,11 +43,7 @@ func runSync(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(io.err, *cfg["log-level"], *cfg["log-format"])
-	if err != nil {
-		return err
-	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, log, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func runUser(ctx context.Context, args []string, io stdio) error {
 		fs.Usage()
 		return errUsage
 	}
-	ix, err := openIndexer(ctx, cfg, io)
+	ix, _, err := openIndexer(ctx, cfg, io)
 	if err != nil {
 		return err
 	}
