@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/dgraph-io/badger/v4"
-
 	"github.com/ccsync/ccsync/indexer/internal/synth"
 )
 
@@ -111,54 +108,16 @@ func crashBatch(i, round int) Batch {
 
 func checkConsistent(t *testing.T, ix *Indexer, acked map[int]bool) {
 	t.Helper()
-	var msgIDs []string
-	convs := 0
-	err := ix.db.View(func(txn *badger.Txn) error {
-		if err := scanKeys(txn, []byte(pMessage), func(k []byte) error {
-			msgIDs = append(msgIDs, string(k[len(pMessage):]))
-			return nil
-		}); err != nil {
-			return err
-		}
-		return scanKeys(txn, []byte(pConv), func([]byte) error { convs++; return nil })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i := range acked {
 		if _, err := ix.Message(context.Background(), fmt.Sprintf("b%d-msg-000000-000", i)); err != nil {
 			t.Fatalf("acknowledged batch %d lost: %v", i, err)
 		}
 	}
-	if n := ix.countPrefix(pOutbox); n != 0 {
-		t.Fatalf("%d outbox entries left after open", n)
-	}
-	dc, err := ix.index().DocCount()
+	rep, err := ix.Verify(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int(dc) != len(msgIDs)+convs {
-		t.Fatalf("bleve has %d docs, badger %d messages + %d conversations", dc, len(msgIDs), convs)
-	}
-	for start := 0; start < len(msgIDs); start += 500 {
-		chunk := msgIDs[start:min(start+500, len(msgIDs))]
-		docIDs := make([]string, len(chunk))
-		for i, id := range chunk {
-			docIDs[i] = messageDocID(id)
-		}
-		res, err := ix.index().Search(bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(docIDs), 0, 0, false))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int(res.Total) != len(chunk) {
-			t.Fatalf("bleve is missing %d of %d stored messages", len(chunk)-int(res.Total), len(chunk))
-		}
-	}
-	st, err := ix.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Messages != len(msgIDs) || st.Conversations != convs {
-		t.Fatalf("counters %d messages / %d conversations, stored %d / %d", st.Messages, st.Conversations, len(msgIDs), convs)
+	if !rep.OK() || rep.Messages == 0 {
+		t.Fatalf("after restart: %+v", rep)
 	}
 }

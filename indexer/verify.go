@@ -1,0 +1,116 @@
+package indexer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// VerifyReport is what Verify found. Problems is empty when Badger, the
+// index and the counters agree.
+type VerifyReport struct {
+	Messages      int      `json:"messages"`      // stored in Badger
+	Conversations int      `json:"conversations"` // stored in Badger
+	IndexDocs     uint64   `json:"index_docs"`    // in the search index
+	OutboxPending int      `json:"outbox_pending"`
+	Problems      []string `json:"problems,omitempty"`
+}
+
+// OK reports whether nothing disagrees.
+func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
+
+// Verify checks that the derived data agrees with Badger: every stored
+// message and conversation has exactly one index document, the index holds
+// nothing else, and the counters equal a recount. It is what the crash tests
+// assert after every restart, and what `ccsync verify` prints. The error is
+// for failures to read; disagreements are Problems.
+func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
+	var rep VerifyReport
+	var docIDs []string
+	flagged := 0
+	err := ix.db.View(func(txn *badger.Txn) error {
+		if err := eachMessage(txn, func(m *model.Message) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rep.Messages++
+			if len(m.Findings) > 0 {
+				flagged++
+			}
+			docIDs = append(docIDs, messageDocID(m.ID))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := scanKeys(txn, []byte(pConv), func(k []byte) error {
+			rep.Conversations++
+			docIDs = append(docIDs, convDocID(string(k[len(pConv):])))
+			return nil
+		}); err != nil {
+			return err
+		}
+		return scanKeys(txn, []byte(pOutbox), func([]byte) error { rep.OutboxPending++; return nil })
+	})
+	if err != nil {
+		return rep, fmt.Errorf("verify: %w", err)
+	}
+	problem := func(format string, args ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...)) }
+	if rep.OutboxPending > 0 {
+		problem("%d index outbox entries not yet applied", rep.OutboxPending)
+	}
+	if rep.IndexDocs, err = ix.indexDocCount(); err != nil {
+		return rep, fmt.Errorf("verify: %w", err)
+	}
+	if want := uint64(rep.Messages + rep.Conversations); rep.IndexDocs != want {
+		problem("index has %d documents, the store %d (%d messages + %d conversations)",
+			rep.IndexDocs, want, rep.Messages, rep.Conversations)
+	}
+	missing := 0
+	for start := 0; start < len(docIDs); start += 1000 {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		chunk := docIDs[start:min(start+1000, len(docIDs))]
+		found, err := ix.countDocIDs(ctx, chunk)
+		if err != nil {
+			return rep, fmt.Errorf("verify: %w", err)
+		}
+		missing += len(chunk) - found
+	}
+	if missing > 0 {
+		problem("%d stored records have no index document", missing)
+	}
+	counted := map[string]int{"messages": rep.Messages, "conversations": rep.Conversations, "flagged": flagged}
+	err = ix.db.View(func(txn *badger.Txn) error {
+		for name, want := range counted {
+			got, err := readCounter(txn, key(pStat, name))
+			if err != nil {
+				return err
+			}
+			if got != int64(want) {
+				problem("counter %s is %d, a recount gives %d", name, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("verify: %w", err)
+	}
+	return rep, nil
+}
+
+// countDocIDs returns how many of ids the index holds (each at most once
+// per partition, so a duplicate shows up in the document count instead).
+func (ix *Indexer) countDocIDs(ctx context.Context, ids []string) (int, error) {
+	res, err := ix.index().SearchInContext(ctx, bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), 0, 0, false))
+	if err != nil {
+		return 0, err
+	}
+	return int(res.Total), nil
+}
+
+func (ix *Indexer) indexDocCount() (uint64, error) { return ix.index().DocCount() }
