@@ -154,7 +154,7 @@ func (ix *Indexer) gcValueLog(ctx context.Context) {
 	}
 }
 
-// gcLoop runs value-log GC every interval until ctx ends.
+// gcLoop runs value-log GC every interval, and when asked, until ctx ends.
 func (ix *Indexer) gcLoop(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -163,7 +163,18 @@ func (ix *Indexer) gcLoop(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			ix.gcValueLog(ctx)
+		case <-ix.gcNow:
 		}
+		ix.gcValueLog(ctx)
+	}
+}
+
+// requestGC asks the GC loop to reclaim space now (after a deletion) without
+// making the caller wait: at millions of messages, rewriting value-log files
+// takes longer than the deletion itself.
+func (ix *Indexer) requestGC() {
+	select {
+	case ix.gcNow <- struct{}{}:
+	default:
 	}
 }

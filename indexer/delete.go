@@ -22,6 +22,12 @@ import (
 // March, and every conversation that had nothing after it. The range is
 // remembered: later syncs and imports drop messages created in it (see
 // purged.go). dryRun only counts.
+//
+// The deletion streams through the range (memory does not grow with it) in
+// as many Badger transactions as it needs. Its range is recorded as pending
+// in the first and done in the last, so a crash in between is finished by
+// the next Open. Months wholly inside the range lose their index partition
+// in one step; only the months at the edges delete documents one by one.
 func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
 	if !from.Before(to) {
 		return DeleteResult{}, fmt.Errorf("delete: %w: from (%s) must be before to (%s)", ErrBadRequest,
@@ -32,126 +38,250 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	if err := ix.checkOpen(); err != nil {
 		return DeleteResult{}, err
 	}
-	plan, err := ix.planDelete(ctx, from, to)
-	if err != nil {
-		return DeleteResult{}, fmt.Errorf("delete: %w", err)
-	}
-	res := DeleteResult{Messages: len(plan.messages), Conversations: len(plan.conversations), DryRun: dryRun}
 	if dryRun {
+		res, err := ix.countDelete(ctx, from, to)
+		if err != nil {
+			return DeleteResult{}, fmt.Errorf("delete: %w", err)
+		}
 		return res, nil
 	}
-	ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Total: int64(res.Messages), Unit: "messages"})
-	w := ix.newWriter()
-	purge := purgedRange{From: from, To: to, At: time.Now().UTC()}
-	if err := w.recordPurge(purge); err != nil {
-		w.discard()
-		return DeleteResult{}, fmt.Errorf("delete: %w", err)
+	r := purgedRange{From: from, To: to, At: time.Now().UTC(), Pending: true}
+	res, err := ix.purge(ctx, r)
+	if err != nil {
+		return res, fmt.Errorf("delete: %w", err)
 	}
-	for i, m := range plan.messages {
-		if err := w.room(512); err != nil {
-			w.discard()
-			return DeleteResult{}, fmt.Errorf("delete: %w", err)
-		}
-		if err := w.unlinkMessage(m); err != nil {
-			w.discard()
-			return DeleteResult{}, fmt.Errorf("delete: message %s: %w", m.ID, err)
-		}
-		if err := w.del(key(pMessage, m.ID)); err != nil {
-			w.discard()
-			return DeleteResult{}, err
-		}
-		if err := w.outbox(obMessage, m.ID); err != nil {
-			w.discard()
-			return DeleteResult{}, err
-		}
-		if i%5000 == 4999 {
-			ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Done: int64(i + 1), Total: int64(res.Messages), Unit: "messages"})
-		}
-	}
-	for _, c := range plan.conversations {
-		if err := w.room(512); err != nil {
-			w.discard()
-			return DeleteResult{}, fmt.Errorf("delete: %w", err)
-		}
-		if err := w.deleteConversation(c); err != nil {
-			w.discard()
-			return DeleteResult{}, fmt.Errorf("delete: conversation %s: %w", c.ID, err)
-		}
-	}
-	if err := w.commit(); err != nil {
-		return DeleteResult{}, fmt.Errorf("delete: %w", err)
-	}
-	ix.purged = append(ix.purged, purge)
-	if err := ix.applyOutbox(ctx, nil); err != nil {
-		return res, fmt.Errorf("delete: stored, but the index update is pending: %w", err)
-	}
-	ix.gcValueLog(ctx)
-	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(res.Messages), Unit: "messages"})
+	ix.purged = append(ix.purged, r)
 	return res, nil
 }
 
-type deletePlan struct {
-	messages      []*model.Message
-	conversations []*model.Conversation
+// resumeDeletes finishes deletions a crash interrupted; it runs at Open.
+func (ix *Indexer) resumeDeletes(ctx context.Context) error {
+	for _, r := range ix.purged {
+		if !r.Pending {
+			continue
+		}
+		ix.log.Warn("finishing an interrupted deletion", "from", r.From, "to", r.To)
+		ix.writes.Lock()
+		res, err := ix.purge(ctx, r)
+		ix.writes.Unlock()
+		if err != nil {
+			return fmt.Errorf("finish deletion of %s to %s: %w", r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), err)
+		}
+		ix.log.Info("interrupted deletion finished", "messages", res.Messages, "conversations", res.Conversations)
+	}
+	for i := range ix.purged {
+		ix.purged[i].Pending = false
+	}
+	return nil
 }
 
-func (ix *Indexer) planDelete(ctx context.Context, from, to time.Time) (*deletePlan, error) {
-	plan := &deletePlan{}
-	lost := map[string]int{} // conversation → messages removed
-	err := ix.db.View(func(txn *badger.Txn) error {
+// purge deletes r's contents; ix.writes must be held. It is idempotent, which
+// is what lets resumeDeletes run it again after a crash.
+func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, error) {
+	var res DeleteResult
+	total, err := ix.countRange(ctx, r.From, r.To)
+	if err != nil {
+		return res, err
+	}
+	ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Total: int64(total), Unit: "messages"})
+	whole := wholeMonths(r.From, r.To)
+	w := ix.newWriter()
+	defer w.discard()
+	if err := w.recordPurge(r); err != nil {
+		return res, err
+	}
+	for m := range whole {
+		if err := w.set(key(pOutbox, obDrop, m), nil); err != nil {
+			return res, err
+		}
+	}
+	lost := map[string]bool{}
+	err = ix.scanRange(ctx, r.From, r.To, func(m *model.Message) error {
+		if err := w.room(512); err != nil {
+			return err
+		}
+		if err := w.unlinkMessage(m); err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
+		if err := w.del(key(pMessage, m.ID)); err != nil {
+			return err
+		}
+		if month := monthOf(m.CreatedAt); !whole[month] {
+			if err := w.outboxMessage(m.ID, month); err != nil {
+				return err
+			}
+		}
+		lost[m.ConversationID] = true
+		res.Messages++
+		if res.Messages%5000 == 0 {
+			ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { lost[id] = true }); err != nil {
+		return res, err
+	}
+	// The messages' transactions are committed or pending in w, whose
+	// aggregates now count what each conversation has left.
+	for id := range lost {
+		if err := w.room(512); err != nil {
+			return res, err
+		}
+		a, err := w.agg(id)
+		if err != nil {
+			return res, err
+		}
+		if a.Messages > 0 {
+			continue
+		}
+		c, err := w.conversation(id)
+		if err != nil {
+			return res, err
+		}
+		if c == nil {
+			continue
+		}
+		if err := w.deleteConversation(c); err != nil {
+			return res, fmt.Errorf("conversation %s: %w", id, err)
+		}
+		res.Conversations++
+	}
+	r.Pending = false
+	if err := w.recordPurge(r); err != nil {
+		return res, err
+	}
+	if err := w.commit(); err != nil {
+		return res, err
+	}
+	if err := ix.applyOutbox(ctx, nil); err != nil {
+		return res, fmt.Errorf("stored, but the index update is pending: %w", err)
+	}
+	ix.requestGC()
+	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
+	return res, nil
+}
+
+// countDelete is the dry run: what purge would remove, by the same rules.
+func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteResult, error) {
+	res := DeleteResult{DryRun: true}
+	lost := map[string]int{}
+	err := ix.scanRange(ctx, from, to, func(m *model.Message) error {
+		lost[m.ConversationID]++
+		res.Messages++
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	created := map[string]bool{}
+	if err := ix.scanConvsCreated(from, to, func(id string) { created[id] = true }); err != nil {
+		return res, err
+	}
+	err = ix.db.View(func(txn *badger.Txn) error {
+		check := func(id string) error {
+			var a convAgg
+			if _, _, err := getJSON(txn, key(pConvAgg, id), &a); err != nil {
+				return err
+			}
+			if a.Messages-lost[id] > 0 {
+				return nil
+			}
+			found, _, err := getJSON(txn, key(pConv, id), nil)
+			if found {
+				res.Conversations++
+			}
+			return err
+		}
+		for id := range lost {
+			if err := check(id); err != nil {
+				return err
+			}
+		}
+		for id := range created {
+			if _, seen := lost[id]; !seen {
+				if err := check(id); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return res, err
+}
+
+// scanRange calls fn for each message created in [from, to), in time order,
+// from a snapshot taken at the start.
+func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error) error {
+	return ix.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
 		defer it.Close()
-		end := timeMsgKey(to, "")
+		end := string(timeMsgKey(to, ""))
 		for it.Seek(timeMsgKey(from, "")); it.Valid(); it.Next() {
 			k := it.Item().Key()
-			if string(k) >= string(end) {
+			if string(k) >= end {
 				break
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			var m model.Message
-			id := string(k[len(pTimeMsg)+8:])
-			if found, _, err := getJSON(txn, key(pMessage, id), &m); err != nil || !found {
+			if found, _, err := getJSON(txn, key(pMessage, string(k[len(pTimeMsg)+8:])), &m); err != nil || !found {
 				return err
 			}
-			plan.messages = append(plan.messages, &m)
-			lost[m.ConversationID]++
-		}
-		candidates := map[string]bool{}
-		for c := range lost {
-			candidates[c] = true
-		}
-		ct := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeConv)})
-		defer ct.Close()
-		cend := timeConvKey(to, "")
-		for ct.Seek(timeConvKey(from, "")); ct.Valid(); ct.Next() {
-			k := ct.Item().Key()
-			if string(k) >= string(cend) {
-				break
-			}
-			candidates[string(k[len(pTimeConv)+8:])] = true
-		}
-		for id := range candidates {
-			var a convAgg
-			if _, _, err := getJSON(txn, key(pConvAgg, id), &a); err != nil {
+			if err := fn(&m); err != nil {
 				return err
-			}
-			if a.Messages-lost[id] > 0 {
-				continue
-			}
-			var c model.Conversation
-			found, _, err := getJSON(txn, key(pConv, id), &c)
-			if err != nil {
-				return err
-			}
-			if found {
-				plan.conversations = append(plan.conversations, &c)
 			}
 		}
 		return nil
 	})
-	return plan, err
+}
+
+// countRange counts the messages created in [from, to) from the time index
+// alone, for progress totals.
+func (ix *Indexer) countRange(ctx context.Context, from, to time.Time) (int, error) {
+	n := 0
+	err := ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
+		defer it.Close()
+		end := string(timeMsgKey(to, ""))
+		for it.Seek(timeMsgKey(from, "")); it.Valid() && string(it.Item().Key()) < end; it.Next() {
+			n++
+		}
+		return ctx.Err()
+	})
+	return n, err
+}
+
+func (ix *Indexer) scanConvsCreated(from, to time.Time, fn func(id string)) error {
+	return ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeConv)})
+		defer it.Close()
+		end := string(timeConvKey(to, ""))
+		for it.Seek(timeConvKey(from, "")); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			if string(k) >= end {
+				break
+			}
+			fn(string(k[len(pTimeConv)+8:]))
+		}
+		return nil
+	})
+}
+
+// wholeMonths returns the months that lie entirely inside [from, to).
+func wholeMonths(from, to time.Time) map[string]bool {
+	out := map[string]bool{}
+	start := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)
+	if start.Before(from) {
+		start = start.AddDate(0, 1, 0)
+	}
+	for m := start; !m.AddDate(0, 1, 0).After(to); m = m.AddDate(0, 1, 0) {
+		out[monthOf(m)] = true
+	}
+	return out
 }
 
 func (w *writer) deleteConversation(c *model.Conversation) error {

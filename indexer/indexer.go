@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/ccsync/ccsync/scanners"
@@ -37,8 +36,7 @@ type Indexer struct {
 	scan   scanners.Scanner
 	lock   *os.File
 	db     *badger.DB
-	idxMu  sync.RWMutex // guards idx during a reindex swap
-	idx    bleve.Index
+	parts  *partitions // the search index, one Bleve index per month
 	writes sync.Mutex
 	closed bool          // guarded by writes
 	purged []purgedRange // deleted ranges; guarded by writes
@@ -47,6 +45,7 @@ type Indexer struct {
 	facetsFromIndex bool
 	events          *hub
 	stopGC          context.CancelFunc
+	gcNow           chan struct{}
 	gcDone          chan struct{}
 }
 
@@ -70,7 +69,7 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Indexer{opts: opts, log: opts.Logger, scan: opts.Scanner, lock: lock, events: newHub()}
+	ix := &Indexer{opts: opts, log: opts.Logger, scan: opts.Scanner, lock: lock, events: newHub(), gcNow: make(chan struct{}, 1)}
 	if ix.db, err = openBadger(filepath.Join(opts.Dir, "badger"), opts); err != nil {
 		ix.unlock()
 		return nil, err
@@ -93,6 +92,14 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	if err := ix.applyOutbox(ctx, nil); err != nil {
 		_ = ix.Close()
 		return nil, fmt.Errorf("open indexer: replay index outbox: %w", err)
+	}
+	if err := ix.resumeDeletes(ctx); err != nil {
+		_ = ix.Close()
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
+	if err := ix.checkPartitions(ctx); err != nil {
+		_ = ix.Close()
+		return nil, fmt.Errorf("open indexer: %w", err)
 	}
 	gcCtx, stop := context.WithCancel(context.Background())
 	ix.stopGC, ix.gcDone = stop, make(chan struct{})
@@ -146,11 +153,9 @@ func (ix *Indexer) Close() error {
 	}
 	ix.closed = true
 	var errs []error
-	ix.idxMu.Lock()
-	if ix.idx != nil {
-		errs = append(errs, ix.idx.Close())
+	if ix.parts != nil {
+		errs = append(errs, ix.parts.close())
 	}
-	ix.idxMu.Unlock()
 	if ix.db != nil {
 		errs = append(errs, ix.db.Close())
 	}
@@ -164,12 +169,4 @@ func (ix *Indexer) checkOpen() error {
 		return ErrClosed
 	}
 	return nil
-}
-
-// index returns the current Bleve index; callers must not hold it across a
-// Reindex swap, which is why it is read under idxMu.
-func (ix *Indexer) index() bleve.Index {
-	ix.idxMu.RLock()
-	defer ix.idxMu.RUnlock()
-	return ix.idx
 }

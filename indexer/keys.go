@@ -38,14 +38,15 @@ const (
 )
 
 // Outbox kinds: a message doc, a conversation doc, a conversation with all of
-// its messages (owner or model changed), or every conversation of a user (name
-// or email changed). Coarse entries are expanded when applied so a rename of a
+// its messages (owner or model changed), every conversation of a user (name
+// or email changed), or a month's partition to drop. Coarse entries are expanded when applied so a rename of a
 // prolific user is one small key in the ingest transaction.
 const (
 	obMessage  = "m/"
 	obConv     = "c/"
 	obConvDeep = "cm/"
 	obUser     = "u/"
+	obDrop     = "p/" // a month's whole partition (DeleteRange)
 )
 
 func key(parts ...string) []byte {

@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +13,7 @@ import (
 
 // mappingVersion is stored beside the index; a change rebuilds the index at
 // the next start so the derived index never disagrees with the code.
-const mappingVersion = "1"
+const mappingVersion = "2" // 2: partitioned by month
 
 // Bleve field names. Only "text" and "title" are analysed; everything else is a
 // keyword used for filters and facets. Nothing is stored: hits carry ids and
@@ -106,39 +105,43 @@ func newMapping() mapping.IndexMapping {
 	return im
 }
 
-// openIndex opens Dir/index. A missing, unreadable or outdated index is
-// rebuilt from Badger, because the index is derived data and must never be
-// the reason ccsync cannot start.
+// openIndex opens the partitions under Dir/index. An index built by another
+// version is rebuilt whole, damaged partitions one by one, from Badger:
+// the index is derived data and must never be the reason ccsync cannot start.
 func (ix *Indexer) openIndex(ctx context.Context) error {
 	path := filepath.Join(ix.opts.Dir, "index")
 	ver, verErr := ix.Meta("index/mapping_version")
-	idx, err := bleve.Open(path)
-	switch {
-	case err == nil && verErr == nil && string(ver) == mappingVersion:
-		ix.idx = idx
-		return nil
-	case err == nil:
-		idx.Close()
-		ix.log.Warn("search index was built by another version; rebuilding from the store", "path", path)
-	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
-		if n := ix.countPrefix(pMessage); n > 0 {
+	fresh := verErr != nil || string(ver) != mappingVersion
+	if fresh {
+		if _, err := os.Stat(path); err == nil {
+			ix.log.Warn("search index was built by another version; rebuilding from the store", "path", path)
+		} else if n := ix.countPrefix(pMessage); n > 0 {
 			ix.log.Warn("search index missing; rebuilding from the store", "path", path, "messages", n)
 		}
-	default:
-		ix.log.Warn("search index unreadable; rebuilding from the store", "path", path, "error", err)
+		if err := os.RemoveAll(path); err != nil {
+			return fmt.Errorf("remove outdated index %s: %w", path, err)
+		}
 	}
-	if err := os.RemoveAll(path); err != nil {
-		return fmt.Errorf("remove damaged index %s: %w", path, err)
-	}
-	idx, err = newIndex(path)
+	parts, damaged, err := openPartitions(path)
 	if err != nil {
 		return err
 	}
-	ix.idx = idx
-	if err := ix.reindexInto(ctx, idx, nil); err != nil {
-		return fmt.Errorf("rebuild index: %w", err)
+	ix.parts = parts
+	for _, m := range damaged {
+		ix.log.Warn("search index partition unreadable; rebuilding from the store", "month", m)
 	}
-	return ix.PutMeta("index/mapping_version", []byte(mappingVersion))
+	if fresh {
+		if err := ix.rebuildAll(ctx, nil); err != nil {
+			return fmt.Errorf("rebuild index: %w", err)
+		}
+		return ix.PutMeta("index/mapping_version", []byte(mappingVersion))
+	}
+	for _, m := range damaged {
+		if err := ix.rebuildPartition(ctx, m, nil); err != nil {
+			return fmt.Errorf("rebuild index: %w", err)
+		}
+	}
+	return nil
 }
 
 func newIndex(path string) (bleve.Index, error) {

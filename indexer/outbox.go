@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -19,38 +20,62 @@ const bleveBatchSize = 1000
 // clears the entries. It runs after each write and at start-up, so a crash
 // between the Badger commit and the Bleve batch is repaired on restart.
 // cache holds messages just written, saving a read per document.
+//
+// A message entry's value lists the months whose partitions may hold an
+// older copy of its document (its creation time changed, or it was
+// deleted), so the copy can be removed without asking every partition.
 func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Message) error {
 	var entries [][]byte
-	msgIDs := map[string]bool{}
+	var drops []string
+	msgIDs := map[string][]string{} // id → months that may hold an old copy
 	convIDs := map[string]bool{}
 	err := ix.db.View(func(txn *badger.Txn) error {
-		return scanKeys(txn, []byte(pOutbox), func(k []byte) error {
-			entries = append(entries, append([]byte(nil), k...))
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pOutbox)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)
+			entries = append(entries, k)
 			rest := string(k[len(pOutbox):])
+			var err error
 			switch {
+			case strings.HasPrefix(rest, obDrop):
+				drops = append(drops, rest[len(obDrop):])
 			case strings.HasPrefix(rest, obConvDeep):
 				conv := rest[len(obConvDeep):]
 				convIDs[conv] = true
-				return conversationMessageIDs(txn, conv, msgIDs)
+				err = conversationMessageIDs(txn, conv, msgIDs)
 			case strings.HasPrefix(rest, obMessage):
-				msgIDs[rest[len(obMessage):]] = true
+				id := rest[len(obMessage):]
+				var v []byte
+				if v, err = it.Item().ValueCopy(nil); err == nil {
+					msgIDs[id] = appendMonths(msgIDs[id], string(v))
+				}
 			case strings.HasPrefix(rest, obConv):
 				convIDs[rest[len(obConv):]] = true
 			case strings.HasPrefix(rest, obUser):
-				return scanKeys(txn, userConvPrefix(rest[len(obUser):]), func(k []byte) error {
-					conv := string(k[len(userConvPrefix(rest[len(obUser):]))+8:])
+				user := rest[len(obUser):]
+				err = scanKeys(txn, userConvPrefix(user), func(k []byte) error {
+					conv := string(k[len(userConvPrefix(user))+8:])
 					convIDs[conv] = true
 					return conversationMessageIDs(txn, conv, msgIDs)
 				})
 			}
-			return nil
-		})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil || len(entries) == 0 {
 		return err
 	}
-	idx := ix.index()
-	if err := ix.indexDocs(ctx, idx, msgIDs, convIDs, cache); err != nil {
+	// Drops first: a dropped month's messages are gone from Badger too.
+	for _, m := range drops {
+		if err := ix.parts.drop(m); err != nil {
+			return err
+		}
+	}
+	if err := ix.indexDocs(ctx, msgIDs, convIDs, cache); err != nil {
 		return err
 	}
 	wb := ix.db.NewWriteBatch()
@@ -63,36 +88,53 @@ func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Mess
 	return wb.Flush()
 }
 
-func conversationMessageIDs(txn *badger.Txn, conv string, into map[string]bool) error {
+// appendMonths adds the comma-separated months in v to ms.
+func appendMonths(ms []string, v string) []string {
+	for m := range strings.SplitSeq(v, ",") {
+		if m != "" && !slices.Contains(ms, m) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+func conversationMessageIDs(txn *badger.Txn, conv string, into map[string][]string) error {
 	p := convMsgPrefix(conv)
 	return scanKeys(txn, p, func(k []byte) error {
-		into[string(k[len(p)+8:])] = true
+		id := string(k[len(p)+8:])
+		if _, ok := into[id]; !ok {
+			into[id] = nil
+		}
 		return nil
 	})
 }
 
-// indexDocs (re)indexes the given messages and conversations into idx from
-// Badger, deleting the documents of records that no longer exist.
-func (ix *Indexer) indexDocs(ctx context.Context, idx bleve.Index, msgIDs, convIDs map[string]bool, cache map[string]*model.Message) error {
+// indexDocs (re)indexes the given messages and conversations from Badger,
+// each message into its month's partition, deleting the documents of
+// records that no longer exist and copies left in other months.
+func (ix *Indexer) indexDocs(ctx context.Context, msgIDs map[string][]string, convIDs map[string]bool, cache map[string]*model.Message) error {
 	l := newDocLoader(ix)
 	defer l.close()
-	batch := idx.NewBatch()
-	flush := func(force bool) error {
-		if batch.Size() == 0 || (!force && batch.Size() < bleveBatchSize) {
-			return nil
+	batches := map[string]*batcher{}
+	batch := func(month string, create bool) (*batcher, error) {
+		if b := batches[month]; b != nil {
+			return b, nil
 		}
-		if err := ctx.Err(); err != nil {
-			return err
+		idx := ix.parts.month(month)
+		if idx == nil && create {
+			var err error
+			if idx, err = ix.parts.monthOrCreate(month); err != nil {
+				return nil, err
+			}
 		}
-		if err := idx.Batch(batch); err != nil {
-			return fmt.Errorf("index batch: %w", err)
+		if idx == nil {
+			return nil, nil
 		}
-		// A new batch, not Reset: Bleve's analysis goroutine may still be
-		// ranging over the old one's map after Batch returns (a data race).
-		batch = idx.NewBatch()
-		return nil
+		b := newBatcher(ctx, idx)
+		batches[month] = b
+		return b, nil
 	}
-	for id := range msgIDs {
+	for id, old := range msgIDs {
 		m := cache[id]
 		if m == nil {
 			var err error
@@ -100,40 +142,115 @@ func (ix *Indexer) indexDocs(ctx context.Context, idx bleve.Index, msgIDs, convI
 				return err
 			}
 		}
-		if m == nil {
-			batch.Delete(messageDocID(id))
-		} else {
+		target := ""
+		if m != nil {
+			target = monthOf(m.CreatedAt)
+			b, err := batch(target, true)
+			if err != nil {
+				return err
+			}
 			c, u, err := l.owner(m.ConversationID)
 			if err != nil {
 				return err
 			}
-			if err := batch.Index(messageDocID(id), messageDoc(m, c, u)); err != nil {
+			if err := b.index(messageDocID(id), messageDoc(m, c, u)); err != nil {
 				return err
 			}
+		} else if len(old) == 0 {
+			// Gone, and nothing says where it was: ask every partition.
+			old = ix.parts.months()
 		}
-		if err := flush(false); err != nil {
-			return err
+		for _, month := range old {
+			if month == target {
+				continue
+			}
+			b, err := batch(month, false)
+			if err != nil {
+				return err
+			}
+			if b != nil {
+				if err := b.delete(messageDocID(id)); err != nil {
+					return err
+				}
+			}
 		}
 	}
+	cb := newBatcher(ctx, ix.parts.conversations())
 	for id := range convIDs {
 		c, u, err := l.owner(id)
 		if err != nil {
 			return err
 		}
 		if c == nil {
-			batch.Delete(convDocID(id))
+			err = cb.delete(convDocID(id))
 		} else {
-			a, err := l.agg(id)
-			if err != nil {
-				return err
+			a, aerr := l.agg(id)
+			if aerr != nil {
+				return aerr
 			}
-			if err := batch.Index(convDocID(id), conversationDoc(c, a, u)); err != nil {
-				return err
-			}
+			err = cb.index(convDocID(id), conversationDoc(c, a, u))
 		}
-		if err := flush(false); err != nil {
+		if err != nil {
 			return err
 		}
 	}
-	return flush(true)
+	for _, b := range batches {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	return cb.flush()
+}
+
+// batcher sends documents to one index in batches of bleveBatchSize.
+type batcher struct {
+	ctx     context.Context
+	idx     bleve.Index
+	b       *bleve.Batch
+	total   int       // documents indexed or deleted so far
+	flushed func(int) // optional: called with each flushed batch's size
+}
+
+func newBatcher(ctx context.Context, idx bleve.Index) *batcher {
+	return &batcher{ctx: ctx, idx: idx, b: idx.NewBatch()}
+}
+
+func (b *batcher) index(id string, d *doc) error {
+	if err := b.b.Index(id, d); err != nil {
+		return err
+	}
+	return b.maybeFlush()
+}
+
+func (b *batcher) delete(id string) error {
+	b.b.Delete(id)
+	return b.maybeFlush()
+}
+
+func (b *batcher) maybeFlush() error {
+	if b.b.Size() < bleveBatchSize {
+		return nil
+	}
+	return b.flush()
+}
+
+func (b *batcher) flush() error {
+	n := b.b.Size()
+	if n == 0 {
+		return nil
+	}
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if err := b.idx.Batch(b.b); err != nil {
+		return fmt.Errorf("index batch (%s): %w", b.idx.Name(), err)
+	}
+	// A new batch, not Reset: Bleve's analysis goroutine may still be
+	// ranging over the old one's map after Batch returns (a data race).
+	b.b = b.idx.NewBatch()
+	b.total += n
+	if b.flushed != nil {
+		b.flushed(n)
+	}
+	return nil
 }

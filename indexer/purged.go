@@ -22,6 +22,9 @@ type purgedRange struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
 	At   time.Time `json:"deleted_at"`
+	// Pending is set while the deletion runs; Open finishes one a crash
+	// interrupted (records from before this field are complete).
+	Pending bool `json:"pending,omitempty"`
 }
 
 func (r purgedRange) contains(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
@@ -48,7 +51,8 @@ func (ix *Indexer) isPurged(t time.Time) bool {
 	return false
 }
 
-// recordPurge stores a deleted range with the deletion's first transaction.
+// recordPurge stores a deleted range with the deletion's first transaction,
+// and again, no longer pending, with its last.
 func (w *writer) recordPurge(r purgedRange) error {
 	raw, err := json.Marshal(r)
 	if err != nil {

@@ -3,139 +3,223 @@ package indexer
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/ccsync/ccsync/model"
 )
 
-// Reindex rebuilds the Bleve index from Badger into a new directory while
-// searches keep using the old index, then swaps the two. Writes wait until
-// the swap so nothing stored during the rebuild is missed.
+// Reindex rebuilds the index from Badger one partition at a time, each into a
+// new directory swapped in when complete. Searches keep using the old
+// partition meanwhile; writes wait only while the partition being rebuilt
+// is built, not for the whole rebuild.
 func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error {
+	ix.writes.Lock()
+	err := ix.checkOpen()
+	ix.writes.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := ix.rebuildAll(ctx, progress); err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	return nil
+}
+
+// rebuildAll rebuilds every month that has messages, drops partitions of
+// months that have none, and rebuilds the conversations partition.
+func (ix *Indexer) rebuildAll(ctx context.Context, progress Progress) error {
+	start := time.Now()
+	months, err := ix.storedMonths()
+	if err != nil {
+		return err
+	}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for m := range months {
+			if !yield(m) {
+				return
+			}
+		}
+	})
+	names = append(names, convPartition)
+	for _, m := range ix.parts.months() {
+		if _, ok := months[m]; !ok {
+			names = append(names, m) // stale: rebuilding it from nothing drops it
+		}
+	}
+	t := &rebuildProgress{ix: ix, fn: progress, total: ix.countPrefix(pMessage) + ix.countPrefix(pConv)}
+	t.report("running")
+	for _, name := range names {
+		if err := ix.rebuildPartition(ctx, name, t); err != nil {
+			t.report("failed")
+			return err
+		}
+	}
+	t.report("done")
+	if t.total == 0 {
+		return nil // a new data directory: nothing worth a log line
+	}
+	ix.log.Info("index rebuilt", "documents", t.done, "partitions", len(names), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// rebuildPartition rebuilds one month (or the conversations partition)
+// with writes held off, so nothing stored meanwhile is missed.
+func (ix *Indexer) rebuildPartition(ctx context.Context, name string, t *rebuildProgress) error {
 	ix.writes.Lock()
 	defer ix.writes.Unlock()
 	if err := ix.checkOpen(); err != nil {
 		return err
 	}
-	dir := filepath.Join(ix.opts.Dir, "index")
-	next := dir + ".rebuild"
-	if err := os.RemoveAll(next); err != nil {
-		return fmt.Errorf("reindex: %w", err)
-	}
-	idx, err := newIndex(next)
-	if err != nil {
-		return fmt.Errorf("reindex: %w", err)
-	}
-	if err := ix.reindexInto(ctx, idx, progress); err != nil {
-		idx.Close()
-		os.RemoveAll(next)
-		return fmt.Errorf("reindex: %w", err)
-	}
-	if err := idx.Close(); err != nil {
-		return fmt.Errorf("reindex: %w", err)
-	}
-	ix.idxMu.Lock()
-	defer ix.idxMu.Unlock()
-	if err := ix.idx.Close(); err != nil {
-		ix.log.Warn("reindex: closing old index", "error", err)
-	}
-	old := dir + ".old"
-	_ = os.RemoveAll(old)
-	// Renames are atomic: a crash here leaves either the old or the new index
-	// at dir (or none, which the next Open rebuilds).
-	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("reindex: %w", err)
-	}
-	if err := os.Rename(next, dir); err != nil {
-		return fmt.Errorf("reindex: %w", err)
-	}
-	_ = os.RemoveAll(old)
-	if ix.idx, err = bleve.Open(dir); err != nil {
-		return fmt.Errorf("reindex: reopen: %w", err)
-	}
-	return nil
+	return ix.parts.rebuild(ctx, name, func(idx bleve.Index) (int, error) {
+		b := newBatcher(ctx, idx)
+		if t != nil {
+			b.flushed = t.add
+		}
+		var err error
+		if name == convPartition {
+			err = ix.fillConversations(b)
+		} else {
+			err = ix.fillMonth(name, b)
+		}
+		if err == nil {
+			err = b.flush()
+		}
+		return b.total, err
+	})
 }
 
-// reindexInto indexes every stored message and conversation into idx.
-func (ix *Indexer) reindexInto(ctx context.Context, idx bleve.Index, progress Progress) error {
-	total := ix.countPrefix(pMessage) + ix.countPrefix(pConv)
-	done := 0
-	report := func() {
-		if progress != nil {
-			progress(done, total)
-		}
-		ix.Publish(Event{Job: "reindex", Kind: "reindex", State: "running", Done: int64(done), Total: int64(total), Unit: "documents"})
+// fillMonth indexes the messages created in one month, from the time index.
+func (ix *Indexer) fillMonth(month string, b *batcher) error {
+	from, to, err := monthBounds(month)
+	if err != nil {
+		return err
 	}
-	report()
-	start := time.Now()
 	l := newDocLoader(ix)
 	defer l.close()
-	batch := idx.NewBatch()
-	flush := func() error {
-		if batch.Size() == 0 {
-			return nil
+	it := l.txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
+	defer it.Close()
+	end := timeMsgKey(to, "")
+	for it.Seek(timeMsgKey(from, "")); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		if string(k) >= string(end) {
+			break
 		}
-		if err := idx.Batch(batch); err != nil {
+		m, err := l.message(string(k[len(pTimeMsg)+8:]))
+		if err != nil {
 			return err
 		}
-		done += batch.Size()
-		// A new batch, not Reset: Bleve's analysis goroutine may still be
-		// ranging over the old one's map after Batch returns (a data race).
-		batch = idx.NewBatch()
-		report()
-		return ctx.Err()
-	}
-	add := func(id string, d *doc) error {
-		if err := batch.Index(id, d); err != nil {
-			return err
+		if m == nil {
+			continue
 		}
-		if batch.Size() >= bleveBatchSize {
-			return flush()
-		}
-		return nil
-	}
-	err := ix.db.View(func(txn *badger.Txn) error {
-		if err := ix.reindexMessages(txn, l, add); err != nil {
-			return err
-		}
-		return scanKeys(txn, []byte(pConv), func(k []byte) error {
-			id := string(k[len(pConv):])
-			c, u, err := l.owner(id)
-			if err != nil || c == nil {
-				return err
-			}
-			a, err := l.agg(id)
-			if err != nil {
-				return err
-			}
-			return add(convDocID(id), conversationDoc(c, a, u))
-		})
-	})
-	if err == nil {
-		err = flush()
-	}
-	state := "done"
-	if err != nil {
-		state = "failed"
-	}
-	ix.Publish(Event{Job: "reindex", Kind: "reindex", State: state, Done: int64(done), Total: int64(total), Unit: "documents"})
-	if err == nil {
-		ix.log.Info("index rebuilt", "documents", done, "took", time.Since(start).Round(time.Millisecond))
-	}
-	return err
-}
-
-func (ix *Indexer) reindexMessages(txn *badger.Txn, l *docLoader, add func(string, *doc) error) error {
-	return eachMessage(txn, func(m *model.Message) error {
 		c, u, err := l.owner(m.ConversationID)
 		if err != nil {
 			return err
 		}
-		return add(messageDocID(m.ID), messageDoc(m, c, u))
+		if err := b.index(messageDocID(m.ID), messageDoc(m, c, u)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ix *Indexer) fillConversations(b *batcher) error {
+	l := newDocLoader(ix)
+	defer l.close()
+	return scanKeys(l.txn, []byte(pConv), func(k []byte) error {
+		id := string(k[len(pConv):])
+		c, u, err := l.owner(id)
+		if err != nil || c == nil {
+			return err
+		}
+		a, err := l.agg(id)
+		if err != nil {
+			return err
+		}
+		return b.index(convDocID(id), conversationDoc(c, a, u))
 	})
+}
+
+// storedMonths returns the months that have messages, with their counts,
+// from the per-month counters kept at ingest.
+func (ix *Indexer) storedMonths() (map[string]int64, error) {
+	out := map[string]int64{}
+	prefix := key(pStat, facetCounter(FacetDate, ""))
+	err := ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n, err := readCounter(txn, it.Item().KeyCopy(nil))
+			if err != nil {
+				return err
+			}
+			if m := strings.TrimPrefix(string(it.Item().Key()), string(prefix)); n > 0 && m != "" {
+				out[m] = n
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// checkPartitions compares each partition's document count with the store's
+// and rebuilds any that disagree: a crash can leave a partition created but
+// not filled, or a drop half done. It runs at Open, after the outbox replay.
+func (ix *Indexer) checkPartitions(ctx context.Context) error {
+	months, err := ix.storedMonths()
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for m, want := range months {
+		var got uint64
+		if idx := ix.parts.month(m); idx != nil {
+			if got, err = idx.DocCount(); err != nil {
+				return err
+			}
+		}
+		if got != uint64(want) {
+			ix.log.Warn("search index partition disagrees with the store; rebuilding", "month", m, "indexed", got, "stored", want)
+			bad = append(bad, m)
+		}
+	}
+	for _, m := range ix.parts.months() {
+		if _, ok := months[m]; !ok {
+			bad = append(bad, m)
+		}
+	}
+	if got, err := ix.parts.conversations().DocCount(); err != nil {
+		return err
+	} else if want := ix.countPrefix(pConv); got != uint64(want) {
+		ix.log.Warn("conversation index disagrees with the store; rebuilding", "indexed", got, "stored", want)
+		bad = append(bad, convPartition)
+	}
+	for _, m := range bad {
+		if err := ix.rebuildPartition(ctx, m, nil); err != nil {
+			return fmt.Errorf("rebuild index partition %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+// rebuildProgress reports a rebuild's documents done as events.
+type rebuildProgress struct {
+	ix    *Indexer
+	fn    Progress
+	done  int
+	total int
+}
+
+func (t *rebuildProgress) add(n int) {
+	t.done += n
+	t.report("running")
+}
+
+func (t *rebuildProgress) report(state string) {
+	if t.fn != nil {
+		t.fn(t.done, t.total)
+	}
+	t.ix.Publish(Event{Job: "reindex", Kind: "reindex", State: state, Done: int64(t.done), Total: int64(t.total), Unit: "documents"})
 }

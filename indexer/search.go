@@ -87,7 +87,10 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	sr := bleve.NewSearchRequestOptions(q, req.Size, 0, false)
 	switch req.Sort {
 	case SortRelevance:
-		sr.SortBy([]string{"-_score", "_id"})
+		// No _id tie-break: it loads every hit's external id (10% of a broad
+		// query's time), and relevance pages by offset, which only needs a
+		// stable order, which doc numbers give.
+		sr.SortBy([]string{"-_score"})
 	case SortNewest:
 		sr.SortBy([]string{"-" + fCreated, "_id"})
 	case SortOldest:
@@ -111,7 +114,7 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 			return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
 		}
 		if !req.NoFacets {
-			if err := addFacets(sr, req); err != nil { // validates the names
+			if err := addFacets(sr, req, 1); err != nil { // validates the names
 				return nil, fmt.Errorf("search: %w", err)
 			}
 		}
@@ -143,19 +146,29 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return nil, fmt.Errorf("search: %w: relevance order pages only %d deep; sort by time to go further",
 			ErrBadRequest, maxRelevanceDepth)
 	}
+	release := ix.parts.acquire()
+	defer release()
+	idxs := []bleve.Index{ix.parts.conversations()}
+	if req.Kind == KindMessage {
+		idxs = ix.parts.messages(req.From, req.To)
+	}
 	dashboard := isUnfiltered(req) && !req.NoFacets && !ix.facetsFromIndex
 	if !req.NoFacets {
-		if err := addFacets(sr, req); err != nil {
+		if err := addFacets(sr, req, len(idxs)); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if dashboard {
 			sr.Facets = nil // counted at ingest instead
 		}
 	}
-	sr.IncludeLocations = req.Kind == KindMessage && strings.TrimSpace(req.Query) != ""
-	res, err := ix.index().SearchInContext(ctx, sr)
+	res, err := searchPartitions(ctx, sr, idxs)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
+	}
+	if req.Kind == KindMessage && strings.TrimSpace(req.Query) != "" {
+		if err := addLocations(ctx, q, res.Hits, idxs); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 	}
 	out := &SearchResult{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
 	if err := ix.fillHits(out, res.Hits, req.Kind); err != nil {
@@ -177,10 +190,65 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	return out, nil
 }
 
+// searchPartitions runs sr over idxs: directly on one, in parallel over
+// several (bleve.MultiSearch merges hits, totals and facets). A partition's
+// failure fails the search rather than silently shrinking its results.
+func searchPartitions(ctx context.Context, sr *bleve.SearchRequest, idxs []bleve.Index) (*bleve.SearchResult, error) {
+	switch len(idxs) {
+	case 0:
+		return &bleve.SearchResult{Status: &bleve.SearchStatus{}}, nil
+	case 1:
+		return idxs[0].SearchInContext(ctx, sr)
+	}
+	res, err := bleve.MultiSearch(ctx, sr, nil, idxs...)
+	if err != nil {
+		return nil, err
+	}
+	for name, err := range res.Status.Errors {
+		return nil, fmt.Errorf("index partition %s: %w", name, err)
+	}
+	return res, nil
+}
+
+// addLocations fetches term locations, which snippets are cut around, for
+// the page of hits only. Asking for them in the main search would decode
+// the locations of every match, a fifth of a broad query's time.
+func addLocations(ctx context.Context, q query.Query, hits search.DocumentMatchCollection, idxs []bleve.Index) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	byID := make(map[string]*search.DocumentMatch, len(hits))
+	ids := make([]string, len(hits))
+	in := map[string]bool{}
+	for i, h := range hits {
+		byID[h.ID], ids[i] = h, h.ID
+		in[h.Index] = true
+	}
+	var from []bleve.Index
+	for _, idx := range idxs {
+		if in[idx.Name()] {
+			from = append(from, idx)
+		}
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	sr.IncludeLocations = true
+	sr.SortBy([]string{"_doc"})
+	res, err := searchPartitions(ctx, sr, from)
+	if err != nil {
+		return err
+	}
+	for _, h := range res.Hits {
+		if orig := byID[h.ID]; orig != nil {
+			orig.Locations = h.Locations
+		}
+	}
+	return nil
+}
+
 func buildQuery(req SearchRequest) (query.Query, error) {
-	kind := bleve.NewTermQuery(string(req.Kind))
-	kind.SetField(fKind)
-	must := []query.Query{kind}
+	// Messages and conversations have partitions of their own, so there is
+	// no kind filter.
+	var must []query.Query
 	if qs := strings.TrimSpace(req.Query); qs != "" {
 		parsed, err := bleve.NewQueryStringQuery(qs).Parse()
 		if err != nil {
@@ -234,6 +302,12 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 		d.SetField(fCreated)
 		must = append(must, d)
 	}
+	switch len(must) {
+	case 0:
+		return bleve.NewMatchAllQuery(), nil
+	case 1:
+		return must[0], nil
+	}
 	return bleve.NewConjunctionQuery(must...), nil
 }
 
@@ -253,7 +327,11 @@ var facetFields = map[string]struct {
 	FacetDate:        {fMonth, 240},
 }
 
-func addFacets(sr *bleve.SearchRequest, req SearchRequest) error {
+// addFacets adds the requested facets. Over several partitions each one
+// returns only its top terms, so a term that is second everywhere could be
+// missed; asking each for more than is shown (as Elasticsearch's shard_size
+// does) keeps the merged top terms right for any realistic spread.
+func addFacets(sr *bleve.SearchRequest, req SearchRequest, partitions int) error {
 	names := req.Facets
 	if len(names) == 0 {
 		for n := range facetFields {
@@ -273,7 +351,11 @@ func addFacets(sr *bleve.SearchRequest, req SearchRequest) error {
 		if n == FacetDate && !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
 			f.field, f.size = fDay, 93
 		}
-		sr.AddFacet(n, bleve.NewFacetRequest(f.field, f.size))
+		size := f.size
+		if partitions > 1 && n != FacetDate { // a day or month is in one partition only
+			size = f.size*3 + 10
+		}
+		sr.AddFacet(n, bleve.NewFacetRequest(f.field, size))
 	}
 	return nil
 }
@@ -293,6 +375,8 @@ func (ix *Indexer) convertFacets(fr search.FacetResults) map[string][]FacetCount
 		}
 		if name == FacetDate {
 			sort.Slice(counts, func(i, j int) bool { return counts[i].Term < counts[j].Term })
+		} else if n := facetFields[name].size; len(counts) > n {
+			counts = counts[:n] // partitions were asked for more (addFacets)
 		}
 		out[name] = counts
 	}

@@ -106,11 +106,17 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 // countDocIDs returns how many of ids the index holds (each at most once
 // per partition, so a duplicate shows up in the document count instead).
 func (ix *Indexer) countDocIDs(ctx context.Context, ids []string) (int, error) {
-	res, err := ix.index().SearchInContext(ctx, bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), 0, 0, false))
+	release := ix.parts.acquire()
+	defer release()
+	res, err := searchPartitions(ctx, bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), 0, 0, false), ix.parts.all())
 	if err != nil {
 		return 0, err
 	}
 	return int(res.Total), nil
 }
 
-func (ix *Indexer) indexDocCount() (uint64, error) { return ix.index().DocCount() }
+func (ix *Indexer) indexDocCount() (uint64, error) {
+	release := ix.parts.acquire()
+	defer release()
+	return ix.parts.docCount()
+}

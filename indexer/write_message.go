@@ -33,7 +33,11 @@ func (w *writer) putMessage(e encodedMessage) error {
 	}
 	w.cache[m.ID] = m
 	w.res.Messages++
-	return w.outbox(obMessage, m.ID)
+	moved := ""
+	if found && monthOf(old.CreatedAt) != monthOf(m.CreatedAt) {
+		moved = monthOf(old.CreatedAt) // its old document is in another partition
+	}
+	return w.outboxMessage(m.ID, moved)
 }
 
 // linkMessage adds a stored message's secondary keys and counts.

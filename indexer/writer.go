@@ -1,6 +1,9 @@
 package indexer
 
 import (
+	"errors"
+	"strings"
+
 	"github.com/dgraph-io/badger/v4"
 	json "github.com/goccy/go-json"
 
@@ -75,6 +78,27 @@ func (w *writer) del(k []byte) error {
 }
 
 func (w *writer) outbox(kind, id string) error { return w.set(key(pOutbox, kind, id), nil) }
+
+// outboxMessage queues a message document. oldMonth, when set, names a
+// partition that may hold an older copy to delete; months already queued
+// for the same message (an earlier write not yet applied) are kept.
+func (w *writer) outboxMessage(id, oldMonth string) error {
+	k := key(pOutbox, obMessage, id)
+	var months []string
+	item, err := w.txn.Get(k)
+	switch {
+	case err == nil:
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		months = appendMonths(nil, string(v))
+	case !errors.Is(err, badger.ErrKeyNotFound):
+		return err
+	}
+	months = appendMonths(months, oldMonth)
+	return w.set(k, []byte(strings.Join(months, ",")))
+}
 
 func (w *writer) count(name string, d int64) { w.counters[name] += d }
 
