@@ -2,7 +2,10 @@
 //
 // Badger is the source of truth; a Bleve index is derived from it and can be
 // rebuilt at any time (Reindex, or automatically at Open when the index is
-// missing, damaged or built by another mapping version). Ingest writes a
+// missing, damaged or built by another mapping version). The index is
+// partitioned by month of message creation (partitions.go): searches fan
+// out over the months they cover, and deleting a whole month drops its
+// partition. Ingest writes a
 // batch and an index outbox to Badger in one transaction, then applies the
 // outbox to Bleve: a crash between the two is repaired on the next Open.
 //

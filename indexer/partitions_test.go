@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
 	"github.com/ccsync/ccsync/indexer/internal/synth"
 	"github.com/ccsync/ccsync/model"
 )
@@ -231,5 +234,32 @@ func TestVerifyFindsDisagreement(t *testing.T) {
 	}
 	if rep.OK() || !strings.Contains(strings.Join(rep.Problems, "; "), "1 stored records have no index document") {
 		t.Fatalf("verify after removing a document: %+v", rep)
+	}
+}
+
+func TestSimplifyKeepsMeaning(t *testing.T) {
+	ix := openTest(t, t.TempDir())
+	if _, err := ix.Ingest(context.Background(), yearOrg()); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"deploy", "+deploy", "deploy^3", "text:deploy", "deploy -service", "deploy service", "+deploy +service"} {
+		parsed, err := bleve.NewQueryStringQuery(q).Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		release := ix.parts.acquire()
+		idxs := ix.parts.messages(time.Time{}, time.Time{})
+		count := func(q query.Query) uint64 {
+			res, err := searchPartitions(context.Background(), bleve.NewSearchRequestOptions(q, 0, 0, false), idxs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total
+		}
+		a, b := count(parsed), count(simplify(parsed))
+		release()
+		if a != b || a == 0 {
+			t.Errorf("%q: %d hits as parsed, %d simplified", q, a, b)
+		}
 	}
 }

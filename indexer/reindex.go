@@ -28,6 +28,20 @@ func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error {
 	return nil
 }
 
+// ReindexMonth rebuilds one month's partition ("2006-01"), or the
+// conversations partition when month is "conversations".
+func (ix *Indexer) ReindexMonth(ctx context.Context, month string) error {
+	if month != convPartition {
+		if _, _, err := monthBounds(month); err != nil {
+			return fmt.Errorf("reindex: %w: month %q (want YYYY-MM)", ErrBadRequest, month)
+		}
+	}
+	if err := ix.rebuildPartition(ctx, month, nil); err != nil {
+		return fmt.Errorf("reindex %s: %w", month, err)
+	}
+	return nil
+}
+
 // rebuildAll rebuilds every month that has messages, drops partitions of
 // months that have none, and rebuilds the conversations partition.
 func (ix *Indexer) rebuildAll(ctx context.Context, progress Progress) error {

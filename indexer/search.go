@@ -262,7 +262,7 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 		if err := checkRegexps(parsed); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 		}
-		must = append(must, parsed)
+		must = append(must, simplify(parsed))
 	}
 	anyOf := func(field string, values []string) {
 		if len(values) == 0 {
@@ -503,6 +503,28 @@ func truncateRunes(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// simplify unwraps the boolean query the query-string parser builds around a
+// single clause ("budget" parses as should:[budget]). The result matches and
+// scores the same, without two searchers in the way of every match (a
+// tenth of a broad term query's time).
+func simplify(q query.Query) query.Query {
+	b, ok := q.(*query.BooleanQuery)
+	if !ok || b.MustNot != nil {
+		return q
+	}
+	switch {
+	case b.Must == nil && b.Should != nil:
+		if d, ok := b.Should.(*query.DisjunctionQuery); ok && len(d.Disjuncts) == 1 {
+			return d.Disjuncts[0]
+		}
+	case b.Must != nil && b.Should == nil:
+		if c, ok := b.Must.(*query.ConjunctionQuery); ok && len(c.Conjuncts) == 1 {
+			return c.Conjuncts[0]
+		}
+	}
+	return q
 }
 
 // checkRegexps compiles every /regexp/ in a parsed query up front: Bleve only

@@ -116,6 +116,12 @@ func TestDeleteAndReindex(t *testing.T) {
 	if !strings.Contains(out, `"total":1`) || !strings.Contains(out, `"m2"`) {
 		t.Fatalf("after delete+reindex: %s", out)
 	}
+	if code, out, errs := runCLI(t, "reindex", "--data", dir, "--month", "conversations"); code != 0 || !strings.Contains(out, "partition conversations rebuilt") {
+		t.Fatalf("reindex one partition: exit %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "reindex", "--data", dir, "--month", "March"); code == 0 || !strings.Contains(errs, "YYYY-MM") {
+		t.Fatalf("reindex a bad month: exit %d %q", code, errs)
+	}
 }
 
 func TestUsage(t *testing.T) {

@@ -13,6 +13,7 @@ func init() {
 func runReindex(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("reindex", io)
 	cfg := bindSettings(fs, "data", "log-level", "log-format")
+	month := fs.String("month", "", `rebuild only this month's partition (YYYY-MM, or "conversations")`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -22,6 +23,13 @@ func runReindex(ctx context.Context, args []string, io stdio) error {
 	}
 	defer ix.Close()
 	start := time.Now()
+	if *month != "" {
+		if err := ix.ReindexMonth(ctx, *month); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.out, "partition %s rebuilt in %s\n", *month, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 	last := time.Time{}
 	err = ix.Reindex(ctx, func(done, total int) {
 		if time.Since(last) > 500*time.Millisecond || done == total {
