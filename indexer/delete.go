@@ -213,25 +213,41 @@ func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteR
 }
 
 // scanRange calls fn for each message created in [from, to), in time order,
-// from a snapshot taken at the start.
+// from a snapshot taken at the start. The messages are stubs (stub.go):
+// enough to count and unlink them, without their content.
 func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error) error {
 	return ix.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), PrefetchValues: true, PrefetchSize: 256})
 		defer it.Close()
 		end := string(timeMsgKey(to, ""))
 		for it.Seek(timeMsgKey(from, "")); it.Valid(); it.Next() {
-			k := it.Item().Key()
+			item := it.Item()
+			k := item.Key()
 			if string(k) >= end {
 				break
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			var m model.Message
-			if found, _, err := getJSON(txn, key(pMessage, string(k[len(pTimeMsg)+8:])), &m); err != nil || !found {
+			var m *model.Message
+			err := item.Value(func(v []byte) error {
+				if len(v) == 0 {
+					return nil
+				}
+				var err error
+				m, err = decodeStub(k, v)
 				return err
+			})
+			if err != nil {
+				return fmt.Errorf("time index %x: %w", k, err)
 			}
-			if err := fn(&m); err != nil {
+			if m == nil { // written before stubs: read the record
+				m = &model.Message{}
+				if found, _, err := getJSON(txn, key(pMessage, string(k[len(pTimeMsg)+8:])), m); err != nil || !found {
+					return err
+				}
+			}
+			if err := fn(m); err != nil {
 				return err
 			}
 		}

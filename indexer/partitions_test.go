@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -261,5 +262,34 @@ func TestSimplifyKeepsMeaning(t *testing.T) {
 		if a != b || a == 0 {
 			t.Errorf("%q: %d hits as parsed, %d simplified", q, a, b)
 		}
+	}
+}
+
+func TestStubCountsLikeTheMessage(t *testing.T) {
+	m := &model.Message{ID: "m-1", ConversationID: "c-9", Seq: 4, Role: model.RoleAssistant,
+		CreatedAt: time.Date(1965, 2, 3, 4, 5, 6, 7, time.UTC),
+		Findings: []model.Finding{{Type: "email", Severity: model.SeverityLow, Start: 3, End: 9},
+			{Type: "email", Severity: model.SeverityLow}, {Type: "aws_access_key", Severity: model.SeverityCritical}},
+		Blocks: []model.Block{{Type: model.BlockText, Text: "hello"}, {Type: model.BlockToolUse, ToolName: "web_search"},
+			{Type: model.BlockToolResult, ToolName: "web_search"}, {Type: model.BlockToolUse, ToolName: "bash"}}}
+	v, err := encodeStub(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeStub(timeMsgKey(m.CreatedAt, m.ID), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]*model.Message{{m, got}} {
+		a, b := &convAgg{}, &convAgg{}
+		a.add(pair[0], 1)
+		b.add(pair[1], 1)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("aggregates differ: %+v vs %+v", a, b)
+		}
+	}
+	if !got.CreatedAt.Equal(m.CreatedAt) || got.ID != m.ID || got.Seq != 4 || got.Role != m.Role ||
+		!slices.Equal(got.ToolNames(), m.ToolNames()) {
+		t.Fatalf("stub %+v", got)
 	}
 }

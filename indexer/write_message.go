@@ -45,7 +45,11 @@ func (w *writer) linkMessage(m *model.Message) error {
 	if err := w.set(convMsgKey(m.ConversationID, m.Seq, m.ID), nil); err != nil {
 		return err
 	}
-	if err := w.set(timeMsgKey(m.CreatedAt, m.ID), nil); err != nil {
+	stub, err := encodeStub(m)
+	if err != nil {
+		return err
+	}
+	if err := w.set(timeMsgKey(m.CreatedAt, m.ID), stub); err != nil {
 		return err
 	}
 	return w.countMessage(m, 1)
