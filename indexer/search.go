@@ -232,7 +232,6 @@ func addLocations(ctx context.Context, q query.Query, hits search.DocumentMatchC
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
 	sr.IncludeLocations = true
-	sr.SortBy([]string{"_doc"})
 	res, err := searchPartitions(ctx, sr, from)
 	if err != nil {
 		return err
