@@ -123,18 +123,21 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 	go p.run(set)
 
 	var fatal error
+	g := &monthGrouper{sink: opts.Sink, window: lim.BatchMessages * groupWindowBatches, batch: lim.BatchMessages, bytes: lim.BatchBytes}
+	lastFile := ""
 	for c := range chunks {
 		if fatal != nil {
 			continue // drain so the producer can exit
 		}
+		lastFile = c.file
 		if c.batch.Users != nil || c.batch.Conversations != nil || c.batch.Messages != nil {
-			res, err := opts.Sink.Ingest(ctx, c.batch)
+			res, err := g.add(ctx, c.batch)
+			addResult(&rep.Changes, res)
 			if err != nil {
 				fatal = fmt.Errorf("import: ingest while reading %s: %w", c.file, err)
 				cancel()
 				continue
 			}
-			addResult(&rep.Changes, res)
 		}
 		rep.Conversations += c.convs
 		rep.Messages += c.msgs
@@ -146,6 +149,13 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 	}
 	if fatal == nil && p.err != nil {
 		fatal = fmt.Errorf("import: %w", p.err)
+	}
+	if fatal == nil {
+		res, err := g.flush(ctx)
+		addResult(&rep.Changes, res)
+		if err != nil {
+			fatal = fmt.Errorf("import: ingest while reading %s: %w", lastFile, err)
+		}
 	}
 	for _, e := range rep.Errors {
 		log.Warn("import: record not imported", "job", opts.Job, "error", e.Err)

@@ -58,6 +58,21 @@ type Options struct {
 	TextBytes int
 	// SecretEvery plants an email address in every n-th message (0: never).
 	SecretEvery int
+	// Chronological spaces conversations evenly over Days in order, the way
+	// the Compliance API lists chats (oldest first); otherwise they fall at
+	// random in the span, the way an export's conversations.json holds them.
+	Chronological bool
+}
+
+// created draws conversation c's creation time. The draw happens either way,
+// so the rest of the data does not depend on the order.
+func (o Options) created(r *rand.Rand, c int) time.Time {
+	span := int64(o.Days) * 24 * int64(time.Hour)
+	t := r.Int64N(span)
+	if o.Chronological && o.Conversations > 0 {
+		t = int64(c) * (span / int64(o.Conversations))
+	}
+	return o.Start.Add(time.Duration(t))
 }
 
 // Generate builds a deterministic organisation.
@@ -81,7 +96,7 @@ func Generate(o Options) Org {
 	}
 	n := 0
 	for c := range o.Conversations {
-		created := o.Start.Add(time.Duration(r.Int64N(int64(o.Days) * 24 * int64(time.Hour))))
+		created := o.created(r, c)
 		conv := model.Conversation{
 			ID:         fmt.Sprintf("conv-%06d", c),
 			ExternalID: fmt.Sprintf("claude_chat_%06d", c),
