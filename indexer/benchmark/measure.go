@@ -37,6 +37,11 @@ func procStatus(field string) int64 {
 }
 
 func rss() int64     { return procStatus("VmRSS") }
+
+// anonRSS is the resident memory that is not file-backed: heap and stacks.
+// VmRSS also counts the index and value-log files' mapped pages, which grow
+// with the store and are page cache the kernel can drop.
+func anonRSS() int64 { return procStatus("RssAnon") }
 func peakRSS() int64 { return procStatus("VmHWM") }
 
 // resetPeakRSS makes VmHWM start over from the current RSS (Linux ≥ 4.0), so

@@ -35,7 +35,7 @@ func (b *bench) ingest(ctx context.Context, ix *indexer.Indexer) error {
 		}
 		t := min(in.Messages*10/total, 9)
 		in.Tenths[t].Messages += len(batch.Messages)
-		in.Tenths[t].RSS = rss()
+		in.Tenths[t].RSS, in.Tenths[t].AnonRSS = rss(), anonRSS()
 		tenthDur[t] += took
 		inIngest += took
 		in.Messages += len(batch.Messages)

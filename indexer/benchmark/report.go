@@ -68,6 +68,7 @@ type TenthRate struct {
 	Seconds    float64 `json:"seconds"`
 	MsgsPerSec float64 `json:"msgs_per_sec"`
 	RSS        int64   `json:"rss_bytes"`
+	AnonRSS    int64   `json:"anon_rss_bytes"` // heap and stacks, without mapped files
 }
 
 // ReopenReport is closing the indexer after ingest (which flushes both
@@ -163,9 +164,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	p("")
 	p("INGEST  %s msgs/s overall: %.1f s in Ingest (%.1f s wall with generation), %s findings",
 		num(int(in.MsgsPerSec)), in.Seconds, in.WallSeconds, num(in.Findings))
-	p("  tenth\tmsgs/s\tmessages\tseconds\tRSS at end")
+	p("  tenth\tmsgs/s\tmessages\tseconds\tRSS at end\t(anonymous)")
 	for _, t := range in.Tenths {
-		p("  %d\t%s\t%s\t%.2f\t%s", t.Tenth, num(int(t.MsgsPerSec)), num(t.Messages), t.Seconds, mib(t.RSS))
+		p("  %d\t%s\t%s\t%.2f\t%s\t%s", t.Tenth, num(int(t.MsgsPerSec)), num(t.Messages), t.Seconds, mib(t.RSS), mib(t.AnonRSS))
 	}
 	section()
 	p("  last/first tenth %.2f (1.00 is flat); close %.2f s, reopen %.2f s", in.LastFirst, in.Reopen.CloseSeconds, in.Reopen.OpenSeconds)
