@@ -22,6 +22,18 @@ func addCounter(txn *badger.Txn, name string, d int64) error {
 	return txn.Set(k, b[:])
 }
 
+// counter reads one counter; 0 when it cannot be read (callers use it for
+// progress totals and consistency checks that Verify double-checks).
+func (ix *Indexer) counter(name string) int64 {
+	var v int64
+	_ = ix.db.View(func(txn *badger.Txn) error {
+		var err error
+		v, err = readCounter(txn, key(pStat, name))
+		return err
+	})
+	return v
+}
+
 func readCounter(txn *badger.Txn, k []byte) (int64, error) {
 	item, err := txn.Get(k)
 	if errors.Is(err, badger.ErrKeyNotFound) {

@@ -63,7 +63,7 @@ func (ix *Indexer) rebuildAll(ctx context.Context, progress Progress) error {
 			names = append(names, m) // stale: rebuilding it from nothing drops it
 		}
 	}
-	t := &rebuildProgress{ix: ix, fn: progress, total: ix.countPrefix(pMessage) + ix.countPrefix(pConv)}
+	t := &rebuildProgress{ix: ix, fn: progress, total: int(ix.counter("messages") + ix.counter("conversations"))}
 	t.report("running")
 	for _, name := range names {
 		if err := ix.rebuildPartition(ctx, name, t); err != nil {
@@ -206,7 +206,7 @@ func (ix *Indexer) checkPartitions(ctx context.Context) error {
 	}
 	if got, err := ix.parts.conversations().DocCount(); err != nil {
 		return err
-	} else if want := ix.countPrefix(pConv); got != uint64(want) {
+	} else if want := ix.counter("conversations"); got != uint64(want) {
 		ix.log.Warn("conversation index disagrees with the store; rebuilding", "indexed", got, "stored", want)
 		bad = append(bad, convPartition)
 	}
