@@ -2,6 +2,8 @@ package indexer
 
 import (
 	"errors"
+	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/ccsync/ccsync/model"
@@ -14,6 +16,10 @@ var (
 	ErrBadQuery   = errors.New("invalid query")
 	ErrBadRequest = errors.New("invalid request")
 	ErrClosed     = errors.New("indexer is closed")
+	// ErrDiskFull is returned, before anything is written, when the data
+	// directory's filesystem has less free space than Options.MinFreeBytes.
+	// It wraps ENOSPC, so errors.Is(err, syscall.ENOSPC) holds too.
+	ErrDiskFull = fmt.Errorf("data directory is nearly full: %w", syscall.ENOSPC)
 )
 
 // Batch is a unit of ingest. Everything in it is written to Badger in one

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -39,11 +43,41 @@ func openBadger(dir string, opts Options) (*badger.DB, error) {
 		WithNumGoroutines(2).
 		WithSyncWrites(false).
 		WithLogger(badgerLogger{opts.Logger})
+	if err := removeEmptyValueLogs(dir, opts.Logger); err != nil {
+		return nil, fmt.Errorf("open badger store %s: %w", dir, err)
+	}
 	db, err := badger.Open(bo)
 	if err != nil {
 		return nil, fmt.Errorf("open badger store %s: %w", dir, err)
 	}
 	return db, nil
+}
+
+// removeEmptyValueLogs deletes zero-length value-log files. Every Open
+// creates the next value-log file; a process killed before Badger writes its
+// header leaves an empty file, which Badger then refuses to open ("Create a
+// new file") on every later start. An empty file holds no data, so removing
+// it loses nothing (found by the crash tests in cmd/ccsync).
+func removeEmptyValueLogs(dir string, log *slog.Logger) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".vlog") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Size() == 0 {
+			log.Warn("removing an empty value-log file left by an interrupted start", "file", e.Name())
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // badgerLogger routes Badger's chatter to slog, demoting its info lines.

@@ -45,6 +45,10 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 		}
 		return res, nil
 	}
+	// A deletion writes before it frees (tombstones, the index update).
+	if err := ix.checkSpace(); err != nil {
+		return DeleteResult{}, fmt.Errorf("delete: %w", err)
+	}
 	r := purgedRange{From: from, To: to, At: time.Now().UTC(), Pending: true}
 	res, err := ix.purge(ctx, r)
 	if err != nil {
@@ -95,7 +99,6 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, erro
 			return res, err
 		}
 	}
-	lost := map[string]bool{}
 	err = ix.scanRange(ctx, r.From, r.To, func(m *model.Message) error {
 		if err := w.room(512); err != nil {
 			return err
@@ -111,43 +114,30 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, erro
 				return err
 			}
 		}
-		lost[m.ConversationID] = true
 		res.Messages++
 		if res.Messages%5000 == 0 {
 			ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
 		}
-		return nil
+		// A conversation whose last message this was goes in the same
+		// transaction, so a crash cannot separate the two: a resumed delete
+		// would not know the conversation lost messages here.
+		return ix.dropIfEmpty(w, m.ConversationID, &res)
 	})
 	if err != nil {
 		return res, err
 	}
-	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { lost[id] = true }); err != nil {
+	var created []string
+	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { created = append(created, id) }); err != nil {
 		return res, err
 	}
-	// The messages' transactions are committed or pending in w, whose
-	// aggregates now count what each conversation has left.
-	for id := range lost {
+	// Conversations created in the range that had no messages to lose.
+	for _, id := range created {
 		if err := w.room(512); err != nil {
 			return res, err
 		}
-		a, err := w.agg(id)
-		if err != nil {
+		if err := ix.dropIfEmpty(w, id, &res); err != nil {
 			return res, err
 		}
-		if a.Messages > 0 {
-			continue
-		}
-		c, err := w.conversation(id)
-		if err != nil {
-			return res, err
-		}
-		if c == nil {
-			continue
-		}
-		if err := w.deleteConversation(c); err != nil {
-			return res, fmt.Errorf("conversation %s: %w", id, err)
-		}
-		res.Conversations++
 	}
 	r.Pending = false
 	if err := w.recordPurge(r); err != nil {
@@ -162,6 +152,23 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, erro
 	ix.requestGC()
 	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
 	return res, nil
+}
+
+// dropIfEmpty deletes conversation id if it has no message left.
+func (ix *Indexer) dropIfEmpty(w *writer, id string, res *DeleteResult) error {
+	a, err := w.agg(id)
+	if err != nil || a.Messages > 0 {
+		return err
+	}
+	c, err := w.conversation(id)
+	if err != nil || c == nil {
+		return err
+	}
+	if err := w.deleteConversation(c); err != nil {
+		return fmt.Errorf("conversation %s: %w", id, err)
+	}
+	res.Conversations++
+	return nil
 }
 
 // countDelete is the dry run: what purge would remove, by the same rules.

@@ -25,6 +25,31 @@ type Options struct {
 	// about 100–130 MB resident, sized for a 2-core machine).
 	BadgerMemTableMB int
 	BadgerCacheMB    int
+	// MinFreeBytes is the free space writes leave on the data directory's
+	// filesystem (default 256 MiB; negative turns the check off). Badger
+	// writes through memory-mapped files, and a mapped write to a full disk
+	// kills the process with SIGBUS instead of returning an error, so ingest
+	// and deletion refuse with ErrDiskFull while a reserve is left, for the
+	// write in hand and the index merges that follow it.
+	MinFreeBytes int64
+}
+
+const defaultMinFreeBytes = 256 << 20
+
+// checkSpace returns ErrDiskFull when the reserve is reached.
+func (ix *Indexer) checkSpace() error {
+	min := ix.opts.MinFreeBytes
+	if min < 0 {
+		return nil
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(ix.opts.Dir, &st); err != nil {
+		return nil // cannot tell: let the write itself report
+	}
+	if free := int64(st.Bavail) * int64(st.Bsize); free < min {
+		return fmt.Errorf("%w (%d MiB free in %s, %d MiB kept in reserve)", ErrDiskFull, free>>20, ix.opts.Dir, min>>20)
+	}
+	return nil
 }
 
 // Indexer owns the Badger store (source of truth) and the Bleve index derived
@@ -61,6 +86,9 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.MinFreeBytes == 0 {
+		opts.MinFreeBytes = defaultMinFreeBytes
 	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open indexer: %w", err)

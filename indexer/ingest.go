@@ -42,6 +42,9 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if err := ctx.Err(); err != nil {
 		return IngestResult{}, err
 	}
+	if err := ix.checkSpace(); err != nil {
+		return IngestResult{}, fmt.Errorf("ingest: %w", err)
+	}
 	w := ix.newWriter()
 	convs, msgs, purged, err := ix.dropPurged(w, b.Conversations, msgs)
 	if err != nil {

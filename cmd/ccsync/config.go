@@ -34,18 +34,19 @@ var settingsTable = []setting{
 	{"keyset", "CCSYNC_KEYSET", "", "Tink keyset file for the Compliance key (default <data>/keyset.json, mode 0600)"},
 	{"kek-uri", "CCSYNC_KEK_URI", "", "KMS key URI encrypting the keyset file (needs a Tink KMS extension)"},
 	{"memory-limit", "CCSYNC_MEMORY_LIMIT", "384MiB", "soft limit for the Go heap (GOMEMLIMIT syntax; 0 or off: none); GOMEMLIMIT wins when set"},
+	{"min-free", "CCSYNC_MIN_FREE", "256MiB", "free disk space ingest and deletion leave on the data directory's filesystem; below it they refuse (off: no check)"},
 	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"log-format", "CCSYNC_LOG_FORMAT", "text", "log format: text or json"},
 }
 
 // bindSettings registers the named settings as flags on fs and returns their
 // values, resolved after fs.Parse.
-// Binding "data" also binds "scan-config" and "memory-limit": whatever opens
-// the data directory may ingest, and ingest must scan with the same rules and
-// stay within the same memory everywhere.
+// Binding "data" also binds "scan-config", "memory-limit" and "min-free":
+// whatever opens the data directory may ingest, and ingest must scan with the
+// same rules and stay within the same memory and disk everywhere.
 func bindSettings(fs *flag.FlagSet, names ...string) map[string]*string {
 	if slices.Contains(names, "data") {
-		for _, n := range []string{"scan-config", "memory-limit"} {
+		for _, n := range []string{"scan-config", "memory-limit", "min-free"} {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/keystore"
@@ -21,6 +22,14 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 		return nil, nil, err
 	}
 	opts := indexer.Options{Dir: *cfg["data"], Logger: log}
+	switch v := strings.TrimSpace(*cfg["min-free"]); strings.ToLower(v) {
+	case "off", "0":
+		opts.MinFreeBytes = -1
+	default:
+		if opts.MinFreeBytes, err = parseBytes(v); err != nil {
+			return nil, nil, fmt.Errorf("--min-free %q: %w", *cfg["min-free"], err)
+		}
+	}
 	if path := *cfg["scan-config"]; path != "" {
 		sc, err := scanners.LoadConfig(path)
 		if err != nil {
