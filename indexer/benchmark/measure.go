@@ -36,7 +36,7 @@ func procStatus(field string) int64 {
 	return 0
 }
 
-func rss() int64     { return procStatus("VmRSS") }
+func rss() int64 { return procStatus("VmRSS") }
 
 // anonRSS is the resident memory that is not file-backed: heap and stacks.
 // VmRSS also counts the index and value-log files' mapped pages, which grow
