@@ -43,22 +43,33 @@ func openBadger(dir string, opts Options) (*badger.DB, error) {
 		WithNumGoroutines(2).
 		WithSyncWrites(false).
 		WithLogger(badgerLogger{opts.Logger})
-	if err := removeEmptyValueLogs(dir, opts.Logger); err != nil {
+	if err := removeEmptyLogs(dir, opts.Logger); err != nil {
 		return nil, fmt.Errorf("open badger store %s: %w", dir, err)
 	}
 	db, err := badger.Open(bo)
+	// Our own LOCK (lockDir) already keeps other ccsync processes out, so a
+	// held Badger directory lock is a copy of a just-closed lock descriptor
+	// inherited by a child process between its fork and its exec (flock
+	// locks live until every copy is closed). It is gone within
+	// milliseconds: wait for it rather than fail. Seen in the crash tests,
+	// which reopen stores while other tests start children.
+	for try := 0; err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") && try < 20; try++ {
+		time.Sleep(50 * time.Millisecond)
+		db, err = badger.Open(bo)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open badger store %s: %w", dir, err)
 	}
 	return db, nil
 }
 
-// removeEmptyValueLogs deletes zero-length value-log files. Every Open
-// creates the next value-log file; a process killed before Badger writes its
-// header leaves an empty file, which Badger then refuses to open ("Create a
-// new file") on every later start. An empty file holds no data, so removing
-// it loses nothing (found by the crash tests in cmd/ccsync).
-func removeEmptyValueLogs(dir string, log *slog.Logger) error {
+// removeEmptyLogs deletes zero-length value-log and memtable files. Badger
+// creates the next of each at Open and when a memtable fills; a process
+// killed before Badger writes to it leaves an empty file, which Badger then
+// refuses to open ("Create a new file") on every later start. An empty file
+// holds no data, so removing it loses nothing (found by the crash tests in
+// cmd/ccsync).
+func removeEmptyLogs(dir string, log *slog.Logger) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -67,11 +78,11 @@ func removeEmptyValueLogs(dir string, log *slog.Logger) error {
 		return err
 	}
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".vlog") {
+		if !strings.HasSuffix(e.Name(), ".vlog") && !strings.HasSuffix(e.Name(), ".mem") {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && fi.Size() == 0 {
-			log.Warn("removing an empty value-log file left by an interrupted start", "file", e.Name())
+			log.Warn("removing an empty log file left by an interrupted process", "file", e.Name())
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
