@@ -24,21 +24,39 @@ func benchSize(name string, def int) int {
 	return def
 }
 
-func benchOrg(messages int) synth.Org {
+func benchOrg(messages int) synth.Org { return benchOrgOrdered(messages, false) }
+
+// benchOrgOrdered generates the organisation with conversations in time
+// order (as a sync delivers them) or at random in time (as an export holds
+// them).
+func benchOrgOrdered(messages int, chronological bool) synth.Org {
 	per := 20
-	return synth.Generate(synth.Options{Seed: 1, Users: 500, Conversations: messages / per, MessagesPer: per, SecretEvery: 8})
+	return synth.Generate(synth.Options{Seed: 1, Users: 500, Conversations: messages / per, MessagesPer: per, SecretEvery: 8,
+		Chronological: chronological})
 }
 
 // BenchmarkIngestVsBleve measures the whole ingest pipeline (scan, JSON,
 // Badger transaction with outbox, Bleve batch, outbox clear) against raw Bleve
 // batch indexing of the same documents with the same mapping, in the same run,
 // alternating the two so machine noise hits both alike. Bleve is the ceiling;
-// the ratio is what the pipeline adds.
+// the ratio is what the pipeline adds. Two arrival orders: oldest first, as
+// a sync delivers, and random in time, as an export holds conversations (the
+// pipeline's batches then touch every month's partition; the importer
+// regroups them by month, export/regroup.go, but Ingest here does not).
 //
 //	go test ./indexer -run '^$' -bench IngestVsBleve -benchtime 3x
 func BenchmarkIngestVsBleve(b *testing.B) {
+	for _, order := range []struct {
+		name          string
+		chronological bool
+	}{{"order=api", true}, {"order=export", false}} {
+		b.Run(order.name, func(b *testing.B) { benchIngestVsBleve(b, order.chronological) })
+	}
+}
+
+func benchIngestVsBleve(b *testing.B, chronological bool) {
 	n := benchSize("CCSYNC_BENCH_MESSAGES", 20000)
-	org := benchOrg(n)
+	org := benchOrgOrdered(n, chronological)
 	convs := map[string]*model.Conversation{}
 	for i := range org.Conversations {
 		convs[org.Conversations[i].ID] = &org.Conversations[i]
