@@ -293,3 +293,38 @@ func TestStubCountsLikeTheMessage(t *testing.T) {
 		t.Fatalf("stub %+v", got)
 	}
 }
+
+// Identical messages in different months score the same; relevance pages
+// (by offset, merged across partitions) must still show each exactly once.
+func TestRelevancePagesWithTiesAcrossPartitions(t *testing.T) {
+	ix := openTest(t, t.TempDir())
+	b := Batch{Conversations: []model.Conversation{{ID: "c", CreatedAt: t0}}}
+	for i := range 96 {
+		b.Messages = append(b.Messages, model.Message{ID: fmt.Sprintf("m%02d", i), ConversationID: "c", Seq: i,
+			Role: model.RoleHuman, CreatedAt: t0.AddDate(0, i%12, 0),
+			Blocks: []model.Block{{Type: model.BlockText, Text: "thanks, that works"}}})
+	}
+	if _, err := ix.Ingest(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	req := SearchRequest{Query: "thanks", Size: 7, NoFacets: true}
+	for page := 0; ; page++ {
+		res := doSearch(t, ix, req)
+		for _, h := range res.Hits {
+			seen[h.ID]++
+		}
+		if res.Next == "" {
+			break
+		}
+		req.After = res.Next
+	}
+	if len(seen) != 96 {
+		t.Fatalf("%d distinct hits over all pages, want 96", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s shown %d times", id, n)
+		}
+	}
+}

@@ -87,10 +87,12 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	sr := bleve.NewSearchRequestOptions(q, req.Size, 0, false)
 	switch req.Sort {
 	case SortRelevance:
-		// No _id tie-break: it loads every hit's external id (10% of a broad
-		// query's time), and relevance pages by offset, which only needs a
-		// stable order, which doc numbers give.
-		sr.SortBy([]string{"-_score"})
+		// The _id tie-break costs a tenth of a broad query (it loads every
+		// hit's external id), but offset paging needs a total order:
+		// bleve.MultiSearch merges partitions with an unstable sort, and
+		// equal scores (the same short message in two months) could
+		// otherwise swap between pages and show one hit twice.
+		sr.SortBy([]string{"-_score", "_id"})
 	case SortNewest:
 		sr.SortBy([]string{"-" + fCreated, "_id"})
 	case SortOldest:
