@@ -8,9 +8,9 @@ import (
 	"github.com/ccsync/ccsync/model"
 )
 
-// Stream generates the same organisation as Generate with the same Options,
-// one conversation at a time, so that a benchmark of millions of messages
-// holds only the users and the batch it is about to ingest.
+// Stream generates an organisation one conversation at a time, so that a
+// benchmark of millions of messages holds only the users and the batch it
+// is about to ingest.
 type Stream struct {
 	o     Options
 	r     *rand.Rand
@@ -20,7 +20,7 @@ type Stream struct {
 	n     int // messages generated so far (drives SecretEvery)
 }
 
-// NewStream starts a stream; it applies Generate's defaults.
+// NewStream starts a stream, filling in Options' defaults.
 func NewStream(o Options) *Stream {
 	if o.TextBytes == 0 {
 		o.TextBytes = 1100
@@ -31,8 +31,6 @@ func NewStream(o Options) *Stream {
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	// Same seeding and draw order as Generate, so both produce the same data
-	// (stream_test.go checks it).
 	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 	s := &Stream{o: o, r: r, z: rand.NewZipf(r, 1.07, 2, uint64(len(vocabulary)-1))}
 	for i := range o.Users {

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// The benchmark streams what the indexer's tests generate whole; the two
-// must not drift apart.
+// Generate is built on the stream; two runs from the same options must give
+// the same data (nothing may depend on map order or the clock), or the
+// benchmark and the tests would measure different organisations.
 func TestStreamMatchesGenerate(t *testing.T) {
 	o := Options{Seed: 7, Users: 5, Conversations: 12, MessagesPer: 4, SecretEvery: 5, TextBytes: 200}
 	org := Generate(o)

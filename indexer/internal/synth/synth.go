@@ -3,7 +3,6 @@
 package synth
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -75,61 +74,19 @@ func (o Options) created(r *rand.Rand, c int) time.Time {
 	return o.Start.Add(time.Duration(t))
 }
 
-// Generate builds a deterministic organisation.
+// Generate builds a deterministic organisation: the whole of NewStream's
+// output, for tests small enough to hold it.
 func Generate(o Options) Org {
-	if o.TextBytes == 0 {
-		o.TextBytes = 1100
-	}
-	if o.Days == 0 {
-		o.Days = 365
-	}
-	if o.Start.IsZero() {
-		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
-	z := rand.NewZipf(r, 1.07, 2, uint64(len(vocabulary)-1))
-	var org Org
-	for i := range o.Users {
-		id := fmt.Sprintf("user_%04d", i)
-		org.Users = append(org.Users, model.User{ID: id, Name: fmt.Sprintf("User %d", i),
-			Email: fmt.Sprintf("user%d@example.com", i), AvatarSeed: id})
-	}
-	n := 0
-	for c := range o.Conversations {
-		created := o.created(r, c)
-		conv := model.Conversation{
-			ID:         fmt.Sprintf("conv-%06d", c),
-			ExternalID: fmt.Sprintf("claude_chat_%06d", c),
-			Source:     model.SourceComplianceAPI,
-			Provider:   model.ProviderAnthropic,
-			Model:      models[r.IntN(len(models))],
-			Title:      sentence(z, 4),
-			OwnerID:    org.Users[r.IntN(len(org.Users))].ID,
-			CreatedAt:  created,
-			UpdatedAt:  created.Add(time.Duration(o.MessagesPer) * time.Minute),
+	s := NewStream(o)
+	org := Org{Users: s.Users()}
+	for {
+		c, msgs, ok := s.Next()
+		if !ok {
+			return org
 		}
-		org.Conversations = append(org.Conversations, conv)
-		for s := range o.MessagesPer {
-			role := model.RoleHuman
-			if s%2 == 1 {
-				role = model.RoleAssistant
-			}
-			text := paragraph(r, z, o.TextBytes)
-			n++
-			if o.SecretEvery > 0 && n%o.SecretEvery == 0 {
-				text += fmt.Sprintf(" contact leak%d@corp.example.org today", n)
-			}
-			m := model.Message{ID: fmt.Sprintf("msg-%06d-%03d", c, s), ConversationID: conv.ID, Seq: s,
-				OnCurrentBranch: true, Role: role, CreatedAt: created.Add(time.Duration(s) * time.Minute),
-				Blocks: []model.Block{{Type: model.BlockText, Text: text}}}
-			if role == model.RoleAssistant && s%4 == 1 {
-				m.Blocks = append(m.Blocks, model.Block{Type: model.BlockToolUse, ToolName: "web_search",
-					ToolInput: `{"query":"` + sentence(z, 3) + `"}`})
-			}
-			org.Messages = append(org.Messages, m)
-		}
+		org.Conversations = append(org.Conversations, c)
+		org.Messages = append(org.Messages, msgs...)
 	}
-	return org
 }
 
 func sentence(z *rand.Zipf, n int) string {
