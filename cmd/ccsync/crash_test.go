@@ -213,23 +213,34 @@ type storeSummary struct {
 func openAndVerify(t *testing.T, dir, when string) storeSummary {
 	t.Helper()
 	ctx := context.Background()
-	ix, err := indexer.Open(ctx, indexer.Options{Dir: dir, Logger: discardLog()})
-	if err != nil {
-		t.Fatalf("%s: reopen: %v", when, err)
-	}
+	ix, rep := openVerified(t, dir, when)
 	defer ix.Close()
-	rep, err := ix.Verify(ctx)
-	if err != nil {
-		t.Fatalf("%s: verify: %v", when, err)
-	}
-	if !rep.OK() || rep.OutboxPending != 0 {
-		t.Fatalf("%s: Badger and Bleve disagree after restart: %+v", when, rep)
-	}
 	st, err := ix.Stats(ctx)
 	if err != nil {
 		t.Fatalf("%s: stats: %v", when, err)
 	}
 	return storeSummary{Messages: rep.Messages, Conversations: rep.Conversations, Stats: st}
+}
+
+// openVerified opens dir (replaying any outbox a crash left) and fails the
+// test unless Verify finds Badger, the index and the counters in agreement
+// with no outbox entry left. The caller closes the indexer.
+func openVerified(t *testing.T, dir, when string) (*indexer.Indexer, indexer.VerifyReport) {
+	t.Helper()
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLog()})
+	if err != nil {
+		t.Fatalf("%s: reopen: %v", when, err)
+	}
+	rep, err := ix.Verify(context.Background())
+	if err != nil {
+		ix.Close()
+		t.Fatalf("%s: verify: %v", when, err)
+	}
+	if !rep.OK() || rep.OutboxPending != 0 {
+		ix.Close()
+		t.Fatalf("%s: Badger and Bleve disagree after restart: %+v", when, rep)
+	}
+	return ix, rep
 }
 
 func (s storeState) summary() storeSummary {
@@ -268,18 +279,8 @@ type storeState struct {
 func openAndCheck(t *testing.T, dir, when string) storeState {
 	t.Helper()
 	ctx := context.Background()
-	ix, err := indexer.Open(ctx, indexer.Options{Dir: dir, Logger: discardLog()})
-	if err != nil {
-		t.Fatalf("%s: reopen: %v", when, err)
-	}
+	ix, rep := openVerified(t, dir, when)
 	defer ix.Close()
-	rep, err := ix.Verify(ctx)
-	if err != nil {
-		t.Fatalf("%s: verify: %v", when, err)
-	}
-	if !rep.OK() || rep.OutboxPending != 0 {
-		t.Fatalf("%s: Badger and Bleve disagree after restart: %+v", when, rep)
-	}
 	st := storeState{Messages: map[string]string{}, Times: map[string]time.Time{}, Conversations: map[string]string{}}
 	// Conversation ids from the search index (Verify just proved it holds
 	// exactly the stored ones), records from Badger.
@@ -316,6 +317,7 @@ func openAndCheck(t *testing.T, dir, when string) storeState {
 		t.Fatalf("%s: read back %d messages in %d conversations, the store holds %d in %d", when,
 			len(st.Messages), len(st.Conversations), rep.Messages, rep.Conversations)
 	}
+	var err error
 	if st.Stats, err = ix.Stats(ctx); err != nil {
 		t.Fatalf("%s: stats: %v", when, err)
 	}
