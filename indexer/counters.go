@@ -42,8 +42,14 @@ func readCounter(txn *badger.Txn, k []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return counterValue(item)
+}
+
+// counterValue decodes a counter item (8 bytes, big-endian; anything else
+// reads as 0).
+func counterValue(item *badger.Item) (int64, error) {
 	var v int64
-	err = item.Value(func(b []byte) error {
+	err := item.Value(func(b []byte) error {
 		if len(b) == 8 {
 			v = int64(binary.BigEndian.Uint64(b))
 		}

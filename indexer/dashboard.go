@@ -114,15 +114,11 @@ func (ix *Indexer) dashboardFacetsAll(names []string) (map[string]map[string]int
 			if !ok || !wanted {
 				continue
 			}
-			var n int
-			if err := it.Item().Value(func(b []byte) error {
-				if len(b) == 8 {
-					n = int(int64(binary.BigEndian.Uint64(b)))
-				}
-				return nil
-			}); err != nil {
+			v, err := counterValue(it.Item())
+			if err != nil {
 				return err
 			}
+			n := int(v)
 			if n <= 0 {
 				continue
 			}

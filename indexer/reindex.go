@@ -165,7 +165,7 @@ func (ix *Indexer) storedMonths() (map[string]int64, error) {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			n, err := readCounter(txn, it.Item().KeyCopy(nil))
+			n, err := counterValue(it.Item())
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"encoding/binary"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -20,13 +19,8 @@ func (ix *Indexer) Stats(ctx context.Context) (Stats, error) {
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			name := string(it.Item().Key()[len(pStat):])
-			var v int
-			_ = it.Item().Value(func(b []byte) error {
-				if len(b) == 8 {
-					v = int(int64(binary.BigEndian.Uint64(b)))
-				}
-				return nil
-			})
+			c, _ := counterValue(it.Item())
+			v := int(c)
 			switch {
 			case name == "messages":
 				s.Messages = v
