@@ -98,14 +98,13 @@ func openPartitions(dir string) (p *partitions, damaged []string, err error) {
 // recreating it if unreadable (the caller rebuilds its contents).
 func openOrCreate(path, name string) (bleve.Index, error) {
 	idx, err := bleve.Open(path)
-	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
-		idx, err = bleve.New(path, newMapping())
-	} else if err != nil {
-		_ = os.RemoveAll(path)
-		idx, err = bleve.New(path, newMapping())
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", path, err)
+		if !errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+			_ = os.RemoveAll(path)
+		}
+		if idx, err = newIndex(path); err != nil {
+			return nil, err
+		}
 	}
 	idx.SetName(name)
 	return idx, nil
