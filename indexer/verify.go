@@ -30,8 +30,22 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // for failures to read; disagreements are Problems.
 func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 	var rep VerifyReport
-	var docIDs []string
-	flagged := 0
+	flagged, missing := 0, 0
+	// Ids are checked against the index a thousand at a time as the scan
+	// goes, so memory does not grow with the store.
+	var pending []string
+	check := func(id string) error {
+		if id != "" {
+			pending = append(pending, id)
+		}
+		if len(pending) == 0 || (id != "" && len(pending) < 1000) {
+			return nil
+		}
+		found, err := ix.countDocIDs(ctx, pending)
+		missing += len(pending) - found
+		pending = pending[:0]
+		return err
+	}
 	err := ix.db.View(func(txn *badger.Txn) error {
 		if err := eachMessage(txn, func(m *model.Message) error {
 			if err := ctx.Err(); err != nil {
@@ -41,16 +55,17 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 			if len(m.Findings) > 0 {
 				flagged++
 			}
-			docIDs = append(docIDs, messageDocID(m.ID))
-			return nil
+			return check(messageDocID(m.ID))
 		}); err != nil {
 			return err
 		}
 		if err := scanKeys(txn, []byte(pConv), func(k []byte) error {
 			rep.Conversations++
-			docIDs = append(docIDs, convDocID(string(k[len(pConv):])))
-			return nil
+			return check(convDocID(string(k[len(pConv):])))
 		}); err != nil {
+			return err
+		}
+		if err := check(""); err != nil { // the last, partial thousand
 			return err
 		}
 		return scanKeys(txn, []byte(pOutbox), func([]byte) error { rep.OutboxPending++; return nil })
@@ -68,18 +83,6 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 	if want := uint64(rep.Messages + rep.Conversations); rep.IndexDocs != want {
 		problem("index has %d documents, the store %d (%d messages + %d conversations)",
 			rep.IndexDocs, want, rep.Messages, rep.Conversations)
-	}
-	missing := 0
-	for start := 0; start < len(docIDs); start += 1000 {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		chunk := docIDs[start:min(start+1000, len(docIDs))]
-		found, err := ix.countDocIDs(ctx, chunk)
-		if err != nil {
-			return rep, fmt.Errorf("verify: %w", err)
-		}
-		missing += len(chunk) - found
 	}
 	if missing > 0 {
 		problem("%d stored records have no index document", missing)
