@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -55,11 +56,28 @@ func classify(err error, log *slog.Logger, c *fiber.Ctx) *apiError {
 		return errBadRequest(err.Error())
 	case errors.Is(err, ErrNoKey), errors.Is(err, ErrAlreadyRunning), errors.Is(err, ErrNotRunning):
 		return errConflict(rootMessage(err))
+	case errors.Is(err, indexer.ErrDiskFull):
+		// The indexer's message names the free space and the reserve, not
+		// stored data; the operator needs it to act.
+		return &apiError{fiber.StatusInsufficientStorage, "insufficient_storage",
+			"the data directory is nearly full; nothing was written: " + diskFullDetail(err)}
+	case errors.Is(err, indexer.ErrClosed):
+		return &apiError{fiber.StatusServiceUnavailable, "unavailable", "the server is shutting down; retry shortly"}
 	case errors.As(err, &fe):
 		return &apiError{fe.Code, fiberType(fe.Code), fe.Message}
 	}
 	log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	return &apiError{fiber.StatusInternalServerError, "internal", "internal error"}
+}
+
+// diskFullDetail is the part of an ErrDiskFull error that says how much is
+// free and kept in reserve ("12 MiB free in /data, 256 MiB kept in reserve").
+func diskFullDetail(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "("); i >= 0 && strings.HasSuffix(msg, ")") {
+		return msg[i+1 : len(msg)-1]
+	}
+	return "free some space or lower --min-free"
 }
 
 // rootMessage returns the sentinel's text, not the wrapping context, which may
@@ -85,6 +103,8 @@ func fiberType(code int) string {
 		return "upgrade_required"
 	case fiber.StatusTooManyRequests:
 		return "rate_limited"
+	case fiber.StatusServiceUnavailable:
+		return "unavailable"
 	}
 	if code >= 500 {
 		return "internal"

@@ -166,6 +166,20 @@ func (ix *Indexer) PutMeta(key string, value []byte) error {
 	})
 }
 
+// PutMetaDurable is PutMeta made durable: it returns once Badger's
+// write-ahead and value logs are on disk. Ordinary writes are not synced
+// (see openBadger); the audit trail is, because an entry lost to a power cut
+// is an action nobody can account for.
+func (ix *Indexer) PutMetaDurable(key string, value []byte) error {
+	if err := ix.PutMeta(key, value); err != nil {
+		return err
+	}
+	if err := ix.db.Sync(); err != nil {
+		return fmt.Errorf("sync meta %q: %w", key, err)
+	}
+	return nil
+}
+
 // ScanMeta calls fn for every meta key starting with prefix, in key order
 // (used for small keyed collections: accounts, audit trail, failed chats).
 func (ix *Indexer) ScanMeta(prefix string, fn func(key string, value []byte) error) error {
