@@ -3,6 +3,7 @@ package indexer
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"syscall"
 	"time"
 
@@ -11,16 +12,23 @@ import (
 
 // Sentinel errors; check with errors.Is.
 var (
-	ErrNotFound   = errors.New("not found")
-	ErrLocked     = errors.New("data directory is in use by another process")
-	ErrBadQuery   = errors.New("invalid query")
-	ErrBadRequest = errors.New("invalid request")
-	ErrClosed     = errors.New("indexer is closed")
+	// ErrNotFound also matches fs.ErrNotExist, so packages below the
+	// indexer that only need "absent" (the key store) need not import it.
+	ErrNotFound   error = notFound{}
+	ErrLocked           = errors.New("data directory is in use by another process")
+	ErrBadQuery         = errors.New("invalid query")
+	ErrBadRequest       = errors.New("invalid request")
+	ErrClosed           = errors.New("indexer is closed")
 	// ErrDiskFull is returned, before anything is written, when the data
 	// directory's filesystem has less free space than Options.MinFreeBytes.
 	// It wraps ENOSPC, so errors.Is(err, syscall.ENOSPC) holds too.
 	ErrDiskFull = fmt.Errorf("data directory is nearly full: %w", syscall.ENOSPC)
 )
+
+type notFound struct{}
+
+func (notFound) Error() string        { return "not found" }
+func (notFound) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Batch is a unit of ingest. Everything in it is written to Badger in one
 // transaction where it fits (large batches are split; each part is an

@@ -2,6 +2,8 @@ package indexer
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -37,5 +39,12 @@ func TestCheckTimeWindow(t *testing.T) {
 		if got := time.Unix(0, b.UnixNano()).UTC(); !got.Equal(b) {
 			t.Errorf("%s does not round-trip through UnixNano: %s", b, got)
 		}
+	}
+}
+
+func TestErrNotFoundIsNotExist(t *testing.T) {
+	err := fmt.Errorf("meta %q: %w", "x", ErrNotFound)
+	if !errors.Is(err, ErrNotFound) || !errors.Is(err, fs.ErrNotExist) || errors.Is(ErrClosed, fs.ErrNotExist) {
+		t.Fatal("ErrNotFound must match itself and fs.ErrNotExist, and only it")
 	}
 }
