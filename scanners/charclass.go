@@ -105,10 +105,6 @@ func hasPrefixFold(s, p string) bool {
 	return true
 }
 
-func hasSuffixFold(s, p string) bool {
-	return len(s) >= len(p) && hasPrefixFold(s[len(s)-len(p):], p)
-}
-
 // containsFold reports whether s contains the lowercase ASCII needle, ignoring case.
 func containsFold(s, needle string) bool {
 	for i := 0; i+len(needle) <= len(s); i++ {

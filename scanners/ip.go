@@ -64,8 +64,5 @@ func versionContext(text string, i int) bool {
 		"section", "sections", "sect", "sec", "chapter", "clause", "rfc", "whatwg", "step", "appendix":
 		return true
 	}
-	if strings.HasSuffix(text[:e], "§") {
-		return true
-	}
-	return false
+	return strings.HasSuffix(text[:e], "§")
 }
