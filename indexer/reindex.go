@@ -32,8 +32,16 @@ func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error {
 // conversations partition when month is "conversations".
 func (ix *Indexer) ReindexMonth(ctx context.Context, month string) error {
 	if month != convPartition {
-		if _, _, err := monthBounds(month); err != nil {
+		from, to, err := monthBounds(month)
+		if err != nil {
 			return fmt.Errorf("reindex: %w: month %q (want YYYY-MM)", ErrBadRequest, month)
+		}
+		// A month outside the window has wrapped keys: its scan would
+		// index other months' messages into it.
+		for _, t := range []time.Time{from, to} {
+			if err := CheckTime("month "+month, t); err != nil {
+				return fmt.Errorf("reindex: %w", err)
+			}
 		}
 	}
 	if err := ix.rebuildPartition(ctx, month, nil); err != nil {
