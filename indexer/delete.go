@@ -59,10 +59,18 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	r := purgedRange{From: from, To: to, At: time.Now().UTC(), Pending: true}
 	res, err := ix.purge(ctx, r)
+	// The ranges that drop ingest must be the ones on disk, whatever
+	// happened: a deletion that failed after its first transaction is
+	// recorded as pending, and until it is finished (by a retry or the next
+	// Open) the hourly sync must not bring back what it already deleted.
+	if lerr := ix.loadPurged(); lerr != nil {
+		// What was recorded is unknown: err on the side of the deletion.
+		ix.purged = append(ix.purged, r)
+		ix.log.Warn("reload deleted ranges after a deletion", "error", lerr)
+	}
 	if err != nil {
 		return res, fmt.Errorf("delete: %w", err)
 	}
-	ix.purged = append(ix.purged, r)
 	return res, nil
 }
 
@@ -89,8 +97,13 @@ func (ix *Indexer) resumeDeletes(ctx context.Context) error {
 
 // purge deletes r's contents; ix.writes must be held. It is idempotent, which
 // is what lets resumeDeletes run it again after a crash.
-func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, error) {
-	var res DeleteResult
+func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, err error) {
+	defer func() {
+		if err != nil { // the job must not look as if still running
+			ix.Publish(Event{Job: "delete", Kind: "delete", State: "failed", Done: int64(res.Messages), Unit: "messages",
+				Message: err.Error()})
+		}
+	}()
 	total, err := ix.countRange(ctx, r.From, r.To)
 	if err != nil {
 		return res, err

@@ -71,7 +71,7 @@ func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Mess
 	}
 	// Drops first: a dropped month's messages are gone from Badger too.
 	for _, m := range drops {
-		if err := ix.parts.drop(m); err != nil {
+		if err := ix.dropMonth(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -86,6 +86,34 @@ func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Mess
 		}
 	}
 	return wb.Flush()
+}
+
+// dropMonth removes a month's partition that a deletion emptied. A deletion
+// records the drop in its first transaction; when it fails part-way, the
+// month still has messages, and dropping the partition would hide them from
+// search until the deletion is finished: the partition is then rebuilt from
+// the store instead, so the index holds exactly what the store holds.
+func (ix *Indexer) dropMonth(ctx context.Context, month string) error {
+	from, to, err := monthBounds(month)
+	if err != nil {
+		return ix.parts.drop(month)
+	}
+	left := false
+	err = ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
+		defer it.Close()
+		it.Seek(timeMsgKey(from, ""))
+		left = it.Valid() && string(it.Item().Key()) < string(timeMsgKey(to, ""))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("drop index partition %s: %w", month, err)
+	}
+	if !left {
+		return ix.parts.drop(month)
+	}
+	ix.log.Warn("a month whose deletion did not finish keeps messages; rebuilding its index partition", "month", month)
+	return ix.rebuildPartitionLocked(ctx, month, nil)
 }
 
 // appendMonths adds the comma-separated months in v to ms.

@@ -95,6 +95,11 @@ func (ix *Indexer) rebuildPartition(ctx context.Context, name string, t *rebuild
 	if err := ix.checkOpen(); err != nil {
 		return err
 	}
+	return ix.rebuildPartitionLocked(ctx, name, t)
+}
+
+// rebuildPartitionLocked is rebuildPartition for a caller holding ix.writes.
+func (ix *Indexer) rebuildPartitionLocked(ctx context.Context, name string, t *rebuildProgress) error {
 	return ix.parts.rebuild(ctx, name, func(idx bleve.Index) (int, error) {
 		b := newBatcher(ctx, idx)
 		if t != nil {
