@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -120,6 +121,7 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, 
 			return res, err
 		}
 	}
+	orphans := 0
 	err = ix.scanRange(ctx, r.From, r.To, func(m *model.Message) error {
 		if err := w.room(512); err != nil {
 			return err
@@ -143,9 +145,19 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, 
 		// transaction, so a crash cannot separate the two: a resumed delete
 		// would not know the conversation lost messages here.
 		return ix.dropIfEmpty(w, m.ConversationID, &res)
+	}, func(k []byte) error {
+		// An index entry without its message: nothing to unlink or count.
+		orphans++
+		if err := w.room(128); err != nil {
+			return err
+		}
+		return w.del(k)
 	})
 	if err != nil {
 		return res, err
+	}
+	if orphans > 0 {
+		ix.log.Warn("deletion removed time-index entries whose message was already gone", "entries", orphans)
 	}
 	var created []string
 	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { created = append(created, id) }); err != nil {
@@ -200,7 +212,7 @@ func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteR
 		lost[m.ConversationID]++
 		res.Messages++
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return res, err
 	}
@@ -243,7 +255,12 @@ func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteR
 // scanRange calls fn for each message created in [from, to), in time order,
 // from a snapshot taken at the start. The messages are stubs (stub.go):
 // enough to count and unlink them, without their content.
-func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error) error {
+//
+// A key written before stubs (empty value) is resolved through its record.
+// When the record is gone, or was created at another time, the key is an
+// orphan: it is passed to orphan (nil skips it) and never ends the scan —
+// it once did, silently, and the rest of a deleted range stayed stored.
+func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error, orphan func(k []byte) error) error {
 	return ix.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), PrefetchValues: true, PrefetchSize: 256})
 		defer it.Close()
@@ -271,8 +288,18 @@ func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*m
 			}
 			if m == nil { // written before stubs: read the record
 				m = &model.Message{}
-				if found, _, err := getJSON(txn, key(pMessage, string(k[len(pTimeMsg)+8:])), m); err != nil || !found {
-					return err
+				id := string(k[len(pTimeMsg)+8:])
+				found, _, err := getJSON(txn, key(pMessage, id), m)
+				if err != nil {
+					return fmt.Errorf("time index %x: %w", k, err)
+				}
+				if !found || !bytes.Equal(timeMsgKey(m.CreatedAt, id), k) {
+					if orphan != nil {
+						if err := orphan(item.KeyCopy(nil)); err != nil {
+							return err
+						}
+					}
+					continue
 				}
 			}
 			if err := fn(m); err != nil {

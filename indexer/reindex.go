@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -138,8 +139,8 @@ func (ix *Indexer) fillMonth(month string, b *batcher) error {
 		if err != nil {
 			return err
 		}
-		if m == nil {
-			continue
+		if m == nil || !bytes.Equal(timeMsgKey(m.CreatedAt, m.ID), k) {
+			continue // an orphaned entry (see scanRange): its message is not in this month
 		}
 		c, u, err := l.owner(m.ConversationID)
 		if err != nil {
