@@ -158,6 +158,9 @@ func (ix *Indexer) indexDocs(ctx context.Context, msgIDs map[string][]string, co
 		if idx == nil {
 			return nil, nil
 		}
+		if err := writable(idx); err != nil {
+			return nil, err
+		}
 		b := newBatcher(ctx, idx)
 		batches[month] = b
 		return b, nil
@@ -203,7 +206,11 @@ func (ix *Indexer) indexDocs(ctx context.Context, msgIDs map[string][]string, co
 			}
 		}
 	}
-	cb := newBatcher(ctx, ix.parts.conversations())
+	conv := ix.parts.conversations()
+	if err := writable(conv); err != nil {
+		return err
+	}
+	cb := newBatcher(ctx, conv)
 	for id := range convIDs {
 		c, u, err := l.owner(id)
 		if err != nil {
