@@ -3,6 +3,8 @@ package indexer
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 )
 
 // Badger key layout. Records are JSON values under a one-letter prefix;
@@ -86,5 +88,5 @@ func userConvKey(user string, t time.Time, conv string) []byte {
 }
 
 // Bleve document ids carry the kind so message and conversation ids never collide.
-func messageDocID(id string) string { return "m/" + id }
-func convDocID(id string) string    { return "c/" + id }
+func messageDocID(id string) string { return docmap.MessageID(id) }
+func convDocID(id string) string    { return docmap.ConversationID(id) }

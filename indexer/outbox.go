@@ -9,12 +9,12 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 	"github.com/ccsync/ccsync/model"
 )
 
-// bleveBatchSize is the documents per Bleve batch: 1000 was the measured sweet
-// spot (go-stack-notes §4); smaller batches make more segments to merge.
-const bleveBatchSize = 1000
+// bleveBatchSize is the documents per Bleve batch (see docmap.BatchSize).
+const bleveBatchSize = docmap.BatchSize
 
 // applyOutbox brings Bleve in line with Badger for every outbox entry, then
 // clears the entries. It runs after each write and at start-up, so a crash
