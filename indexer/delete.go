@@ -22,7 +22,8 @@ import (
 // So deleting "everything before March" removes every message sent before
 // March, and every conversation that had nothing after it. The range is
 // remembered: later syncs and imports drop messages created in it (see
-// purged.go). dryRun only counts.
+// purged.go). dryRun only counts. Both bounds must lie in the supported
+// window (timewindow.go), or the call fails with ErrBadRequest.
 //
 // The deletion streams through the range (memory does not grow with it) in
 // as many Badger transactions as it needs. Its range is recorded as pending
