@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -56,8 +57,8 @@ type IngestResult struct {
 type Kind string
 
 const (
-	KindMessage      Kind = "message"
-	KindConversation Kind = "conversation"
+	KindMessage      Kind = docmap.KindMessage
+	KindConversation Kind = docmap.KindConversation
 )
 
 // Sort orders search results.

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -21,7 +22,8 @@ import (
 // So deleting "everything before March" removes every message sent before
 // March, and every conversation that had nothing after it. The range is
 // remembered: later syncs and imports drop messages created in it (see
-// purged.go). dryRun only counts.
+// purged.go). dryRun only counts. Both bounds must lie in the supported
+// window (timewindow.go), or the call fails with ErrBadRequest.
 //
 // The deletion streams through the range (memory does not grow with it) in
 // as many Badger transactions as it needs. Its range is recorded as pending
@@ -29,6 +31,14 @@ import (
 // the next Open. Months wholly inside the range lose their index partition
 // in one step; only the months at the edges delete documents one by one.
 func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
+	// Outside the window a bound's key wraps around: the scan would miss
+	// what it should delete while the month arithmetic dropped partitions.
+	if err := CheckTime("from", from); err != nil {
+		return DeleteResult{}, fmt.Errorf("delete: %w", err)
+	}
+	if err := CheckTime("to", to); err != nil {
+		return DeleteResult{}, fmt.Errorf("delete: %w", err)
+	}
 	if !from.Before(to) {
 		return DeleteResult{}, fmt.Errorf("delete: %w: from (%s) must be before to (%s)", ErrBadRequest,
 			from.Format(time.RFC3339), to.Format(time.RFC3339))
@@ -51,10 +61,18 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	r := purgedRange{From: from, To: to, At: time.Now().UTC(), Pending: true}
 	res, err := ix.purge(ctx, r)
+	// The ranges that drop ingest must be the ones on disk, whatever
+	// happened: a deletion that failed after its first transaction is
+	// recorded as pending, and until it is finished (by a retry or the next
+	// Open) the hourly sync must not bring back what it already deleted.
+	if lerr := ix.loadPurged(); lerr != nil {
+		// What was recorded is unknown: err on the side of the deletion.
+		ix.purged = append(ix.purged, r)
+		ix.log.Warn("reload deleted ranges after a deletion", "error", lerr)
+	}
 	if err != nil {
 		return res, fmt.Errorf("delete: %w", err)
 	}
-	ix.purged = append(ix.purged, r)
 	return res, nil
 }
 
@@ -81,8 +99,13 @@ func (ix *Indexer) resumeDeletes(ctx context.Context) error {
 
 // purge deletes r's contents; ix.writes must be held. It is idempotent, which
 // is what lets resumeDeletes run it again after a crash.
-func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, error) {
-	var res DeleteResult
+func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, err error) {
+	defer func() {
+		if err != nil { // the job must not look as if still running
+			ix.Publish(Event{Job: "delete", Kind: "delete", State: "failed", Done: int64(res.Messages), Unit: "messages",
+				Message: err.Error()})
+		}
+	}()
 	total, err := ix.countRange(ctx, r.From, r.To)
 	if err != nil {
 		return res, err
@@ -99,6 +122,7 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, erro
 			return res, err
 		}
 	}
+	orphans := 0
 	err = ix.scanRange(ctx, r.From, r.To, func(m *model.Message) error {
 		if err := w.room(512); err != nil {
 			return err
@@ -122,9 +146,19 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (DeleteResult, erro
 		// transaction, so a crash cannot separate the two: a resumed delete
 		// would not know the conversation lost messages here.
 		return ix.dropIfEmpty(w, m.ConversationID, &res)
+	}, func(k []byte) error {
+		// An index entry without its message: nothing to unlink or count.
+		orphans++
+		if err := w.room(128); err != nil {
+			return err
+		}
+		return w.del(k)
 	})
 	if err != nil {
 		return res, err
+	}
+	if orphans > 0 {
+		ix.log.Warn("deletion removed time-index entries whose message was already gone", "entries", orphans)
 	}
 	var created []string
 	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { created = append(created, id) }); err != nil {
@@ -179,7 +213,7 @@ func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteR
 		lost[m.ConversationID]++
 		res.Messages++
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return res, err
 	}
@@ -222,7 +256,12 @@ func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteR
 // scanRange calls fn for each message created in [from, to), in time order,
 // from a snapshot taken at the start. The messages are stubs (stub.go):
 // enough to count and unlink them, without their content.
-func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error) error {
+//
+// A key written before stubs (empty value) is resolved through its record.
+// When the record is gone, or was created at another time, the key is an
+// orphan: it is passed to orphan (nil skips it) and never ends the scan —
+// it once did, silently, and the rest of a deleted range stayed stored.
+func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error, orphan func(k []byte) error) error {
 	return ix.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), PrefetchValues: true, PrefetchSize: 256})
 		defer it.Close()
@@ -250,8 +289,18 @@ func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*m
 			}
 			if m == nil { // written before stubs: read the record
 				m = &model.Message{}
-				if found, _, err := getJSON(txn, key(pMessage, string(k[len(pTimeMsg)+8:])), m); err != nil || !found {
-					return err
+				id := string(k[len(pTimeMsg)+8:])
+				found, _, err := getJSON(txn, key(pMessage, id), m)
+				if err != nil {
+					return fmt.Errorf("time index %x: %w", k, err)
+				}
+				if !found || !bytes.Equal(timeMsgKey(m.CreatedAt, id), k) {
+					if orphan != nil {
+						if err := orphan(item.KeyCopy(nil)); err != nil {
+							return err
+						}
+					}
+					continue
 				}
 			}
 			if err := fn(m); err != nil {

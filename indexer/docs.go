@@ -1,11 +1,9 @@
 package indexer
 
 import (
-	"slices"
-	"time"
-
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -89,68 +87,13 @@ func lookupUser(txn *badger.Txn, id string) (*model.User, error) {
 }
 
 func messageDoc(m *model.Message, c *model.Conversation, u *model.User) *doc {
-	d := &doc{
-		Kind:    string(KindMessage),
-		Text:    m.FlatText(),
-		Role:    string(m.Role),
-		Conv:    m.ConversationID,
-		Tools:   m.ToolNames(),
-		Flagged: len(m.Findings) > 0,
-	}
-	setTime(d, m.CreatedAt)
-	for _, f := range m.Findings {
-		d.Findings = appendUnique(d.Findings, f.Type)
-		d.Severity = appendUnique(d.Severity, string(f.Severity))
-	}
-	setOwner(d, c, u)
-	return d
+	return docmap.Message(m, c, u)
 }
 
 func conversationDoc(c *model.Conversation, a *convAgg, u *model.User) *doc {
-	d := &doc{
-		Kind:    string(KindConversation),
-		Text:    c.Title + "\n\n" + c.Summary,
-		Conv:    c.ID,
-		Flagged: a.Findings > 0,
-	}
-	setTime(d, c.CreatedAt)
-	d.Findings = sortedKeys(a.FindingCounts)
-	d.Severity = sortedKeys(a.Severities)
-	d.Tools = sortedKeys(a.Tools)
-	setOwner(d, c, u)
-	return d
+	return docmap.Conversation(c, a, u)
 }
 
-func setTime(d *doc, t time.Time) {
-	t = t.UTC()
-	d.Created, d.Day, d.Month = t, t.Format("2006-01-02"), t.Format("2006-01")
-}
+func appendUnique(s []string, v string) []string { return docmap.AppendUnique(s, v) }
 
-func setOwner(d *doc, c *model.Conversation, u *model.User) {
-	if c == nil {
-		return
-	}
-	d.Title, d.Model, d.Provider, d.Source, d.User = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
-	if u != nil {
-		// Facet on the primary id even when the conversation names an alias.
-		d.User, d.Name, d.Email = u.ID, u.Name, u.Email
-	}
-}
-
-func appendUnique(s []string, v string) []string {
-	if slices.Contains(s, v) {
-		return s
-	}
-	return append(s, v)
-}
-
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k, n := range m {
-		if n > 0 {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+func sortedKeys(m map[string]int) []string { return docmap.SortedKeys(m) }

@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -24,13 +25,31 @@ type Event struct {
 // rather than blocking ingest: when its buffer is full the oldest queued event
 // makes room, so the newest — a job's final "done" or "failed" above all —
 // always gets through.
+//
+// For late subscribers it keeps the latest event of every active (running
+// or waiting) job and of the keepFinished most recently finished ones,
+// evicting the oldest finished first. A count rather than an age: it bounds
+// memory and what each new socket is sent however many jobs finish in a
+// burst (a script importing in a loop), where "the last 24 hours" would
+// not; 20 is about a day of hourly syncs, more than the progress panel
+// shows. Active jobs are bounded too (keepActive), in case one ends without
+// a final event: the one not heard from for longest goes first.
 type hub struct {
-	mu   sync.Mutex
-	subs map[chan Event]struct{}
-	last map[string]Event // latest event per job, for late subscribers
+	mu       sync.Mutex
+	subs     map[chan Event]struct{}
+	last     map[string]Event // latest event per job, for late subscribers
+	finished []string         // jobs in last whose latest event is final, oldest first
 }
 
+const (
+	keepFinished = 20
+	keepActive   = 64
+)
+
 func newHub() *hub { return &hub{subs: map[chan Event]struct{}{}, last: map[string]Event{}} }
+
+// active reports whether a job in state may publish again.
+func active(state string) bool { return state == "running" || state == "waiting" }
 
 func (h *hub) publish(e Event) {
 	if e.Time.IsZero() {
@@ -38,7 +57,7 @@ func (h *hub) publish(e Event) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.last[e.Job] = e
+	h.remember(e)
 	for ch := range h.subs {
 		select {
 		case ch <- e:
@@ -55,6 +74,30 @@ func (h *hub) publish(e Event) {
 	}
 }
 
+// remember keeps e as its job's latest event within the bounds; h.mu held.
+func (h *hub) remember(e Event) {
+	h.last[e.Job] = e
+	h.finished = slices.DeleteFunc(h.finished, func(j string) bool { return j == e.Job })
+	if !active(e.State) {
+		h.finished = append(h.finished, e.Job)
+		if len(h.finished) > keepFinished {
+			delete(h.last, h.finished[0])
+			h.finished = slices.Delete(h.finished, 0, 1)
+		}
+		return
+	}
+	if len(h.last)-len(h.finished) <= keepActive {
+		return
+	}
+	stale := ""
+	for job, ev := range h.last {
+		if active(ev.State) && job != e.Job && (stale == "" || ev.Time.Before(h.last[stale].Time)) {
+			stale = job
+		}
+	}
+	delete(h.last, stale)
+}
+
 func (h *hub) subscribe() (<-chan Event, []Event, func()) {
 	ch := make(chan Event, 64)
 	h.mu.Lock()
@@ -64,6 +107,7 @@ func (h *hub) subscribe() (<-chan Event, []Event, func()) {
 		snapshot = append(snapshot, e)
 	}
 	h.mu.Unlock()
+	slices.SortFunc(snapshot, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	var once sync.Once
 	return ch, snapshot, func() {
 		once.Do(func() {
@@ -77,6 +121,7 @@ func (h *hub) subscribe() (<-chan Event, []Event, func()) {
 // Publish sends a progress event to every subscriber.
 func (ix *Indexer) Publish(e Event) { ix.events.publish(e) }
 
-// Subscribe returns a channel of events, the latest event of every job seen so
-// far (so a page opened mid-run shows where the job is), and a cancel func.
+// Subscribe returns a channel of events, the latest event of every active job
+// and of the most recently finished ones, oldest first (so a page opened
+// mid-run shows where each job is), and a cancel func.
 func (ix *Indexer) Subscribe() (<-chan Event, []Event, func()) { return ix.events.subscribe() }

@@ -102,7 +102,10 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 		ix.unlock()
 		return nil, err
 	}
-	if err := ix.loadPurged(); err != nil {
+	if err = ix.loadPurged(); err == nil {
+		err = ix.repairPurged()
+	}
+	if err != nil {
 		_ = ix.db.Close()
 		ix.unlock()
 		return nil, fmt.Errorf("open indexer: %w", err)

@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -103,10 +104,42 @@ func validateBatch(b Batch) error {
 		if c.ID == "" {
 			return fmt.Errorf("ingest: conversation %d: %w: empty id", i, ErrBadRequest)
 		}
+		if err := checkCreated(c.CreatedAt); err != nil {
+			return fmt.Errorf("ingest: conversation %d (%s): %w", i, c.ID, err)
+		}
 	}
 	for i, m := range b.Messages {
 		if m.ID == "" || m.ConversationID == "" {
 			return fmt.Errorf("ingest: message %d (%q): %w: empty id or conversation id", i, m.ID, ErrBadRequest)
+		}
+		if err := checkCreated(m.CreatedAt); err != nil {
+			return fmt.Errorf("ingest: message %d (%s): %w", i, m.ID, err)
+		}
+	}
+	return nil
+}
+
+// checkCreated is Ingest's rule for a record's creation time: records are
+// keyed, counted and partitioned by it, so it must be set and inside the
+// supported window (timewindow.go).
+func checkCreated(t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("%w: created_at is missing", ErrBadRequest)
+	}
+	return CheckTime("created_at", t)
+}
+
+// CheckChatDates applies Ingest's date rule to one conversation and its
+// messages. Ingest refuses a whole batch for one bad record; a source calls
+// this per chat to skip and report the chat instead. The error names the
+// record and the field.
+func CheckChatDates(c *model.Conversation, msgs []model.Message) error {
+	if err := checkCreated(c.CreatedAt); err != nil {
+		return fmt.Errorf("conversation %s: %w", c.ID, err)
+	}
+	for i := range msgs {
+		if err := checkCreated(msgs[i].CreatedAt); err != nil {
+			return fmt.Errorf("message %s: %w", msgs[i].ID, err)
 		}
 	}
 	return nil

@@ -3,6 +3,8 @@ package indexer
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 )
 
 // Badger key layout. Records are JSON values under a one-letter prefix;
@@ -67,7 +69,11 @@ func be64(v uint64) string {
 	return string(b[:])
 }
 
-// timeKey orders times before 1970 correctly too (offset binary).
+// timeKey orders times by Unix nanoseconds (offset binary, so negative ones
+// sort first). Outside 1678–2262 UnixNano wraps around and the key lands
+// anywhere: what is written or scanned passes through the window checks
+// first (timewindow.go); only keys of records older versions stored are
+// ever made from a time outside it, to delete them.
 func timeKey(t time.Time) string { return be64(uint64(t.UnixNano()) ^ (1 << 63)) }
 
 func seqKey(seq int) string { return be64(uint64(int64(seq)) ^ (1 << 63)) }
@@ -86,5 +92,5 @@ func userConvKey(user string, t time.Time, conv string) []byte {
 }
 
 // Bleve document ids carry the kind so message and conversation ids never collide.
-func messageDocID(id string) string { return "m/" + id }
-func convDocID(id string) string    { return "c/" + id }
+func messageDocID(id string) string { return docmap.MessageID(id) }
+func convDocID(id string) string    { return docmap.ConversationID(id) }

@@ -5,105 +5,38 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
+
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 )
 
 // mappingVersion is stored beside the index; a change rebuilds the index at
 // the next start so the derived index never disagrees with the code.
 const mappingVersion = "2" // 2: partitioned by month
 
-// Bleve field names. Only "text" and "title" are analysed; everything else is a
-// keyword used for filters and facets. Nothing is stored: hits carry ids and
-// sort values, and snippets are built from the Badger copy of the text.
+// The Bleve fields searches filter, sort and facet on (docmap has them all).
 const (
-	fKind     = "kind"
-	fText     = "text"
-	fTitle    = "title"
-	fUser     = "user"
-	fEmail    = "user_email"
-	fName     = "user_name"
-	fModel    = "model"
-	fProvider = "provider"
-	fSource   = "source"
-	fRole     = "role"
-	fConv     = "conversation_id"
-	fTools    = "tools"
-	fFinding  = "finding_types"
-	fSeverity = "severities"
-	fFlagged  = "flagged"
-	fCreated  = "created_at"
-	fDay      = "created_day"
-	fMonth    = "created_month"
+	fText     = docmap.FieldText
+	fUser     = docmap.FieldUser
+	fModel    = docmap.FieldModel
+	fSource   = docmap.FieldSource
+	fRole     = docmap.FieldRole
+	fConv     = docmap.FieldConv
+	fTools    = docmap.FieldTools
+	fFinding  = docmap.FieldFinding
+	fSeverity = docmap.FieldSeverity
+	fFlagged  = docmap.FieldFlagged
+	fCreated  = docmap.FieldCreated
+	fDay      = docmap.FieldDay
+	fMonth    = docmap.FieldMonth
 )
 
 // doc is what Bleve indexes for a message or a conversation.
-type doc struct {
-	Kind     string    `json:"kind"`
-	Text     string    `json:"text"`
-	Title    string    `json:"title,omitempty"`
-	User     string    `json:"user,omitempty"`
-	Email    string    `json:"user_email,omitempty"`
-	Name     string    `json:"user_name,omitempty"`
-	Model    string    `json:"model,omitempty"`
-	Provider string    `json:"provider,omitempty"`
-	Source   string    `json:"source,omitempty"`
-	Role     string    `json:"role,omitempty"`
-	Conv     string    `json:"conversation_id"`
-	Tools    []string  `json:"tools,omitempty"`
-	Findings []string  `json:"finding_types,omitempty"`
-	Severity []string  `json:"severities,omitempty"`
-	Flagged  bool      `json:"flagged"`
-	Created  time.Time `json:"created_at"`
-	Day      string    `json:"created_day"`
-	Month    string    `json:"created_month"`
-}
+type doc = docmap.Doc
 
-func newMapping() mapping.IndexMapping {
-	im := bleve.NewIndexMapping()
-	im.DefaultAnalyzer = "standard"
-	im.DefaultField = fText
-	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-
-	// Term vectors on text make hit locations available, which the snippet
-	// builder needs; storing the text as well would double the index again
-	// for no gain, since Badger already holds it (go-stack-notes §4).
-	text := bleve.NewTextFieldMapping()
-	text.Store, text.IncludeInAll, text.DocValues = false, false, false
-	text.IncludeTermVectors = true
-	title := bleve.NewTextFieldMapping()
-	title.Store, title.IncludeInAll, title.DocValues, title.IncludeTermVectors = false, false, false, false
-
-	facet := func() *mapping.FieldMapping {
-		kw := bleve.NewKeywordFieldMapping()
-		kw.Store, kw.IncludeInAll, kw.IncludeTermVectors, kw.DocValues = false, false, false, true
-		return kw
-	}
-	filter := func() *mapping.FieldMapping {
-		kw := facet()
-		kw.DocValues = false
-		return kw
-	}
-	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fText, text)
-	dm.AddFieldMappingsAt(fTitle, title)
-	for _, f := range []string{fUser, fModel, fSource, fRole, fTools, fFinding, fSeverity, fDay, fMonth} {
-		dm.AddFieldMappingsAt(f, facet())
-	}
-	for _, f := range []string{fKind, fEmail, fName, fProvider, fConv} {
-		dm.AddFieldMappingsAt(f, filter())
-	}
-	flagged := bleve.NewBooleanFieldMapping()
-	flagged.Store, flagged.IncludeInAll, flagged.DocValues = false, false, false
-	dm.AddFieldMappingsAt(fFlagged, flagged)
-	created := bleve.NewDateTimeFieldMapping()
-	created.Store, created.IncludeInAll, created.DocValues = false, false, true
-	dm.AddFieldMappingsAt(fCreated, created)
-	im.DefaultMapping = dm
-	return im
-}
+func newMapping() mapping.IndexMapping { return docmap.NewMapping() }
 
 // openIndex opens the partitions under Dir/index. An index built by another
 // version is rebuilt whole, damaged partitions one by one, from Badger:

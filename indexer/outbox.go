@@ -9,12 +9,12 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/ccsync/ccsync/indexer/internal/docmap"
 	"github.com/ccsync/ccsync/model"
 )
 
-// bleveBatchSize is the documents per Bleve batch: 1000 was the measured sweet
-// spot (go-stack-notes §4); smaller batches make more segments to merge.
-const bleveBatchSize = 1000
+// bleveBatchSize is the documents per Bleve batch (see docmap.BatchSize).
+const bleveBatchSize = docmap.BatchSize
 
 // applyOutbox brings Bleve in line with Badger for every outbox entry, then
 // clears the entries. It runs after each write and at start-up, so a crash
@@ -71,7 +71,7 @@ func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Mess
 	}
 	// Drops first: a dropped month's messages are gone from Badger too.
 	for _, m := range drops {
-		if err := ix.parts.drop(m); err != nil {
+		if err := ix.dropMonth(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -86,6 +86,34 @@ func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Mess
 		}
 	}
 	return wb.Flush()
+}
+
+// dropMonth removes a month's partition that a deletion emptied. A deletion
+// records the drop in its first transaction; when it fails part-way, the
+// month still has messages, and dropping the partition would hide them from
+// search until the deletion is finished: the partition is then rebuilt from
+// the store instead, so the index holds exactly what the store holds.
+func (ix *Indexer) dropMonth(ctx context.Context, month string) error {
+	from, to, err := monthBounds(month)
+	if err != nil {
+		return ix.parts.drop(month)
+	}
+	left := false
+	err = ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg)})
+		defer it.Close()
+		it.Seek(timeMsgKey(from, ""))
+		left = it.Valid() && string(it.Item().Key()) < string(timeMsgKey(to, ""))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("drop index partition %s: %w", month, err)
+	}
+	if !left {
+		return ix.parts.drop(month)
+	}
+	ix.log.Warn("a month whose deletion did not finish keeps messages; rebuilding its index partition", "month", month)
+	return ix.rebuildPartitionLocked(ctx, month, nil)
 }
 
 // appendMonths adds the comma-separated months in v to ms.
@@ -129,6 +157,9 @@ func (ix *Indexer) indexDocs(ctx context.Context, msgIDs map[string][]string, co
 		}
 		if idx == nil {
 			return nil, nil
+		}
+		if err := writable(idx); err != nil {
+			return nil, err
 		}
 		b := newBatcher(ctx, idx)
 		batches[month] = b
@@ -175,7 +206,11 @@ func (ix *Indexer) indexDocs(ctx context.Context, msgIDs map[string][]string, co
 			}
 		}
 	}
-	cb := newBatcher(ctx, ix.parts.conversations())
+	conv := ix.parts.conversations()
+	if err := writable(conv); err != nil {
+		return err
+	}
+	cb := newBatcher(ctx, conv)
 	for id := range convIDs {
 		c, u, err := l.owner(id)
 		if err != nil {

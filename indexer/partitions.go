@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,6 +68,12 @@ func openPartitions(dir string) (p *partitions, damaged []string, err error) {
 	if err := os.MkdirAll(filepath.Join(dir, msgPartitions), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("open index: %w", err)
 	}
+	// A swap's leftovers (see rebuild): a month's are removed below.
+	for _, leftover := range []string{".old", ".rebuild"} {
+		if err := os.RemoveAll(filepath.Join(dir, convPartition) + leftover); err != nil {
+			return nil, nil, fmt.Errorf("open index: %w", err)
+		}
+	}
 	if p.conv, err = openOrCreate(filepath.Join(dir, convPartition), convPartition); err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +85,7 @@ func openPartitions(dir string) (p *partitions, damaged []string, err error) {
 		month := e.Name()
 		path := filepath.Join(dir, msgPartitions, month)
 		if _, err := time.Parse(monthLayout, month); err != nil || !e.IsDir() {
-			// A rebuild's leftover (month.rebuild) or a stranger: not ours to keep.
+			// A swap's leftover (month.rebuild, month.old) or a stranger: not ours to keep.
 			_ = os.RemoveAll(path)
 			continue
 		}
@@ -199,14 +206,13 @@ func (p *partitions) drop(m string) error {
 }
 
 // rebuild builds a partition afresh in a sibling directory with fill, then
-// swaps it in. Searches use the old one until the swap. Renames are atomic,
-// so a crash leaves the old partition, the new one, or none (rebuilt at
-// the next open).
+// swaps it in. Searches use the old one until the swap. The swap moves the
+// old directory aside before moving the new one in, so a failure at any
+// step can put the old partition back; a crash leaves the old partition,
+// the new one, or none (rebuilt at the next open), and leftovers that
+// openPartitions removes.
 func (p *partitions) rebuild(ctx context.Context, name string, fill func(bleve.Index) (int, error)) error {
-	path := filepath.Join(p.dir, msgPartitions, name)
-	if name == convPartition {
-		path = filepath.Join(p.dir, convPartition)
-	}
+	path := p.path(name)
 	next := path + ".rebuild"
 	_ = os.RemoveAll(next)
 	idx, err := bleve.New(next, newMapping())
@@ -228,11 +234,7 @@ func (p *partitions) rebuild(ctx context.Context, name string, fill func(bleve.I
 	defer p.inUse.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	old := p.msgs[name]
-	if name == convPartition {
-		old = p.conv
-	}
-	if old != nil {
+	if old := p.get(name); old != nil {
 		_ = old.Close()
 	}
 	if n == 0 && name != convPartition {
@@ -241,24 +243,124 @@ func (p *partitions) rebuild(ctx context.Context, name string, fill func(bleve.I
 		_ = os.RemoveAll(next)
 		return os.RemoveAll(path)
 	}
-	if err := os.RemoveAll(path); err != nil {
-		return fmt.Errorf("rebuild index partition %s: %w", name, err)
-	}
-	if err := os.Rename(next, path); err != nil {
-		return fmt.Errorf("rebuild index partition %s: %w", name, err)
-	}
-	idx, err = bleve.Open(path)
+	idx, err = swapDir(next, path)
 	if err != nil {
-		return fmt.Errorf("rebuild index partition %s: reopen: %w", name, err)
+		err = fmt.Errorf("rebuild index partition %s: %w", name, err)
+		// The old directory is back in place where possible: reopen it.
+		old, oerr := bleve.Open(path)
+		if oerr != nil {
+			// Never leave a closed index in use: searches that need this
+			// partition fail with a clear error until it is rebuilt (a
+			// reindex, or the next start, finds it missing or disagreeing).
+			old = newOutOfService(name, errors.Join(err, oerr))
+		}
+		old.SetName(name)
+		p.set(name, old)
+		return err
 	}
 	idx.SetName(name)
+	p.set(name, idx)
+	return nil
+}
+
+// renameDir is os.Rename; tests replace it to make a swap fail.
+var renameDir = os.Rename
+
+// swapDir replaces the index directory at path by the one at next and opens
+// it. On failure it puts the previous directory back at path (when it can)
+// and removes next.
+func swapDir(next, path string) (bleve.Index, error) {
+	aside := path + ".old"
+	_ = os.RemoveAll(aside)
+	had := true
+	if err := renameDir(path, aside); errors.Is(err, fs.ErrNotExist) {
+		had = false
+	} else if err != nil {
+		_ = os.RemoveAll(next)
+		return nil, fmt.Errorf("move the old index aside: %w", err)
+	}
+	restore := func(cause error) error {
+		_ = os.RemoveAll(next)
+		if !had {
+			return cause
+		}
+		_ = os.RemoveAll(path)
+		if err := renameDir(aside, path); err != nil {
+			return errors.Join(cause, fmt.Errorf("put the old index back: %w", err))
+		}
+		return cause
+	}
+	if err := renameDir(next, path); err != nil {
+		return nil, restore(fmt.Errorf("move the new index in: %w", err))
+	}
+	idx, err := bleve.Open(path)
+	if err != nil {
+		if rerr := renameDir(path, next); rerr != nil {
+			return nil, errors.Join(fmt.Errorf("open the new index: %w", err), fmt.Errorf("move it out: %w", rerr))
+		}
+		return nil, restore(fmt.Errorf("open the new index: %w", err))
+	}
+	_ = os.RemoveAll(aside)
+	return idx, nil
+}
+
+func (p *partitions) path(name string) string {
+	if name == convPartition {
+		return filepath.Join(p.dir, convPartition)
+	}
+	return filepath.Join(p.dir, msgPartitions, name)
+}
+
+// get and set read and replace a partition; p.mu held.
+func (p *partitions) get(name string) bleve.Index {
+	if name == convPartition {
+		return p.conv
+	}
+	return p.msgs[name]
+}
+
+func (p *partitions) set(name string, idx bleve.Index) {
 	if name == convPartition {
 		p.conv = idx
 	} else {
 		p.msgs[name] = idx
 	}
+}
+
+// outOfService stands in for a partition whose swap failed and whose old
+// copy could not be reopened either. Searches and writes that need it fail
+// with its error instead of using a closed index; the empty alias answers
+// every other call harmlessly. Closing it is a no-op, and dropping or
+// rebuilding the partition replaces it.
+type outOfService struct {
+	bleve.IndexAlias
+	err error
+}
+
+func newOutOfService(name string, cause error) *outOfService {
+	a := bleve.NewIndexAlias()
+	a.SetName(name)
+	return &outOfService{IndexAlias: a, err: fmt.Errorf("index partition %s is out of service after a failed rebuild "+
+		"(reindex it, or restart ccsync, which rebuilds it): %w", name, cause)}
+}
+
+// writable returns the error of a partition out of service, whose batches
+// cannot be built.
+func writable(idx bleve.Index) error {
+	if o, ok := idx.(*outOfService); ok {
+		return o.err
+	}
 	return nil
 }
+
+func (o *outOfService) Search(*bleve.SearchRequest) (*bleve.SearchResult, error) { return nil, o.err }
+func (o *outOfService) SearchInContext(context.Context, *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	return nil, o.err
+}
+func (o *outOfService) DocCount() (uint64, error)       { return 0, o.err }
+func (o *outOfService) Batch(*bleve.Batch) error        { return o.err }
+func (o *outOfService) Index(string, interface{}) error { return o.err }
+func (o *outOfService) Delete(string) error             { return o.err }
 
 // all returns every partition, conversations first.
 func (p *partitions) all() []bleve.Index {

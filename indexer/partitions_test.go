@@ -282,8 +282,8 @@ func TestStubCountsLikeTheMessage(t *testing.T) {
 	}
 	for _, pair := range [][2]*model.Message{{m, got}} {
 		a, b := &convAgg{}, &convAgg{}
-		a.add(pair[0], 1)
-		b.add(pair[1], 1)
+		a.Add(pair[0], 1)
+		b.Add(pair[1], 1)
 		if fmt.Sprint(a) != fmt.Sprint(b) {
 			t.Fatalf("aggregates differ: %+v vs %+v", a, b)
 		}

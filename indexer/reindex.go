@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -32,8 +33,16 @@ func (ix *Indexer) Reindex(ctx context.Context, progress Progress) error {
 // conversations partition when month is "conversations".
 func (ix *Indexer) ReindexMonth(ctx context.Context, month string) error {
 	if month != convPartition {
-		if _, _, err := monthBounds(month); err != nil {
+		from, to, err := monthBounds(month)
+		if err != nil {
 			return fmt.Errorf("reindex: %w: month %q (want YYYY-MM)", ErrBadRequest, month)
+		}
+		// A month outside the window has wrapped keys: its scan would
+		// index other months' messages into it.
+		for _, t := range []time.Time{from, to} {
+			if err := CheckTime("month "+month, t); err != nil {
+				return fmt.Errorf("reindex: %w", err)
+			}
 		}
 	}
 	if err := ix.rebuildPartition(ctx, month, nil); err != nil {
@@ -87,6 +96,11 @@ func (ix *Indexer) rebuildPartition(ctx context.Context, name string, t *rebuild
 	if err := ix.checkOpen(); err != nil {
 		return err
 	}
+	return ix.rebuildPartitionLocked(ctx, name, t)
+}
+
+// rebuildPartitionLocked is rebuildPartition for a caller holding ix.writes.
+func (ix *Indexer) rebuildPartitionLocked(ctx context.Context, name string, t *rebuildProgress) error {
 	return ix.parts.rebuild(ctx, name, func(idx bleve.Index) (int, error) {
 		b := newBatcher(ctx, idx)
 		if t != nil {
@@ -125,8 +139,8 @@ func (ix *Indexer) fillMonth(month string, b *batcher) error {
 		if err != nil {
 			return err
 		}
-		if m == nil {
-			continue
+		if m == nil || !bytes.Equal(timeMsgKey(m.CreatedAt, m.ID), k) {
+			continue // an orphaned entry (see scanRange): its message is not in this month
 		}
 		c, u, err := l.owner(m.ConversationID)
 		if err != nil {

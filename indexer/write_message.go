@@ -80,7 +80,7 @@ func (w *writer) countMessage(m *model.Message, sign int) error {
 	if err != nil {
 		return err
 	}
-	a.add(m, sign)
+	a.Add(m, sign)
 	return w.countMessageFacets(m, sign)
 }
 

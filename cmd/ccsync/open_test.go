@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/model"
@@ -29,7 +30,7 @@ func TestScanConfigAppliesToIngest(t *testing.T) {
 	}
 	defer ix.Close()
 	_, err = ix.Ingest(context.Background(), indexer.Batch{Messages: []model.Message{{ID: "m", ConversationID: "c",
-		Blocks: []model.Block{{Type: model.BlockText, Text: "badge EMP-123456, mail ada@example.com"}}}}})
+		CreatedAt: time.Date(2026, 2, 3, 10, 0, 0, 0, time.UTC), Blocks: []model.Block{{Type: model.BlockText, Text: "badge EMP-123456, mail ada@example.com"}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func (b *bench) reindex(ctx context.Context, ix *indexer.Indexer) error {
 func (b *bench) baseline(ctx context.Context, dir string) error {
 	src := newBatcher(orgOptions(b.cfg), b.report.Org.BatchMessages, b.cfg.Baseline, b.cfg.Baseline)
 	msgs := 0
-	docs, took, err := indexer.IndexRawBleve(ctx, dir, func() (indexer.Batch, bool) {
+	docs, took, err := indexRawBleve(ctx, dir, func() (indexer.Batch, bool) {
 		batch, ok := src.next()
 		msgs += len(batch.Messages)
 		return batch, ok

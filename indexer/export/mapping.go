@@ -10,6 +10,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -105,6 +106,16 @@ func mapConversation(rc *rawConversation, data []byte) (model.Conversation, []mo
 		if msgs[i].CreatedAt.IsZero() {
 			msgs[i].CreatedAt = c.CreatedAt
 		}
+	}
+	// The indexer keys and partitions records by creation time and refuses
+	// a batch holding one it cannot store; checking here skips and reports
+	// this chat alone instead.
+	if c.CreatedAt.IsZero() {
+		return model.Conversation{}, nil, fmt.Errorf("no usable date: created_at %q, and no message has one",
+			clip(rc.CreatedAt, 64))
+	}
+	if err := indexer.CheckChatDates(&c, msgs); err != nil {
+		return model.Conversation{}, nil, err
 	}
 	markCurrentBranch(msgs, hasTree)
 	return c, msgs, nil
@@ -305,6 +316,14 @@ func parseTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// clip shortens s from the file to at most n bytes for an error message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // messageSize approximates the bytes a message adds to a batch, to keep

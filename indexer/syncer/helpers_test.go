@@ -71,7 +71,12 @@ func newEnv(t *testing.T, gen fakeapi.GenOptions, seed uint64) *env {
 	if gen.Start.IsZero() {
 		gen.Start = windowStart
 	}
-	org := fakeapi.Generate(seed, gen)
+	return newEnvOrg(t, fakeapi.Generate(seed, gen))
+}
+
+// newEnvOrg is newEnv serving a given organisation.
+func newEnvOrg(t *testing.T, org *fakeapi.Org) *env {
+	t.Helper()
 	fake := fakeapi.New(org, fakeapi.Options{Key: testKey})
 	hs := httptest.NewServer(fake)
 	t.Cleanup(hs.Close)

@@ -366,7 +366,7 @@ func convert(f *fetched) (model.Conversation, []model.Message, error) {
 		return conv, nil, errors.New("chat has no id")
 	}
 	if f.msgs == nil || meta.Deleted() {
-		return conv, nil, nil
+		return conv, nil, indexer.CheckChatDates(&conv, nil)
 	}
 	msgs := make([]model.Message, 0, len(f.msgs.Messages))
 	for i := range f.msgs.Messages {
@@ -375,6 +375,11 @@ func convert(f *fetched) (model.Conversation, []model.Message, error) {
 			return conv, nil, fmt.Errorf("message %d has no id", i)
 		}
 		msgs = append(msgs, m)
+	}
+	// Ingest refuses a whole page for one record it cannot date: skip and
+	// report this chat alone instead.
+	if err := indexer.CheckChatDates(&conv, msgs); err != nil {
+		return conv, nil, err
 	}
 	return conv, msgs, nil
 }
