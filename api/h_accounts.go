@@ -1,6 +1,9 @@
 package api
 
 import (
+	"errors"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -41,7 +44,9 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 		}
 		password = generated
 	}
-	if err := s.accounts.Create(req.Name, req.Role, password); err != nil {
+	if err := s.accounts.Create(req.Name, req.Role, password); errors.Is(err, ErrBusy) {
+		return busy(c)
+	} else if err != nil {
 		return accountError(err)
 	}
 	acct, err := s.accounts.Get(req.Name)
@@ -79,10 +84,17 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 		detail["role"] = string(*req.Role)
 	}
 	if req.Password != nil {
-		if err := s.accounts.SetPassword(name, *req.Password); err != nil {
+		// A reset always revokes the account's API tokens: it is how an
+		// admin locks out whoever holds a stolen credential.
+		revoked, err := s.accounts.SetPassword(name, *req.Password, false)
+		if errors.Is(err, ErrBusy) {
+			return busy(c)
+		}
+		if err != nil {
 			return accountError(err)
 		}
 		detail["password"] = "changed"
+		detail["tokens_revoked"] = strconv.Itoa(revoked)
 	}
 	if err := s.audit.record(c, principalOf(c), "account.update", name, detail); err != nil {
 		return err

@@ -51,6 +51,9 @@ func (s *Server) routeTable() []route {
 		{Method: post, Path: v1 + "/accounts", Access: adminOnly, Handler: s.createAccount},
 		{Method: patch, Path: v1 + "/accounts/:name", Access: adminOnly, Handler: s.updateAccount},
 		{Method: del, Path: v1 + "/accounts/:name", Access: adminOnly, Handler: s.deleteAccount},
+		{Method: get, Path: v1 + "/accounts/:name/tokens", Access: adminOnly, Handler: s.listAccountTokens},
+		{Method: del, Path: v1 + "/accounts/:name/tokens", Access: adminOnly, Handler: s.deleteAccountTokens},
+		{Method: del, Path: v1 + "/accounts/:name/tokens/:id", Access: adminOnly, Handler: s.deleteAccountToken},
 
 		{Method: get, Path: v1 + "/search", Access: anyRole, Handler: s.search},
 		{Method: get, Path: v1 + "/conversations", Access: anyRole, Handler: s.listConversations},
@@ -87,7 +90,7 @@ func (s *Server) mount() {
 		case anyRole:
 			hs = append(hs, s.authenticate)
 		case adminOnly:
-			hs = append(hs, s.authenticate, requireAdmin)
+			hs = append(hs, s.authenticate, s.requireAdmin)
 		}
 		hs = append(hs, r.Handler)
 		s.app.Add(r.Method, r.Path, hs...)
@@ -125,7 +128,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if c.Protocol() == "https" {
+	if s.scheme(c) == "https" {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	if strings.HasPrefix(c.Path(), "/api/") {
