@@ -70,6 +70,7 @@ type Server struct {
 	// pwFailures limits wrong current passwords per account.
 	throttle   *auditThrottle
 	pwFailures *failureLimiter
+	wsPing     time.Duration // progress sockets ping and re-check their credential this often
 	now        func() time.Time
 	// ctx outlives requests: background imports and streamed exports use
 	// it, and Shutdown cancels it.
@@ -127,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 		hub:       newProgressHub(),
 		metrics:   newMetrics(),
 		deletions: newConfirmations(),
+		wsPing:    wsPingEvery,
 		now:       cfg.Now,
 		ctx:       ctx,
 		cancel:    cancel,
