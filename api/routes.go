@@ -97,7 +97,8 @@ func (s *Server) mount() {
 	}
 	// Anything else under the API is a 404 in the API's error shape, never
 	// the UI's index page.
-	s.app.Use("/api", func(c *fiber.Ctx) error { return errNotFound("endpoint") })
+	// A path of the table asked with another method is a 405.
+	s.app.Use("/api", s.noRoute("endpoint"))
 	if s.cfg.UI != nil {
 		// no-cache: browsers revalidate, so an upgrade never runs old
 		// JavaScript against a new API (the assets are small and local).
@@ -111,7 +112,7 @@ func (s *Server) mount() {
 			NotFoundFile: "index.html", // client-side routes
 		}))
 	}
-	s.app.Use(func(c *fiber.Ctx) error { return errNotFound("page") })
+	s.app.Use(s.noRoute("page"))
 }
 
 // contentSecurityPolicy allows only the server's own scripts, styles and
