@@ -8,11 +8,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// maxWindowKeys bounds the keys a windowCounter tracks (about 100 bytes
-// each). Keys are accounts or client IPs; an attacker with more addresses
-// than this shares one overflow key, so memory and what it can make us
-// record stay bounded.
-const maxWindowKeys = 10000
+// maxWindowKeys bounds the keys a windowCounter tracks at once. Keys are
+// accounts or client addresses; callers beyond it share one overflow key.
+// For the audit throttle this is also the bound on entries per action and
+// window that any number of addresses can cause (per-address throttling
+// alone would not bound an attacker with a whole IPv6 prefix).
+const maxWindowKeys = 1000
 
 // overflowKey is where events of new keys go while the table is full.
 const overflowKey = "\x00overflow"

@@ -228,3 +228,43 @@ func sessionCookieOf(resp *http.Response) string {
 	}
 	return ""
 }
+
+// A crash between a password change and the removal of the tokens it
+// revoked leaves records that can never authenticate; start-up removes
+// them, and keeps the valid ones.
+func TestDeadTokenRecordsPrunedAtStart(t *testing.T) {
+	var cfg Config
+	e := newTestEnv(t, func(c *Config) { cfg = *c })
+	auditor := e.auditor()
+	_, dead := e.newToken(auditor, "revoked")
+	deadKey := ""
+	var deadRecord []byte
+	err := e.ix.ScanMeta(tokenPrefix, func(key string, value []byte) error {
+		deadKey, deadRecord = key, value
+		return nil
+	})
+	if err != nil || deadKey == "" {
+		t.Fatal(err)
+	}
+	if got := e.status(e.admin(), "PATCH", "/api/v1/accounts/"+auditorName, `{"password":"reset-by-admin-123"}`); got != 200 {
+		t.Fatalf("reset: %d", got)
+	}
+	if err := e.ix.PutMeta(deadKey, deadRecord); err != nil { // as if the removal never ran
+		t.Fatal(err)
+	}
+	auditor = e.login(auditorName, "reset-by-admin-123")
+	live, liveInfo := e.newToken(auditor, "live")
+
+	restarted, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted.cancel()
+	recs := e.tokenRecords(auditorName)
+	if _, ok := recs[dead.ID]; ok || len(recs) != 1 {
+		t.Errorf("records after start-up: %v, want only %s", recs, liveInfo.ID)
+	}
+	if got := e.status(live, "GET", "/api/v1/auth/me", nil); got != 200 {
+		t.Errorf("valid token after start-up: %d", got)
+	}
+}
