@@ -20,8 +20,6 @@ const (
 	tokenIDHexSize = 16
 )
 
-var errNoToken = errors.New("no such API token")
-
 // apiToken is a per-account bearer token for scripts, as listed. Tokens are
 // 256-bit random values, so a plain SHA-256 (not a slow KDF) is enough to
 // make the stored copy useless to a thief.

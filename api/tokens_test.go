@@ -268,3 +268,37 @@ func TestDeadTokenRecordsPrunedAtStart(t *testing.T) {
 		t.Errorf("valid token after start-up: %d", got)
 	}
 }
+
+// An update is never half applied for a reason known in advance, and what
+// was applied is audited even when a later part fails.
+func TestAccountUpdateAppliesAllOrAudits(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.admin()
+	role := func() Role {
+		acct, err := e.srv.accounts.Get(auditorName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return acct.Role
+	}
+	if got := e.status(admin, "PATCH", "/api/v1/accounts/"+auditorName, `{"role":"admin","password":"short"}`); got != 400 || role() != RoleAuditor {
+		t.Errorf("weak password with a promotion: %d, role %s; want 400 and no change", got, role())
+	}
+	// Busy hashing: nothing changed, retry later.
+	e.srv.accounts.kdf = newKDFGate(0, 0, time.Hour)
+	resp, b := e.do(admin, "PATCH", "/api/v1/accounts/"+auditorName, `{"role":"admin","password":"long-enough-password"}`)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || role() != RoleAuditor {
+		t.Errorf("busy: %d %s, role %s; want 503 with Retry-After and no change", resp.StatusCode, b, role())
+	}
+	e.srv.accounts.kdf = newKDFGate(kdfConcurrency, kdfQueue, kdfMaxWait)
+	// The password is reset, then demoting the last admin fails: the
+	// reset still happened and is in the audit trail.
+	resp, b = e.do(admin, "PATCH", "/api/v1/accounts/"+adminName, `{"role":"auditor","password":"another-admin-password"}`)
+	if resp.StatusCode != 409 {
+		t.Fatalf("demote last admin: %d %s", resp.StatusCode, b)
+	}
+	updates := e.audited("account.update")
+	if len(updates) != 1 || updates[0].Detail["password"] != "changed" || updates[0].Detail["role"] != "" {
+		t.Errorf("audit %+v, want the password reset alone", updates)
+	}
+}
