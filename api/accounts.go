@@ -50,7 +50,11 @@ type Account struct {
 	// Nonce is random per account creation and carried by its sessions, so
 	// a session of a deleted account never matches an account re-created
 	// under the same name (whose Epoch starts again at 0).
-	Nonce             string    `json:"nonce,omitempty"`
+	Nonce string `json:"nonce,omitempty"`
+	// TokenEpoch is bumped by every password change or reset; API tokens
+	// carry the one they were issued in (see tokenRecord), so a new
+	// password ends them unless the owner explicitly keeps them.
+	TokenEpoch        int       `json:"token_epoch,omitempty"`
 	CreatedAt         time.Time `json:"created_at"`
 	PasswordChangedAt time.Time `json:"password_changed_at"`
 }
@@ -71,6 +75,7 @@ func (a Account) Info() AccountInfo {
 type Accounts struct {
 	store MetaStore
 	argon argonParams
+	kdf   *kdfGate
 	now   func() time.Time
 	// mu serialises read-modify-write cycles; meta writes are not
 	// transactional, and only one process can hold the data directory.
@@ -84,7 +89,23 @@ type Accounts struct {
 
 // NewAccounts returns the account store kept in store.
 func NewAccounts(store MetaStore) *Accounts {
-	return &Accounts{store: store, argon: defaultArgon, now: time.Now}
+	return &Accounts{store: store, argon: defaultArgon, kdf: newKDFGate(kdfConcurrency, kdfQueue, kdfMaxWait), now: time.Now}
+}
+
+// hash and verify run argon2 through the gate, which bounds the memory
+// that concurrent callers can make the server allocate.
+func (a *Accounts) hash(password string) (hash string, err error) {
+	if gerr := a.kdf.run(func() { hash, err = hashPassword(a.argon, password) }); gerr != nil {
+		return "", gerr
+	}
+	return hash, err
+}
+
+func (a *Accounts) verify(encoded, password string) (ok bool, err error) {
+	if gerr := a.kdf.run(func() { ok, err = verifyPassword(encoded, password) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, err
 }
 
 func (a *Accounts) get(name string) (Account, error) {
@@ -150,7 +171,7 @@ func (a *Accounts) Create(name string, role Role, password string) error {
 	if len(password) < MinPasswordLen {
 		return ErrWeakPassword
 	}
-	hash, err := hashPassword(a.argon, password)
+	hash, err := a.hash(password)
 	if err != nil {
 		return err
 	}
@@ -169,25 +190,70 @@ func (a *Accounts) Create(name string, role Role, password string) error {
 	return a.put(Account{Name: name, Role: role, PasswordHash: hash, Nonce: nonce, CreatedAt: now, PasswordChangedAt: now})
 }
 
-// SetPassword replaces an account's password and ends its sessions.
-func (a *Accounts) SetPassword(name, password string) error {
+// SetPassword replaces an account's password and ends its sessions. It
+// revokes the account's API tokens too, unless keepTokens (the owner's own
+// change, asked for explicitly), which carries them over to the new
+// password. It returns how many tokens were revoked.
+func (a *Accounts) SetPassword(name, password string, keepTokens bool) (revoked int, err error) {
 	if len(password) < MinPasswordLen {
-		return ErrWeakPassword
+		return 0, ErrWeakPassword
 	}
-	hash, err := hashPassword(a.argon, password)
+	hash, err := a.hash(password)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	acct, err := a.Get(name)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	old := acct
 	acct.PasswordHash = hash
 	acct.PasswordChangedAt = a.now().UTC()
 	acct.Epoch++
-	return a.put(acct)
+	acct.TokenEpoch++
+	// The account goes first: from then on the bump alone refuses every
+	// old token, so a failure below leaves stale records (pruned at
+	// start-up), never a token that outlived the password.
+	if err := a.put(acct); err != nil {
+		return 0, err
+	}
+	toks, err := loadTokens(a.store, name)
+	if err != nil {
+		return 0, fmt.Errorf("password of %q changed, but its tokens: %w", name, err)
+	}
+	for _, t := range toks {
+		valid := t.validFor(old)
+		if keepTokens && valid {
+			gen := acct.TokenEpoch
+			t.Generation, t.Nonce = &gen, acct.Nonce
+			err = putToken(a.store, t.key, t)
+		} else {
+			err = a.store.PutMeta(t.key, nil)
+			if valid {
+				revoked++
+			}
+		}
+		if err != nil {
+			return revoked, fmt.Errorf("password of %q changed, but its tokens: %w", name, err)
+		}
+	}
+	return revoked, nil
+}
+
+// addToken stores a new token bound to its account's current token
+// generation. It holds the account lock so that a concurrent password
+// change cannot slip between reading the generation and the write.
+func (a *Accounts) addToken(key string, tok apiToken) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	acct, err := a.Get(tok.Account)
+	if err != nil {
+		return err
+	}
+	gen := acct.TokenEpoch
+	return putToken(a.store, key, tokenRecord{apiToken: tok, Generation: &gen, Nonce: acct.Nonce})
 }
 
 // SetRole changes an account's role and ends its sessions.
@@ -287,14 +353,21 @@ func (a *Accounts) checkNotLastAdmin() error {
 func (a *Accounts) Authenticate(name, password string) (Account, error) {
 	acct, err := a.Get(name)
 	if errors.Is(err, ErrNoAccount) {
+		// Computed once, outside the gate: a dummy that could fail to be
+		// made would answer missing accounts faster than wrong passwords.
 		a.dummyOnce.Do(func() { a.dummyHash, _ = hashPassword(a.argon, "ccsync-dummy-password") })
-		_, _ = verifyPassword(a.dummyHash, password)
+		if _, err := a.verify(a.dummyHash, password); errors.Is(err, ErrBusy) {
+			return Account{}, err
+		}
 		return Account{}, errBadLogin
 	}
 	if err != nil {
 		return Account{}, err
 	}
-	ok, err := verifyPassword(acct.PasswordHash, password)
+	ok, err := a.verify(acct.PasswordHash, password)
+	if errors.Is(err, ErrBusy) {
+		return Account{}, err
+	}
 	if err != nil {
 		return Account{}, fmt.Errorf("account %q: %w", name, err)
 	}

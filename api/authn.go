@@ -20,6 +20,7 @@ type principal struct {
 	SessionID string   // "" for token callers
 	Session   *session // nil for token callers
 	TokenID   string   // "" for session callers
+	tokenHash string   // the token's storage key suffix, to re-check it
 }
 
 func principalOf(c *fiber.Ctx) *principal {
@@ -41,11 +42,11 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	}
 	if p.Session != nil && !safeMethod(c.Method()) {
 		if o := c.Get(fiber.HeaderOrigin); o != "" && s.cfg.Origin != "" && o != s.cfg.Origin {
-			return &apiError{fiber.StatusForbidden, "csrf", "cross-origin request refused"}
+			return s.deny(c, p, "origin", &apiError{fiber.StatusForbidden, "csrf", "cross-origin request refused"})
 		}
 		got := c.Get(csrfHeader)
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRF)) != 1 {
-			return &apiError{fiber.StatusForbidden, "csrf", "missing or wrong " + csrfHeader + " header"}
+			return s.deny(c, p, "csrf_token", &apiError{fiber.StatusForbidden, "csrf", "missing or wrong " + csrfHeader + " header"})
 		}
 	}
 	c.Locals(localPrincipal, p)
@@ -55,26 +56,20 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 func (s *Server) identify(c *fiber.Ctx) (*principal, error) {
 	if h := c.Get(fiber.HeaderAuthorization); h != "" {
 		scheme, secret, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
+		secret = strings.TrimSpace(secret)
+		if !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(secret, tokenScheme) || len(secret) > 128 {
 			return nil, errUnauthenticated()
 		}
-		tok, err := s.lookupToken(strings.TrimSpace(secret))
-		if errors.Is(err, errNoToken) {
-			return nil, errUnauthenticated()
-		}
-		if err != nil {
-			return nil, err
-		}
-		acct, err := s.accounts.Get(tok.Account)
-		if errors.Is(err, ErrNoAccount) {
-			return nil, errUnauthenticated()
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &principal{Account: acct.Name, Role: acct.Role, TokenID: tok.ID}, nil
+		return s.tokenPrincipal(hashSecret(secret))
 	}
-	id := c.Cookies(sessionCookie)
+	return s.sessionPrincipal(c.Cookies(sessionCookie))
+}
+
+// sessionPrincipal authenticates a session id. The account is re-read on
+// every request so that a deletion, role change or password change takes
+// effect immediately. The nonce tells a re-created account of the same name
+// from the one the session was issued for.
+func (s *Server) sessionPrincipal(id string) (*principal, error) {
 	sess, err := s.loadSession(id)
 	if errors.Is(err, errNoSession) {
 		return nil, errUnauthenticated()
@@ -82,10 +77,6 @@ func (s *Server) identify(c *fiber.Ctx) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The account is re-read on every request so that a deletion, role
-	// change or password change takes effect immediately. The nonce tells a
-	// re-created account of the same name from the one the session was
-	// issued for.
 	acct, err := s.accounts.Get(sess.Account)
 	if errors.Is(err, ErrNoAccount) || (err == nil && (acct.Epoch != sess.Epoch ||
 		subtle.ConstantTimeCompare([]byte(acct.Nonce), []byte(sess.Nonce)) != 1)) {
@@ -98,14 +89,50 @@ func (s *Server) identify(c *fiber.Ctx) (*principal, error) {
 	return &principal{Account: acct.Name, Role: acct.Role, SessionID: id, Session: &sess}, nil
 }
 
+// recheck tells whether a principal authenticated earlier (a long-lived
+// WebSocket's) still holds: its session or token is still valid, for the
+// same account, with no lower role.
+func (s *Server) recheck(p *principal) error {
+	var now *principal
+	var err error
+	if p.tokenHash != "" {
+		now, err = s.tokenPrincipal(p.tokenHash)
+	} else {
+		now, err = s.sessionPrincipal(p.SessionID)
+	}
+	if err != nil {
+		return err
+	}
+	if now.Account != p.Account || (p.Role == RoleAdmin && now.Role != RoleAdmin) {
+		return errUnauthenticated()
+	}
+	return nil
+}
+
 // requireAdmin refuses every caller that is not an admin.
-func requireAdmin(c *fiber.Ctx) error {
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	p := principalOf(c)
 	if p == nil {
 		return errUnauthenticated()
 	}
 	if p.Role != RoleAdmin {
-		return errForbidden("this action needs the admin role")
+		return s.deny(c, p, "role", errForbidden("this action needs the admin role"))
 	}
 	return c.Next()
+}
+
+// deny records a refused request (access.denied, with method, path and
+// reason) and returns err, the refusal. Callers can send such requests as
+// fast as they like, so the entries go through the audit throttle: one per
+// caller and reason per window, the next carrying how many were left out.
+// A refusal that cannot be audited is still a refusal.
+func (s *Server) deny(c *fiber.Ctx, p *principal, reason string, err *apiError) error {
+	who := "ip:" + s.clientIP(c)
+	if p != nil {
+		who = "account:" + p.Account
+	}
+	s.auditThrottled(c, p, "access.denied", who+" "+reason, "", map[string]string{
+		"method": c.Method(), "path": truncate(c.Path(), 200), "reason": reason,
+	})
+	return err
 }

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"errors"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -41,7 +44,9 @@ func (s *Server) createAccount(c *fiber.Ctx) error {
 		}
 		password = generated
 	}
-	if err := s.accounts.Create(req.Name, req.Role, password); err != nil {
+	if err := s.accounts.Create(req.Name, req.Role, password); errors.Is(err, ErrBusy) {
+		return busy(c)
+	} else if err != nil {
 		return accountError(err)
 	}
 	acct, err := s.accounts.Get(req.Name)
@@ -68,30 +73,59 @@ func (s *Server) updateAccount(c *fiber.Ctx) error {
 	if req.Role == nil && req.Password == nil {
 		return errBadRequest(`give "role", "password" or both`)
 	}
+	// Refuse bad input before changing anything, so a request is not
+	// half applied for a reason known in advance.
+	if req.Role != nil && !req.Role.valid() {
+		return accountError(ErrBadRole)
+	}
+	if req.Password != nil && len(*req.Password) < MinPasswordLen {
+		return accountError(ErrWeakPassword)
+	}
 	if _, err := s.accounts.Get(name); err != nil {
 		return accountError(err)
 	}
 	detail := map[string]string{}
-	if req.Role != nil {
-		if err := s.accounts.SetRole(name, *req.Role); err != nil {
-			return accountError(err)
+	err := s.applyAccountUpdate(name, req, detail)
+	// Whatever was changed is audited, even if a later part failed.
+	if len(detail) > 0 {
+		if aerr := s.audit.record(c, principalOf(c), "account.update", name, detail); aerr != nil {
+			return aerr
 		}
-		detail["role"] = string(*req.Role)
 	}
-	if req.Password != nil {
-		if err := s.accounts.SetPassword(name, *req.Password); err != nil {
-			return accountError(err)
-		}
-		detail["password"] = "changed"
+	if errors.Is(err, ErrBusy) {
+		return busy(c)
 	}
-	if err := s.audit.record(c, principalOf(c), "account.update", name, detail); err != nil {
-		return err
+	if err != nil {
+		return accountError(err)
 	}
 	acct, err := s.accounts.Get(name)
 	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"account": acct.Info()})
+}
+
+// applyAccountUpdate changes the password first (the step that can be
+// refused as busy, before anything changed), then the role, noting each
+// change made in detail.
+func (s *Server) applyAccountUpdate(name string, req accountUpdate, detail map[string]string) error {
+	if req.Password != nil {
+		// A reset always revokes the account's API tokens: it is how an
+		// admin locks out whoever holds a stolen credential.
+		revoked, err := s.accounts.SetPassword(name, *req.Password, false)
+		if err != nil {
+			return err
+		}
+		detail["password"] = "changed"
+		detail["tokens_revoked"] = strconv.Itoa(revoked)
+	}
+	if req.Role != nil {
+		if err := s.accounts.SetRole(name, *req.Role); err != nil {
+			return err
+		}
+		detail["role"] = string(*req.Role)
+	}
+	return nil
 }
 
 func (s *Server) deleteAccount(c *fiber.Ctx) error {

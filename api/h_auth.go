@@ -2,6 +2,8 @@ package api
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +22,8 @@ func (s *Server) loginLimiter() fiber.Handler {
 		KeyGenerator:           s.clientIP,
 		SkipSuccessfulRequests: true,
 		LimitReached: func(c *fiber.Ctx) error {
-			_ = s.audit.record(c, nil, "login.rate_limited", "", nil)
+			// One entry per address and window, however fast it knocks.
+			s.auditThrottled(c, nil, "login.rate_limited", s.clientIP(c), "", nil)
 			return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": &apiError{
 				Type:    "rate_limited",
 				Message: "too many failed logins; retry after " + c.GetRespHeader(fiber.HeaderRetryAfter) + " s",
@@ -47,9 +50,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return writeError(c, s.log, err)
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" && o != s.cfg.Origin {
-		return writeError(c, s.log, &apiError{fiber.StatusForbidden, "csrf", "cross-origin login refused"})
+		return writeError(c, s.log, s.deny(c, nil, "origin", &apiError{fiber.StatusForbidden, "csrf", "cross-origin login refused"}))
 	}
 	acct, err := s.accounts.Authenticate(req.Name, req.Password)
+	if errors.Is(err, ErrBusy) {
+		return writeError(c, s.log, busy(c))
+	}
 	if errors.Is(err, errBadLogin) {
 		// The name is attacker-chosen; keep the audit entry small.
 		_ = s.audit.record(c, nil, "login.failed", truncate(req.Name, 64), nil)
@@ -79,7 +85,7 @@ func (s *Server) setSessionCookie(c *fiber.Ctx, id string, expires time.Time) {
 		Path:     "/",
 		HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode,
-		Secure:   s.cfg.SecureCookies || c.Protocol() == "https",
+		Secure:   s.cfg.SecureCookies || s.scheme(c) == "https",
 	}
 	if id == "" {
 		ck.Expires = time.Unix(0, 0)
@@ -115,26 +121,58 @@ func (s *Server) me(c *fiber.Ctx) error {
 type passwordChange struct {
 	Current string `json:"current"`
 	New     string `json:"new"`
+	// KeepTokens carries the account's API tokens over to the new
+	// password; by default a password change revokes them.
+	KeepTokens bool `json:"keep_tokens,omitempty"`
 }
 
 // changeOwnPassword needs the current password too, so a stolen session
-// cannot lock the owner out.
+// cannot lock the owner out. Wrong current passwords are limited per
+// account (LoginAttempts per LoginWindow, like logins per address), since
+// each one costs an argon2 hash and is a guess at the password.
 func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	p := principalOf(c)
 	var req passwordChange
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	wait, ok := s.pwFailures.reserve(p.Account)
+	if !ok {
+		s.auditThrottled(c, p, "account.password.rate_limited", p.Account, p.Account, nil)
+		secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+		c.Set(fiber.HeaderRetryAfter, secs)
+		return &apiError{fiber.StatusTooManyRequests, "rate_limited", "too many wrong current passwords; retry after " + secs + " s"}
+	}
 	if _, err := s.accounts.Authenticate(p.Account, req.Current); err != nil {
-		if errors.Is(err, errBadLogin) {
+		if !errors.Is(err, errBadLogin) {
+			s.pwFailures.release(p.Account)
+		}
+		switch {
+		case errors.Is(err, errBadLogin):
+			// Bounded by the limiter above: at most LoginAttempts per
+			// account per window reach this point.
+			if err := s.audit.record(c, p, "account.password.failed", p.Account, map[string]string{"reason": "wrong current password"}); err != nil {
+				return err
+			}
 			return errForbidden("current password is wrong")
+		case errors.Is(err, ErrBusy):
+			return busy(c)
 		}
 		return err
 	}
-	if err := s.accounts.SetPassword(p.Account, req.New); err != nil {
+	s.pwFailures.release(p.Account)
+	revoked, err := s.accounts.SetPassword(p.Account, req.New, req.KeepTokens)
+	if errors.Is(err, ErrBusy) {
+		return busy(c)
+	}
+	if err != nil {
 		return accountError(err)
 	}
-	if err := s.audit.record(c, p, "account.password", p.Account, nil); err != nil {
+	detail := map[string]string{"tokens_revoked": strconv.Itoa(revoked)}
+	if req.KeepTokens {
+		detail = map[string]string{"tokens": "kept"}
+	}
+	if err := s.audit.record(c, p, "account.password", p.Account, detail); err != nil {
 		return err
 	}
 	// The epoch bump ended every session, this one included: issue a new
@@ -153,6 +191,13 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		return c.JSON(sessionInfo{Account: acct.Name, Role: acct.Role, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// busy is the answer when the argon2 gate is full: 503 with Retry-After,
+// nothing tried, so the caller can simply retry.
+func busy(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderRetryAfter, "1")
+	return &apiError{fiber.StatusServiceUnavailable, "busy", ErrBusy.Error()}
 }
 
 // accountError maps account-store errors to API errors.

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ccsync/ccsync/indexer/keystore"
 )
 
 const maxKeyLen = 512
@@ -35,23 +38,25 @@ type keyRequest struct {
 
 // saveKey stores a new Compliance API key. The key is in this request only:
 // it is never echoed, logged or put in the audit trail; the response and
-// the audit entry carry the hint.
+// the audit entry carry the hint. A failed save is audited too
+// (settings.key.failed), with the class of error and, when it is safe, the
+// hint.
 func (s *Server) saveKey(c *fiber.Ctx) error {
 	sc, err := s.syncController()
 	if err != nil {
 		return err
 	}
 	var req keyRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	key := strings.TrimSpace(req.Key)
-	if key == "" || len(key) > maxKeyLen || strings.IndexFunc(key, unicode.IsSpace) >= 0 || strings.IndexFunc(key, unicode.IsControl) >= 0 {
-		return errBadRequest("key must be 1-512 characters without spaces")
-	}
-	hint, err := sc.SaveKey(c.UserContext(), key)
+	hint, err := s.trySaveKey(c, sc, &req)
 	if err != nil {
-		return scrubKey(err, key)
+		detail := map[string]string{"error": keyErrorClass(err)}
+		if h := failedKeyHint(req.Key, err); h != "" {
+			detail["hint"] = h
+		}
+		if aerr := s.audit.record(c, principalOf(c), "settings.key.failed", "", detail); aerr != nil {
+			s.log.Error("audit entry lost", "action", "settings.key.failed", "err", aerr)
+		}
+		return scrubKey(err, strings.TrimSpace(req.Key))
 	}
 	if err := s.audit.record(c, principalOf(c), "settings.key", "", map[string]string{"hint": hint}); err != nil {
 		return err
@@ -59,10 +64,60 @@ func (s *Server) saveKey(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"key_saved": true, "key_hint": hint})
 }
 
+var errMalformedKey = errBadRequest("key must be 1-512 characters without spaces")
+
+func (s *Server) trySaveKey(c *fiber.Ctx, sc SyncController, req *keyRequest) (string, error) {
+	if err := decodeJSON(c, req); err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(req.Key)
+	if key == "" || len(key) > maxKeyLen || strings.IndexFunc(key, unicode.IsSpace) >= 0 || strings.IndexFunc(key, unicode.IsControl) >= 0 {
+		return "", errMalformedKey
+	}
+	return sc.SaveKey(c.UserContext(), key)
+}
+
+// keyErrorClass names what kind of failure a key save met, for the audit
+// trail: never its message, which may quote the key.
+func keyErrorClass(err error) string {
+	var ae *apiError
+	switch {
+	case err == errMalformedKey:
+		return "malformed"
+	case errors.Is(err, ErrInvalidKey):
+		return "invalid_key"
+	case errors.Is(err, ErrInvalidInput):
+		return "invalid_input"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &ae):
+		return ae.Type
+	}
+	return "internal"
+}
+
+// failedKeyHint is the hint of a key that failed to save, or "" when it
+// would show more than a saved key's hint does. Only keys of the Compliance
+// API's shape ("sk-ant-…", long enough) get one: their first eight
+// characters are the public prefix; anything else may be another secret
+// pasted by mistake, or not a key at all.
+func failedKeyHint(key string, err error) string {
+	key = strings.TrimSpace(key)
+	if err == errMalformedKey || !strings.HasPrefix(key, "sk-ant-") || len(key) > maxKeyLen {
+		return ""
+	}
+	if h := keystore.Hint(key); h != "••••" {
+		return h
+	}
+	return ""
+}
+
 // scrubKey makes sure an error that quotes the key (a careless validator,
 // an HTTP client error with the request in it) is never sent or logged.
 func scrubKey(err error, key string) error {
-	if !strings.Contains(err.Error(), key) {
+	if key == "" || !strings.Contains(err.Error(), key) {
 		return err
 	}
 	switch {

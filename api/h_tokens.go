@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -8,9 +10,6 @@ func (s *Server) listOwnTokens(c *fiber.Ctx) error {
 	toks, err := s.listTokens(principalOf(c).Account)
 	if err != nil {
 		return err
-	}
-	if toks == nil {
-		toks = []apiToken{}
 	}
 	return c.JSON(fiber.Map{"tokens": toks})
 }
@@ -55,4 +54,48 @@ func (s *Server) deleteOwnToken(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listAccountTokens lets an admin see another account's tokens (never
+// their secrets, which are not stored).
+func (s *Server) listAccountTokens(c *fiber.Ctx) error {
+	name := c.Params("name")
+	toks, err := s.listTokens(name)
+	if err != nil {
+		return accountError(err)
+	}
+	if err := s.audit.record(c, principalOf(c), "account.tokens.view", name, nil); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"tokens": toks})
+}
+
+// deleteAccountToken revokes one of another account's tokens.
+func (s *Server) deleteAccountToken(c *fiber.Ctx) error {
+	name, id := c.Params("name"), c.Params("id")
+	n, err := s.deleteTokens(name, id)
+	if err != nil {
+		return accountError(err)
+	}
+	if n == 0 {
+		return errNotFound("token")
+	}
+	if err := s.audit.record(c, principalOf(c), "account.token.delete", name, map[string]string{"token": id}); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// deleteAccountTokens revokes all of another account's tokens, e.g. when
+// one may have leaked and the password is not in doubt.
+func (s *Server) deleteAccountTokens(c *fiber.Ctx) error {
+	name := c.Params("name")
+	n, err := s.deleteTokens(name, "")
+	if err != nil {
+		return accountError(err)
+	}
+	if err := s.audit.record(c, principalOf(c), "account.tokens.delete", name, map[string]string{"revoked": strconv.Itoa(n)}); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"revoked": n})
 }

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -81,8 +83,10 @@ func (h *progressHub) closeAll() {
 
 // progressSocket relays the indexer's job events to every authenticated
 // browser. Authentication ran before the upgrade (a browser sends its
-// cookie with the handshake); Origins pins the handshake to our own origin,
-// without which any site could open the socket with the user's cookie.
+// cookie with the handshake). The Origin is checked here, before the
+// upgrade, so that a foreign page gets a 403 in the API's error shape (the
+// upgrader's own check, kept as a second line, would answer 426): without
+// it any site could open the socket with the user's cookie.
 func (s *Server) progressSocket() fiber.Handler {
 	ws := fws.New(s.relayProgress, fws.Config{
 		Origins:          []string{s.cfg.Origin},
@@ -92,14 +96,21 @@ func (s *Server) progressSocket() fiber.Handler {
 		if !fws.IsWebSocketUpgrade(c) {
 			return fiber.ErrUpgradeRequired
 		}
+		if c.Get(fiber.HeaderOrigin) != s.cfg.Origin {
+			return s.deny(c, principalOf(c), "origin", &apiError{fiber.StatusForbidden, "csrf", "WebSocket handshake from a foreign or missing Origin refused"})
+		}
 		return ws(c)
 	}
 }
+
+// errCredentialEnded closes a socket whose session or token no longer holds.
+var errCredentialEnded = errors.New("credential no longer valid")
 
 func (s *Server) relayProgress(fc *fws.Conn) {
 	// The contrib wrapper is recycled when this returns; keep the
 	// underlying connection, which goroutines below may still touch.
 	conn := fc.Conn
+	p, _ := fc.Locals(localPrincipal).(*principal)
 	done, ok := s.hub.add(conn)
 	if !ok {
 		return
@@ -122,14 +133,29 @@ func (s *Server) relayProgress(fc *fws.Conn) {
 	}()
 	defer func() { _ = conn.Close(); <-gone }()
 
+	// The socket outlives the request that authenticated it: before every
+	// message and at every ping, make sure the account still exists and
+	// the session or token is still valid, or close with 1008.
+	send := func(m progressMessage) error {
+		if err := s.principalHolds(p); err != nil {
+			msg := websocket.FormatCloseMessage(websocket.ClosePolicyViolation, errCredentialEnded.Error())
+			_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(wsWriteTimeout))
+			return err
+		}
+		if m.Type == "" {
+			return conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout))
+		}
+		return s.writeProgress(conn, m)
+	}
+
 	sort.Slice(snapshot, func(i, j int) bool { return snapshot[i].Time.Before(snapshot[j].Time) })
 	if snapshot == nil {
 		snapshot = []indexer.Event{}
 	}
-	if s.writeProgress(conn, progressMessage{Type: "snapshot", Events: snapshot}) != nil {
+	if send(progressMessage{Type: "snapshot", Events: snapshot}) != nil {
 		return
 	}
-	ping := time.NewTicker(wsPingEvery)
+	ping := time.NewTicker(s.wsPing)
 	defer ping.Stop()
 	for {
 		select {
@@ -138,7 +164,7 @@ func (s *Server) relayProgress(fc *fws.Conn) {
 		case <-gone:
 			return
 		case <-ping.C:
-			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)) != nil {
+			if send(progressMessage{}) != nil {
 				return
 			}
 		case e, ok := <-events:
@@ -146,11 +172,24 @@ func (s *Server) relayProgress(fc *fws.Conn) {
 				return
 			}
 			batch := coalesce(e, events)
-			if s.writeProgress(conn, progressMessage{Type: "events", Events: batch}) != nil {
+			if send(progressMessage{Type: "events", Events: batch}) != nil {
 				return
 			}
 		}
 	}
+}
+
+// principalHolds re-checks a socket's principal; a store error counts as
+// not holding (the socket closes; the browser reconnects and is checked
+// afresh).
+func (s *Server) principalHolds(p *principal) error {
+	if p == nil {
+		return errCredentialEnded
+	}
+	if err := s.recheck(p); err != nil {
+		return fmt.Errorf("%w: %w", errCredentialEnded, err)
+	}
+	return nil
 }
 
 // coalesce drains what is already queued and keeps the latest event per job,

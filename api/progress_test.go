@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -106,8 +107,10 @@ func TestProgressWebSocket(t *testing.T) {
 		status int
 	}{
 		{"no credentials", nil, testOrigin, 401},
-		{"foreign origin (cross-site hijacking)", auditor, "https://evil.example", 426},
-		{"no origin", auditor, "", 426},
+		// Item 9 of issue 12: these were 426 Upgrade Required, which
+		// tells a client to retry the very handshake that was refused.
+		{"foreign origin (cross-site hijacking)", auditor, "https://evil.example", 403},
+		{"no origin", auditor, "", 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, resp, err := dialProgress(addr, tc.c, tc.origin)
@@ -116,9 +119,17 @@ func TestProgressWebSocket(t *testing.T) {
 				t.Fatal("handshake accepted")
 			}
 			if resp == nil || resp.StatusCode != tc.status {
-				t.Errorf("refused with %v, want %d", resp, tc.status)
+				t.Fatalf("refused with %v, want %d", resp, tc.status)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if want := map[int]string{401: "unauthenticated", 403: "csrf"}[tc.status]; errorType(t, b) != want {
+				t.Errorf("refusal body %s, want error type %s", b, want)
 			}
 		})
+	}
+	denied := e.audited("access.denied")
+	if len(denied) != 1 || denied[0].Actor != auditorName || denied[0].Detail["path"] != "/api/v1/progress" || denied[0].Detail["reason"] != "origin" {
+		t.Errorf("refused handshakes audited as %+v, want one access.denied (origin)", denied)
 	}
 	// A plain GET is told to upgrade.
 	resp, b := e.do(auditor, "GET", "/api/v1/progress", nil)
@@ -191,4 +202,85 @@ func TestCoalesce(t *testing.T) {
 	if len(got) != 2 || got[0].Job != "a" || got[0].Done != 2 || got[1].Job != "b" || got[1].Done != 3 {
 		t.Errorf("coalesce: %+v", got)
 	}
+}
+
+// expectPolicyClose reads until the socket closes and fails if anything
+// but the 1008 policy-violation close arrives first.
+func expectPolicyClose(t *testing.T, conn *websocket.Conn) {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+	_, msg, err := conn.ReadMessage()
+	if err == nil {
+		t.Fatalf("delivered after the credential ended: %s", msg)
+	}
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation {
+		t.Fatalf("socket ended with %v, want close %d", err, websocket.ClosePolicyViolation)
+	}
+}
+
+// Item 6 of issue 12: an open progress socket kept streaming after its
+// account was deleted. Sockets re-check their credential before every
+// message and close with 1008 once it no longer holds.
+func TestProgressSocketEndsWithItsCredential(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// dial opens the socket as the auditor; end ends that credential.
+		token bool
+		end   func(e *testEnv, admin, auditor *client)
+	}{
+		{"account deleted", false, func(e *testEnv, admin, _ *client) {
+			e.status(admin, "DELETE", "/api/v1/accounts/"+auditorName, nil)
+		}},
+		{"own password changed in another browser", false, func(e *testEnv, _, _ *client) {
+			e.status(e.auditor(), "PUT", "/api/v1/auth/password", passwordChange{Current: auditorPW, New: "new-password-12345"})
+		}},
+		{"logged out", false, func(e *testEnv, _, auditor *client) {
+			e.status(auditor, "POST", "/api/v1/auth/logout", nil)
+		}},
+		{"token: password reset by an admin", true, func(e *testEnv, admin, _ *client) {
+			e.status(admin, "PATCH", "/api/v1/accounts/"+auditorName, `{"password":"reset-by-admin-123"}`)
+		}},
+		{"token: revoked by an admin", true, func(e *testEnv, admin, _ *client) {
+			e.status(admin, "DELETE", "/api/v1/accounts/"+auditorName+"/tokens", nil)
+		}},
+		{"token: account deleted", true, func(e *testEnv, admin, _ *client) {
+			e.status(admin, "DELETE", "/api/v1/accounts/"+auditorName, nil)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			addr := serveLoopback(t, e)
+			admin, auditor := e.admin(), e.auditor()
+			cred := auditor
+			if tc.token {
+				cred = e.tokenFor(auditor)
+			}
+			conn, _, err := dialProgress(addr, cred, testOrigin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			readProgress(t, conn) // the snapshot: subscribed from here on
+			tc.end(e, admin, auditor)
+			e.ix.Publish(indexer.Event{Job: "sync-9", Kind: "sync", State: "running", Message: "after the credential ended"})
+			expectPolicyClose(t, conn)
+		})
+	}
+}
+
+// Without any event to send, the ping tick re-checks too.
+func TestProgressSocketRechecksOnPing(t *testing.T) {
+	e := newTestEnv(t)
+	e.srv.wsPing = 10 * time.Millisecond
+	addr := serveLoopback(t, e)
+	admin, auditor := e.admin(), e.auditor()
+	conn, _, err := dialProgress(addr, auditor, testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	readProgress(t, conn)
+	e.status(admin, "DELETE", "/api/v1/accounts/"+auditorName, nil)
+	expectPolicyClose(t, conn)
 }

@@ -51,6 +51,9 @@ func (s *Server) routeTable() []route {
 		{Method: post, Path: v1 + "/accounts", Access: adminOnly, Handler: s.createAccount},
 		{Method: patch, Path: v1 + "/accounts/:name", Access: adminOnly, Handler: s.updateAccount},
 		{Method: del, Path: v1 + "/accounts/:name", Access: adminOnly, Handler: s.deleteAccount},
+		{Method: get, Path: v1 + "/accounts/:name/tokens", Access: adminOnly, Handler: s.listAccountTokens},
+		{Method: del, Path: v1 + "/accounts/:name/tokens", Access: adminOnly, Handler: s.deleteAccountTokens},
+		{Method: del, Path: v1 + "/accounts/:name/tokens/:id", Access: adminOnly, Handler: s.deleteAccountToken},
 
 		{Method: get, Path: v1 + "/search", Access: anyRole, Handler: s.search},
 		{Method: get, Path: v1 + "/conversations", Access: anyRole, Handler: s.listConversations},
@@ -87,14 +90,15 @@ func (s *Server) mount() {
 		case anyRole:
 			hs = append(hs, s.authenticate)
 		case adminOnly:
-			hs = append(hs, s.authenticate, requireAdmin)
+			hs = append(hs, s.authenticate, s.requireAdmin)
 		}
 		hs = append(hs, r.Handler)
 		s.app.Add(r.Method, r.Path, hs...)
 	}
 	// Anything else under the API is a 404 in the API's error shape, never
 	// the UI's index page.
-	s.app.Use("/api", func(c *fiber.Ctx) error { return errNotFound("endpoint") })
+	// A path of the table asked with another method is a 405.
+	s.app.Use("/api", s.noRoute("endpoint"))
 	if s.cfg.UI != nil {
 		// no-cache: browsers revalidate, so an upgrade never runs old
 		// JavaScript against a new API (the assets are small and local).
@@ -108,7 +112,7 @@ func (s *Server) mount() {
 			NotFoundFile: "index.html", // client-side routes
 		}))
 	}
-	s.app.Use(func(c *fiber.Ctx) error { return errNotFound("page") })
+	s.app.Use(s.noRoute("page"))
 }
 
 // contentSecurityPolicy allows only the server's own scripts, styles and
@@ -125,7 +129,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if c.Protocol() == "https" {
+	if s.scheme(c) == "https" {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	if strings.HasPrefix(c.Path(), "/api/") {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,3 +121,42 @@ func TestPanicIsContained(t *testing.T) {
 type panicStore struct{ Store }
 
 func (panicStore) Stats(context.Context) (indexer.Stats, error) { panic("boom: internal detail") }
+
+// Item 9 of issue 12: a wrong method on an existing path answered 404, as
+// if the endpoint did not exist. Every path of the table answers 405 with
+// an Allow header listing exactly its methods; unknown paths stay 404.
+func TestWrongMethodIs405(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.admin()
+	methods := map[string][]string{}
+	for _, r := range e.srv.routes {
+		methods[r.Path] = append(methods[r.Path], r.Method)
+	}
+	all := []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	for path, ms := range methods {
+		slices.Sort(ms)
+		for _, m := range all {
+			if slices.Contains(ms, m) {
+				continue
+			}
+			t.Run(m+" "+path, func(t *testing.T) {
+				resp, b := e.do(admin, m, concretePath(path), nil)
+				if resp.StatusCode != 405 || errorType(t, b) != "method_not_allowed" {
+					t.Fatalf("got %d %s, want 405 method_not_allowed", resp.StatusCode, b)
+				}
+				if got := resp.Header.Get("Allow"); got != strings.Join(ms, ", ") {
+					t.Errorf("Allow %q, want %q", got, strings.Join(ms, ", "))
+				}
+			})
+			break // one wrong method per path is enough to show the answer
+		}
+	}
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/v1/nope"}, {"POST", "/api/v1/nope"}, {"DELETE", "/api/v1/accounts/x/y/z"}, {"POST", "/nope"},
+	} {
+		resp, b := e.do(nil, tc.method, tc.path, nil)
+		if resp.StatusCode != 404 || errorType(t, b) != "not_found" || resp.Header.Get("Allow") != "" {
+			t.Errorf("%s %s: %d %s, want 404", tc.method, tc.path, resp.StatusCode, b)
+		}
+	}
+}

@@ -36,10 +36,11 @@ type Config struct {
 	// The proxy must append the client's address to the header: only the
 	// right-most comma-separated value is used (everything to its left came
 	// from the client and may be forged); if it is not an IP address the
-	// connection's address is used.
+	// connection's address is used. Setting it also makes the proxy's
+	// X-Forwarded-Proto believed (HSTS, Secure cookies).
 	ProxyHeader   string
 	SessionTTL    time.Duration // default 12h
-	LoginAttempts int           // failed logins per IP per LoginWindow; default 10
+	LoginAttempts int           // failed logins per IP, and wrong current passwords per account, per LoginWindow; default 10
 	LoginWindow   time.Duration // default 15m
 	UploadDir     string        // where uploads are spooled; default os.TempDir()
 	UploadLimit   int64         // bytes per import request; default 2 GiB
@@ -65,7 +66,12 @@ type Server struct {
 	metrics   *metrics
 	deletions *confirmations
 	routes    []route
-	now       func() time.Time
+	// throttle bounds audit entries callers can cause by being refused;
+	// pwFailures limits wrong current passwords per account.
+	throttle   *auditThrottle
+	pwFailures *failureLimiter
+	wsPing     time.Duration // progress sockets ping and re-check their credential this often
+	now        func() time.Time
 	// ctx outlives requests: background imports and streamed exports use
 	// it, and Shutdown cancels it.
 	ctx    context.Context
@@ -122,6 +128,7 @@ func New(cfg Config) (*Server, error) {
 		hub:       newProgressHub(),
 		metrics:   newMetrics(),
 		deletions: newConfirmations(),
+		wsPing:    wsPingEvery,
 		now:       cfg.Now,
 		ctx:       ctx,
 		cancel:    cancel,
@@ -129,7 +136,13 @@ func New(cfg Config) (*Server, error) {
 	s.accounts.now = cfg.Now
 	s.audit = newAuditLog(cfg.Store, cfg.Now)
 	s.audit.ip = s.clientIP
+	s.throttle = &auditThrottle{w: newWindowCounter(cfg.LoginWindow, cfg.Now)}
+	s.pwFailures = &failureLimiter{w: newWindowCounter(cfg.LoginWindow, cfg.Now), max: cfg.LoginAttempts}
 	if err := s.pruneSessions(); err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := s.pruneTokens(); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -184,6 +197,28 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 		}
 	}
 	return c.IP()
+}
+
+// scheme is how the client reached us, "https" or "http"; it decides HSTS
+// and Secure cookies. A TLS connection is https. Otherwise only a trusted
+// proxy's X-Forwarded-Proto counts, and only when the operator said one is
+// in front (Config.ProxyHeader): Fiber's c.Protocol() believes the header
+// from any client. As with the address, the right-most value is the one
+// the proxy set.
+func (s *Server) scheme(c *fiber.Ctx) string {
+	if c.Context().IsTLS() {
+		return "https"
+	}
+	if s.cfg.ProxyHeader != "" {
+		h := c.Get(fiber.HeaderXForwardedProto)
+		if i := strings.LastIndexByte(h, ','); i >= 0 {
+			h = h[i+1:]
+		}
+		if strings.EqualFold(strings.TrimSpace(h), "https") {
+			return "https"
+		}
+	}
+	return "http"
 }
 
 // forwardedIP returns the right-most comma-separated entry of a

@@ -56,6 +56,9 @@ func (f *fakeSync) SaveKey(ctx context.Context, key string) (string, error) {
 	if strings.HasPrefix(key, "bad") {
 		return "", fmt.Errorf("validate key %q: %w", key, ErrInvalidKey)
 	}
+	if strings.Contains(key, "-revoked-") {
+		return "", fmt.Errorf("validate key: %w", ErrInvalidKey)
+	}
 	if strings.HasPrefix(key, "boom") {
 		return "", fmt.Errorf("POST https://api.example/v1?key=%s: connection reset", key)
 	}
@@ -149,5 +152,49 @@ func TestSettingsAndSync(t *testing.T) {
 	}
 	if !found {
 		t.Error("key change not audited with its hint")
+	}
+}
+
+// Item 6 of issue 12: failed key saves left no trace in the audit trail.
+// They are recorded with the error class, and with the hint only when it
+// shows no more than a saved key's would: never the key.
+func TestFailedKeySavesAudited(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.Sync = &fakeSync{} })
+	admin := e.admin()
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		class      string
+		hint       string
+	}{
+		{"malformed", `{"key":"sk ant secret-key-0004"}`, 400, "malformed", ""},
+		{"not JSON", `{"key":"secret-key-0005`, 400, "bad_request", ""},
+		{"rejected, not a key's shape", `{"key":"bad-secret-key-0006-xxxxxxxx"}`, 400, "invalid_key", ""},
+		{"rejected Anthropic key", `{"key":"sk-ant-api03-revoked-secret-key-0007"}`, 400, "invalid_key", "sk-ant-a••••"},
+		{"error quoting the key", `{"key":"boom-secret-key-0008-xxxxxxxx"}`, 500, "internal", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, b := e.do(admin, "PUT", "/api/v1/settings/key", tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("got %d %s, want %d", resp.StatusCode, b, tc.status)
+			}
+			failed := e.audited("settings.key.failed")
+			if len(failed) == 0 {
+				t.Fatal("failed key save not audited")
+			}
+			en := failed[0]
+			if en.Actor != adminName || en.Detail["error"] != tc.class || en.Detail["hint"] != tc.hint {
+				t.Errorf("entry %+v, want error=%q hint=%q", en, tc.class, tc.hint)
+			}
+		})
+	}
+	err := e.ix.ScanMeta(auditPrefix, func(key string, value []byte) error {
+		if strings.Contains(string(value), "secret-key-000") {
+			t.Errorf("audit entry holds the key: %s", value)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

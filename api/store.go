@@ -30,6 +30,9 @@ type Store interface {
 type MetaStore interface {
 	Meta(key string) ([]byte, error)
 	PutMeta(key string, value []byte) error
+	// PutMetaDurable is PutMeta that returns only once the write is on
+	// disk (ordinary writes are not synced): the audit trail uses it.
+	PutMetaDurable(key string, value []byte) error
 	ScanMeta(prefix string, fn func(key string, value []byte) error) error
 }
 

@@ -23,7 +23,7 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	cfg := bindSettings(fs, "data", "addr", "api-base", "keyset", "kek-uri", "log-level", "log-format")
 	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
-	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"; the proxy must append the client IP, and the right-most value is used`)
+	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"; the proxy must append the client IP, and the right-most value is used; its X-Forwarded-Proto is then believed too (HSTS, Secure cookie)`)
 	uploadMB := fs.Int64("upload-limit-mb", 2048, "largest accepted import upload, in MiB")
 	demo := fs.Bool("demo", false, "run against the fake Compliance API with demo data (development only)")
 	if err := fs.Parse(args); err != nil {

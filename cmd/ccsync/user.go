@@ -71,13 +71,18 @@ func runUser(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	revoked := 0
 	if sub == "add" {
 		err = accounts.Create(name, api.Role(*role), password)
 	} else {
-		err = accounts.SetPassword(name, password)
+		// Like an admin reset: sessions end and API tokens are revoked.
+		revoked, err = accounts.SetPassword(name, password, false)
 	}
 	if err != nil {
 		return fmt.Errorf("%s %q: %w", sub, name, err)
+	}
+	if revoked > 0 {
+		fmt.Fprintf(io.err, "%d API token(s) of %s revoked\n", revoked, name)
 	}
 	if generated {
 		fmt.Fprintf(io.out, "password for %s: %s\n", name, password)
