@@ -21,20 +21,21 @@ import (
 )
 
 // TestSearchUnderIngestLoad runs searches over HTTP on loopback while a
-// stream of Ingest calls appends messages, for a few seconds. Every search
+// stream of Ingest calls appends a fixed number of batches. Every search
 // must answer 200 with a well-formed body, a search's total must never go
-// down from one request to the next (the stream only appends), no request
-// may take longer than a generous liveness bound, and once the stream stops
-// the totals must count every appended message.
+// down from one request to the next (the stream only appends), and once the
+// stream stops the totals must count every appended message. The amount of
+// work is fixed, not the time: on a loaded machine the test takes longer
+// instead of failing.
 func TestSearchUnderIngestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
 	const (
-		runFor   = 6 * time.Second
-		bound    = 2 * time.Second // liveness, not performance
-		clients  = 4
-		perBatch = 200
+		batches     = 25
+		perBatch    = 200
+		clients     = 4
+		minSearches = 15 // per client, however fast the stream ends
 	)
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
@@ -79,26 +80,23 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 
 	// The writer: batches of new messages (never an update or a delete),
 	// so every count a search reports can only grow.
-	stop := make(chan struct{})
 	var appended atomic.Int64
+	var writing atomic.Bool
+	writing.Store(true)
 	writerDone := make(chan error, 1)
 	go func() {
+		defer writing.Store(false)
 		r := rand.New(rand.NewPCG(1, 2))
 		zipf := rand.NewZipf(r, 1.1, 2, uint64(len(benchWords)-1))
 		start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		for i := 0; ; i += perBatch {
-			select {
-			case <-stop:
-				writerDone <- nil
-				return
-			default:
-			}
-			if _, err := ix.Ingest(ctx, genBatch(r, zipf, i, perBatch, start)); err != nil {
+		for i := range batches {
+			if _, err := ix.Ingest(ctx, genBatch(r, zipf, i*perBatch, perBatch, start)); err != nil {
 				writerDone <- err
 				return
 			}
 			appended.Add(perBatch)
 		}
+		writerDone <- nil
 	}()
 
 	type searchBody struct {
@@ -170,14 +168,13 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 		}
 		mu.Unlock()
 	}
-	deadline := time.Now().Add(runFor)
 	var wg sync.WaitGroup
 	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			last := map[string]uint64{}
-			for i := c; time.Now().Before(deadline); i++ {
+			for i := c; i < c+minSearches || writing.Load(); i++ {
 				q := queries[i%len(queries)]
 				body, took, err := get(q)
 				mu.Lock()
@@ -187,9 +184,6 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 					fail("client %d, %q: %v", c, q, err)
 					continue
 				}
-				if took > bound {
-					fail("client %d, %q: took %s (bound %s)", c, q, took, bound)
-				}
 				if *body.Total < last[q] {
 					fail("client %d, %q: total went down from %d to %d", c, q, last[q], *body.Total)
 				}
@@ -198,7 +192,6 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	close(stop)
 	if err := <-writerDone; err != nil {
 		t.Fatalf("ingest under search load: %v", err)
 	}
@@ -206,9 +199,6 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 		t.Error(f)
 	}
 	n := appended.Load()
-	if len(lat) < 50 || n < 5*perBatch {
-		t.Fatalf("too little happened to mean anything: %d searches, %d messages appended", len(lat), n)
-	}
 	// Everything appended is now searchable, by every path.
 	if all, _, err := get(""); err != nil || *all.Total != uint64(n) {
 		t.Errorf("after the stream: match-all: %v, %+v; want a total of %d", err, all.Total, n)
@@ -224,7 +214,7 @@ func TestSearchUnderIngestLoad(t *testing.T) {
 	}
 	slices.Sort(lat)
 	pct := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))] }
-	t.Logf("%d searches by %d clients in %s while %d messages were appended: p50 %s, p99 %s, max %s",
-		len(lat), clients, runFor, n, pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
+	t.Logf("%d searches by %d clients while %d messages were appended: p50 %s, p99 %s, max %s",
+		len(lat), clients, n, pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
 		lat[len(lat)-1].Round(time.Microsecond))
 }
