@@ -237,9 +237,16 @@ func TestXSSIsInert(t *testing.T) {
 		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => d.open = true)`))
 		if strings.HasPrefix(pg.path, "/conversations/") {
 			tb.waitJS("deleted banner", `!!document.getElementById('deleted-banner')`)
-			// The email sits in a paragraph goldmark drops as raw HTML; the
+			// The email sits in a paragraph of raw HTML, which is shown as
+			// inert text: the finding is marked where it stands, in the
+			// rendered view, next to the visible markup.
+			tb.waitJS("email marked in the rendered raw HTML", `[...document.querySelectorAll('#thread .md mark.hl')].some(m => m.textContent === 'mallory.leak@acme-corp.com')`)
+			if !js[bool](tb, `[...document.querySelectorAll('#thread .md')].some(e => e.textContent.includes('<iframe src="http://evil.example/frame"></iframe>'))`) {
+				t.Error("the raw HTML the user typed is not shown as text")
+			}
+			// An email only in a link's URL is not in the rendered text; that
 			// block falls back to raw text so the finding is still marked.
-			tb.waitJS("email marked in raw fallback", `[...document.querySelectorAll('#thread pre.raw mark.hl')].some(m => m.textContent === 'mallory.leak@acme-corp.com')`)
+			tb.waitJS("email marked in raw fallback", `[...document.querySelectorAll('#thread pre.raw mark.hl')].some(m => m.textContent === '`+hiddenLinkEmail+`')`)
 			tb.screenshot("xss-inert")
 		}
 		// The CSP would stop most payloads even if the UI let them in; the
@@ -427,7 +434,7 @@ func TestFindingsMarkedExactly(t *testing.T) {
 		{"tool input", deployConvID + "-m0001"},
 		{"prose and file", deployConvID + "-m0002"},
 		{"after multi-byte text", "conv-refund-m0003"},
-		{"raw HTML fallback", xssConvID + "-m0000"},
+		{"raw HTML shown as text, link URL in raw fallback", xssConvID + "-m0000"},
 		{"long conversation", fmt.Sprintf("%s-m%04d", bigConvID, bigFlaggedAt)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
