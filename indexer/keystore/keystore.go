@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,6 @@ import (
 	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/tink"
-
-	"github.com/ccsync/ccsync/indexer"
 )
 
 // Sentinel errors.
@@ -30,6 +29,8 @@ var (
 )
 
 // MetaStore is where ciphertexts are kept; *indexer.Indexer implements it.
+// Meta's error for a missing key matches fs.ErrNotExist (indexer.ErrNotFound
+// does), so this package needs nothing from the indexer.
 type MetaStore interface {
 	Meta(key string) ([]byte, error)
 	PutMeta(key string, value []byte) error
@@ -228,7 +229,7 @@ func (s *Store) put(purpose, secret string, savedAt time.Time) (string, error) {
 
 func (s *Store) load(purpose string) (record, error) {
 	b, err := s.meta.Meta(metaPrefix + purpose)
-	if errors.Is(err, indexer.ErrNotFound) || err == nil && len(b) == 0 {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(b) == 0 {
 		return record{}, fmt.Errorf("keystore: %s: %w", purpose, ErrNoSecret)
 	}
 	if err != nil {
