@@ -13,6 +13,10 @@ import (
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
 
+// schedule runs the engine's scheduler until ctx ends; a variable so a test
+// can hold the scheduler and see that stopping waits for it.
+var schedule = func(ctx context.Context, eng *syncer.Engine) { eng.Schedule(ctx) }
+
 // startSync builds the sync for `serve`: the engine with its key store and
 // the hourly scheduler, running until ctx ends. With demo set it instead
 // points the engine at a fake Compliance API on loopback serving a generated
@@ -45,15 +49,24 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 		log.Warn("demo mode: syncing from a fake Compliance API with generated data", "api", apiBase)
 	}
 	eng := syncer.New(ix, syncer.Config{BaseURL: apiBase, Key: envKey, Keys: keys, Logger: log})
-	go eng.Schedule(ctx)
+	schedCtx, stopSchedule := context.WithCancel(ctx)
+	scheduled := make(chan struct{})
+	go func() {
+		defer close(scheduled)
+		schedule(schedCtx, eng)
+	}()
 	if demo {
 		if _, err := eng.Start(ctx); err != nil {
 			log.Warn("demo: first sync did not start", "err", err)
 		}
 	}
 	stopAll := func() {
-		// A run still in flight ends (and saves its summary) before the
-		// indexer closes: Cancel returns once the run has finished.
+		// The scheduler is stopped and joined first, so it cannot start a
+		// run once Cancel has returned; then a run still in flight ends
+		// (and saves its summary) before the indexer closes: Cancel
+		// returns once the run has finished.
+		stopSchedule()
+		<-scheduled
 		eng.Cancel()
 		stop()
 	}
