@@ -24,9 +24,14 @@ var schedule = func(ctx context.Context, eng *syncer.Engine) { eng.Schedule(ctx)
 // user sees sync, detections and live progress at once. stop cancels a run in
 // flight and releases the demo server; call it before closing ix.
 func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
-	keys, err := openKeystore(cfg, ix)
+	keys, err := openKeystore(cfg, ix, log)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !keys.Encrypted() {
+		log.Warn("the keyset that encrypts the Compliance key is itself in clear: "+unencryptedKeysetRisk(keys.KeysetPath(), *cfg["data"])+
+			"; keep a key-encryption key outside it with --kek-file, the systemd credential ccsync-kek or CCSYNC_KEK_PASSPHRASE (README: Keys at rest)",
+			"keyset", keys.KeysetPath())
 	}
 	apiBase := *cfg["api-base"]
 	stop := func() {}

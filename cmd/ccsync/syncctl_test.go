@@ -65,5 +65,5 @@ func TestStopJoinsScheduler(t *testing.T) {
 // testSettings is the keyset-related configuration with everything default.
 func testSettings(dir string) map[string]*string {
 	empty := ""
-	return map[string]*string{"data": &dir, "api-base": &empty, "keyset": &empty, "kek-uri": &empty}
+	return map[string]*string{"data": &dir, "api-base": &empty, "keyset": &empty, "kek-file": &empty}
 }
