@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -337,6 +338,49 @@ func TestImportProgress(t *testing.T) {
 	// The imported chats are searchable.
 	tb.open(`/logs?kind=conversation&q=title:haiku`)
 	tb.waitJS("imported conversation", `[...document.querySelectorAll('#results .hit-title')].some(a => a.textContent === 'Haiku about rotating keys')`)
+}
+
+// TestImportFailureShown: why an import failed must reach the browser,
+// not only the server log. A file that cannot be JSON is refused at upload
+// (400, shown at once); one whose damage lies further in ends its job
+// "failed", and the progress box shows the file, byte offset and reason.
+func TestImportFailureShown(t *testing.T) {
+	tb := newTab(t)
+	tb.login()
+	tb.open("/settings")
+	tb.waitJS("import form", `!!document.getElementById('import-files')`)
+	upload := func(content string) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "conversations.json")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.SetUploadFiles(chromedp.ID("import-files"), []string{file}))
+		tb.waitJS("import enabled", `!document.getElementById('import-start').disabled`)
+		tb.do(chromedp.Click(chromedp.ID("import-start")))
+	}
+
+	upload(strings.Repeat("[", 3000) + strings.Repeat("]", 3000))
+	tb.waitJS("import failed", `document.getElementById('import-progress').dataset.state === 'failed'`)
+	note := js[string](tb, `document.querySelector('#import-progress .pnote').textContent`)
+	for _, want := range []string{"conversations.json", "at byte 1", "nesting deeper than 256 levels"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("import progress says %q; want it to name %q", note, want)
+		}
+	}
+	if strings.Contains(note, "ccsync-upload") || strings.Contains(note, "/tmp/") {
+		t.Errorf("import progress shows a server path: %q", note)
+	}
+	if got := js[string](tb, `document.querySelector('#import-progress .pstate').textContent`); got != "Failed" {
+		t.Errorf("import state shows %q", got)
+	}
+	tb.screenshot("settings-import-failed")
+
+	upload("")
+	tb.waitJS("upload refused", `document.getElementById('upload-progress').dataset.state === 'failed'`)
+	if got := js[string](tb, `document.querySelector('#upload-progress .pnote').textContent`); !strings.Contains(got, "conversations.json is empty") {
+		t.Errorf("upload progress says %q; want the empty file named", got)
+	}
 }
 
 func TestDangerZone(t *testing.T) {
