@@ -106,14 +106,31 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *cfg["addr"], err)
 	}
+	log.Info("serving", "addr", ln.Addr().String(), "origin", *origin)
+	return serveUntil(ctx, srv, ln)
+}
+
+// httpServer is what serveUntil runs; *api.Server is one.
+type httpServer interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// serveUntil serves on ln until ctx ends, then shuts the server down,
+// letting requests in flight finish for up to 10 s. It closes ln itself as
+// well: fasthttp's Shutdown does nothing when it runs before Serve has
+// taken the listener, and Serve then served for ever, so a SIGTERM that
+// came right after start was lost.
+func serveUntil(ctx context.Context, srv httpServer, ln net.Listener) error {
 	stopped := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		stopped <- srv.Shutdown(sctx)
+		err := srv.Shutdown(sctx)
+		_ = ln.Close()
+		stopped <- err
 	}()
-	log.Info("serving", "addr", ln.Addr().String(), "origin", *origin)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

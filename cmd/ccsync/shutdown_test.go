@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -15,6 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccsync/ccsync/api"
+	"github.com/ccsync/ccsync/indexer"
 )
 
 func TestCloseWithin(t *testing.T) {
@@ -131,5 +135,55 @@ func TestServeExitsWhenDataDirGone(t *testing.T) {
 	l := logs()
 	if !strings.Contains(l, "did not close in time") || !strings.Contains(l, data) {
 		t.Errorf("no clear error naming the data directory:\n%s", l)
+	}
+}
+
+// lateServer takes its listener only after Shutdown has returned: the
+// window in which a SIGTERM right after start used to be lost.
+type lateServer struct {
+	*api.Server
+	shutDown chan struct{}
+}
+
+func (l lateServer) Serve(ln net.Listener) error {
+	<-l.shutDown
+	return l.Server.Serve(ln)
+}
+
+func (l lateServer) Shutdown(ctx context.Context) error {
+	defer close(l.shutDown)
+	return l.Server.Shutdown(ctx)
+}
+
+// TestServeUntilStopsWhenCancelledEarly: a SIGTERM that arrived before the
+// HTTP server had taken its listener was lost (fasthttp's Shutdown is a
+// no-op then, and Serve went on for ever). serveUntil must return however
+// the two interleave.
+func TestServeUntilStopsWhenCancelledEarly(t *testing.T) {
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	srv, err := api.New(api.Config{Store: ix, Origin: "http://127.0.0.1:8080", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { done <- serveUntil(ctx, lateServer{srv, make(chan struct{})}, ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		_ = ln.Close() // let the stuck Serve end
+		t.Fatal("serving went on after the context was cancelled")
 	}
 }
