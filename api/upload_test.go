@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -207,5 +208,68 @@ func TestUploadSharedBudget(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(uploadDir, "*", "*"))
 	if len(left) != 0 {
 		t.Errorf("files left in the upload dir: %v", left)
+	}
+}
+
+// TestUploadRefusesWhatCannotBeAnExport: a file that is empty or plainly
+// not JSON was accepted (202) and failed later, with the reason only in the
+// server log. What can be told from the first bytes is answered at once
+// with a 400 naming the file; the rest is the import job's to report.
+func TestUploadRefusesWhatCannotBeAnExport(t *testing.T) {
+	imp := &recordingImporter{}
+	uploadDir := t.TempDir()
+	e := newTestEnv(t, func(c *Config) { c.Importer = imp; c.UploadLimit = 1 << 20; c.UploadDir = uploadDir })
+	admin := e.admin()
+	convs := `[{"uuid":"c1","chat_messages":[]}]`
+	for _, tc := range []struct {
+		name   string
+		parts  []upPart
+		status int
+		want   string // in the error message
+	}{
+		{"empty conversations.json", []upPart{{"file", "conversations.json", nil}}, 400, "conversations.json is empty"},
+		{"only whitespace", []upPart{{"file", "conversations.json", []byte(" \n\t\r\n ")}}, 400, "conversations.json is empty"},
+		{"empty users.json", []upPart{{"file", "conversations.json", []byte(convs)}, {"file", "users.json", nil}}, 400, "users.json is empty"},
+		{"plain text", []upPart{{"file", "conversations.json", []byte("hello, this is not JSON")}}, 400, `conversations.json is not JSON: it starts with "h" at byte 0`},
+		{"HTML error page", []upPart{{"file", "conversations.json", []byte("\n  <!doctype html><title>502</title>")}}, 400, `it starts with "<" at byte 3`},
+		{"a JSON string", []upPart{{"file", "users.json", []byte(`"[]"`)}, {"file", "conversations.json", []byte(convs)}}, 400, "users.json is not JSON"},
+		{"binary", []upPart{{"file", "conversations.json", []byte{0x1f, 0x8b, 0x08, 0x00}}}, 400, "byte 0x1f at byte 0"},
+		{"empty inside a zip", []upPart{{"file", "export.zip", zipOf(t, map[string]string{"data/conversations.json": ""})}}, 400, "conversations.json is empty"},
+		{"not JSON inside a zip", []upPart{{"file", "export.zip", zipOf(t, map[string]string{"conversations.json": "id,name\n1,x"})}}, 400, "conversations.json is not JSON"},
+		// Accepted: these look like JSON; what is wrong further in is the job's to find.
+		{"byte order mark", []upPart{{"file", "conversations.json", append([]byte("\xef\xbb\xbf  "), convs...)}}, 202, ""},
+		{"object at the top", []upPart{{"file", "conversations.json", []byte(`{"conversations":[]}`)}}, 202, ""},
+		{"deep, found later", []upPart{{"file", "conversations.json", []byte(strings.Repeat("[", 5000))}}, 202, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(imp.calls)
+			body, ct := multipartBody(t, tc.parts...)
+			req := httptest.NewRequest("POST", "/api/v1/imports", bytes.NewReader(body))
+			req.Header.Set("Content-Type", ct)
+			req.AddCookie(cookieOf(admin))
+			req.Header.Set(csrfHeader, admin.csrf)
+			resp, b := e.send(req)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("got %d %s, want %d", resp.StatusCode, b, tc.status)
+			}
+			if tc.status == 202 {
+				if len(imp.calls) != before+1 {
+					t.Fatal("importer not called")
+				}
+				return
+			}
+			var e struct {
+				Error struct{ Type, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal(b, &e); err != nil || e.Error.Type != "bad_request" || !strings.Contains(e.Error.Message, tc.want) {
+				t.Errorf("body %s, want a bad_request naming %q", b, tc.want)
+			}
+			if len(imp.calls) != before {
+				t.Error("importer called for a refused upload")
+			}
+			if left, _ := filepath.Glob(filepath.Join(uploadDir, "*", "*")); len(left) != 0 {
+				t.Errorf("files left in the upload dir: %v", left)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,3 +75,76 @@ func waitDone(t *testing.T, events <-chan indexer.Event, job string) {
 		}
 	}
 }
+
+// terminal waits for the job's first event that is neither running nor
+// waiting.
+func terminal(t *testing.T, events <-chan indexer.Event, job string) indexer.Event {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case e := <-events:
+			if e.Job == job && e.State != "running" && e.State != "waiting" {
+				return e
+			}
+		case <-timeout:
+			t.Fatalf("job %s did not end", job)
+		}
+	}
+}
+
+// TestImporterFailedJobSaysWhy: an upload that gets past the cheap checks
+// but cannot be imported used to end "done" (or, when the importer stopped
+// early, with no event at all), the reason only in the server log. The
+// job's last event is "failed" and its message names the file, the byte
+// offset and the reason — the file as uploaded, not the server's spool path.
+func TestImporterFailedJobSaysWhy(t *testing.T) {
+	root := t.TempDir()
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: filepath.Join(root, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	im := &Importer{Indexer: ix, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, tc := range []struct {
+		name    string
+		content *string // nil: the file is missing
+		want    []string
+	}{
+		{"absurdly deep", ptr(strings.Repeat("[", 20000) + strings.Repeat("]", 20000)), []string{"conversations.json", "at byte 1", "nesting deeper than 256 levels"}},
+		{"malformed JSON", ptr(`[{"uuid":"c1" "chat_messages":[]}]`), []string{"conversations.json", "invalid JSON at byte"}},
+		{"truncated", ptr(`[{"uuid":"c1","chat_messages":[`), []string{"conversations.json", "truncated", "byte 31"}},
+		{"no input at all", nil, []string{"no conversations.json or users.json found", "conversations.json: no such file"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spool, err := os.MkdirTemp(root, api.UploadDirPrefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(spool, "conversations.json")
+			if tc.content != nil {
+				os.WriteFile(p, []byte(*tc.content), 0o600)
+			}
+			events, _, cancel := ix.Subscribe()
+			defer cancel()
+			job, err := im.Import(context.Background(), []string{p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := terminal(t, events, job)
+			if e.State != "failed" || e.Kind != "import" {
+				t.Fatalf("job ended %s (%s): %q, want failed", e.State, e.Kind, e.Message)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(e.Message, w) {
+					t.Errorf("message %q lacks %q", e.Message, w)
+				}
+			}
+			if strings.Contains(e.Message, spool) || strings.Contains(e.Message, root) {
+				t.Errorf("message %q shows the server's spool path", e.Message)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }

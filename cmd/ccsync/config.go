@@ -32,7 +32,7 @@ var settingsTable = []setting{
 	{"addr", "CCSYNC_ADDR", "127.0.0.1:8080", "HTTP listen address (serve)"},
 	{"api-base", "CCSYNC_API_BASE", "https://api.anthropic.com", "Compliance API base URL"},
 	{"keyset", "CCSYNC_KEYSET", "", "Tink keyset file for the Compliance key (default <data>/keyset.json, mode 0600)"},
-	{"kek-uri", "CCSYNC_KEK_URI", "", "KMS key URI encrypting the keyset file (needs a Tink KMS extension)"},
+	{"kek-file", "CCSYNC_KEK_FILE", "", "file outside the data directory holding the 32-byte key (raw or base64) that encrypts the keyset file; see 'ccsync keys gen-kek'"},
 	{"memory-limit", "CCSYNC_MEMORY_LIMIT", "384MiB", "soft limit for the Go heap (GOMEMLIMIT syntax; 0 or off: none); GOMEMLIMIT wins when set"},
 	{"min-free", "CCSYNC_MIN_FREE", "256MiB", "free disk space ingest and deletion leave on the data directory's filesystem; below it they refuse (off: no check)"},
 	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ccsync/ccsync/indexer"
@@ -48,7 +51,26 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 
 // openKeystore opens the Compliance key store as the keyset settings say;
 // every command that reads or writes the key goes through here so that
-// serve, sync and keys agree on where the keyset lives.
-func openKeystore(cfg map[string]*string, ix *indexer.Indexer) (*keystore.Store, error) {
-	return keystore.Open(keystore.Options{Dir: *cfg["data"], KeysetPath: *cfg["keyset"], KEKURI: *cfg["kek-uri"], Meta: ix})
+// serve, sync and keys agree on where the keyset lives and what encrypts it.
+// The KEK comes from --kek-file, the systemd credential ccsync-kek in
+// $CREDENTIALS_DIRECTORY, or CCSYNC_KEK_PASSPHRASE (never a flag: argv shows
+// in ps and shell history).
+func openKeystore(cfg map[string]*string, ix *indexer.Indexer, log *slog.Logger) (*keystore.Store, error) {
+	if os.Getenv("CCSYNC_KEK_URI") != "" {
+		// Silently ignoring it would leave the keyset in clear while the
+		// operator believes a KMS protects it.
+		return nil, errors.New("CCSYNC_KEK_URI is not supported: no KMS client is compiled into ccsync; " +
+			"keep the key-encryption key in a file (--kek-file), a systemd credential (ccsync-kek) or CCSYNC_KEK_PASSPHRASE, and unset CCSYNC_KEK_URI")
+	}
+	return keystore.Open(keystore.Options{Dir: *cfg["data"], KeysetPath: *cfg["keyset"], Meta: ix, Logger: log,
+		KEKFrom: keystore.KEKSources{File: *cfg["kek-file"], CredentialsDir: os.Getenv("CREDENTIALS_DIRECTORY"),
+			Passphrase: os.Getenv("CCSYNC_KEK_PASSPHRASE")}})
+}
+
+// unencryptedKeysetRisk says what a cleartext keyset exposes.
+func unencryptedKeysetRisk(keysetPath, dataDir string) string {
+	if rel, err := filepath.Rel(dataDir, keysetPath); err == nil && !strings.HasPrefix(rel, "..") {
+		return "a copy of the data directory is a copy of the Compliance key"
+	}
+	return "whoever copies " + keysetPath + " and the data directory has the Compliance key"
 }

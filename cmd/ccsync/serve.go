@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,14 +19,15 @@ func init() {
 	register(command{name: "serve", summary: "serve the web UI and the HTTP API", run: runServe})
 }
 
-func runServe(ctx context.Context, args []string, io stdio) error {
+func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	fs := newFlags("serve", io)
-	cfg := bindSettings(fs, "data", "addr", "api-base", "keyset", "kek-uri", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "addr", "api-base", "keyset", "kek-file", "log-level", "log-format")
 	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
 	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"; the proxy must append the client IP, and the right-most value is used; its X-Forwarded-Proto is then believed too (HSTS, Secure cookie)`)
 	uploadMB := fs.Int64("upload-limit-mb", 2048, "largest accepted import upload, in MiB")
 	demo := fs.Bool("demo", false, "run against the fake Compliance API with demo data (development only)")
+	closeTimeout := fs.Duration("close-timeout", defaultCloseTimeout, "at shutdown, how long closing the data directory may take before serve gives up on it and exits non-zero")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +45,13 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	// Deferred first, so it runs last: after the server, the sync and the
+	// imports have stopped.
+	defer func() {
+		if cerr := closeWithin(ix.Close, *closeTimeout, *cfg["data"], log); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 
 	accounts := api.NewAccounts(ix)
 	created, generated, err := accounts.EnsureAdmin(os.Getenv("CCSYNC_ADMIN_PASSWORD"))
@@ -84,8 +92,9 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	defer stopSync()
 	srvCfg.Sync = sc
 	importer := &jobs.Importer{Indexer: ix, Logger: log}
-	// Deferred after ix.Close, so it runs before: imports end (their context
-	// is the server's, cancelled at shutdown) before the indexer closes.
+	// Deferred after closing the indexer, so it runs before: imports end
+	// (their context is the server's, cancelled at shutdown) before the
+	// indexer closes.
 	defer importer.Wait()
 	srvCfg.Importer = importer
 
@@ -97,14 +106,31 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *cfg["addr"], err)
 	}
+	log.Info("serving", "addr", ln.Addr().String(), "origin", *origin)
+	return serveUntil(ctx, srv, ln)
+}
+
+// httpServer is what serveUntil runs; *api.Server is one.
+type httpServer interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// serveUntil serves on ln until ctx ends, then shuts the server down,
+// letting requests in flight finish for up to 10 s. It closes ln itself as
+// well: fasthttp's Shutdown does nothing when it runs before Serve has
+// taken the listener, and Serve then served for ever, so a SIGTERM that
+// came right after start was lost.
+func serveUntil(ctx context.Context, srv httpServer, ln net.Listener) error {
 	stopped := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		stopped <- srv.Shutdown(sctx)
+		err := srv.Shutdown(sctx)
+		_ = ln.Close()
+		stopped <- err
 	}()
-	log.Info("serving", "addr", ln.Addr().String(), "origin", *origin)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -112,6 +138,38 @@ func runServe(ctx context.Context, args []string, io stdio) error {
 		return <-stopped
 	}
 	return nil
+}
+
+// defaultCloseTimeout bounds closing the store at shutdown. Closing flushes
+// Badger's memtables; on a data directory that became unwritable (disk
+// gone, read-only remount, full) Badger retries that flush every second
+// forever, and a SIGTERM would never end the process.
+const defaultCloseTimeout = 30 * time.Second
+
+// errCloseTimeout marks a store that did not close in time.
+var errCloseTimeout = errors.New("the data directory did not close in time")
+
+// closeWithin runs closeFn and waits at most d for it. Past d it logs what
+// is at stake and returns an error, so the process exits non-zero instead
+// of hanging; closeFn is left running, and the process exit ends it.
+func closeWithin(closeFn func() error, d time.Duration, dataDir string, log *slog.Logger) error {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			log.Error("closing the data directory failed; writes not yet flushed may be lost", "data", dataDir, "err", err)
+			return fmt.Errorf("close data directory %s: %w", dataDir, err)
+		}
+		return nil
+	case <-t.C:
+		log.Error("closing the data directory did not finish: the store cannot flush to it (unwritable, read-only, full or gone?); "+
+			"exiting anyway. Writes not yet flushed may be lost: the store replays its log at the next start and a sync resumes "+
+			"from its last saved checkpoint, but check the disk first", "data", dataDir, "waited", d)
+		return fmt.Errorf("close data directory %s: %w after %s (is it writable?)", dataDir, errCloseTimeout, d)
+	}
 }
 
 // defaultOrigin derives the origin browsers use from the listen address.

@@ -27,7 +27,7 @@ func runSync(ctx context.Context, args []string, io stdio) error {
 	// Live progress and log lines share stderr from different goroutines.
 	io.err = &lockedWriter{w: io.err}
 	fs := newFlags("sync", io)
-	cfg := bindSettings(fs, "data", "api-base", "keyset", "kek-uri", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "api-base", "keyset", "kek-file", "log-level", "log-format")
 	once := fs.Bool("once", false, "run one sync and exit (required: the hourly schedule runs under 'ccsync serve')")
 	from := fs.String("from", "", "Sync from date (YYYY-MM-DD or RFC 3339); saved for later runs")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
@@ -48,7 +48,7 @@ func runSync(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer ix.Close()
-	keys, err := openKeystore(cfg, ix)
+	keys, err := openKeystore(cfg, ix, log)
 	if err != nil {
 		return err
 	}

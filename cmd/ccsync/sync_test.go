@@ -115,7 +115,7 @@ func TestSyncControllerDemo(t *testing.T) {
 	defer ix.Close()
 	dir := t.TempDir()
 	empty := ""
-	cfg := map[string]*string{"data": &dir, "api-base": &empty, "keyset": &empty, "kek-uri": &empty}
+	cfg := map[string]*string{"data": &dir, "api-base": &empty, "keyset": &empty, "kek-file": &empty}
 	sc, stop, err := startSync(ctx, ix, cfg, "", slog.New(slog.NewTextHandler(io.Discard, nil)), true)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,10 @@ import (
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
 
+// schedule runs the engine's scheduler until ctx ends; a variable so a test
+// can hold the scheduler and see that stopping waits for it.
+var schedule = func(ctx context.Context, eng *syncer.Engine) { eng.Schedule(ctx) }
+
 // startSync builds the sync for `serve`: the engine with its key store and
 // the hourly scheduler, running until ctx ends. With demo set it instead
 // points the engine at a fake Compliance API on loopback serving a generated
@@ -20,9 +24,14 @@ import (
 // user sees sync, detections and live progress at once. stop cancels a run in
 // flight and releases the demo server; call it before closing ix.
 func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
-	keys, err := openKeystore(cfg, ix)
+	keys, err := openKeystore(cfg, ix, log)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !keys.Encrypted() {
+		log.Warn("the keyset that encrypts the Compliance key is itself in clear: "+unencryptedKeysetRisk(keys.KeysetPath(), *cfg["data"])+
+			"; keep a key-encryption key outside it with --kek-file, the systemd credential ccsync-kek or CCSYNC_KEK_PASSPHRASE (README: Keys at rest)",
+			"keyset", keys.KeysetPath())
 	}
 	apiBase := *cfg["api-base"]
 	stop := func() {}
@@ -45,15 +54,24 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 		log.Warn("demo mode: syncing from a fake Compliance API with generated data", "api", apiBase)
 	}
 	eng := syncer.New(ix, syncer.Config{BaseURL: apiBase, Key: envKey, Keys: keys, Logger: log})
-	go eng.Schedule(ctx)
+	schedCtx, stopSchedule := context.WithCancel(ctx)
+	scheduled := make(chan struct{})
+	go func() {
+		defer close(scheduled)
+		schedule(schedCtx, eng)
+	}()
 	if demo {
 		if _, err := eng.Start(ctx); err != nil {
 			log.Warn("demo: first sync did not start", "err", err)
 		}
 	}
 	stopAll := func() {
-		// A run still in flight ends (and saves its summary) before the
-		// indexer closes: Cancel returns once the run has finished.
+		// The scheduler is stopped and joined first, so it cannot start a
+		// run once Cancel has returned; then a run still in flight ends
+		// (and saves its summary) before the indexer closes: Cancel
+		// returns once the run has finished.
+		stopSchedule()
+		<-scheduled
 		eng.Cancel()
 		stop()
 	}

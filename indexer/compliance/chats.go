@@ -61,7 +61,7 @@ func (c *Client) ListChats(ctx context.Context, p ListChatsParams) (*ChatPage, e
 			err = fmt.Errorf("missing id")
 		}
 		if err != nil {
-			page.Bad = append(page.Bad, BadItem{Index: i, ID: peekID(raw), Err: fmt.Errorf("chat list item %d: %w", i, err)})
+			page.Bad = append(page.Bad, BadItem{Index: i, ID: c.redact(peekID(raw)), Err: c.redactErr(fmt.Errorf("chat list item %d: %w", i, err))})
 			continue
 		}
 		page.Chats = append(page.Chats, ch)

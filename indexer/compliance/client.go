@@ -156,8 +156,13 @@ func (c *Client) wait(ctx context.Context, reason string, d time.Duration) error
 
 // get sends GET path?q and decodes a 2xx JSON body into out, retrying as the
 // API documents: 429 after retry-after, 5xx and timeouts with exponential
-// backoff unless x-should-retry: false; 4xx never.
+// backoff unless x-should-retry: false; 4xx never. Every error leaves the
+// client here, so this is where the key is scrubbed from them.
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+	return c.redactErr(c.getRetrying(ctx, path, q, out))
+}
+
+func (c *Client) getRetrying(ctx context.Context, path string, q url.Values, out any) error {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawQuery = q.Encode()
@@ -181,7 +186,7 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 				return fmt.Errorf("compliance api: GET %s: %w (after %d attempts)", path, err, attempt)
 			}
 			serverTries++
-			c.log.Warn("compliance api request failed; retrying", "path", path, "attempt", attempt, "backoff", backoff, "err", err)
+			c.log.Warn("compliance api request failed; retrying", "path", path, "attempt", attempt, "backoff", backoff, "err", c.redactErr(err))
 			if err := c.wait(ctx, "backoff", backoff); err != nil {
 				return err
 			}
@@ -289,7 +294,10 @@ func transient(err error) bool {
 }
 
 func (c *Client) apiError(path string, status int, hdr http.Header, body []byte, attempts int) *APIError {
-	e := &APIError{Method: http.MethodGet, Path: path, Status: status, RequestID: hdr.Get("request-id"), Attempts: attempts}
+	// Scrubbed before parsing and truncating: a key cut in half by the
+	// truncation would no longer be found, and half a key is still a leak.
+	body = c.redactBytes(body)
+	e := &APIError{Method: http.MethodGet, Path: path, Status: status, RequestID: c.redact(hdr.Get("request-id")), Attempts: attempts}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
 		e.Type, e.Message = eb.Error.Type, truncate(eb.Error.Message, 500)

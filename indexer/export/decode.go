@@ -107,24 +107,21 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 
 // decodeError rewrites a JSON decoder error in the export's vocabulary (field
 // path, JSON types, file offset) instead of the Go types it was decoded into.
-// base is the file offset of the decoded bytes. It returns the error and the
-// file offset it points at.
-func decodeError(err error, base int64) (error, int64) {
+// base is the file offset of the decoded bytes.
+func decodeError(err error, base int64) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		off := base + te.Offset
 		field := te.Field
 		if field == "" {
 			field = "(record)"
 		}
-		return fmt.Errorf("field %s: got %s, want %s (value ends at byte %d)", field, te.Value, jsonKind(te.Type), off), off
+		return fmt.Errorf("field %s: got %s, want %s (value ends at byte %d)", field, te.Value, jsonKind(te.Type), base+te.Offset)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off := base + se.Offset
-		return fmt.Errorf("invalid JSON at byte %d: %s", off, se.Error()), off
+		return fmt.Errorf("invalid JSON at byte %d: %s", base+se.Offset, se.Error())
 	}
-	return err, base
+	return err
 }
 
 // jsonKind names the JSON type a Go type is decoded from.

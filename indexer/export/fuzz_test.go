@@ -110,7 +110,7 @@ func FuzzConversation(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var rc rawConversation
 		if err := json.Unmarshal(data, &rc); err != nil {
-			if err, _ := decodeError(err, 0); err == nil || err.Error() == "" {
+			if err := decodeError(err, 0); err == nil || err.Error() == "" {
 				t.Fatal("empty decode error")
 			}
 			return

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -107,11 +108,16 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 	rep.addErrors(set.errs)
 	rep.Skipped = len(set.skipped) + set.skippedExtra
 	rep.Notes = append(rep.Notes, set.skipped...)
+	pr := progress{opts: opts, total: set.total(), rep: rep, every: opts.ProgressEvery}
 	if len(set.users)+len(set.conversations) == 0 {
-		return rep, fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))
+		err := fmt.Errorf("%w in %s", ErrNoInput, strings.Join(paths, ", "))
+		if len(rep.Errors) > 0 {
+			err = fmt.Errorf("%w (%s)", err, rep.Errors[0].Err)
+		}
+		pr.publish("failed", err.Error(), true)
+		return rep, err
 	}
 
-	pr := progress{opts: opts, total: set.total(), rep: rep, every: opts.ProgressEvery}
 	pr.publish("running", "", true)
 	log.Info("import started", "job", opts.Job, "users_files", len(set.users),
 		"conversation_files", len(set.conversations), "bytes", pr.total)
@@ -169,10 +175,19 @@ func Import(ctx context.Context, paths []string, opts Options) (*Report, error) 
 		return rep, fatal
 	}
 	msg := fmt.Sprintf("%d conversations, %d messages, %d users imported", rep.Conversations, rep.Messages, rep.Users)
+	state := "done"
 	if err := rep.Outcome(); err != nil {
+		// The event is all a browser sees of the import: it must say what
+		// went wrong and where, not just how often.
 		msg = err.Error()
+		if len(rep.Errors) > 0 {
+			msg += "; first: " + rep.Errors[0].Err
+		}
+		if errors.Is(err, ErrNothingImported) {
+			state = "failed"
+		}
 	}
-	pr.publish("done", msg, true)
+	pr.publish(state, msg, true)
 	log.Info("import finished", "job", opts.Job, "conversations", rep.Conversations, "messages", rep.Messages,
 		"users", rep.Users, "errors", len(rep.Errors), "changed_messages", rep.Changes.Messages)
 	return rep, nil

@@ -127,7 +127,7 @@ func (p *producer) readFile(in input, what string, handle func(e element) error)
 func (p *producer) conversation(e element) error {
 	var rc rawConversation
 	if err := json.Unmarshal(e.Data, &rc); err != nil {
-		err, _ = decodeError(err, e.Offset)
+		err = decodeError(err, e.Offset)
 		return err
 	}
 	c, msgs, err := mapConversation(&rc, e.Data)
@@ -164,7 +164,7 @@ func (p *producer) user(e element) error {
 		Email *string `json:"email_address"`
 	}
 	if err := json.Unmarshal(e.Data, &ru); err != nil {
-		err, _ = decodeError(err, e.Offset)
+		err = decodeError(err, e.Offset)
 		return err
 	}
 	if ru.UUID == "" {

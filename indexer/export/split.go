@@ -234,7 +234,11 @@ func (s *splitter) element() (element, error) {
 			if scalar && !inString {
 				break // a bare scalar may end at end of input; the caller then finds no ]
 			}
-			return element{}, s.endOfInput(e.Index, e.UUID, fmt.Sprintf("inside element %d, which starts at byte %d", e.Index, e.Offset))
+			where := fmt.Sprintf("inside element %d, which starts at byte %d", e.Index, e.Offset)
+			if problem != nil {
+				where += fmt.Sprintf(" (after %v)", problem)
+			}
+			return element{}, s.endOfInput(e.Index, e.UUID, where)
 		}
 		start := s.pos
 		done := false
@@ -355,7 +359,9 @@ func (s *splitter) element() (element, error) {
 			}
 		}
 		s.pos = i
-		if !oversized {
+		// A record already refused (too deep, mismatched) is not kept:
+		// buffering it would only cost memory.
+		if !oversized && problem == nil {
 			if len(s.rec)+(i-start) > s.maxRecord {
 				oversized = true
 				s.rec = s.rec[:0]

@@ -7,8 +7,9 @@
 //
 // The data keyset lives in a file created on first use with mode 0600, by
 // default under the data directory; it can instead be supplied from outside
-// (a path), and it can itself be encrypted under a key-encryption AEAD (a KMS
-// key URI registered with Tink, or any tink.AEAD). Only ciphertext and a short
+// (a path), and it can itself be encrypted under a key-encryption key kept
+// outside the data directory: a key file, a systemd credential or a
+// passphrase (argon2id), or any tink.AEAD. Only ciphertext and a short
 // hint are ever stored in the meta store; each ciphertext is bound to its
 // purpose with associated data, so a ciphertext copied to another purpose's
 // slot does not decrypt.

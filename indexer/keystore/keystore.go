@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +15,9 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/tink-crypto/tink-go/v2/aead"
-	"github.com/tink-crypto/tink-go/v2/core/registry"
 	"github.com/tink-crypto/tink-go/v2/insecurecleartextkeyset"
 	"github.com/tink-crypto/tink-go/v2/keyset"
 	"github.com/tink-crypto/tink-go/v2/tink"
-
-	"github.com/ccsync/ccsync/indexer"
 )
 
 // Sentinel errors.
@@ -30,6 +29,8 @@ var (
 )
 
 // MetaStore is where ciphertexts are kept; *indexer.Indexer implements it.
+// Meta's error for a missing key matches fs.ErrNotExist (indexer.ErrNotFound
+// does), so this package needs nothing from the indexer.
 type MetaStore interface {
 	Meta(key string) ([]byte, error)
 	PutMeta(key string, value []byte) error
@@ -42,23 +43,26 @@ type Options struct {
 	// KeysetPath is set.
 	Dir        string
 	KeysetPath string
-	// KEK encrypts the keyset file. KEKURI names a KMS key for which a Tink
-	// KMS client is registered (registry.RegisterKMSClient); it is resolved
-	// when KEK is nil. With neither, the keyset file is cleartext JSON
-	// protected by its 0600 mode, which suits a single-host deployment.
-	KEK    tink.AEAD
-	KEKURI string
-	Meta   MetaStore
+	// KEK encrypts the keyset file. When nil it comes from KEKFrom; with
+	// neither, the keyset file is cleartext JSON protected only by its 0600
+	// mode, and a copy of the data directory is a copy of the key.
+	KEK tink.AEAD
+	// KEKName says where KEK came from, for messages; optional.
+	KEKName string
+	KEKFrom KEKSources
+	Meta    MetaStore
+	Logger  *slog.Logger // nil: slog.Default()
 }
 
 // Store encrypts and decrypts named secrets. Safe for concurrent use.
 type Store struct {
-	mu   sync.Mutex
-	path string
-	kek  tink.AEAD
-	meta MetaStore
-	h    *keyset.Handle
-	a    tink.AEAD
+	mu      sync.Mutex
+	path    string
+	kek     tink.AEAD
+	kekName string
+	meta    MetaStore
+	h       *keyset.Handle
+	a       tink.AEAD
 }
 
 // metaPrefix namespaces the records in the meta store.
@@ -75,10 +79,17 @@ type record struct {
 	SavedAt    time.Time `json:"saved_at"`
 }
 
-// Open loads the keyset, creating it (mode 0600) when the file does not exist.
+// Open loads the keyset, creating it (mode 0600) when the file does not
+// exist. A cleartext keyset met with a KEK configured is re-written
+// encrypted under it (atomically), so configuring a KEK is all a migration
+// takes.
 func Open(opts Options) (*Store, error) {
 	if opts.Meta == nil {
 		return nil, errors.New("keystore: no meta store")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
 	}
 	path := opts.KeysetPath
 	if path == "" {
@@ -87,33 +98,69 @@ func Open(opts Options) (*Store, error) {
 		}
 		path = filepath.Join(opts.Dir, "keyset.json")
 	}
-	kek := opts.KEK
-	if kek == nil && opts.KEKURI != "" {
-		c, err := registry.GetKMSClient(opts.KEKURI)
-		if err != nil {
-			return nil, fmt.Errorf("keystore: KMS key %s: %w", opts.KEKURI, err)
-		}
-		if kek, err = c.GetAEAD(opts.KEKURI); err != nil {
-			return nil, fmt.Errorf("keystore: KMS key %s: %w", opts.KEKURI, err)
+	b, err := os.ReadFile(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("keystore: read keyset: %w", err)
+	}
+	encrypted := exists && isEncryptedKeyset(b)
+	s := &Store{path: path, kek: opts.KEK, kekName: opts.KEKName, meta: opts.Meta}
+	if s.kek == nil {
+		if s.kek, s.kekName, err = resolveKEK(opts.KEKFrom, opts.Dir, path, encrypted); err != nil {
+			return nil, err
 		}
 	}
-	s := &Store{path: path, kek: kek, meta: opts.Meta}
-	h, err := s.readKeyset()
-	if errors.Is(err, os.ErrNotExist) {
+	if s.kekName == "" && s.kek != nil {
+		s.kekName = "the configured key-encryption key"
+	}
+	var h *keyset.Handle
+	switch {
+	case !exists:
 		if h, err = keyset.NewHandle(aead.AES256GCMKeyTemplate()); err != nil {
 			return nil, fmt.Errorf("keystore: new keyset: %w", err)
 		}
 		if err = s.writeKeyset(h); err != nil {
 			return nil, err
 		}
-	} else if err != nil {
-		return nil, err
+	case encrypted && s.kek == nil:
+		return nil, fmt.Errorf("keystore: keyset %s: %w: set %s to the key it was encrypted with", path, ErrKEKRequired, settingHelp)
+	case encrypted:
+		if h, err = keyset.ReadWithAssociatedData(keyset.NewJSONReader(bytes.NewReader(b)), s.kek, keysetAD); err != nil {
+			return nil, fmt.Errorf("keystore: keyset %s: %w from %s: is it the key the keyset was encrypted with?", path, ErrWrongKEK, s.kekName)
+		}
+	default:
+		if h, err = insecurecleartextkeyset.Read(keyset.NewJSONReader(bytes.NewReader(b))); err != nil {
+			return nil, fmt.Errorf("keystore: keyset %s: %w", path, err)
+		}
+		if s.kek != nil {
+			if err := s.writeKeyset(h); err != nil {
+				return nil, fmt.Errorf("keystore: encrypt the cleartext keyset under %s: %w", s.kekName, err)
+			}
+			log.Warn("keystore: the cleartext keyset was re-written encrypted under the key-encryption key; "+
+				"from now on it opens only with that key, so keep it (and a backup) outside the data directory",
+				"keyset", path, "kek", s.kekName)
+		}
 	}
 	if err := s.use(h); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// isEncryptedKeyset tells Tink's JSON forms apart: an EncryptedKeyset has
+// an "encryptedKeyset" field, a cleartext Keyset has "key".
+func isEncryptedKeyset(b []byte) bool {
+	var probe struct {
+		Encrypted json.RawMessage `json:"encryptedKeyset"`
+	}
+	return json.Unmarshal(b, &probe) == nil && len(probe.Encrypted) > 0
+}
+
+// Encrypted reports whether the keyset file is encrypted under a KEK.
+func (s *Store) Encrypted() bool { return s.kek != nil }
+
+// KeysetPath is the keyset file's path.
+func (s *Store) KeysetPath() string { return s.path }
 
 func (s *Store) use(h *keyset.Handle) error {
 	a, err := aead.New(h)
@@ -122,24 +169,6 @@ func (s *Store) use(h *keyset.Handle) error {
 	}
 	s.h, s.a = h, a
 	return nil
-}
-
-func (s *Store) readKeyset() (*keyset.Handle, error) {
-	b, err := os.ReadFile(s.path)
-	if err != nil {
-		return nil, fmt.Errorf("keystore: read keyset: %w", err)
-	}
-	r := keyset.NewJSONReader(bytes.NewReader(b))
-	var h *keyset.Handle
-	if s.kek != nil {
-		h, err = keyset.ReadWithAssociatedData(r, s.kek, keysetAD)
-	} else {
-		h, err = insecurecleartextkeyset.Read(r)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("keystore: keyset %s: %w", s.path, err)
-	}
-	return h, nil
 }
 
 // writeKeyset replaces the keyset file atomically, so a crash leaves either
@@ -156,33 +185,49 @@ func (s *Store) writeKeyset(h *keyset.Handle) error {
 	if err != nil {
 		return fmt.Errorf("keystore: encode keyset: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fmt.Errorf("keystore: %w", err)
+	if err := writeFileAtomic(s.path, buf.Bytes()); err != nil {
+		return fmt.Errorf("keystore: write keyset: %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(s.path), ".keyset-*")
+	return nil
+}
+
+// writeFileAtomic writes b to path with mode 0600 through a synced
+// temporary file and a rename, then syncs the directory, so after a crash
+// the path holds either its old content or b.
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".keyset-*")
 	if err != nil {
-		return fmt.Errorf("keystore: %w", err)
+		return err
 	}
 	defer os.Remove(f.Name())
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return fmt.Errorf("keystore: %w", err)
+		return err
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("keystore: write keyset: %w", err)
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("keystore: write keyset: %w", err)
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("keystore: write keyset: %w", err)
+		return err
 	}
-	if err := os.Rename(f.Name(), s.path); err != nil {
-		return fmt.Errorf("keystore: write keyset: %w", err)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
 	}
-	return nil
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // Hint is what may be shown of a secret: its first eight characters
@@ -228,7 +273,7 @@ func (s *Store) put(purpose, secret string, savedAt time.Time) (string, error) {
 
 func (s *Store) load(purpose string) (record, error) {
 	b, err := s.meta.Meta(metaPrefix + purpose)
-	if errors.Is(err, indexer.ErrNotFound) || err == nil && len(b) == 0 {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && len(b) == 0 {
 		return record{}, fmt.Errorf("keystore: %s: %w", purpose, ErrNoSecret)
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package keystore
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/tink-crypto/tink-go/v2/testing/fakekms"
-
-	"github.com/ccsync/ccsync/indexer"
 )
 
 // memMeta stands in for the indexer's meta store (the syncer tests use the
@@ -29,7 +28,7 @@ func (m *memMeta) Meta(k string) ([]byte, error) {
 	defer m.mu.Unlock()
 	v, ok := m.m[k]
 	if !ok {
-		return nil, indexer.ErrNotFound
+		return nil, fs.ErrNotExist
 	}
 	return append([]byte(nil), v...), nil
 }

@@ -125,6 +125,9 @@ func (r *runner) do(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.mu.Lock()
+	r.sum.secret = key
+	r.mu.Unlock()
 	if r.c, err = e.client(key, r.onWait); err != nil {
 		return err
 	}
@@ -496,11 +499,11 @@ func (r *runner) recordFailure(b *indexer.Batch, chatID string, err error) {
 	}
 	f.Attempts++
 	f.LastFailed = now
-	f.Reason = err.Error()
+	f.Reason = scrubKey(err.Error(), r.sum.secret)
 	r.failed[chatID] = f
 	b.Checkpoints[prefixFailed+chatID] = mustJSON(f)
 	r.sum.addError(fmt.Sprintf("chat %s skipped: %v", chatID, err))
-	r.e.log.Warn("sync: chat skipped; will retry on a later run", "chat", chatID, "attempts", f.Attempts, "err", err)
+	r.e.log.Warn("sync: chat skipped; will retry on a later run", "chat", chatID, "attempts", f.Attempts, "err", f.Reason)
 }
 
 func (r *runner) clearFailure(chatID string) {

@@ -1,6 +1,11 @@
 package syncer
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/ccsync/ccsync/indexer/keystore"
+)
 
 // Run outcomes in Summary.State.
 const (
@@ -31,11 +36,23 @@ type Summary struct {
 	Requests    int64      `json:"requests"`
 	Errors      []string   `json:"errors"`
 	ResumeAt    *time.Time `json:"resume_at,omitempty"`
+
+	// secret is the run's key. The client already keeps it out of its
+	// errors; the summary, stored and shown to auditors, scrubs it again.
+	secret string
 }
 
 func (s *Summary) addError(err string) {
 	// Bounded: a run over a broken tenant must not grow an unbounded summary.
 	if len(s.Errors) < 50 {
-		s.Errors = append(s.Errors, err)
+		s.Errors = append(s.Errors, scrubKey(err, s.secret))
 	}
+}
+
+// scrubKey replaces key in s with its hint.
+func scrubKey(s, key string) string {
+	if key == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, key, keystore.Hint(key))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -237,9 +238,16 @@ func TestXSSIsInert(t *testing.T) {
 		tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => d.open = true)`))
 		if strings.HasPrefix(pg.path, "/conversations/") {
 			tb.waitJS("deleted banner", `!!document.getElementById('deleted-banner')`)
-			// The email sits in a paragraph goldmark drops as raw HTML; the
+			// The email sits in a paragraph of raw HTML, which is shown as
+			// inert text: the finding is marked where it stands, in the
+			// rendered view, next to the visible markup.
+			tb.waitJS("email marked in the rendered raw HTML", `[...document.querySelectorAll('#thread .md mark.hl')].some(m => m.textContent === 'mallory.leak@acme-corp.com')`)
+			if !js[bool](tb, `[...document.querySelectorAll('#thread .md')].some(e => e.textContent.includes('<iframe src="http://evil.example/frame"></iframe>'))`) {
+				t.Error("the raw HTML the user typed is not shown as text")
+			}
+			// An email only in a link's URL is not in the rendered text; that
 			// block falls back to raw text so the finding is still marked.
-			tb.waitJS("email marked in raw fallback", `[...document.querySelectorAll('#thread pre.raw mark.hl')].some(m => m.textContent === 'mallory.leak@acme-corp.com')`)
+			tb.waitJS("email marked in raw fallback", `[...document.querySelectorAll('#thread pre.raw mark.hl')].some(m => m.textContent === '`+hiddenLinkEmail+`')`)
 			tb.screenshot("xss-inert")
 		}
 		// The CSP would stop most payloads even if the UI let them in; the
@@ -330,6 +338,49 @@ func TestImportProgress(t *testing.T) {
 	// The imported chats are searchable.
 	tb.open(`/logs?kind=conversation&q=title:haiku`)
 	tb.waitJS("imported conversation", `[...document.querySelectorAll('#results .hit-title')].some(a => a.textContent === 'Haiku about rotating keys')`)
+}
+
+// TestImportFailureShown: why an import failed must reach the browser,
+// not only the server log. A file that cannot be JSON is refused at upload
+// (400, shown at once); one whose damage lies further in ends its job
+// "failed", and the progress box shows the file, byte offset and reason.
+func TestImportFailureShown(t *testing.T) {
+	tb := newTab(t)
+	tb.login()
+	tb.open("/settings")
+	tb.waitJS("import form", `!!document.getElementById('import-files')`)
+	upload := func(content string) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "conversations.json")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.SetUploadFiles(chromedp.ID("import-files"), []string{file}))
+		tb.waitJS("import enabled", `!document.getElementById('import-start').disabled`)
+		tb.do(chromedp.Click(chromedp.ID("import-start")))
+	}
+
+	upload(strings.Repeat("[", 3000) + strings.Repeat("]", 3000))
+	tb.waitJS("import failed", `document.getElementById('import-progress').dataset.state === 'failed'`)
+	note := js[string](tb, `document.querySelector('#import-progress .pnote').textContent`)
+	for _, want := range []string{"conversations.json", "at byte 1", "nesting deeper than 256 levels"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("import progress says %q; want it to name %q", note, want)
+		}
+	}
+	if strings.Contains(note, "ccsync-upload") || strings.Contains(note, "/tmp/") {
+		t.Errorf("import progress shows a server path: %q", note)
+	}
+	if got := js[string](tb, `document.querySelector('#import-progress .pstate').textContent`); got != "Failed" {
+		t.Errorf("import state shows %q", got)
+	}
+	tb.screenshot("settings-import-failed")
+
+	upload("")
+	tb.waitJS("upload refused", `document.getElementById('upload-progress').dataset.state === 'failed'`)
+	if got := js[string](tb, `document.querySelector('#upload-progress .pnote').textContent`); !strings.Contains(got, "conversations.json is empty") {
+		t.Errorf("upload progress says %q; want the empty file named", got)
+	}
 }
 
 func TestDangerZone(t *testing.T) {
@@ -427,7 +478,7 @@ func TestFindingsMarkedExactly(t *testing.T) {
 		{"tool input", deployConvID + "-m0001"},
 		{"prose and file", deployConvID + "-m0002"},
 		{"after multi-byte text", "conv-refund-m0003"},
-		{"raw HTML fallback", xssConvID + "-m0000"},
+		{"raw HTML shown as text, link URL in raw fallback", xssConvID + "-m0000"},
 		{"long conversation", fmt.Sprintf("%s-m%04d", bigConvID, bigFlaggedAt)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -21,6 +21,7 @@ const (
 	// After multi-byte characters, so byte and UTF-16 offsets differ.
 	plantedUnicodeEmail = "zoë.finance@acme-corp.com"
 	xssConvID           = "conv-xss"
+	hiddenLinkEmail     = "mallory.hidden@acme-corp.com"
 	deployConvID        = "conv-deploy"
 	bigConvID           = "conv-big"
 	bigMessages         = 2000
@@ -112,7 +113,10 @@ func seedBatch() indexer.Batch {
 		Summary: `<img src=x onerror=alert(1)>`, OwnerID: mallory.ID, CreatedAt: day0.Add(20 * 24 * time.Hour), DeletedAt: &deleted}, []turn{
 		{blocks: []model.Block{text("Render this: <img src=x onerror=\"window.__xss=1;alert(1)\"> and <script>window.__xss=1;alert(2)</script>\n\n" +
 			"[click me](javascript:window.__xss=1;alert(3)) ![pixel](http://evil.example/pixel.png) <a href=\"javascript:alert(4)\">raw link</a>\n\n" +
-			"<iframe src=\"http://evil.example/frame\"></iframe> <svg onload=alert(5)></svg> contact " + "mallory.leak@acme-corp.com")},
+			"<iframe src=\"http://evil.example/frame\"></iframe> <svg onload=alert(5)></svg> contact " + "mallory.leak@acme-corp.com"),
+			// A secret only in a link's URL: rendering shows the link text,
+			// so the block falls back to its raw text to show it.
+			text("My other address: [write to me](mailto:" + hiddenLinkEmail + ")")},
 			files: []model.File{{Kind: model.FileUpload, Name: `<svg onload=alert(6)>.txt`, MimeType: `text/html"><script>alert(7)</script>`, ExtractedText: `<img src=http://evil.example/f.png onerror=alert(8)>`}}},
 		{blocks: []model.Block{
 			{Type: model.BlockThinking, Text: `<img src=x onerror=alert(9)> thinking`},

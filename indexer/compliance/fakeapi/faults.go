@@ -1,6 +1,7 @@
 package fakeapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -19,6 +20,8 @@ const (
 	FaultServerError
 	// FaultMalformedListing also breaks the chat's item in the chats list.
 	FaultMalformedListing
+	// FaultEchoKey answers 400 with an error quoting the request's key.
+	FaultEchoKey
 )
 
 type faults struct {
@@ -27,6 +30,9 @@ type faults struct {
 	server     int // next n requests get serverCode
 	serverCode int
 	chat       map[string]ChatFault
+	echoKey    int // next n requests get echoStatus quoting the key sent
+	echoStatus int
+	echoText   bool // a text/plain body instead of the JSON error envelope
 }
 
 // RateLimitNext answers the next n authorised requests with 429 and
@@ -42,6 +48,41 @@ func (s *Server) FailNext(n, status int) {
 	s.mu.Lock()
 	s.faults.server, s.faults.serverCode = n, status
 	s.mu.Unlock()
+}
+
+// EchoKeyNext answers the next n requests, whatever key they carry, with
+// status and an error that quotes the key sent (x-api-key or Authorization),
+// as a careless upstream or proxy might. With text the body is plain text,
+// not the JSON error envelope. Clients must never pass the key on.
+func (s *Server) EchoKeyNext(n, status int, text bool) {
+	s.mu.Lock()
+	s.faults.echoKey, s.faults.echoStatus, s.faults.echoText = n, status, text
+	s.mu.Unlock()
+}
+
+// echoedKey answers with a pending key-echo fault, if any.
+func (s *Server) echoedKey(w http.ResponseWriter, r *http.Request) bool {
+	if s.faults.echoKey <= 0 {
+		return false
+	}
+	s.faults.echoKey--
+	msg := echoMessage(r)
+	if s.faults.echoText {
+		w.Header().Set("content-type", "text/plain")
+		w.WriteHeader(s.faults.echoStatus)
+		_, _ = w.Write([]byte(msg))
+		return true
+	}
+	s.fail(w, s.faults.echoStatus, "invalid_request_error", msg)
+	return true
+}
+
+func echoMessage(r *http.Request) string {
+	sent := r.Header.Get("x-api-key")
+	if sent == "" {
+		sent = r.Header.Get("authorization")
+	}
+	return fmt.Sprintf("Request with x-api-key %s was refused: key %q is not valid for this endpoint.", sent, sent)
 }
 
 // SetChatFault sets or clears (FaultNone) a fault on one chat.

@@ -201,6 +201,9 @@ func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request, id string)
 		w.Header().Set("x-should-retry", "false")
 		s.fail(w, http.StatusInternalServerError, "api_error", "Internal server error.")
 		return
+	case FaultEchoKey:
+		s.fail(w, http.StatusBadRequest, "invalid_request_error", echoMessage(r))
+		return
 	}
 	q := r.URL.Query()
 	lim := limits{10000, 10000}

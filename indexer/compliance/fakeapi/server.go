@@ -69,6 +69,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusMethodNotAllowed, "invalid_request_error", "Method not allowed.")
 		return
 	}
+	if s.echoedKey(w, r) {
+		return
+	}
 	if !s.authorised(r) {
 		// Auth failures do not consume quota.
 		s.fail(w, http.StatusUnauthorized, "authentication_error", "The API key provided is invalid or has been revoked.")

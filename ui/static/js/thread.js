@@ -165,9 +165,9 @@ export function renderMessage(m, ctx) {
       });
       let marks = markFinding(hd.el, hd.raw, f, make);
       if (marks.length === 0 && hd.el.classList.contains('md')) {
-        // The finding is in text the markdown renderer leaves out (raw
-        // HTML, for one): show the block's raw text, so nothing an auditor
-        // needs to see stays hidden.
+        // The finding is in text the markdown renderer leaves out (a
+        // link's URL, for one; raw HTML is shown as text): show the block's
+        // raw text, so nothing an auditor needs to see stays hidden.
         const raw = plainBlock(hd.raw, 'text raw');
         const note = h('p', { class: 'raw-note muted small' }, 'Shown as raw text: a finding lies in content that markdown rendering hides.');
         hd.el.replaceWith(note, raw);

@@ -46,6 +46,10 @@ export function progressWidget(id, label, hiddenUntilUsed) {
       } else if (ev.state === 'done') {
         bar.max = 1;
         bar.value = 1;
+      } else if (ev.state === 'failed' || ev.state === 'cancelled') {
+        // An ended job must not look busy: an empty bar, not a moving one.
+        bar.max = 1;
+        bar.value = 0;
       } else {
         bar.removeAttribute('value'); // indeterminate
       }
