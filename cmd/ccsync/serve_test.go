@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +39,7 @@ func TestServeDemoStopsCleanlyMidSync(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // the demo sync is under way
+	waitSyncRunning(t, errb)
 	cancel()
 	select {
 	case code := <-done:
@@ -48,5 +51,57 @@ func TestServeDemoStopsCleanlyMidSync(t *testing.T) {
 	}
 	if logs := errb.String(); strings.Contains(logs, "panic") || strings.Contains(logs, "closed") {
 		t.Fatalf("unclean shutdown:\n%s", logs)
+	}
+}
+
+// waitSyncRunning logs in to the server whose "serving" line is in logs and
+// polls GET /api/v1/sync until the demo sync reports progress while running,
+// so the shutdown that follows interrupts a run for certain.
+func waitSyncRunning(t *testing.T, logs *lockedWriter) {
+	t.Helper()
+	m := regexp.MustCompile(`serving addr=(\S+) origin=(\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no address in the logs:\n%s", logs.String())
+	}
+	base, origin := "http://"+m[1], m[2]
+	body := strings.NewReader(`{"name":"admin","password":"a-long-test-password-1"}`)
+	req, _ := http.NewRequest("POST", base+"/api/v1/auth/login", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", origin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	cookies := resp.Cookies()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		req, _ := http.NewRequest("GET", base+"/api/v1/sync", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Running bool `json:"running"`
+			LastRun *struct {
+				State string `json:"state"`
+			} `json:"last_run"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Running && st.LastRun == nil {
+			return
+		}
+		if st.LastRun != nil {
+			t.Fatalf("the demo sync ended (%s) before it could be interrupted", st.LastRun.State)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the demo sync did not start")
+		}
 	}
 }
