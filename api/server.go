@@ -64,6 +64,7 @@ type Server struct {
 	hub       *progressHub
 	metrics   *metrics
 	deletions *confirmations
+	cursors   *cursorSealer
 	routes    []route
 	now       func() time.Time
 	// ctx outlives requests: background imports and streamed exports use
@@ -133,6 +134,12 @@ func New(cfg Config) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	key, err := loadCursorKey(cfg.Store)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.cursors = &cursorSealer{key: key, now: cfg.Now}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ccsync",
 		DisableStartupMessage: true,
