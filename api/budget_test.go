@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,9 @@ func (e *testEnv) live(addr string, c *client, method, target string, body any) 
 // server probes the socket). Before, the search ran on after the client
 // had gone.
 func TestSearchStopsWhenClientLeaves(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the disconnect probe (disconnect_linux.go) is Linux-only")
+	}
 	var bs *blockingStore
 	e := newTestEnv(t, func(c *Config) {
 		bs = newBlockingStore(c.Store)
