@@ -59,7 +59,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderContentType, "application/x-ndjson")
 		}
 		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ccsync-audit-%s.%s"`, s.now().UTC().Format("20060102T150405Z"), format))
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		s.streamBody(c, func(w *bufio.Writer) { // rolling write deadline (timeouts.go)
 			if err := s.writeAudit(w, format, f); err != nil {
 				s.log.Warn("audit export stopped", "err", err)
 			}

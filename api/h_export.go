@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/goccy/go-json"
@@ -46,6 +48,12 @@ func csvSafe(cells []string) []string {
 // export streams every hit of a search (all pages, following the cursor) as
 // CSV or JSON Lines. The first page is fetched before the response starts so
 // a bad query still gets a 400.
+//
+// Two audit entries: "export" before any data leaves (the intent, with the
+// total the search reported) and "export.end" when the stream ends, with the
+// rows written and whether the file is complete. A stream that fails after
+// the 200 is aborted (the connection is closed before the chunked body's
+// end), so the client sees an error, never a shorter file that looks whole.
 func (s *Server) export(c *fiber.Ctx) error {
 	req, err := searchRequest(c, "")
 	if err != nil {
@@ -61,6 +69,13 @@ func (s *Server) export(c *fiber.Ctx) error {
 	if req.Sort != indexer.SortOldest {
 		req.Sort = indexer.SortNewest
 	}
+	p := principalOf(c)
+	resumed := req.After != ""
+	if resumed { // "export from here": a cursor of the same search, same account
+		if req.After, err = s.cursors.open(p.Account, req, req.After); err != nil {
+			return err
+		}
+	}
 	first, err := s.store.Search(c.UserContext(), req)
 	if err != nil {
 		return err
@@ -68,7 +83,10 @@ func (s *Server) export(c *fiber.Ctx) error {
 	detail := auditDetail(req)
 	detail["format"] = format
 	detail["total"] = strconv.FormatUint(first.Total, 10)
-	if err := s.audit.record(c, principalOf(c), "export", "", detail); err != nil {
+	if resumed {
+		detail["from_cursor"] = "true"
+	}
+	if err := s.audit.record(c, p, "export", "", detail); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("ccsync-%s-%s.%s", req.Kind, s.now().UTC().Format("20060102T150405Z"), format)
@@ -78,26 +96,116 @@ func (s *Server) export(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	ctx := s.ctx
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		if err := s.writeExport(ctx, w, format, req, first); err != nil {
-			// The status is already sent; the truncated file plus the
-			// log line are all that can be done.
-			s.log.Warn("export stopped", "err", err)
-		}
-	})
+	s.streamExport(c, p, format, req, first)
 	return nil
 }
 
-func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, page *indexer.SearchResult) error {
+// Why an export stopped early, for export.end's "reason".
+const (
+	exportClientGone = "client"   // stopped reading or closed the connection
+	exportShutdown   = "shutdown" // the server is stopping
+	exportTimeout    = "timeout"  // a page took longer than Config.QueryTimeout
+	exportFailed     = "error"    // a storage error; details in the server log
+)
+
+// errExportWrite marks a failure to write the stream: the client is gone or
+// stopped reading.
+var errExportWrite = errors.New("client stopped reading")
+
+// streamExport streams the export after the handler returns. Everything
+// it needs from the request is taken now: the fiber.Ctx is recycled once
+// the handler returns.
+func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req indexer.SearchRequest, first *indexer.SearchResult) {
+	conn := c.Context().Conn()
+	recordLater := s.auditLater(c, p)
+	end := auditDetail(req)
+	end["format"] = format
+	s.streamBody(c, func(w *bufio.Writer) {
+		ctx, cancel := context.WithCancel(s.ctx)
+		defer cancel()
+		var gone atomic.Bool
+		stop := watchDisconnect(conn, func() {
+			gone.Store(true)
+			cancel()
+		})
+		rows, err := s.writeExport(ctx, w, format, req, first)
+		stop()
+		end["rows"] = strconv.Itoa(rows)
+		end["complete"] = strconv.FormatBool(err == nil)
+		if err != nil {
+			end["reason"] = s.exportStopReason(err, gone.Load())
+		}
+		// Recorded before the client can see the end (or the abort), so
+		// the trail never lags behind what the client holds.
+		if aerr := recordLater("export.end", end); aerr != nil {
+			s.log.Error("audit export.end", "err", aerr)
+		}
+		if err != nil {
+			s.log.Warn("export cut", "rows", rows, "reason", end["reason"], "err", err)
+			// The 200 and part of the body are sent. Closing the connection
+			// before the chunked body's last chunk is the one way left to
+			// tell the client the file is not whole.
+			_ = conn.Close()
+		}
+	})
+}
+
+func (s *Server) exportStopReason(err error, clientGone bool) string {
+	switch {
+	case clientGone || errors.Is(err, errExportWrite):
+		return exportClientGone
+	case s.ctx.Err() != nil:
+		return exportShutdown
+	case errors.Is(err, context.DeadlineExceeded):
+		return exportTimeout
+	}
+	return exportFailed
+}
+
+// auditLater returns a recorder for entries written after the handler has
+// returned, with the caller's identity and address taken now.
+func (s *Server) auditLater(c *fiber.Ctx, p *principal) func(action string, detail map[string]string) error {
+	base := AuditEntry{IP: s.clientIP(c)}
+	if p != nil {
+		base.Actor, base.Role, base.Via = p.Account, p.Role, "session"
+		if p.TokenID != "" {
+			base.Via = "token:" + p.TokenID
+		}
+	}
+	return func(action string, detail map[string]string) error {
+		e := base
+		e.Action, e.Detail = action, detail
+		return s.audit.append(e)
+	}
+}
+
+// exportPage fetches a later page of an export within the same bounds as
+// a search: a slot of the query limiter (waiting as long as the page may)
+// and Config.QueryTimeout.
+func (s *Server) exportPage(ctx context.Context, req indexer.SearchRequest) (*indexer.SearchResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	defer cancel()
+	release, err := s.queries.acquireCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.store.Search(ctx, req)
+}
+
+// writeExport writes every page and returns the rows written to the
+// stream: an upper bound of what the client received, which is what the
+// audit trail should claim.
+func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, page *indexer.SearchResult) (int, error) {
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(w)
 		if err := cw.Write(csvHeader); err != nil {
-			return err
+			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
 		}
 	}
 	enc := json.NewEncoder(w)
+	rows := 0
 	for n := 0; ; n++ {
 		for _, h := range page.Hits {
 			row := exportRow{Hit: h}
@@ -105,35 +213,41 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string
 			if h.Kind == indexer.KindMessage {
 				m, err := s.store.Message(ctx, h.ID)
 				if err != nil {
-					return fmt.Errorf("export page %d: message %s: %w", n, h.ID, err)
+					return rows, fmt.Errorf("export page %d: message %s: %w", n, h.ID, err)
 				}
 				row.Text = m.FlatText()
 			}
+			var err error
 			if cw != nil {
-				if err := cw.Write(csvSafe(row.csv())); err != nil {
-					return err
-				}
-			} else if err := enc.Encode(row); err != nil {
-				return err
+				err = cw.Write(csvSafe(row.csv()))
+			} else {
+				err = enc.Encode(row)
 			}
+			if err != nil {
+				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
+			}
+			rows++
 		}
 		if cw != nil {
 			cw.Flush()
 			if err := cw.Error(); err != nil {
-				return err
+				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
 			}
 		}
 		// Flushing per page bounds memory and surfaces a gone client.
 		if err := w.Flush(); err != nil {
-			return fmt.Errorf("export page %d: client gone: %w", n, err)
+			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
 		}
-		if page.Next == "" || ctx.Err() != nil {
-			return ctx.Err()
+		if page.Next == "" {
+			return rows, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
 		req.After = page.Next
 		var err error
-		if page, err = s.store.Search(ctx, req); err != nil {
-			return fmt.Errorf("export page %d: %w", n+1, err)
+		if page, err = s.exportPage(ctx, req); err != nil {
+			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
 	}
 }

@@ -72,6 +72,7 @@ func (s *Server) upload(c *fiber.Ctx) error {
 	if body == nil {
 		body = bytes.NewReader(c.Body())
 	}
+	body = s.renewReadDeadline(c, body) // a rolling deadline while the body keeps coming
 	dir, err := os.MkdirTemp(s.cfg.UploadDir, UploadDirPrefix)
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)

@@ -34,12 +34,17 @@ func (s *Server) listConversations(c *fiber.Ctx) error {
 }
 
 func (s *Server) runSearch(c *fiber.Ctx, req indexer.SearchRequest) error {
-	// Only the first page of a search is audited; following the cursor is
-	// the same search.
-	if req.After == "" {
-		if err := s.audit.record(c, principalOf(c), "search", "", auditDetail(req)); err != nil {
+	p := principalOf(c)
+	if req.After != "" {
+		// A verified cursor continues a search whose first page was
+		// audited, by the same account: its pages are not recorded again.
+		inner, err := s.cursors.open(p.Account, req, req.After)
+		if err != nil {
 			return err
 		}
+		req.After = inner
+	} else if err := s.audit.record(c, p, "search", "", auditDetail(req)); err != nil {
+		return err
 	}
 	start := time.Now()
 	res, err := s.store.Search(c.UserContext(), req)
@@ -50,5 +55,6 @@ func (s *Server) runSearch(c *fiber.Ctx, req indexer.SearchRequest) error {
 	if res.Hits == nil {
 		res.Hits = []indexer.Hit{}
 	}
+	res.Next = s.cursors.seal(p.Account, req, res.Next)
 	return c.JSON(res)
 }

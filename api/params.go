@@ -15,6 +15,10 @@ const (
 	maxPageSize  = 200
 	maxQueryLen  = 4096
 	maxFilterLen = 256
+	// maxFilterValues bounds the values of one filter: each is a term
+	// query ORed with the others, and Bleve refuses a disjunction of more
+	// than 1024 (indexer.maxTermExpansion).
+	maxFilterValues = 100
 )
 
 // multi returns every value of a query parameter, accepting both repeated
@@ -32,6 +36,9 @@ func multi(c *fiber.Ctx, name string) ([]string, error) {
 					err = errBadRequest(fmt.Sprintf("parameter %q: value longer than %d bytes", name, maxFilterLen))
 				}
 				out = append(out, s)
+				if len(out) > maxFilterValues && err == nil {
+					err = errBadRequest(fmt.Sprintf("parameter %q: more than %d values", name, maxFilterValues))
+				}
 			}
 		}
 	})
@@ -41,19 +48,30 @@ func multi(c *fiber.Ctx, name string) ([]string, error) {
 // parseTime accepts RFC 3339 or a bare date. A bare date as the end of a
 // range means the end of that day, so from=2026-01-01&to=2026-01-31 covers
 // all of January.
+//
+// Every date the API accepts goes through here, and is bounded to the
+// indexer's supported window: beyond it, times wrap around as int64
+// nanoseconds in keys and in the index (a deletion "from 1000-01-01" once
+// dropped every partition). An end may be the window's end itself (to=
+// 2199-12-31 is through that day); a start must lie before it.
 func parseTime(name, v string, end bool) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err == nil {
+		t = t.UTC()
+	} else {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return time.Time{}, errBadRequest(fmt.Sprintf("parameter %q: %q is not a date (YYYY-MM-DD) or RFC 3339 time", name, v))
+		}
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
 	}
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return time.Time{}, errBadRequest(fmt.Sprintf("parameter %q: %q is not a date (YYYY-MM-DD) or RFC 3339 time", name, v))
-	}
-	if end {
-		t = t.AddDate(0, 0, 1)
+	if !indexer.InWindow(t) || (!end && t.Equal(indexer.MaxTime)) {
+		return time.Time{}, errBadRequest(fmt.Sprintf("parameter %q: %q is outside the supported dates %s to %s", name, v,
+			indexer.MinTime.Format(time.DateOnly), indexer.MaxTime.AddDate(0, 0, -1).Format(time.DateOnly)))
 	}
 	return t, nil
 }

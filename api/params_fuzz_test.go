@@ -6,16 +6,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
+
+	"github.com/ccsync/ccsync/indexer"
 )
 
 // FuzzSearchParams: any query string either parses or is refused with a
 // 400 naming a parameter; it never panics or yields an invalid request.
 func FuzzSearchParams(f *testing.F) {
 	for _, s := range []string{"q=aws&user=a,b&flagged=true", "from=2026-01-01&to=2026-01-02", "size=0", "sort=x",
-		"facets=user,model", "kind=conversation&role=human", "to=2026-13-01", "from=2026-01-02&to=2026-01-01"} {
+		"facets=user,model", "kind=conversation&role=human", "to=2026-13-01", "from=2026-01-02&to=2026-01-01",
+		"to=2262-04-12", "from=1600-01-01", "to=2199-12-31", "from=2200-01-01", "to=9999-12-31T23:59:59+14:00"} {
 		f.Add(s)
 	}
 	app := fiber.New()
@@ -37,6 +41,16 @@ func FuzzSearchParams(f *testing.F) {
 		}
 		if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
 			t.Fatalf("%q: from %v not before to %v", qs, r.From, r.To)
+		}
+		// Dates reach keys and the index as int64 nanoseconds: only the
+		// supported window may get through.
+		for _, d := range []time.Time{r.From, r.To} {
+			if !d.IsZero() && !indexer.InWindow(d) {
+				t.Fatalf("%q: date %v outside the supported window", qs, d)
+			}
+		}
+		if !r.From.IsZero() && !r.From.Before(indexer.MaxTime) {
+			t.Fatalf("%q: from %v at or after the window's end", qs, r.From)
 		}
 	})
 }

@@ -92,6 +92,7 @@ func (s *Server) mount() {
 		case adminOnly:
 			hs = append(hs, s.authenticate, s.requireAdmin)
 		}
+		hs = append(hs, s.queryGuards(r)...) // concurrency, time budget, disconnect (budget.go)
 		hs = append(hs, r.Handler)
 		s.app.Add(r.Method, r.Path, hs...)
 	}

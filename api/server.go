@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,6 +45,25 @@ type Config struct {
 	LoginWindow   time.Duration // default 15m
 	UploadDir     string        // where uploads are spooled; default os.TempDir()
 	UploadLimit   int64         // bytes per import request; default 2 GiB
+	// ReadTimeout bounds reading a request's headers and small body
+	// (default 30s), so a client sending half a request is dropped
+	// (slowloris). An upload's body instead has a deadline of the same
+	// length that every read renews: it may take as long as it keeps
+	// moving.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a response (default 60s). Streamed
+	// responses (exports) renew it with every write, so only a reader that
+	// stops reading is dropped.
+	WriteTimeout time.Duration
+	// QueryTimeout is the time budget of a search-like request (search,
+	// conversations, analytics, stats) and of each page of an export
+	// (default 10s); beyond it the request is answered 504.
+	QueryTimeout time.Duration
+	// QueryConcurrency bounds the search-like requests running at once
+	// (default 2 per CPU, at least 4); QueryWait is how long one waits for
+	// a turn (default 2s) before a 503 with Retry-After.
+	QueryConcurrency int
+	QueryWait        time.Duration
 	// Sync and Importer are the sync and import jobs; nil answers their
 	// endpoints with 503.
 	Sync     SyncController
@@ -65,6 +85,8 @@ type Server struct {
 	hub       *progressHub
 	metrics   *metrics
 	deletions *confirmations
+	queries   *concurrencyLimiter
+	cursors   *cursorSealer
 	routes    []route
 	// throttle bounds audit entries callers can cause by being refused;
 	// pwFailures limits wrong current passwords per account.
@@ -113,6 +135,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 60 * time.Second
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 10 * time.Second
+	}
+	if cfg.QueryConcurrency <= 0 {
+		cfg.QueryConcurrency = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if cfg.QueryWait <= 0 {
+		cfg.QueryWait = 2 * time.Second
+	}
 	if cfg.UI != nil {
 		if _, err := fs.Stat(cfg.UI, "index.html"); err != nil {
 			return nil, fmt.Errorf("api: UI assets have no index.html: %w", err)
@@ -146,6 +183,13 @@ func New(cfg Config) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	key, err := loadCursorKey(cfg.Store)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.cursors = &cursorSealer{key: key, now: cfg.Now}
+	s.queries = newConcurrencyLimiter(cfg.QueryConcurrency, cfg.QueryWait)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ccsync",
 		DisableStartupMessage: true,
@@ -160,6 +204,13 @@ func New(cfg Config) (*Server, error) {
 		DisablePreParseMultipartForm: true,
 		BodyLimit:                    maxJSONBody,
 		IdleTimeout:                  2 * time.Minute,
+		// fasthttp sets ReadTimeout once, before the headers, and it then
+		// covers the whole request, a streamed body included; the upload
+		// handler renews it as the body arrives (renewReadDeadline).
+		// WriteTimeout is likewise set once per response; streamed bodies
+		// renew it (streamBody).
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout,
 	})
 	s.mount()
 	return s, nil

@@ -11,7 +11,8 @@ import (
 // internal error.
 func FuzzSearchQuery(f *testing.F) {
 	for _, s := range []string{"budget", `"api key"`, "+a -b", "title:x", `created_at:>"2026-01-01"`,
-		"a AND (b OR", `\`, "/re[gex/", "~", "*", "field:", "^2", `"unterminated`, "user:ä😀", "a:b:c"} {
+		"a AND (b OR", `\`, "/re[gex/", "~", "*", "field:", "^2", `"unterminated`, "user:ä😀", "a:b:c",
+		"/.{500}/", "a~9", `created:<"2250-01-01"`, "w* x* y* z* v* u*"} {
 		f.Add(s)
 	}
 	ix := openTest(f, f.TempDir())

@@ -18,7 +18,6 @@ import (
 	"github.com/blevesearch/bleve/v2/search/highlight/fragmenter/simple"
 	simplehl "github.com/blevesearch/bleve/v2/search/highlight/highlighter/simple"
 	"github.com/blevesearch/bleve/v2/search/query"
-	vregexp "github.com/blevesearch/vellum/regexp"
 	"github.com/dgraph-io/badger/v4"
 	json "github.com/goccy/go-json"
 
@@ -69,6 +68,18 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	}
 	if req.Kind != KindMessage && req.Kind != KindConversation {
 		return nil, fmt.Errorf("search: %w: kind %q (want message or conversation)", ErrBadRequest, req.Kind)
+	}
+	// The bounds reach partitions and Bleve's date ranges as int64
+	// nanoseconds; outside the window they wrap (see MinTime).
+	for _, b := range []struct {
+		name string
+		t    time.Time
+	}{{"from", req.From}, {"to", req.To}} {
+		if !b.t.IsZero() {
+			if err := CheckTime(b.name, b.t); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
 	}
 	if req.Size <= 0 {
 		req.Size = defaultPageSize
@@ -165,11 +176,11 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	}
 	res, err := searchPartitions(ctx, sr, idxs)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, fmt.Errorf("search: %w", tooManyTerms(err))
 	}
 	if req.Kind == KindMessage && strings.TrimSpace(req.Query) != "" {
 		if err := addLocations(ctx, q, res.Hits, idxs); err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+			return nil, fmt.Errorf("search: %w", tooManyTerms(err))
 		}
 	}
 	out := &SearchResult{Total: res.Total, Hits: make([]Hit, 0, len(res.Hits))}
@@ -260,8 +271,8 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 				return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
 			}
 		}
-		if err := checkRegexps(parsed); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
+		if err := checkQueryCost(parsed); err != nil {
+			return nil, err
 		}
 		must = append(must, simplify(parsed))
 	}
@@ -526,38 +537,4 @@ func simplify(q query.Query) query.Query {
 		}
 	}
 	return q
-}
-
-// checkRegexps compiles every /regexp/ in a parsed query up front: Bleve only
-// compiles them while searching, and its error would then be indistinguishable
-// from a storage failure.
-func checkRegexps(q query.Query) error {
-	switch q := q.(type) {
-	case *query.RegexpQuery:
-		// The automaton Bleve builds (vellum), stricter than Go's regexp.
-		if _, err := vregexp.New(q.Regexp); err != nil {
-			return fmt.Errorf("regular expression /%s/: %w", q.Regexp, err)
-		}
-	case *query.BooleanQuery:
-		for _, sub := range []query.Query{q.Must, q.Should, q.MustNot} {
-			if sub != nil {
-				if err := checkRegexps(sub); err != nil {
-					return err
-				}
-			}
-		}
-	case *query.ConjunctionQuery:
-		for _, sub := range q.Conjuncts {
-			if err := checkRegexps(sub); err != nil {
-				return err
-			}
-		}
-	case *query.DisjunctionQuery:
-		for _, sub := range q.Disjuncts {
-			if err := checkRegexps(sub); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
