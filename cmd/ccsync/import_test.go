@@ -21,7 +21,7 @@ func TestImportCommand(t *testing.T) {
 		exportTestdata("2025/conversations.json"), exportTestdata("2026/conversations.json")}
 	tmp := t.TempDir()
 	bad := filepath.Join(tmp, "conversations-0001.json")
-	if err := os.WriteFile(bad, []byte(`[{"uuid":"ok-1","chat_messages":[]},{"uuid":"bad-1","chat_messages":"x"}]`), 0o644); err != nil {
+	if err := os.WriteFile(bad, []byte(`[{"uuid":"ok-1","created_at":"2025-01-02T03:04:05Z","chat_messages":[]},{"uuid":"bad-1","chat_messages":"x"}]`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	junk := filepath.Join(tmp, "junk", "conversations.json")
@@ -42,8 +42,8 @@ func TestImportCommand(t *testing.T) {
 			wantJSON: `{"conversations":8,"messages":18,"users":3,"skipped":0,"errors":[]}`},
 		{name: "summary", args: good, code: 0, stdoutHas: "Imported 8 conversations, 18 messages and 3 users"},
 		{name: "partly bad", args: []string{"--json", bad}, code: 1,
-			wantJSON: `{"conversations":1,"messages":0,"users":0,"skipped":0,"errors":[{"record":1,"offset":36,"error":"` +
-				strings.ReplaceAll(bad, `\`, `\\`) + `: conversation 1 (uuid \"bad-1\") at byte 36: field chat_messages: got string, want array (value ends at byte 71)"}]}`,
+			wantJSON: `{"conversations":1,"messages":0,"users":0,"skipped":0,"errors":[{"record":1,"offset":72,"error":"` +
+				strings.ReplaceAll(bad, `\`, `\\`) + `: conversation 1 (uuid \"bad-1\") at byte 72: field chat_messages: got string, want array (value ends at byte 107)"}]}`,
 			stderrHas: "not everything was imported: 1 conversation(s) and 0 user(s) imported, 1 record(s) or file(s) could not be read"},
 		{name: "nothing importable", args: []string{junk}, code: 1, stdoutHas: "top level is an object",
 			stderrHas: "nothing was imported"},
