@@ -188,8 +188,9 @@ type auditSignalStore struct {
 	ch     chan AuditEntry
 }
 
-func (a *auditSignalStore) PutMeta(key string, value []byte) error {
-	if err := a.Store.PutMeta(key, value); err != nil {
+// PutMetaDurable is how audit entries are written.
+func (a *auditSignalStore) PutMetaDurable(key string, value []byte) error {
+	if err := a.Store.PutMetaDurable(key, value); err != nil {
 		return err
 	}
 	if strings.HasPrefix(key, auditPrefix) {
