@@ -60,6 +60,9 @@ func TestDeletionConfirmFlow(t *testing.T) {
 	}
 	other := e.login("root2", adminPW)
 	resp, b = e.do(other, "POST", "/api/v1/deletions/preview", `{`+march+`}`)
+	if resp.StatusCode != 200 {
+		t.Fatalf("another admin's dry run: %d %s", resp.StatusCode, b)
+	}
 	var p2 deletionPreview
 	mustJSON(t, b, &p2)
 	if resp, b := e.do(admin, "POST", "/api/v1/deletions", `{`+march+`,"confirm":true,"confirm_token":"`+p2.ConfirmToken+`"}`); resp.StatusCode != 409 {

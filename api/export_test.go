@@ -137,6 +137,9 @@ func TestAuditEndpoint(t *testing.T) {
 	}
 
 	resp, b = e.do(admin, "GET", "/api/v1/audit?limit=1", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("limit=1: %d %s", resp.StatusCode, b)
+	}
 	mustJSON(t, b, &out)
 	if len(out.Entries) != 1 || !out.More || out.Entries[0].Action != "audit.view" {
 		t.Errorf("limit=1: %s", b)
