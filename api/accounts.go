@@ -75,7 +75,7 @@ func (a Account) Info() AccountInfo {
 type Accounts struct {
 	store MetaStore
 	argon argonParams
-	kdf   *kdfGate
+	kdf   *gate
 	now   func() time.Time
 	// mu serialises read-modify-write cycles; meta writes are not
 	// transactional, and only one process can hold the data directory.
@@ -89,21 +89,21 @@ type Accounts struct {
 
 // NewAccounts returns the account store kept in store.
 func NewAccounts(store MetaStore) *Accounts {
-	return &Accounts{store: store, argon: defaultArgon, kdf: newKDFGate(kdfConcurrency, kdfQueue, kdfMaxWait), now: time.Now}
+	return &Accounts{store: store, argon: defaultArgon, kdf: newGate(kdfConcurrency, kdfQueue, kdfMaxWait), now: time.Now}
 }
 
 // hash and verify run argon2 through the gate, which bounds the memory
 // that concurrent callers can make the server allocate.
 func (a *Accounts) hash(password string) (hash string, err error) {
 	if gerr := a.kdf.run(func() { hash, err = hashPassword(a.argon, password) }); gerr != nil {
-		return "", gerr
+		return "", ErrBusy
 	}
 	return hash, err
 }
 
 func (a *Accounts) verify(encoded, password string) (ok bool, err error) {
 	if gerr := a.kdf.run(func() { ok, err = verifyPassword(encoded, password) }); gerr != nil {
-		return false, gerr
+		return false, ErrBusy
 	}
 	return ok, err
 }

@@ -49,20 +49,25 @@ func auditKey(nanos int64) string { return fmt.Sprintf("%s%020d", auditPrefix, n
 // action that cannot be audited is not performed (or, for reads, not
 // answered).
 func (a *auditLog) record(c *fiber.Ctx, p *principal, action, target string, detail map[string]string) error {
-	ip := c.IP()
+	e := a.caller(c, p)
+	e.Action, e.Target, e.Detail = action, target, detail
+	return a.append(e)
+}
+
+// caller is an entry with who is calling filled in: the account, how it
+// authenticated and the client's address.
+func (a *auditLog) caller(c *fiber.Ctx, p *principal) AuditEntry {
+	e := AuditEntry{IP: c.IP()}
 	if a.ip != nil {
-		ip = a.ip(c)
+		e.IP = a.ip(c)
 	}
-	e := AuditEntry{IP: ip, Action: action, Target: target, Detail: detail}
 	if p != nil {
-		e.Actor, e.Role = p.Account, p.Role
+		e.Actor, e.Role, e.Via = p.Account, p.Role, "session"
 		if p.TokenID != "" {
 			e.Via = "token:" + p.TokenID
-		} else {
-			e.Via = "session"
 		}
 	}
-	return a.append(e)
+	return e
 }
 
 func (a *auditLog) append(e AuditEntry) error {

@@ -83,4 +83,7 @@ const (
 	statusClientClosed = 499
 	// queryRetryAfter is the Retry-After, in seconds, of a busy answer.
 	queryRetryAfter = 1
+	// queryQueue is how many queries may wait per running one; more are
+	// turned away at once rather than holding a connection each.
+	queryQueue = 4
 )

@@ -206,8 +206,8 @@ func TestExpensiveQueriesRefused(t *testing.T) {
 	}
 }
 
-func TestConcurrencyLimiter(t *testing.T) {
-	l := newConcurrencyLimiter(2, time.Millisecond)
+func TestGate(t *testing.T) {
+	l := newGate(2, 1, time.Millisecond)
 	ctx := context.Background()
 	r1, err := l.acquire(ctx)
 	if err != nil {
@@ -238,5 +238,30 @@ func TestConcurrencyLimiter(t *testing.T) {
 	r3()
 	if l.inUse() != 0 {
 		t.Errorf("in use at the end: %d", l.inUse())
+	}
+
+	// A full queue turns callers away at once, however long they could wait.
+	g := newGate(1, 1, time.Hour)
+	held, err := g.acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiter := make(chan error, 1)
+	go func() {
+		release, err := g.acquire(ctx)
+		if err == nil {
+			release()
+		}
+		waiter <- err
+	}()
+	for len(g.queue) == 0 { // the waiter has taken the one place
+		runtime.Gosched()
+	}
+	if _, err := g.acquire(ctx); !errors.Is(err, errBusy) {
+		t.Errorf("acquire with the queue full: %v, want errBusy", err)
+	}
+	held()
+	if err := <-waiter; err != nil {
+		t.Errorf("the queued caller: %v, want a slot once it freed", err)
 	}
 }

@@ -163,15 +163,10 @@ func (s *Server) exportStopReason(err error, clientGone bool) string {
 }
 
 // auditLater returns a recorder for entries written after the handler has
-// returned, with the caller's identity and address taken now.
+// returned, with the caller's identity and address taken now (the
+// fiber.Ctx is recycled by then).
 func (s *Server) auditLater(c *fiber.Ctx, p *principal) func(action string, detail map[string]string) error {
-	base := AuditEntry{IP: s.clientIP(c)}
-	if p != nil {
-		base.Actor, base.Role, base.Via = p.Account, p.Role, "session"
-		if p.TokenID != "" {
-			base.Via = "token:" + p.TokenID
-		}
-	}
+	base := s.audit.caller(c, p)
 	return func(action string, detail map[string]string) error {
 		e := base
 		e.Action, e.Detail = action, detail

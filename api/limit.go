@@ -7,35 +7,52 @@ import (
 	"time"
 )
 
-// errBusy is returned by acquire when no slot freed in time.
+// errBusy is returned by a gate that turned a caller away.
 var errBusy = errors.New("too many requests in progress")
 
-// concurrencyLimiter bounds how many callers do something expensive at
-// once. A caller beyond the bound waits a bounded time for a slot, then is
-// turned away (503 with Retry-After), so a burst neither piles up without
-// end nor makes every caller slow.
-type concurrencyLimiter struct {
+// gate bounds how many callers do something expensive at once: argon2
+// hashes (each holds its memory cost while it runs) and search-like
+// queries (each holds CPU). A caller beyond the bound waits, but only in a
+// bounded queue and for a bounded time; beyond the queue it is refused at
+// once. A burst therefore neither piles up without end nor makes every
+// caller slow, and the server's memory and CPU stay what the bound allows.
+type gate struct {
 	slots chan struct{}
+	queue chan struct{} // places to wait for a slot
 	wait  time.Duration
+
+	mu      sync.Mutex
+	running int
+	peak    int // the most ever running at once (tests)
+	// entered, when set, runs in each caller as it takes a slot: tests use
+	// it to hold slots and fill the queue.
+	entered func()
 }
 
-func newConcurrencyLimiter(n int, wait time.Duration) *concurrencyLimiter {
-	return &concurrencyLimiter{slots: make(chan struct{}, max(n, 1)), wait: wait}
+func newGate(concurrency, queue int, wait time.Duration) *gate {
+	return &gate{slots: make(chan struct{}, concurrency), queue: make(chan struct{}, queue), wait: wait}
 }
 
-// acquire takes a slot, waiting at most l.wait and not past ctx. The
-// returned release gives it back; calling it more than once is harmless.
-func (l *concurrencyLimiter) acquire(ctx context.Context) (release func(), err error) {
+// acquire takes a slot, waiting in the queue at most g.wait and not past
+// ctx; errBusy when the queue is full or the wait ran out. The returned
+// release gives the slot back; calling it more than once is harmless.
+func (g *gate) acquire(ctx context.Context) (release func(), err error) {
 	select {
-	case l.slots <- struct{}{}:
-		return l.releaser(), nil
+	case g.slots <- struct{}{}:
+		return g.held(), nil
 	default:
 	}
-	t := time.NewTimer(l.wait)
+	select {
+	case g.queue <- struct{}{}:
+	default:
+		return nil, errBusy
+	}
+	defer func() { <-g.queue }()
+	t := time.NewTimer(g.wait)
 	defer t.Stop()
 	select {
-	case l.slots <- struct{}{}:
-		return l.releaser(), nil
+	case g.slots <- struct{}{}:
+		return g.held(), nil
 	case <-t.C:
 		return nil, errBusy
 	case <-ctx.Done():
@@ -43,20 +60,51 @@ func (l *concurrencyLimiter) acquire(ctx context.Context) (release func(), err e
 	}
 }
 
-// acquireCtx takes a slot waiting as long as ctx allows (for work already
-// under way, such as the later pages of an export).
-func (l *concurrencyLimiter) acquireCtx(ctx context.Context) (release func(), err error) {
+// acquireCtx takes a slot waiting as long as ctx allows, outside the queue:
+// for work already admitted, such as the later pages of an export.
+func (g *gate) acquireCtx(ctx context.Context) (release func(), err error) {
 	select {
-	case l.slots <- struct{}{}:
-		return l.releaser(), nil
+	case g.slots <- struct{}{}:
+		return g.held(), nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-func (l *concurrencyLimiter) releaser() func() {
-	return sync.OnceFunc(func() { <-l.slots })
+// run calls fn holding a slot, or returns errBusy without calling it.
+func (g *gate) run(fn func()) error {
+	release, err := g.acquire(context.Background())
+	if err != nil {
+		return err
+	}
+	defer release()
+	fn()
+	return nil
 }
 
-// inUse is the number of slots taken (for tests and metrics).
-func (l *concurrencyLimiter) inUse() int { return len(l.slots) }
+func (g *gate) held() func() {
+	g.mu.Lock()
+	g.running++
+	g.peak = max(g.peak, g.running)
+	entered := g.entered
+	g.mu.Unlock()
+	if entered != nil {
+		entered()
+	}
+	return sync.OnceFunc(func() {
+		g.mu.Lock()
+		g.running--
+		g.mu.Unlock()
+		<-g.slots
+	})
+}
+
+// inUse is the number of slots taken.
+func (g *gate) inUse() int { return len(g.slots) }
+
+// maxRunning is the most callers that ever held a slot at once.
+func (g *gate) maxRunning() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.peak
+}

@@ -82,7 +82,7 @@ func TestArgon2ConcurrencyIsCapped(t *testing.T) {
 	e := newTestEnv(t, func(c *Config) { c.LoginAttempts = 1000 })
 	auditor := e.auditor()
 	const capacity, queue, attackers = 2, 3, 12
-	gate := newKDFGate(capacity, queue, time.Hour)
+	gate := newGate(capacity, queue, time.Hour)
 	holding := make(chan struct{}, attackers)
 	release := make(chan struct{})
 	gate.entered = func() { holding <- struct{}{}; <-release }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -24,6 +25,18 @@ type argonParams struct {
 // about 30-60 ms on this machine class, which bounds an online guesser far
 // below the login rate limit and an offline one to a few dozen guesses/s/core.
 var defaultArgon = argonParams{Memory: 19 * 1024, Time: 2, Threads: 1}
+
+// ErrBusy means too many password hashes are being computed right now;
+// the request was not tried and can be retried in a moment.
+var ErrBusy = errors.New("too many password checks in progress; retry in a moment")
+
+// The argon2 gate (see gate): two at a time is about 38 MiB with the
+// default 19 MiB cost; a few more wait briefly; the rest are refused.
+const (
+	kdfConcurrency = 2
+	kdfQueue       = 16
+	kdfMaxWait     = 3 * time.Second
+)
 
 const (
 	saltLen = 16

@@ -85,7 +85,7 @@ type Server struct {
 	hub       *progressHub
 	metrics   *metrics
 	deletions *confirmations
-	queries   *concurrencyLimiter
+	queries   *gate
 	cursors   *cursorSealer
 	routes    []route
 	// throttle bounds audit entries callers can cause by being refused;
@@ -189,7 +189,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.cursors = &cursorSealer{key: key, now: cfg.Now}
-	s.queries = newConcurrencyLimiter(cfg.QueryConcurrency, cfg.QueryWait)
+	s.queries = newGate(cfg.QueryConcurrency, queryQueue*cfg.QueryConcurrency, cfg.QueryWait)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ccsync",
 		DisableStartupMessage: true,

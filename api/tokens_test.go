@@ -285,12 +285,12 @@ func TestAccountUpdateAppliesAllOrAudits(t *testing.T) {
 		t.Errorf("weak password with a promotion: %d, role %s; want 400 and no change", got, role())
 	}
 	// Busy hashing: nothing changed, retry later.
-	e.srv.accounts.kdf = newKDFGate(0, 0, time.Hour)
+	e.srv.accounts.kdf = newGate(0, 0, time.Hour)
 	resp, b := e.do(admin, "PATCH", "/api/v1/accounts/"+auditorName, `{"role":"admin","password":"long-enough-password"}`)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || role() != RoleAuditor {
 		t.Errorf("busy: %d %s, role %s; want 503 with Retry-After and no change", resp.StatusCode, b, role())
 	}
-	e.srv.accounts.kdf = newKDFGate(kdfConcurrency, kdfQueue, kdfMaxWait)
+	e.srv.accounts.kdf = newGate(kdfConcurrency, kdfQueue, kdfMaxWait)
 	// The password is reset, then demoting the last admin fails: the
 	// reset still happened and is in the audit trail.
 	resp, b = e.do(admin, "PATCH", "/api/v1/accounts/"+adminName, `{"role":"auditor","password":"another-admin-password"}`)
