@@ -38,10 +38,7 @@ func TestFailedDeleteKeepsDroppingIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	b := yearOrg()
-	if _, err := ix.Ingest(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	inRange := func(m model.Message) bool { return !m.CreatedAt.Before(from) && m.CreatedAt.Before(to) }
 	want := 0

@@ -19,10 +19,7 @@ import (
 func TestDeleteRangeGoesPastOrphanedLegacyKeys(t *testing.T) {
 	ix := openTest(t, t.TempDir())
 	ctx := context.Background()
-	b := yearOrg()
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
 	mid := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	want := 0

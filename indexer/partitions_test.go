@@ -43,6 +43,16 @@ func partitionDirs(t *testing.T, dir string) []string {
 }
 
 // yearOrg spreads 600 messages over 2026, about 50 a month.
+// ingestYearOrg ingests yearOrg into ix and returns it.
+func ingestYearOrg(t testing.TB, ix *Indexer) Batch {
+	t.Helper()
+	b := yearOrg()
+	if _, err := ix.Ingest(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func yearOrg() Batch {
 	org := synth.Generate(synth.Options{Seed: 7, Users: 6, Conversations: 60, MessagesPer: 10, TextBytes: 200,
 		SecretEvery: 9, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Days: 360})
@@ -52,10 +62,7 @@ func yearOrg() Batch {
 func TestMessagesArePartitionedByMonth(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
-	b := yearOrg()
-	if _, err := ix.Ingest(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	months := map[string]int{}
 	for _, m := range b.Messages {
 		months[monthOf(m.CreatedAt)]++
@@ -132,10 +139,7 @@ func TestMessageMovingMonthLeavesNoCopy(t *testing.T) {
 func TestDeleteWholeMonthDropsItsPartition(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
-	b := yearOrg()
-	if _, err := ix.Ingest(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	// All of March and April, plus the edges of February and May.
 	from, to := time.Date(2026, 2, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
 	want := 0
@@ -168,10 +172,7 @@ func TestDeleteWholeMonthDropsItsPartition(t *testing.T) {
 func TestInterruptedDeleteIsFinishedAtOpen(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
-	b := yearOrg()
-	if _, err := ix.Ingest(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	// What a crash after the deletion's first transaction leaves: the range
 	// recorded as pending, the messages still there.
 	from, to := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)

@@ -39,10 +39,7 @@ func TestOpenRepairsPurgedRangeOutsideWindow(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
 	ctx := context.Background()
-	b := yearOrg()
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	recordOldPurge(t, ix, time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 	if n := len(partitionDirs(t, dir)); n > 1 {
 		t.Fatalf("the simulated old deletion left %d partitions", n)

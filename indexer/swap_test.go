@@ -83,10 +83,7 @@ func TestSwapThatCannotBeUndoneTakesPartitionOutOfService(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
 	ctx := context.Background()
-	b := yearOrg()
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	month := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 	a, m, c := searchState(t, ix, month)
 	// Moving the old directory aside works; moving anything in does not.

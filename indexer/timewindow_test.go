@@ -70,10 +70,7 @@ func TestDeleteRangeOutsideWindowIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	ix := openTest(t, dir)
 	ctx := context.Background()
-	b := yearOrg()
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
+	b := ingestYearOrg(t, ix)
 	parts := partitionDirs(t, dir)
 	for _, tc := range outOfWindow {
 		for _, dry := range []bool{true, false} {
