@@ -454,6 +454,24 @@ func TestAnalyticsAndAdmin(t *testing.T) {
 	}
 	tb.do(chromedp.Click(chromedp.CSS(`button[aria-label="Revoke token nightly export"]`)))
 	tb.waitJS("token revoked", `![...document.querySelectorAll('table.data th[scope=row]')].some(th => th.textContent === 'nightly export')`)
+
+	// An admin sees every account's token count and revokes them all in
+	// two clicks (issue 12: no way to end another account's tokens).
+	for _, name := range []string{"ci one", "ci two"} {
+		tb.do(chromedp.SendKeys(chromedp.ID("token-name"), name),
+			chromedp.Click(chromedp.CSS(`form:has(#token-name) button[type=submit]`)))
+		tb.waitJS("token "+name+" listed", fmt.Sprintf(`[...document.querySelectorAll('table.data th[scope=row]')].some(th => th.textContent === %q)`, name))
+	}
+	tb.open("/admin")
+	me := `document.querySelector('.account-tokens[data-account="admin"]')`
+	tb.waitJS("the admin's token count", me+`?.querySelector('.count')?.textContent === '2'`)
+	revokeAll := chromedp.CSS(`button[aria-label="Revoke all API tokens of admin"]`)
+	tb.do(chromedp.Click(revokeAll))
+	if got := js[string](tb, me+`.querySelector('.count').textContent`); got != "2" {
+		t.Errorf("one click revoked tokens (count %s): revoking all needs a confirmation", got)
+	}
+	tb.do(chromedp.Click(revokeAll))
+	tb.waitJS("tokens revoked, own list redrawn", me+`.querySelector('.count').textContent === '0' && !document.querySelector('button[aria-label^="Revoke token "]')`)
 }
 
 func contains(xs []string, s string) bool {

@@ -12,7 +12,7 @@ export async function adminView(main) {
   const audit = h('div');
   page.append(h('div', { class: 'admin-grid' }, accounts, tokens), audit);
   main.append(page);
-  await Promise.all([drawAccounts(accounts), drawTokens(tokens), drawAudit(audit)]);
+  await Promise.all([drawAccounts(accounts, () => drawTokens(tokens)), drawTokens(tokens), drawAudit(audit)]);
 }
 
 // secretOnce shows a generated password or token a single time.
@@ -22,7 +22,9 @@ function secretOnce(what, value) {
     h('button', { type: 'button', class: 'btn small', onclick: () => navigator.clipboard.writeText(value).then(() => toast('Copied'), () => toast('Copy failed', 'error')) }, icon('copy'), 'Copy'));
 }
 
-async function drawAccounts(box) {
+// onTokensRevoked redraws the caller's own token list after an admin revoked
+// an account's tokens (their own among them, possibly).
+async function drawAccounts(box, onTokensRevoked) {
   clear(box).append(spinner());
   let list;
   try {
@@ -50,13 +52,13 @@ async function drawAccounts(box) {
         if (!confirm(`Delete the account ${a.name}? Their sessions and API tokens end now.`)) return;
         try {
           await api.del(`/accounts/${encodeURIComponent(a.name)}`);
-          drawAccounts(box);
+          drawAccounts(box, onTokensRevoked);
         } catch (e) {
           toast(e.message, 'error');
         }
       },
     }, icon('trash'));
-    return h('tr', null, h('th', { scope: 'row' }, h('span', { class: 'owner' }, avatar(a.name, a.name, 'sm'), a.name)), h('td', null, role), h('td', null, timeEl(a.created_at, true)), h('td', null, timeEl(a.password_changed_at, true)), h('td', null, del));
+    return h('tr', null, h('th', { scope: 'row' }, h('span', { class: 'owner' }, avatar(a.name, a.name, 'sm'), a.name)), h('td', null, role), h('td', null, timeEl(a.created_at, true)), h('td', null, timeEl(a.password_changed_at, true)), h('td', null, accountTokens(a.name, onTokensRevoked)), h('td', null, del));
   });
   const name = h('input', { id: 'new-account', autocomplete: 'off', required: true, pattern: '[a-z0-9._-]+' });
   const role = h('select', { id: 'new-role' }, h('option', { value: 'auditor' }, 'auditor'), h('option', { value: 'admin' }, 'admin'));
@@ -66,7 +68,7 @@ async function drawAccounts(box) {
       e.preventDefault();
       try {
         const r = await api.post('/accounts', { name: name.value.trim(), role: role.value });
-        await drawAccounts(box);
+        await drawAccounts(box, onTokensRevoked);
         if (r.password) box.querySelector('.card').append(secretOnce(`Password for ${r.account.name}`, r.password));
       } catch (e2) {
         clear(note).append(errorBox(e2));
@@ -75,9 +77,49 @@ async function drawAccounts(box) {
   }, field('New account', name), field('Role', role), h('div', { class: 'field end' }, h('button', { type: 'submit', class: 'btn primary' }, 'Add account')));
   clear(box).append(card('Users & roles',
     h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'accounts' },
-      h('thead', null, h('tr', null, ...['Account', 'Role', 'Created', 'Password changed', ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', null, h('tr', null, ...['Account', 'Role', 'Created', 'Password changed', 'API tokens', ''].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', null, ...rows))),
     form, note, h('p', { class: 'hint' }, 'A generated password is shown once. Admins manage settings and deletions; auditors search and review.')));
+}
+
+// accountTokens shows how many API tokens an account holds and revokes them
+// all (a suspected stolen token, a person leaving), in two clicks.
+function accountTokens(name, onRevoked) {
+  const cell = h('span', { class: 'account-tokens', 'data-account': name }, spinner());
+  (async () => {
+    let n;
+    try {
+      n = (await api.get(`/accounts/${encodeURIComponent(name)}/tokens`)).tokens.length;
+    } catch (e) {
+      clear(cell).append(h('span', { class: 'muted' }, '?'));
+      return;
+    }
+    const count = h('span', { class: 'count' }, String(n));
+    if (n === 0) {
+      clear(cell).append(count);
+      return;
+    }
+    const revoke = h('button', {
+      type: 'button', class: 'btn-ghost danger-text small', 'aria-label': `Revoke all API tokens of ${name}`,
+      onclick: async () => {
+        if (!revoke.dataset.armed) {
+          revoke.dataset.armed = '1';
+          revoke.textContent = `Confirm: revoke ${n}`;
+          return;
+        }
+        try {
+          const r = await api.del(`/accounts/${encodeURIComponent(name)}/tokens`);
+          toast(`${r.revoked} token(s) of ${name} revoked`);
+          clear(cell).append(h('span', { class: 'count' }, '0'));
+          if (name === session().account) onRevoked();
+        } catch (e) {
+          toast(e.message, 'error');
+        }
+      },
+    }, 'Revoke all');
+    clear(cell).append(count, ' ', revoke);
+  })();
+  return cell;
 }
 
 async function drawTokens(box) {
