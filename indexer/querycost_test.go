@@ -74,6 +74,11 @@ func TestQueryCostBounds(t *testing.T) {
 		{strings.Repeat("a", 130) + "*", "longer than 128"},
 		{"/.{50}/ /.{50}/ /.{50}/ /.{50}/", "too complex"},
 		{"/[a/", "regular expression /[a/"},
+		// A pen-test's bypass: one instruction each, hundreds of ranges.
+		{`/\p{L}{20}/`, "too complex"},
+		{`/\p{L}/`, "too complex"},
+		{`/\PL{3}/`, "too complex"},
+		{`/(\pL|\pN){2}/`, "too complex"},
 	}
 	for _, tc := range refused {
 		_, err := ix.Search(context.Background(), SearchRequest{Query: tc.q})
@@ -91,6 +96,8 @@ func TestQueryCostBounds(t *testing.T) {
 		{"/.{50}/", 0},
 		{"b?dget /spread.*/ clust* migrat* summ*", 3},
 		{"+budget -/spread.*/", 1},
+		{`/\p{Greek}{3}/`, 0},
+		{"/(?i)BUDG[a-z]t/", 2},
 	}
 	for _, tc := range accepted {
 		res, err := ix.Search(context.Background(), SearchRequest{Query: tc.q})

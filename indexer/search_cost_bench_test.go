@@ -24,6 +24,7 @@ func BenchmarkExpensiveTerms(b *testing.B) {
 		{"wildcard_prefix", "kube*"},
 		{"wildcard_leading", "*netes"},
 		{"fuzzy2", "kubernetis~2"},
+		{"regexp_unicode_class", `/\p{Greek}{3}/`},
 		{"worst_accepted", strings.Repeat("/.{50}/ ", 3) + "kubernetis~2 *netes"},
 	}
 	for _, tc := range cases {
