@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -111,6 +112,59 @@ func TestSearchStopsWhenClientLeaves(t *testing.T) {
 		if err := wait(t, bs.ended, path+": search to end"); !errors.Is(err, context.Canceled) {
 			t.Errorf("%s: search ended with %v, want context.Canceled", path, err)
 		}
+	}
+}
+
+// TestLongQueryOutlivesReadTimeout: a search (or an export) running past
+// the connection's read deadline is not taken for a gone client. The
+// pen-test saw every export longer than 30 s cut and blamed on the client:
+// the disconnect probe read through the deadline-bound path.
+func TestLongQueryOutlivesReadTimeout(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the disconnect probe (disconnect_linux.go) is Linux-only")
+	}
+	var bs *blockingStore
+	const readTimeout = 100 * time.Millisecond
+	e := newTestEnv(t, func(c *Config) {
+		bs = newBlockingStore(c.Store)
+		c.Store = bs
+		c.ReadTimeout = readTimeout
+		c.QueryTimeout = time.Hour
+	})
+	probed := make(chan struct{}, 64)
+	afterProbe = func() {
+		select {
+		case probed <- struct{}{}:
+		default:
+		}
+	}
+	t.Cleanup(func() { afterProbe = nil })
+	e.seed()
+	addr := serveLoopback(t, e)
+	tok := e.tokenFor(e.auditor())
+	bs.arm(true)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/search?q=rotation HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
+	wait(t, bs.entered, "the search to start")
+	// Past the read deadline, the probe must still see a live client.
+	deadline := time.Now().Add(readTimeout)
+	for n := 0; n < 2; {
+		wait(t, probed, "a probe")
+		if time.Now().After(deadline) {
+			n++
+		}
+	}
+	close(bs.release)
+	if err := wait(t, bs.ended, "the search to end"); err != nil {
+		t.Fatalf("search ended with %v; the client is still connected", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("answer: %v %v", resp, err)
 	}
 }
 

@@ -10,6 +10,10 @@ import (
 // still there.
 const disconnectPoll = 200 * time.Millisecond
 
+// afterProbe, when set (tests only, before the server starts), runs after
+// every probe.
+var afterProbe func()
+
 // watchDisconnect calls gone once if the peer of conn closes its end while
 // the watch runs. fasthttp has no CloseNotify, so the connection is probed
 // a few times a second with a non-blocking peek (peerClosed): like
@@ -33,7 +37,11 @@ func watchDisconnect(conn net.Conn, gone func()) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if probe() {
+				closed := probe()
+				if afterProbe != nil {
+					afterProbe()
+				}
+				if closed {
 					gone()
 					return
 				}
