@@ -36,6 +36,8 @@ func (s *Server) queryGuards(r route) []fiber.Handler {
 func (s *Server) queryBudget(c *fiber.Ctx) error {
 	ctx, cancel := context.WithCancel(c.UserContext())
 	defer cancel()
+	// Shutdown ends queries too: the store closes after it.
+	defer context.AfterFunc(s.ctx, cancel)()
 	var gone atomic.Bool
 	stop := watchDisconnect(c.Context().Conn(), func() {
 		gone.Store(true)

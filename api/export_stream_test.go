@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -225,7 +226,66 @@ func TestStalledExportReaderIsDropped(t *testing.T) {
 		c.Store = sig
 		c.WriteTimeout = 300 * time.Millisecond
 	})
-	// About 1 MiB of export: far more than the socket buffers hold.
+	e.seedBig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
+	tok := e.tokenFor(e.auditor())
+
+	conn := dialSmallReceiveBuffer(t, ln.Addr().String())
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
+	// Never read: the export must be dropped, not wait forever.
+	end := wait(t, sig.ch, "the stalled export to be dropped")
+	if end.Detail["complete"] != "false" || end.Detail["reason"] != exportClientGone || end.Detail["rows"] == "500" {
+		t.Errorf("export.end of a stalled export: %+v", end.Detail)
+	}
+}
+
+// TestShutdownCutsStalledExport: an export blocked writing to a client that
+// stopped reading does not hold the shutdown (the pen-test's SIGTERM waited
+// 10 s, exited 1 and left no export.end); it is cut and recorded as cut by
+// the shutdown.
+func TestShutdownCutsStalledExport(t *testing.T) {
+	var sig *auditSignalStore
+	e := newTestEnv(t, func(c *Config) {
+		sig = &auditSignalStore{Store: c.Store, action: "export.end", ch: make(chan AuditEntry, 4)}
+		c.Store = sig
+		c.WriteTimeout = time.Hour // only the shutdown may end it
+	})
+	started := &auditSignalStore{Store: sig, action: "export", ch: make(chan AuditEntry, 4)}
+	e.srv.audit.put = started.PutMetaDurable
+	e.seedBig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
+	tok := e.tokenFor(e.auditor())
+	conn := dialSmallReceiveBuffer(t, ln.Addr().String())
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
+	wait(t, started.ch, "the export to start")
+	for e.srv.streams.running() == 0 { // the stream is under way (and soon blocked)
+		runtime.Gosched()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a stalled export: %v", err)
+	}
+	end := wait(t, sig.ch, "export.end")
+	if end.Detail["complete"] != "false" || end.Detail["reason"] != exportShutdown || end.Detail["rows"] == "500" {
+		t.Errorf("export.end of an export cut by shutdown: %+v", end.Detail)
+	}
+}
+
+// seedBig stores one conversation of 500 messages, about 1 MiB of export:
+// far more than the socket buffers hold.
+func (e *testEnv) seedBig(t *testing.T) {
+	t.Helper()
 	b := indexer.Batch{Conversations: []model.Conversation{{ID: "big", Source: model.SourceExport, CreatedAt: t0}}}
 	for i := range 500 {
 		b.Messages = append(b.Messages, model.Message{ID: fmt.Sprintf("big-%04d", i), ConversationID: "big", Seq: i,
@@ -235,25 +295,18 @@ func TestStalledExportReaderIsDropped(t *testing.T) {
 	if _, err := e.ix.Ingest(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
-	tok := e.tokenFor(e.auditor())
+}
 
+// dialSmallReceiveBuffer connects with a small receive buffer, so that a
+// client that stops reading stalls the server soon.
+func dialSmallReceiveBuffer(t *testing.T, addr string) net.Conn {
+	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) })
 	}}
-	conn, err := d.Dial("tcp", ln.Addr().String())
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
-	// Never read: the export must be dropped, not wait forever.
-	end := wait(t, sig.ch, "the stalled export to be dropped")
-	if end.Detail["complete"] != "false" || end.Detail["reason"] != exportClientGone || end.Detail["rows"] == "500" {
-		t.Errorf("export.end of a stalled export: %+v", end.Detail)
-	}
+	return conn
 }

@@ -152,10 +152,10 @@ func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req ind
 
 func (s *Server) exportStopReason(err error, clientGone bool) string {
 	switch {
+	case s.ctx.Err() != nil: // first: shutdown also fails the writes
+		return exportShutdown
 	case clientGone || errors.Is(err, errExportWrite):
 		return exportClientGone
-	case s.ctx.Err() != nil:
-		return exportShutdown
 	case errors.Is(err, context.DeadlineExceeded):
 		return exportTimeout
 	}

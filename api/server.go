@@ -83,6 +83,7 @@ type Server struct {
 	md        *renderer
 	audit     *auditLog
 	hub       *progressHub
+	streams   streamSet
 	metrics   *metrics
 	deletions *confirmations
 	queries   *gate
@@ -225,13 +226,18 @@ func (s *Server) Accounts() *Accounts { return s.accounts }
 // Serve serves on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Shutdown stops accepting requests, closes every progress WebSocket (Fiber
-// does not track hijacked connections) and waits for in-flight requests
-// until ctx ends.
+// Shutdown stops accepting requests, cancels running queries, cuts
+// running exports (recorded as cut, reason "shutdown"), closes every
+// progress WebSocket (Fiber does not track hijacked connections) and waits
+// for in-flight requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	s.hub.closeAll()
-	return s.app.ShutdownWithContext(ctx)
+	s.streams.closeAll()
+	if err := s.app.ShutdownWithContext(ctx); err != nil {
+		return fmt.Errorf("shutdown: requests still running were cut: %w", err)
+	}
+	return nil
 }
 
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -51,13 +52,72 @@ func (r *renewingReader) Read(p []byte) (int, error) {
 //
 // fn runs on its own goroutine, possibly after the handler returned: it
 // must not touch the fiber.Ctx, which is recycled by then.
+//
+// Shutdown closes the connection of every stream still running: a stream
+// blocked writing to a slow reader would otherwise hold the shutdown for
+// WriteTimeout, and end uncounted once the store has closed.
 func (s *Server) streamBody(c *fiber.Ctx, fn func(w *bufio.Writer)) {
 	conn, d := c.Context().Conn(), s.cfg.WriteTimeout
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if !s.streams.add(conn) {
+			// Shutting down: not a byte more, and fn learns so at its
+			// first write (and records the stream as cut).
+			_ = conn.Close()
+			fn(bufio.NewWriter(closedWriter{}))
+			return
+		}
+		defer s.streams.remove(conn)
 		bw := bufio.NewWriter(&renewingWriter{w: w, conn: conn, d: d})
 		fn(bw)
 		_ = bw.Flush()
 	})
+}
+
+// closedWriter is a stream that was cut before it began.
+type closedWriter struct{}
+
+func (closedWriter) Write([]byte) (int, error) { return 0, net.ErrClosed }
+
+// streamSet tracks the connections of running streams for Shutdown.
+type streamSet struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+func (ss *streamSet) add(c net.Conn) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closed {
+		return false
+	}
+	if ss.conns == nil {
+		ss.conns = map[net.Conn]struct{}{}
+	}
+	ss.conns[c] = struct{}{}
+	return true
+}
+
+func (ss *streamSet) remove(c net.Conn) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.conns, c)
+}
+
+func (ss *streamSet) running() int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return len(ss.conns)
+}
+
+// closeAll closes every running stream's connection and refuses new ones.
+func (ss *streamSet) closeAll() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.closed = true
+	for c := range ss.conns {
+		_ = c.Close()
+	}
 }
 
 type renewingWriter struct {
