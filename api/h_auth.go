@@ -3,34 +3,13 @@ package api
 import (
 	"errors"
 	"math"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 )
-
-// loginLimiter allows LoginAttempts failed logins per client IP per
-// LoginWindow; successful logins are not counted. The limiter reads the
-// response status right after the handler, which is why login writes its
-// errors itself instead of returning them.
-func (s *Server) loginLimiter() fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:                    s.cfg.LoginAttempts,
-		Expiration:             s.cfg.LoginWindow,
-		KeyGenerator:           s.clientIP,
-		SkipSuccessfulRequests: true,
-		LimitReached: func(c *fiber.Ctx) error {
-			// One entry per address and window, however fast it knocks.
-			s.auditThrottled(c, nil, "login.rate_limited", s.clientIP(c), "", nil)
-			return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{"error": &apiError{
-				Type:    "rate_limited",
-				Message: "too many failed logins; retry after " + c.GetRespHeader(fiber.HeaderRetryAfter) + " s",
-			}})
-		},
-	})
-}
 
 type loginRequest struct {
 	Name     string `json:"name"`
@@ -47,33 +26,41 @@ type sessionInfo struct {
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
-		return writeError(c, s.log, err)
+		return err
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" && o != s.cfg.Origin {
-		return writeError(c, s.log, s.deny(c, nil, "origin", &apiError{fiber.StatusForbidden, "csrf", "cross-origin login refused"}))
+		return s.deny(c, nil, "origin", &apiError{fiber.StatusForbidden, "csrf", "cross-origin login refused"})
+	}
+	// LoginAttempts wrong passwords per client address per LoginWindow.
+	addr := limiterKey(s.clientIP(c))
+	if wait, ok := s.loginFailures.reserve(addr); !ok {
+		// One entry per address and window, however fast it knocks.
+		s.auditThrottled(c, nil, "login.rate_limited", addr, "", nil)
+		return rateLimited(c, wait, "too many failed logins from this address")
 	}
 	acct, err := s.accounts.Authenticate(req.Name, req.Password)
+	s.loginFailures.settle(addr, errors.Is(err, errBadLogin))
 	if errors.Is(err, ErrBusy) {
-		return writeError(c, s.log, busy(c))
+		return busy(c)
 	}
 	if errors.Is(err, errBadLogin) {
 		// The name is attacker-chosen; keep the audit entry small.
 		_ = s.audit.record(c, nil, "login.failed", truncate(req.Name, 64), nil)
-		return writeError(c, s.log, &apiError{fiber.StatusUnauthorized, "unauthenticated", errBadLogin.Error()})
+		return &apiError{fiber.StatusUnauthorized, "unauthenticated", errBadLogin.Error()}
 	}
 	if err != nil {
-		return writeError(c, s.log, err)
+		return err
 	}
 	// Drop whatever session the client arrived with and mint a new one.
 	_ = s.deleteSession(c.Cookies(sessionCookie))
 	id, sess, err := s.newSession(acct)
 	if err != nil {
-		return writeError(c, s.log, err)
+		return err
 	}
 	s.setSessionCookie(c, id, sess.Expires)
 	p := &principal{Account: acct.Name, Role: acct.Role, SessionID: id, Session: &sess}
 	if err := s.audit.record(c, p, "login", acct.Name, nil); err != nil {
-		return writeError(c, s.log, err)
+		return err
 	}
 	return c.JSON(sessionInfo{Account: acct.Name, Role: acct.Role, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 }
@@ -139,14 +126,11 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 	wait, ok := s.pwFailures.reserve(p.Account)
 	if !ok {
 		s.auditThrottled(c, p, "account.password.rate_limited", p.Account, p.Account, nil)
-		secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
-		c.Set(fiber.HeaderRetryAfter, secs)
-		return &apiError{fiber.StatusTooManyRequests, "rate_limited", "too many wrong current passwords; retry after " + secs + " s"}
+		return rateLimited(c, wait, "too many wrong current passwords")
 	}
-	if _, err := s.accounts.Authenticate(p.Account, req.Current); err != nil {
-		if !errors.Is(err, errBadLogin) {
-			s.pwFailures.release(p.Account)
-		}
+	_, err := s.accounts.Authenticate(p.Account, req.Current)
+	s.pwFailures.settle(p.Account, errors.Is(err, errBadLogin))
+	if err != nil {
 		switch {
 		case errors.Is(err, errBadLogin):
 			// Bounded by the limiter above: at most LoginAttempts per
@@ -160,7 +144,6 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	s.pwFailures.release(p.Account)
 	revoked, err := s.accounts.SetPassword(p.Account, req.New, req.KeepTokens)
 	if errors.Is(err, ErrBusy) {
 		return busy(c)
@@ -191,6 +174,24 @@ func (s *Server) changeOwnPassword(c *fiber.Ctx) error {
 		return c.JSON(sessionInfo{Account: acct.Name, Role: acct.Role, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires})
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// rateLimited is the 429 of a failure limiter, with Retry-After.
+func rateLimited(c *fiber.Ctx, wait time.Duration, why string) error {
+	secs := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
+	c.Set(fiber.HeaderRetryAfter, secs)
+	return &apiError{fiber.StatusTooManyRequests, "rate_limited", why + "; retry after " + secs + " s"}
+}
+
+// limiterKey is the address a login limit applies to: an IPv4 address, or
+// an IPv6 address's /64, which one client usually holds whole.
+func limiterKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // busy is the answer when the argon2 gate is full: 503 with Retry-After,

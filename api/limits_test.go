@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -52,19 +53,6 @@ func (e *testEnv) goDo(c *client, method, target string, body any) <-chan result
 	return ch
 }
 
-// within waits for v on ch, failing the test if it takes absurdly long (a
-// bound against hanging, not a synchronisation).
-func within[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(time.Minute):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
 func (e *testEnv) audited(action string) []AuditEntry {
 	e.t.Helper()
 	entries, _, err := e.srv.audit.latest(auditFilter{Action: action}, maxAuditLimit)
@@ -94,23 +82,23 @@ func TestArgon2ConcurrencyIsCapped(t *testing.T) {
 		go func() { results <- <-ch }()
 	}
 	for range capacity {
-		within(t, holding, "the gate to fill")
+		wait(t, holding, "the gate to fill")
 	}
 	// Until the holders are released, nobody holding a slot or waiting
 	// in the queue can answer: whatever answers now was refused at once.
 	for range attackers - capacity - queue {
-		if r := within(t, results, "a refusal"); r.status != 503 || r.typ != "busy" || r.retryAfter == "" {
+		if r := wait(t, results, "a refusal"); r.status != 503 || r.typ != "busy" || r.retryAfter == "" {
 			t.Errorf("refusal: %+v, want 503 busy with Retry-After", r)
 		}
 	}
 	// Logins go through the same gate.
-	login := within(t, e.goDo(nil, "POST", "/api/v1/auth/login", loginRequest{Name: adminName, Password: adminPW}), "login")
+	login := wait(t, e.goDo(nil, "POST", "/api/v1/auth/login", loginRequest{Name: adminName, Password: adminPW}), "login")
 	if login.status != 503 || login.retryAfter == "" {
 		t.Errorf("login while the gate is full: %+v, want 503 with Retry-After", login)
 	}
 	close(release)
 	for range capacity + queue {
-		if r := within(t, results, "a queued attempt"); r.status != 403 {
+		if r := wait(t, results, "a queued attempt"); r.status != 403 {
 			t.Errorf("queued attempt: %+v, want 403 wrong password", r)
 		}
 	}
@@ -138,7 +126,7 @@ func TestPasswordChangeFailureLimit(t *testing.T) {
 	}
 	got := map[int]int{}
 	for _, ch := range results {
-		r := within(t, ch, "an attempt")
+		r := wait(t, ch, "an attempt")
 		got[r.status]++
 		if r.status == 429 && (r.typ != "rate_limited" || r.retryAfter == "") {
 			t.Errorf("429 %+v, want rate_limited with Retry-After", r)
@@ -199,9 +187,14 @@ func TestBlockedLoginsAuditedOncePerWindow(t *testing.T) {
 	if n := len(e.audited("login.rate_limited")); n != 1 {
 		t.Fatalf("%d login.rate_limited entries for 30 blocked logins, want 1", n)
 	}
-	// The audit window has ended (the limiter's own clock has not): the
-	// next blocked login is recorded with the count left out before it.
+	// Both windows have ended: two more wrong passwords, and the next
+	// blocked login is recorded with the count left out before it.
 	clock.Advance(time.Hour)
+	for range 2 {
+		if s := e.status(nil, "POST", "/api/v1/auth/login", wrong); s != 401 {
+			t.Fatalf("wrong password in a new window: %d", s)
+		}
+	}
 	e.do(nil, "POST", "/api/v1/auth/login", wrong)
 	limited := e.audited("login.rate_limited")
 	if len(limited) != 2 || limited[0].Detail["suppressed_before"] != "29" {
@@ -265,5 +258,71 @@ func TestWindowCounterBoundsKeys(t *testing.T) {
 	clock.Advance(time.Minute)
 	if ok, _ := th.allow("new"); !ok || len(th.w.keys) != 1 {
 		t.Errorf("after the window: allowed=%v with %d keys, want a pruned table", ok, len(th.w.keys))
+	}
+}
+
+// The pen-test's N1: the login limiter counted every answer of 400 or more
+// (Fiber's limiter), so a burst of correct logins from one address, or
+// logins refused as busy, locked the address out for the whole window
+// without a single wrong password. Only wrong passwords count now; attempts
+// merely in flight beyond the limit wait a second.
+func TestCorrectLoginsNeverLockOut(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.LoginAttempts = 3 })
+	right := loginRequest{Name: adminName, Password: adminPW}
+
+	// Busy: nothing tried, nothing counted.
+	e.srv.accounts.kdf = newGate(0, 0, time.Hour)
+	for range 5 {
+		if r := wait(t, e.goDo(nil, "POST", "/api/v1/auth/login", right), "busy login"); r.status != 503 {
+			t.Fatalf("login with the gate shut: %+v, want 503", r)
+		}
+	}
+	// A burst of correct logins: beyond the limit in flight, 429 with a
+	// Retry-After of a second, and nothing stays counted.
+	g := newGate(1, 10, time.Hour)
+	holding, release := make(chan struct{}, 10), make(chan struct{})
+	g.entered = func() { holding <- struct{}{}; <-release }
+	e.srv.accounts.kdf = g
+	var burst []<-chan result
+	for range 3 {
+		burst = append(burst, e.goDo(nil, "POST", "/api/v1/auth/login", right))
+	}
+	wait(t, holding, "the first login to hold the gate")
+	for len(g.queue) < 2 { // the other two wait for the gate, reserved
+		runtime.Gosched()
+	}
+	for range 2 {
+		if r := wait(t, e.goDo(nil, "POST", "/api/v1/auth/login", right), "a login beyond the limit"); r.status != 429 || r.retryAfter != "1" {
+			t.Errorf("login beyond the limit in flight: %+v, want 429 with Retry-After 1", r)
+		}
+	}
+	close(release)
+	for _, ch := range burst {
+		if r := wait(t, ch, "a burst login"); r.status != 200 {
+			t.Errorf("burst login: %+v, want 200", r)
+		}
+	}
+	e.srv.accounts.kdf = newGate(kdfConcurrency, kdfQueue, kdfMaxWait)
+	for range 5 {
+		if s := e.status(nil, "POST", "/api/v1/auth/login", right); s != 200 {
+			t.Fatalf("correct login after the burst: %d, want 200", s)
+		}
+	}
+	if n := len(e.audited("login.rate_limited")); n != 1 {
+		t.Errorf("%d login.rate_limited entries, want 1 (throttled)", n)
+	}
+}
+
+func TestLimiterKeyGroupsIPv6Slash64(t *testing.T) {
+	for ip, want := range map[string]string{
+		"203.0.113.7":                "203.0.113.7",
+		"2001:db8:1:2:3:4:5:6":       "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ffff:0:1": "2001:db8:1:2::/64",
+		"::ffff:203.0.113.7":         "::ffff:203.0.113.7",
+		"not an address":             "not an address",
+	} {
+		if got := limiterKey(ip); got != want {
+			t.Errorf("limiterKey(%q) = %q, want %q", ip, got, want)
+		}
 	}
 }

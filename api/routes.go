@@ -27,8 +27,6 @@ type route struct {
 	Path    string
 	Access  access
 	Handler fiber.Handler
-	// Pre runs before authentication (the login rate limiter).
-	Pre []fiber.Handler
 }
 
 func (s *Server) routeTable() []route {
@@ -38,7 +36,7 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: "/healthz", Access: public, Handler: s.healthz},
 		{Method: get, Path: "/metrics", Access: anyRole, Handler: s.serveMetrics},
 
-		{Method: post, Path: v1 + "/auth/login", Access: public, Handler: s.login, Pre: []fiber.Handler{s.loginLimiter()}},
+		{Method: post, Path: v1 + "/auth/login", Access: public, Handler: s.login},
 		{Method: post, Path: v1 + "/auth/logout", Access: anyRole, Handler: s.logout},
 		{Method: get, Path: v1 + "/auth/me", Access: anyRole, Handler: s.me},
 		{Method: put, Path: v1 + "/auth/password", Access: anyRole, Handler: s.changeOwnPassword},
@@ -85,7 +83,7 @@ func (s *Server) mount() {
 	s.app.Use(s.securityHeaders, s.logRequests, recover.New())
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
-		hs := append([]fiber.Handler{}, r.Pre...)
+		var hs []fiber.Handler
 		switch r.Access {
 		case anyRole:
 			hs = append(hs, s.authenticate)

@@ -93,8 +93,10 @@ type Server struct {
 	// pwFailures limits wrong current passwords per account.
 	throttle   *auditThrottle
 	pwFailures *failureLimiter
-	wsPing     time.Duration // progress sockets ping and re-check their credential this often
-	now        func() time.Time
+	// loginFailures limits wrong passwords per client address.
+	loginFailures *failureLimiter
+	wsPing        time.Duration // progress sockets ping and re-check their credential this often
+	now           func() time.Time
 	// ctx outlives requests: background imports and streamed exports use
 	// it, and Shutdown cancels it.
 	ctx    context.Context
@@ -176,6 +178,8 @@ func New(cfg Config) (*Server, error) {
 	s.audit.ip = s.clientIP
 	s.throttle = &auditThrottle{w: newWindowCounter(cfg.LoginWindow, cfg.Now)}
 	s.pwFailures = &failureLimiter{w: newWindowCounter(cfg.LoginWindow, cfg.Now), max: cfg.LoginAttempts}
+	s.loginFailures = &failureLimiter{w: newWindowCounter(cfg.LoginWindow, cfg.Now), max: cfg.LoginAttempts}
+	s.loginFailures.w.maxKeys = maxLoginKeys
 	if err := s.pruneSessions(); err != nil {
 		cancel()
 		return nil, err

@@ -29,14 +29,21 @@ type windowCounter struct {
 }
 
 type windowCount struct {
-	start time.Time
-	n     int // events in the window that began at start
-	prev  int // events in the key's window before that
+	start   time.Time
+	n       int // events in the window that began at start
+	prev    int // events in the key's window before that
+	pending int // failureLimiter: attempts in flight, whatever the window
 }
 
 func newWindowCounter(window time.Duration, now func() time.Time) *windowCounter {
 	return &windowCounter{window: window, maxKeys: maxWindowKeys, now: now, keys: map[string]*windowCount{}}
 }
+
+// maxLoginKeys bounds the client addresses the login limiter tracks (about
+// 100 bytes each). It is far above maxWindowKeys because addresses beyond
+// it share one overflow key: a table small enough to fill would let an
+// attacker with many addresses lock out every new one.
+const maxLoginKeys = 1 << 16
 
 // current returns key's count, moved on to a new window if its last one
 // has ended. Call with mu held.
@@ -67,40 +74,53 @@ func (w *windowCounter) current(key string) *windowCount {
 // addresses) prunes.
 func (w *windowCounter) prune(now time.Time) {
 	for k, wc := range w.keys {
-		if !now.Before(wc.start.Add(w.window)) {
+		if !now.Before(wc.start.Add(w.window)) && wc.pending == 0 {
 			delete(w.keys, k)
 		}
 	}
 }
 
-// failureLimiter refuses a key after max failures in a window. An attempt
-// is reserved before it runs, so concurrent attempts cannot overshoot the
-// limit while their checks are in flight; one that does not fail (right
-// password, or not tried at all) is given back.
+// failureLimiter refuses a key after max failures in a window: wrong
+// passwords per client address at login, wrong current passwords per
+// account. An attempt is reserved before it runs, so concurrent attempts
+// cannot overshoot the limit while their checks are in flight, and settled
+// when it ends: only a failure stays counted. Attempts refused for any
+// other reason (busy, malformed, rate limited) never count, so nobody is
+// locked out without a wrong password (Fiber's limiter counted every
+// answer of 400 or more: a burst of correct logins locked an office's
+// address out for 15 minutes).
 type failureLimiter struct {
 	w   *windowCounter
 	max int
 }
 
 // reserve takes an attempt for key, or reports how long until it may try
-// again.
+// again: the rest of the window after max failures, a second while max
+// attempts are merely in flight.
 func (l *failureLimiter) reserve(key string) (retryAfter time.Duration, ok bool) {
 	l.w.mu.Lock()
 	defer l.w.mu.Unlock()
 	wc := l.w.current(key)
-	if wc.n >= l.max {
+	switch {
+	case wc.n >= l.max:
 		return wc.start.Add(l.w.window).Sub(l.w.now()), false
+	case wc.n+wc.pending >= l.max:
+		return time.Second, false
 	}
-	wc.n++
+	wc.pending++
 	return 0, true
 }
 
-// release gives back an attempt that did not fail.
-func (l *failureLimiter) release(key string) {
+// settle ends a reserved attempt; a failure stays counted.
+func (l *failureLimiter) settle(key string, failed bool) {
 	l.w.mu.Lock()
 	defer l.w.mu.Unlock()
-	if wc := l.w.current(key); wc.n > 0 {
-		wc.n--
+	wc := l.w.current(key)
+	if wc.pending > 0 {
+		wc.pending--
+	}
+	if failed {
+		wc.n++
 	}
 }
 
