@@ -178,6 +178,11 @@ func TestStatsAnalyticsMetrics(t *testing.T) {
 		len(an.FindingsOverTime["email"]) == 0 {
 		t.Errorf("analytics: %d %s", resp.StatusCode, b)
 	}
+	// A range without findings: every trend is an empty list, never null.
+	resp, b = e.do(c, "GET", "/api/v1/analytics?from=2030-01-01&to=2030-01-31", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"findings_over_time":{"email":[]}`) {
+		t.Errorf("analytics of an empty range: %d %s", resp.StatusCode, b)
+	}
 	if resp, _ := e.do(c, "GET", "/api/v1/analytics?from=bad", nil); resp.StatusCode != 400 {
 		t.Errorf("analytics bad date: %d", resp.StatusCode)
 	}

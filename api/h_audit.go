@@ -24,10 +24,7 @@ const (
 func (s *Server) listAudit(c *fiber.Ctx) error {
 	var f auditFilter
 	var err error
-	if f.From, err = parseTime("from", c.Query("from"), false); err != nil {
-		return err
-	}
-	if f.To, err = parseTime("to", c.Query("to"), true); err != nil {
+	if f.From, f.To, err = queryRange(c); err != nil {
 		return err
 	}
 	f.Actor, f.Action = c.Query("actor"), c.Query("action")

@@ -31,11 +31,7 @@ const maxTrendTypes = 10
 // analytics serves GET /api/v1/analytics?from=&to=. The time range applies
 // to the index-backed views; the counters are all-time.
 func (s *Server) analytics(c *fiber.Ctx) error {
-	from, err := parseTime("from", c.Query("from"), false)
-	if err != nil {
-		return err
-	}
-	to, err := parseTime("to", c.Query("to"), true)
+	from, to, err := queryRange(c)
 	if err != nil {
 		return err
 	}
@@ -67,7 +63,11 @@ func (s *Server) analytics(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		resp.FindingsOverTime[t] = res.Facets[indexer.FacetDate]
+		if buckets := res.Facets[indexer.FacetDate]; buckets != nil {
+			resp.FindingsOverTime[t] = buckets
+		} else {
+			resp.FindingsOverTime[t] = []indexer.FacetCount{}
+		}
 	}
 	return c.JSON(resp)
 }

@@ -76,6 +76,21 @@ func parseTime(name, v string, end bool) (time.Time, error) {
 	return t, nil
 }
 
+// queryRange reads the ?from= and ?to= of a request, either open, and
+// checks that from comes before to.
+func queryRange(c *fiber.Ctx) (from, to time.Time, err error) {
+	if from, err = parseTime("from", c.Query("from"), false); err != nil {
+		return from, to, err
+	}
+	if to, err = parseTime("to", c.Query("to"), true); err != nil {
+		return from, to, err
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return from, to, errBadRequest("parameter \"from\" must be before \"to\"")
+	}
+	return from, to, nil
+}
+
 func parseBool(name, v string) (bool, error) {
 	if v == "" {
 		return false, nil
@@ -138,14 +153,8 @@ func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, erro
 		return r, err
 	}
 	r.ConversationID = c.Query("conversation_id")
-	if r.From, err = parseTime("from", c.Query("from"), false); err != nil {
+	if r.From, r.To, err = queryRange(c); err != nil {
 		return r, err
-	}
-	if r.To, err = parseTime("to", c.Query("to"), true); err != nil {
-		return r, err
-	}
-	if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
-		return r, errBadRequest("parameter \"from\" must be before \"to\"")
 	}
 	switch s := indexer.Sort(c.Query("sort")); s {
 	case "", indexer.SortRelevance, indexer.SortNewest, indexer.SortOldest:
