@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 )
@@ -37,6 +38,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if len(data) > maxJSONBody {
 		return errTooLarge(fmt.Sprintf("request body is larger than %d bytes", maxJSONBody))
 	}
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -53,4 +57,29 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return errBadRequest("invalid JSON body: " + err.Error())
 	}
 	return nil
+}
+
+// checkJSONText refuses what the decoder below would quietly accept: a name
+// given twice in one object ({"role":"auditor","role":"admin"} is decoded
+// as the last one, while a proxy or a log may read the first), invalid
+// UTF-8, and anything after the value. jsontext validates by RFC 7493 (I-JSON).
+func checkJSONText(data []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	_, err := dec.ReadValue()
+	if err == nil {
+		if _, err = dec.ReadToken(); err == io.EOF {
+			return nil
+		}
+		if err == nil {
+			return errBadRequest(fmt.Sprintf("JSON body has more after its value, at byte %d", dec.InputOffset()))
+		}
+	}
+	var se *jsontext.SyntacticError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return nil // the decoder below says it in its own words
+	case errors.As(err, &se):
+		return errBadRequest(fmt.Sprintf("invalid JSON body at byte %d: %v", se.ByteOffset, se.Err))
+	}
+	return errBadRequest("invalid JSON body: " + err.Error())
 }
