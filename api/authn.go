@@ -124,14 +124,19 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 // deny records a refused request (access.denied, with method, path and
 // reason) and returns err, the refusal. Callers can send such requests as
 // fast as they like, so the entries go through the audit throttle: one per
-// caller and reason per window, the next carrying how many were left out.
+// caller, reason and route per window, the next carrying how many were left
+// out.
 // A refusal that cannot be audited is still a refusal.
 func (s *Server) deny(c *fiber.Ctx, p *principal, reason string, err *apiError) error {
 	who := "ip:" + s.clientIP(c)
 	if p != nil {
 		who = "account:" + p.Account
 	}
-	s.auditThrottled(c, p, "access.denied", who+" "+reason, "", map[string]string{
+	// Per route, not per path: the route table bounds the keys, and every
+	// route probed leaves its own trace (per caller and reason only, a
+	// harmless first refusal hid every later one for the window).
+	route := c.Method() + " " + c.Route().Path
+	s.auditThrottled(c, p, "access.denied", who+" "+reason+" "+route, "", map[string]string{
 		"method": c.Method(), "path": truncate(c.Path(), 200), "reason": reason,
 	})
 	return err

@@ -226,10 +226,11 @@ func TestDeniedRequestsAudited(t *testing.T) {
 		}
 	}
 	want := map[key]int{
-		{auditorName, "role", "GET", "/api/v1/audit"}:       1, // the token's DELETE falls in the same window
-		{adminName, "csrf_token", "POST", "/api/v1/tokens"}: 1,
-		{adminName, "origin", "POST", "/api/v1/tokens"}:     1,
-		{"", "origin", "POST", "/api/v1/auth/login"}:        1,
+		{auditorName, "role", "GET", "/api/v1/audit"}:                    1,
+		{auditorName, "role", "DELETE", "/api/v1/accounts/" + adminName}: 1, // another route: its own entry
+		{adminName, "csrf_token", "POST", "/api/v1/tokens"}:              1,
+		{adminName, "origin", "POST", "/api/v1/tokens"}:                  1,
+		{"", "origin", "POST", "/api/v1/auth/login"}:                     1,
 	}
 	if len(got) != len(want) {
 		t.Errorf("access.denied entries %v, want %v", got, want)
