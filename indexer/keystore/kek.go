@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/goccy/go-json"
 	"github.com/tink-crypto/tink-go/v2/aead/subtle"
@@ -111,6 +113,14 @@ func kekFromFile(path, dataDir string) (tink.AEAD, error) {
 		return nil, fmt.Errorf("keystore: KEK file: %w", err)
 	}
 	defer f.Close()
+	if dataDir != "" {
+		if link, err := hardLinkIn(f, dataDir); err != nil {
+			return nil, fmt.Errorf("keystore: KEK file %s: %w", path, err)
+		} else if link != "" {
+			return nil, fmt.Errorf("keystore: %s: %w %s (a hard link to it: %s); keep it elsewhere (e.g. /etc/ccsync/kek) or use a systemd credential",
+				path, ErrKEKInDataDir, dataDir, link)
+		}
+	}
 	b, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return nil, fmt.Errorf("keystore: KEK file %s: %w", path, err)
@@ -180,6 +190,32 @@ func WriteKEKFile(path, dataDir string) error {
 		return fmt.Errorf("keystore: KEK file %s: %w", path, err)
 	}
 	return nil
+}
+
+// hardLinkIn returns a name of f's file inside dir when the file has more
+// than one link: a hard link, unlike a symlink, does not say where it
+// points, so the data directory is searched for the same inode.
+func hardLinkIn(f *os.File, dir string) (string, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink < 2 {
+		return "", nil
+	}
+	var found string
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !d.Type().IsRegular() {
+			return nil // unreadable corners cannot be checked; the rest still are
+		}
+		if other, err := d.Info(); err == nil && os.SameFile(fi, other) {
+			found = p
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found, err
 }
 
 // within reports whether path is dir or lies under it, symlinks resolved.

@@ -164,14 +164,19 @@ func TestKEKFileInsideDataDirRefused(t *testing.T) {
 	if err := os.Symlink(inside, link); err != nil {
 		t.Fatal(err)
 	}
+	hard := filepath.Join(t.TempDir(), "kek-hardlink")
+	if err := os.Link(inside, hard); err != nil {
+		t.Fatal(err)
+	}
 	creds := filepath.Join(dir, "creds")
 	os.MkdirAll(creds, 0o700)
 	os.WriteFile(filepath.Join(creds, CredentialName), b, 0o600)
 	for name, src := range map[string]KEKSources{
-		"file in the data directory":      {File: inside},
-		"relative path":                   {File: filepath.Join(dir, "secrets", "..", "secrets", "kek")},
-		"symlink into the data directory": {File: link},
-		"credentials dir inside it":       {CredentialsDir: creds},
+		"file in the data directory":        {File: inside},
+		"relative path":                     {File: filepath.Join(dir, "secrets", "..", "secrets", "kek")},
+		"symlink into the data directory":   {File: link},
+		"hard link into the data directory": {File: hard},
+		"credentials dir inside it":         {CredentialsDir: creds},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Open(Options{Dir: dir, KEKFrom: src, Meta: newMem()})
