@@ -254,6 +254,14 @@ func TestXSSIsInert(t *testing.T) {
 					t.Errorf("%s is not marked in the rendered message", e)
 				}
 			}
+			// A code block's info string is its label, in the bar, and is
+			// marked there; the code itself (what Copy copies) lacks it.
+			if !js[bool](tb, `[...document.querySelectorAll('#thread .code-bar .md-info mark.hl')].some(m => m.textContent === '`+plantedInMarkdown[4]+`')`) {
+				t.Error("the code block's info string is not its label, marked")
+			}
+			if js[bool](tb, `[...document.querySelectorAll('#thread .code pre')].some(p => p.querySelector('.md-info') || p.textContent.includes('owner='))`) {
+				t.Error("the info string is left inside the code")
+			}
 			if n := js[int](tb, `document.querySelectorAll('#thread .raw-note, #thread pre.raw').length`); n != 0 {
 				t.Errorf("%d blocks fell back to raw text; the rendered view should show every finding", n)
 			}
