@@ -16,9 +16,10 @@ import (
 // bluemonday pass after it still applies.
 type rawHTMLAsText struct{}
 
-// rawHTMLPriority beats goldmark's HTML renderer (1000) and the GFM
-// extensions (500): the lowest value registers last and wins.
-const rawHTMLPriority = 100
+// showTypedPriority, for the renderers that show typed text goldmark would
+// hide, beats goldmark's HTML renderer (1000) and the GFM extensions (500):
+// the lowest value registers last and wins.
+const showTypedPriority = 100
 
 func (rawHTMLAsText) RegisterFuncs(reg gmrender.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindHTMLBlock, renderHTMLBlockAsText)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,7 +20,11 @@ var allowedTags = map[string]bool{
 }
 
 var allowedAttrs = map[string]bool{"href": true, "rel": true, "target": true, "class": true, "start": true,
-	"align": true, "type": true, "checked": true, "disabled": true}
+	"align": true, "value": true, "type": true, "checked": true, "disabled": true}
+
+// allowedClass is element.class of the classes the UI styles: a code
+// block's language and the spans showing what markdown would hide.
+var allowedClass = regexp.MustCompile(`^(code\.language-[A-Za-z0-9_+#.-]+|span\.md-(image|dest|unlinked|ref|info)|p\.md-refdef)$`)
 
 func checkSafe(t testing.TB, s string) {
 	t.Helper()
@@ -44,6 +49,9 @@ func checkSafe(t testing.TB, s string) {
 						t.Fatalf("href %q in sanitized HTML: %s", a.Val, s)
 					}
 				}
+				if a.Key == "class" && !allowedClass.MatchString(tok.Data+"."+a.Val) {
+					t.Fatalf("class %q on <%s> in sanitized HTML: %s", a.Val, tok.Data, s)
+				}
 				if a.Key == "type" && v != "checkbox" {
 					t.Fatalf("input type %q in sanitized HTML: %s", a.Val, s)
 				}
@@ -66,12 +74,12 @@ func TestRenderMarkdown(t *testing.T) {
 		{"onerror image", `<img src=x onerror=alert(1)>`, nil},
 		{"markdown image", "![p](http://evil.example/p.png)", nil},
 		{"svg onload", `<svg onload=alert(1)></svg>`, nil},
-		{"data url", "[d](data:text/html;base64,PHNjcmlwdD4=)", []string{"<p>d</p>"}},
+		{"data url", "[d](data:text/html;base64,PHNjcmlwdD4=)", []string{`<p>d <span class="md-unlinked">(data:text/html;base64,PHNjcmlwdD4=)</span></p>`}},
 		{"autolink", "<javascript:alert(1)>", nil},
 		{"html block", "<div onclick=\"x()\"><iframe src=//evil></iframe></div>", nil},
 		{"style attr", `<p style="background:url(javascript:x)">x</p>`, nil},
-		{"reference link", "[a][r]\n\n[r]: javascript:alert(1)", []string{"<p>a</p>"}},
-		{"code block kept", "```go\nfmt.Println(\"<script>\")\n```", []string{`<pre><code class="language-go">`, "&lt;script&gt;"}},
+		{"reference link", "[a][r]\n\n[r]: javascript:alert(1)", []string{`<p>a <span class="md-ref">[r]</span></p>`, `<p class="md-refdef">[r]: javascript:alert(1)</p>`}},
+		{"code block kept", "```go\nfmt.Println(\"<script>\")\n```", []string{`<pre><span class="md-info">go</span>` + "\n" + `<code class="language-go">`, "&lt;script&gt;"}},
 		{"inline code", "use `<b>` tags", []string{"<code>&lt;b&gt;</code>"}},
 		{"safe link", "[ok](https://example.com/a?b=1)", []string{`href="https://example.com/a?b=1"`, `rel="nofollow noreferrer noopener"`, `target="_blank"`}},
 		{"table", "| a | b |\n|---|---|\n| 1 | 2 |", []string{"<table>", "<td>1</td>"}},

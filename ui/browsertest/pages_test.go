@@ -245,9 +245,26 @@ func TestXSSIsInert(t *testing.T) {
 			if !js[bool](tb, `[...document.querySelectorAll('#thread .md')].some(e => e.textContent.includes('<iframe src="http://evil.example/frame"></iframe>'))`) {
 				t.Error("the raw HTML the user typed is not shown as text")
 			}
-			// An email only in a link's URL is not in the rendered text; that
-			// block falls back to raw text so the finding is still marked.
-			tb.waitJS("email marked in raw fallback", `[...document.querySelectorAll('#thread pre.raw mark.hl')].some(m => m.textContent === '`+hiddenLinkEmail+`')`)
+			// An email only in a link's URL is shown after the link and
+			// marked there; so is every address typed where markdown used to
+			// hide it. None needs the raw-text fallback.
+			tb.waitJS("email marked in the link's shown destination", `[...document.querySelectorAll('#thread .md .md-dest mark.hl')].some(m => m.textContent === '`+hiddenLinkEmail+`')`)
+			for _, e := range plantedInMarkdown {
+				if !js[bool](tb, `[...document.querySelectorAll('#thread .md mark.hl')].some(m => m.textContent === '`+e+`')`) {
+					t.Errorf("%s is not marked in the rendered message", e)
+				}
+			}
+			// A code block's info string is its label, in the bar, and is
+			// marked there; the code itself (what Copy copies) lacks it.
+			if !js[bool](tb, `[...document.querySelectorAll('#thread .code-bar .md-info mark.hl')].some(m => m.textContent === '`+plantedInMarkdown[4]+`')`) {
+				t.Error("the code block's info string is not its label, marked")
+			}
+			if js[bool](tb, `[...document.querySelectorAll('#thread .code pre')].some(p => p.querySelector('.md-info') || p.textContent.includes('owner='))`) {
+				t.Error("the info string is left inside the code")
+			}
+			if n := js[int](tb, `document.querySelectorAll('#thread .raw-note, #thread pre.raw').length`); n != 0 {
+				t.Errorf("%d blocks fell back to raw text; the rendered view should show every finding", n)
+			}
 			tb.screenshot("xss-inert")
 		}
 		// The CSP would stop most payloads even if the UI let them in; the
@@ -496,7 +513,7 @@ func TestFindingsMarkedExactly(t *testing.T) {
 		{"tool input", deployConvID + "-m0001"},
 		{"prose and file", deployConvID + "-m0002"},
 		{"after multi-byte text", "conv-refund-m0003"},
-		{"raw HTML shown as text, link URL in raw fallback", xssConvID + "-m0000"},
+		{"raw HTML, link targets, image, info string, surplus cell, definition shown as text", xssConvID + "-m0000"},
 		{"long conversation", fmt.Sprintf("%s-m%04d", bigConvID, bigFlaggedAt)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

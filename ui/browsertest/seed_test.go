@@ -29,6 +29,12 @@ const (
 	oldConvPrefix       = "conv-old-"
 )
 
+// plantedInMarkdown sit where markdown used to hide them: an image's alt
+// text, a link's title, a javascript: link's target, a table cell past the
+// header's count, a code block's info string, a link reference definition.
+var plantedInMarkdown = []string{"img.alt@acme-corp.com", "link.title@acme-corp.com", "js.dest@acme-corp.com",
+	"extra.cell@acme-corp.com", "code.info@acme-corp.com", "ref.def@acme-corp.com"}
+
 var (
 	alice   = model.User{ID: "user_alice", Name: "Alice Nguyen", Email: "alice@acme-corp.com", AvatarSeed: "seed-alice"}
 	bob     = model.User{ID: "user_bob", Name: "Bob Martins", Email: "bob@acme-corp.com", AvatarSeed: "seed-bob"}
@@ -116,7 +122,13 @@ func seedBatch() indexer.Batch {
 			"<iframe src=\"http://evil.example/frame\"></iframe> <svg onload=alert(5)></svg> contact " + "mallory.leak@acme-corp.com"),
 			// A secret only in a link's URL: rendering shows the link text,
 			// so the block falls back to its raw text to show it.
-			text("My other address: [write to me](mailto:" + hiddenLinkEmail + ")")},
+			text("My other address: [write to me](mailto:" + hiddenLinkEmail + ")"),
+			// Markdown that once hid what was typed: each planted address
+			// must be shown, as inert text, and marked where it stands.
+			text("Badge: ![badge of " + plantedInMarkdown[0] + "](http://evil.example/badge.png) and [docs](https://example.com/ \"ask " + plantedInMarkdown[1] + "\") and [run](javascript:alert('" + plantedInMarkdown[2] + "'))\n\n" +
+				"| a | b |\n|---|---|\n| 1 | 2 | " + plantedInMarkdown[3] + " |\n\n" +
+				"```sh owner=" + plantedInMarkdown[4] + "\necho hi\n```\n\n" +
+				"[ref]: <> \"" + plantedInMarkdown[5] + "\"")},
 			files: []model.File{{Kind: model.FileUpload, Name: `<svg onload=alert(6)>.txt`, MimeType: `text/html"><script>alert(7)</script>`, ExtractedText: `<img src=http://evil.example/f.png onerror=alert(8)>`}}},
 		{blocks: []model.Block{
 			{Type: model.BlockThinking, Text: `<img src=x onerror=alert(9)> thinking`},

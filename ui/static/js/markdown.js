@@ -1,9 +1,10 @@
 import { h, icon, toast } from './dom.js';
 
 // markdownBlock inserts a block's "html" field, which the API documents as
-// rendered from markdown and sanitized server-side (goldmark without raw
-// HTML, then a bluemonday allow-list). It is the only server HTML the UI
-// inserts as HTML. Links get rel=noopener noreferrer and open in a new tab.
+// rendered from markdown and sanitized server-side (goldmark showing raw
+// HTML, images and link targets as text, then a bluemonday allow-list). It
+// is the only server HTML the UI inserts as HTML. Links get rel=noopener
+// noreferrer and open in a new tab.
 export function markdownBlock(html) {
   const el = h('div', { class: 'md' });
   el.innerHTML = html;
@@ -11,6 +12,9 @@ export function markdownBlock(html) {
     a.setAttribute('rel', 'noopener noreferrer nofollow');
     a.setAttribute('target', '_blank');
   }
+  for (const s of el.querySelectorAll('.md-image')) s.title = 'Image not loaded: fetching it would tell its server that this message was opened';
+  for (const s of el.querySelectorAll('.md-unlinked')) s.title = 'Not made a link: only http, https and mailto addresses are';
+  for (const s of el.querySelectorAll('.md-refdef')) s.title = 'Link reference definition, shown as typed';
   for (const pre of el.querySelectorAll('pre')) addCopyButton(pre);
   for (const t of el.querySelectorAll('table')) {
     const wrap = h('div', { class: 'table-wrap' });
@@ -20,15 +24,25 @@ export function markdownBlock(html) {
   return el;
 }
 
-// addCopyButton puts a copy button on a code block. It carries the "chrome"
-// class so highlighting ignores its label.
+// addCopyButton puts a bar with a label and a copy button on a code block.
+// The label is the block's info string as typed (the server sends it first
+// in the pre, as .md-info), which highlighting must see, as a finding may
+// lie in it. Without one (raw HTML shown as code) the label is the class's
+// language or "text"; that label and the button carry the "chrome" class
+// so highlighting ignores them.
 export function addCopyButton(pre) {
   const code = pre.querySelector('code');
+  const info = pre.querySelector(':scope > .md-info');
+  if (info) {
+    const nl = info.nextSibling;
+    if (nl && nl.nodeType === Node.TEXT_NODE && nl.nodeValue === '\n') nl.remove();
+    info.classList.add('lang');
+  }
   const lang = code && /language-([\w+#.-]+)/.exec(code.className);
-  const bar = h('div', { class: 'code-bar chrome' },
-    h('span', { class: 'lang' }, lang ? lang[1] : 'text'),
+  const bar = h('div', { class: 'code-bar' },
+    info || h('span', { class: 'lang chrome' }, lang ? lang[1] : 'text'),
     h('button', {
-      type: 'button', class: 'btn-ghost copy', 'aria-label': 'Copy code',
+      type: 'button', class: 'btn-ghost copy chrome', 'aria-label': 'Copy code',
       onclick: async (e) => {
         const btn = e.currentTarget;
         try {

@@ -165,9 +165,10 @@ export function renderMessage(m, ctx) {
       });
       let marks = markFinding(hd.el, hd.raw, f, make);
       if (marks.length === 0 && hd.el.classList.contains('md')) {
-        // The finding is in text the markdown renderer leaves out (a
-        // link's URL, for one; raw HTML is shown as text): show the block's
-        // raw text, so nothing an auditor needs to see stays hidden.
+        // The renderer shows everything typed (raw HTML, link targets,
+        // images, definitions as text), but a finding can still be cut by
+        // markup (an escape or an entity inside it): show the block's raw
+        // text, so nothing an auditor needs to see stays hidden.
         const raw = plainBlock(hd.raw, 'text raw');
         const note = h('p', { class: 'raw-note muted small' }, 'Shown as raw text: a finding lies in content that markdown rendering hides.');
         hd.el.replaceWith(note, raw);
