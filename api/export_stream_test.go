@@ -226,17 +226,7 @@ func TestStalledExportReaderIsDropped(t *testing.T) {
 		c.Store = sig
 		c.WriteTimeout = 300 * time.Millisecond
 	})
-	e.seedBig(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
-	tok := e.tokenFor(e.auditor())
-
-	conn := dialSmallReceiveBuffer(t, ln.Addr().String())
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
+	stalledExport(t, e)
 	// Never read: the export must be dropped, not wait forever.
 	end := wait(t, sig.ch, "the stalled export to be dropped")
 	if end.Detail["complete"] != "false" || end.Detail["reason"] != exportClientGone || end.Detail["rows"] == "500" {
@@ -257,16 +247,7 @@ func TestShutdownCutsStalledExport(t *testing.T) {
 	})
 	started := &auditSignalStore{Store: sig, action: "export", ch: make(chan AuditEntry, 4)}
 	e.srv.audit.put = started.PutMetaDurable
-	e.seedBig(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
-	tok := e.tokenFor(e.auditor())
-	conn := dialSmallReceiveBuffer(t, ln.Addr().String())
-	defer conn.Close()
-	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
+	stalledExport(t, e)
 	wait(t, started.ch, "the export to start")
 	for e.srv.streams.running() == 0 { // the stream is under way (and soon blocked)
 		runtime.Gosched()
@@ -297,16 +278,25 @@ func (e *testEnv) seedBig(t *testing.T) {
 	}
 }
 
-// dialSmallReceiveBuffer connects with a small receive buffer, so that a
-// client that stops reading stalls the server soon.
-func dialSmallReceiveBuffer(t *testing.T, addr string) net.Conn {
+// stalledExport seeds about 1 MiB of export and asks for it over a real
+// connection whose both ends have small buffers, then never reads: the
+// server's writes block soon. The connection closes with the test.
+func stalledExport(t *testing.T, e *testEnv) {
 	t.Helper()
-	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) })
-	}}
-	conn, err := d.Dial("tcp", addr)
+	e.seedBig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return conn
+	go func() { _ = e.srv.Serve(smallBufferListener{ln}) }()
+	tok := e.tokenFor(e.auditor())
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10) })
+	}}
+	conn, err := d.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET /api/v1/export?conversation_id=big HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", tok.bearer)
 }
