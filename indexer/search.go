@@ -165,6 +165,9 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	if req.Kind == KindMessage {
 		idxs = ix.parts.messages(req.From, req.To)
 	}
+	if sr.Query, err = expandPatterns(ctx, sr.Query, idxs); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	dashboard := isUnfiltered(req) && !req.NoFacets && !ix.facetsFromIndex
 	if !req.NoFacets {
 		if err := addFacets(sr, req, len(idxs)); err != nil {
@@ -179,7 +182,7 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return nil, fmt.Errorf("search: %w", tooManyTerms(err))
 	}
 	if req.Kind == KindMessage && strings.TrimSpace(req.Query) != "" {
-		if err := addLocations(ctx, q, res.Hits, idxs); err != nil {
+		if err := addLocations(ctx, sr.Query, res.Hits, idxs); err != nil {
 			return nil, fmt.Errorf("search: %w", tooManyTerms(err))
 		}
 	}

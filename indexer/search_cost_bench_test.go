@@ -25,6 +25,9 @@ func BenchmarkExpensiveTerms(b *testing.B) {
 		{"wildcard_leading", "*netes"},
 		{"fuzzy2", "kubernetis~2"},
 		{"regexp_unicode_class", `/\p{Greek}{3}/`},
+		// A pen-test's: a dozen instructions, a DFA of thousands of states.
+		{"regexp_dfa_heavy", "/.*a.{8}/"},
+		{"regexp_dfa_heavy_x5", "/.*a.{8}/ /.*e.{8}/ /.*i.{8}/ /.*o.{8}/ /.*u.{8}/"},
 		{"worst_accepted", strings.Repeat("/.{50}/ ", 3) + "kubernetis~2 *netes"},
 	}
 	for _, tc := range cases {
