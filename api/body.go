@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	"github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -38,48 +38,39 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if len(data) > maxJSONBody {
 		return errTooLarge(fmt.Sprintf("request body is larger than %d bytes", maxJSONBody))
 	}
-	if err := checkJSONText(data); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return errBadRequest(fmt.Sprintf("malformed JSON body at byte %d", se.Offset))
-		case errors.As(err, &te):
-			return errBadRequest(fmt.Sprintf("JSON field %q has the wrong type", te.Field))
-		case errors.Is(err, io.EOF):
-			return errBadRequest("empty JSON body")
-		}
-		return errBadRequest("invalid JSON body: " + err.Error())
+	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return bodyError(err)
 	}
 	return nil
 }
 
-// checkJSONText refuses what the decoder below would quietly accept: a name
-// given twice in one object ({"role":"auditor","role":"admin"} is decoded
-// as the last one, while a proxy or a log may read the first), invalid
-// UTF-8, and anything after the value. jsontext validates by RFC 7493 (I-JSON).
-func checkJSONText(data []byte) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
-	_, err := dec.ReadValue()
-	if err == nil {
-		if _, err = dec.ReadToken(); err == io.EOF {
-			return nil
-		}
-		if err == nil {
-			return errBadRequest(fmt.Sprintf("JSON body has more after its value, at byte %d", dec.InputOffset()))
-		}
-	}
-	var se *jsontext.SyntacticError
+// bodyError says what is wrong with a request body, and where. The body is
+// decoded by the JSON v2 rules (go-json-experiment, the basis of Go's
+// encoding/json/v2), which refuse what a lenient decoder quietly accepts and
+// a reviewer, a proxy or a log may read differently: a name given twice in
+// one object ({"role":"auditor","role":"admin"} decoded as the last one),
+// a name in another case ("ROLE", or "ſync_from" by Unicode folding),
+// invalid UTF-8, and anything after the value.
+func bodyError(err error) error {
+	var syn *jsontext.SyntacticError
+	var sem *jsonv2.SemanticError
 	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return nil // the decoder below says it in its own words
-	case errors.As(err, &se):
-		return errBadRequest(fmt.Sprintf("invalid JSON body at byte %d: %v", se.ByteOffset, se.Err))
+	case errors.As(err, &syn) && syn.ByteOffset == 0 && errors.Is(syn.Err, io.ErrUnexpectedEOF):
+		return errBadRequest("empty JSON body")
+	case errors.As(err, &syn):
+		return errBadRequest(fmt.Sprintf("invalid JSON body at byte %d%s: %v", syn.ByteOffset, where(syn.JSONPointer), syn.Err))
+	case errors.As(err, &sem) && errors.Is(sem.Err, jsonv2.ErrUnknownName):
+		return errBadRequest(fmt.Sprintf("JSON body: unknown field at %s (names are case-sensitive)", sem.JSONPointer))
+	case errors.As(err, &sem):
+		return errBadRequest(fmt.Sprintf("JSON body at byte %d%s: wrong type", sem.ByteOffset, where(sem.JSONPointer)))
 	}
 	return errBadRequest("invalid JSON body: " + err.Error())
+}
+
+// where names a JSON pointer for a message ("" for the whole body).
+func where(p jsontext.Pointer) string {
+	if p == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (at %s)", p)
 }

@@ -9,13 +9,21 @@ import (
 // {"name":"dupa","name":"dupb","role":"auditor","role":"admin"}: the
 // decoder kept the last of each name, where a reviewer, a proxy or a log
 // may read the first. Such bodies, invalid UTF-8 and anything after the
-// value are refused, naming the byte.
+// value are refused, naming the byte; so are names in another case.
 func TestJSONBodiesAreStrict(t *testing.T) {
 	e := newTestEnv(t)
 	admin := e.admin()
 	for _, tc := range []struct{ body, want string }{
 		{`{"name":"dupa","name":"dupb","role":"auditor","role":"admin","password":"long-enough-password"}`, "duplicate"},
-		{`{"name":"trail","role":"auditor","password":"long-enough-password"} {"name":"x"}`, "more after its value"},
+		{`{"name":"trail","role":"auditor","password":"long-enough-password"} {"name":"x"}`, "after top-level value"},
+		// The pen-test's second round: names that differ only in case, or
+		// by Unicode folding (ſ is a long s), were the same field to the
+		// decoder, the last one winning.
+		{`{"name":"casedup","role":"auditor","ROLE":"admin","password":"long-enough-password"}`, "unknown field"},
+		{`{"name":"casedup","Role":"admin","password":"long-enough-password"}`, "case-sensitive"},
+		{`{"name":"ſinger","role":"auditor","paſſword":"long-enough-password"}`, "unknown field"},
+		{``, "empty JSON body"},
+		{`{"name":7,"role":"auditor","password":"long-enough-password"}`, "wrong type"},
 		{`{"name":"trail","role":"auditor","password":"long-enough-password"}]`, "at byte"},
 		{"{\"name\":\"bad\xffutf\",\"role\":\"auditor\",\"password\":\"long-enough-password\"}", "UTF-8"},
 	} {
