@@ -32,7 +32,7 @@ func runBench(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.err, "Usage: ccsync bench [flags]\n\nGenerates a synthetic organisation, ingests it into a fresh data directory and\nreports ingest rate per tenth of the run, search p50/p99, delete-a-month,\nreindex, disk per message, RSS, and raw Bleve on the same documents.\nProgress goes to stderr, the report to stdout.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || bc.Messages <= 0 || bc.Queries <= 0 || bc.TextBytes <= 0 || *baseline < 0 || (*format != "table" && *format != "json") ||

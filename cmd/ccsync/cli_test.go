@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +134,21 @@ func TestUsage(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "ccsync ") {
 		t.Errorf("version: %d %q", code, out)
+	}
+	// Help anywhere is help, never an argument: "keys gen-kek --help" once
+	// wrote a key file named "--help" (pen-test).
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, args := range [][]string{
+		{"keys", "gen-kek", "--help"}, {"keys", "--data", dir, "gen-kek", "-h"}, {"search", "--data", dir, "budget", "--help"},
+		{"user", "add", "--data", dir, "someone", "-help"}, {"import", "--data", dir, "x.json", "--help"},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != 2 || !strings.Contains(errs, "Usage") || out != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %.80q; want the usage and exit 2", args, code, out, errs)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("a help flag left files behind: %v", ents)
 	}
 }

@@ -66,6 +66,24 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'ccsync <command> --help' for a command's flags.")
 }
 
+// parseFlags parses a command's flags, and takes a help flag for help
+// wherever it stands: the flag package stops at the first argument that is
+// not a flag, so "ccsync keys gen-kek --help" once wrote a key file named
+// "--help".
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, a := range fs.Args() {
+		switch a {
+		case "-h", "-help", "--help":
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	return nil
+}
+
 // newFlags returns a FlagSet that prints errors and usage to io.err.
 func newFlags(name string, io stdio) *flag.FlagSet {
 	fs := flag.NewFlagSet("ccsync "+name, flag.ContinueOnError)

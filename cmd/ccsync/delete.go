@@ -19,7 +19,7 @@ func runDelete(ctx context.Context, args []string, io stdio) error {
 	dry := fs.Bool("dry-run", false, "only count what would be deleted")
 	yes := fs.Bool("yes", false, "confirm the permanent deletion")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *from == "" || *to == "" {

@@ -32,7 +32,7 @@ func runImport(ctx context.Context, args []string, io stdio) error {
 			"Exit status is 1 when nothing, or not everything, could be imported.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 || *maxRecordMB <= 0 {

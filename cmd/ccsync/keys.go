@@ -29,7 +29,7 @@ func runKeys(ctx context.Context, args []string, io stdio) error {
 			"           --kek-file, or as the systemd credential ccsync-kek\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 2 && fs.Arg(0) == "gen-kek" {

@@ -14,7 +14,7 @@ func runReindex(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("reindex", io)
 	cfg := bindSettings(fs, "data", "log-level", "log-format")
 	month := fs.String("month", "", `rebuild only this month's partition (YYYY-MM, or "conversations")`)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ix, _, err := openIndexer(ctx, cfg, io)

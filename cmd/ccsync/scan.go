@@ -26,7 +26,7 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.err, "Usage: ccsync scan [--config FILE] [--jsonl] [FILE...]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

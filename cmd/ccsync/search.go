@@ -71,7 +71,7 @@ func runSearch(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintln(io.err, "Usage: ccsync search [flags] [QUERY]\n\nQUERY uses Bleve query-string syntax, e.g. '+aws -test \"api key\" model:claude-opus-4-1'.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var err error

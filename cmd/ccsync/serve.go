@@ -28,7 +28,7 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	uploadMB := fs.Int64("upload-limit-mb", 2048, "largest accepted import upload, in MiB")
 	demo := fs.Bool("demo", false, "run against the fake Compliance API with demo data (development only)")
 	closeTimeout := fs.Duration("close-timeout", defaultCloseTimeout, "at shutdown, how long closing the data directory may take before serve gives up on it and exits non-zero")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -35,7 +35,7 @@ func runUser(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(io.err, "ccsync user: unknown subcommand %q (want add, passwd or list)\n", sub)
 		return errUsage
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	wantArgs := 1

@@ -22,7 +22,7 @@ func runVerify(ctx context.Context, args []string, io stdio) error {
 			"else, and the counters equal a recount. Exit status is 1 when anything disagrees.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
