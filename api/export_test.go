@@ -225,3 +225,17 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// csvSafe defuses every shape a spreadsheet may take for a formula; the
+// pen-test found leading white space and full-width signs passed.
+func TestCSVSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
+		" =1+1": "' =1+1", "\n=1+1": "'\n=1+1", "\u3000=1": "'\u3000=1", "＝1+1": "'＝1+1", "＋1": "'＋1", "－1": "'－1", "＠x": "'＠x",
+		"plain": "plain", "a=b": "a=b", "": "", " text": " text", "'=quoted": "'=quoted",
+	} {
+		if got := csvSafe([]string{in})[0]; got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

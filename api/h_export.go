@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
@@ -35,10 +37,17 @@ func (r exportRow) csv() []string {
 
 // csvSafe defuses spreadsheet formula injection: chat text is hostile, and a
 // cell starting with = + - @ would be evaluated when the CSV is opened in a
-// spreadsheet.
+// spreadsheet. Some spreadsheets skip leading white space (a space, a
+// newline) before deciding, and some take the full-width forms (＝ ＋ － ＠)
+// for the ASCII ones, so the first character after white space counts, in
+// either width; a tab or carriage return at the start is defused too.
 func csvSafe(cells []string) []string {
 	for i, v := range cells {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		if v == "" {
+			continue
+		}
+		first, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(v, unicode.IsSpace))
+		if v[0] == '\t' || v[0] == '\r' || strings.ContainsRune("=+-@＝＋－＠", first) {
 			cells[i] = "'" + v
 		}
 	}
