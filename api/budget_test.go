@@ -319,3 +319,43 @@ func TestGate(t *testing.T) {
 		t.Errorf("the queued caller: %v, want a slot once it freed", err)
 	}
 }
+
+// TestShutdownCancelsRunningSearch: a search running at shutdown is
+// cancelled and answered, so the shutdown does not wait out its budget (the
+// pen-test's SIGTERM waited 11 to 40 s and exited 1 with searches running).
+func TestShutdownCancelsRunningSearch(t *testing.T) {
+	var bs *blockingStore
+	e := newTestEnv(t, func(c *Config) {
+		bs = newBlockingStore(c.Store)
+		c.Store = bs
+		c.QueryTimeout = time.Hour // only the shutdown may end it
+	})
+	addr := serveLoopback(t, e)
+	c := e.tokenFor(e.auditor())
+	bs.arm(true)
+	answered := make(chan int, 1)
+	go func() {
+		req := e.request(c, "GET", "/api/v1/search?q=x", nil)
+		req.RequestURI = ""
+		req.URL = &url.URL{Scheme: "http", Host: addr, Path: req.URL.Path, RawQuery: req.URL.RawQuery}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	wait(t, bs.entered, "the search to start")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with a search running: %v", err)
+	}
+	if err := wait(t, bs.ended, "the search to end"); !errors.Is(err, context.Canceled) {
+		t.Errorf("search ended with %v, want context.Canceled", err)
+	}
+	if status := wait(t, answered, "the answer"); status != 503 {
+		t.Errorf("the search was answered %d, want 503 (shutting down)", status)
+	}
+}

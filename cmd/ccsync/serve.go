@@ -165,10 +165,11 @@ func closeWithin(closeFn func() error, d time.Duration, dataDir string, log *slo
 		}
 		return nil
 	case <-t.C:
-		log.Error("closing the data directory did not finish: the store cannot flush to it (unwritable, read-only, full or gone?); "+
-			"exiting anyway. Writes not yet flushed may be lost: the store replays its log at the next start and a sync resumes "+
-			"from its last saved checkpoint, but check the disk first", "data", dataDir, "waited", d)
-		return fmt.Errorf("close data directory %s: %w after %s (is it writable?)", dataDir, errCloseTimeout, d)
+		log.Error("closing the data directory did not finish: work still running held it, or the store cannot flush to it "+
+			"(unwritable, read-only, full or gone?); exiting anyway. Writes not yet flushed may be lost: the store replays its "+
+			"log at the next start and a sync resumes from its last saved checkpoint; check the disk if this repeats",
+			"data", dataDir, "waited", d)
+		return fmt.Errorf("close data directory %s: %w after %s (still busy, or not writable?)", dataDir, errCloseTimeout, d)
 	}
 }
 
