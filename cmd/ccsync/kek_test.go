@@ -130,3 +130,31 @@ func TestServeWarnsOfCleartextKeyset(t *testing.T) {
 		})
 	}
 }
+
+// A serve refused for its key-encryption key creates no account: the
+// pen-test found the first admin created, and its generated password
+// printed, in a new data directory the start then refused.
+func TestServeRefusedForItsKEKCreatesNoAccount(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CCSYNC_KEK_FILE", "")
+	t.Setenv("CCSYNC_KEK_PASSPHRASE", "")
+	t.Setenv("CREDENTIALS_DIRECTORY", "")
+	t.Setenv("CCSYNC_ADMIN_PASSWORD", "")
+	inside := filepath.Join(dir, "kek")
+	if err := os.WriteFile(inside, bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "serve", "--data", dir, "--addr", "127.0.0.1:0", "--kek-file", inside)
+	if code == 0 || !strings.Contains(errs, "inside the data directory") || strings.Contains(out, "password") {
+		t.Fatalf("serve with a KEK inside the data directory: exit %d, stdout %q, stderr %s", code, out, errs)
+	}
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	n := 0
+	if err := ix.ScanMeta("auth/user/", func(string, []byte) error { n++; return nil }); err != nil || n != 0 {
+		t.Errorf("%d accounts after a refused start (%v), want none", n, err)
+	}
+}

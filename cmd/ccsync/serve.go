@@ -53,18 +53,6 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 		}
 	}()
 
-	accounts := api.NewAccounts(ix)
-	created, generated, err := accounts.EnsureAdmin(os.Getenv("CCSYNC_ADMIN_PASSWORD"))
-	if err != nil {
-		return err
-	}
-	if created && generated != "" {
-		// Printed once, to stdout and never to the log.
-		fmt.Fprintf(io.out, "Created the first admin account.\n  name:     admin\n  password: %s\nIt is not shown again; change it with 'ccsync user passwd admin'.\n", generated)
-	} else if created {
-		log.Info("created the first admin account from CCSYNC_ADMIN_PASSWORD", "account", "admin")
-	}
-
 	uploads := filepath.Join(*cfg["data"], "uploads")
 	if err := prepareUploadDir(uploads); err != nil {
 		return err
@@ -91,6 +79,20 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	}
 	defer stopSync()
 	srvCfg.Sync = sc
+	// After the key store has opened: a wrong or missing key-encryption key
+	// stops the start before the first account is created.
+	accounts := api.NewAccounts(ix)
+	created, generated, err := accounts.EnsureAdmin(os.Getenv("CCSYNC_ADMIN_PASSWORD"))
+	if err != nil {
+		return err
+	}
+	if created && generated != "" {
+		// Printed once, to stdout and never to the log.
+		fmt.Fprintf(io.out, "Created the first admin account.\n  name:     admin\n  password: %s\nIt is not shown again; change it with 'ccsync user passwd admin'.\n", generated)
+	} else if created {
+		log.Info("created the first admin account from CCSYNC_ADMIN_PASSWORD", "account", "admin")
+	}
+
 	importer := &jobs.Importer{Indexer: ix, Logger: log}
 	// Deferred after closing the indexer, so it runs before: imports end
 	// (their context is the server's, cancelled at shutdown) before the
