@@ -502,7 +502,8 @@ func contains(xs []string, s string) bool {
 
 // TestFindingsMarkedExactly compares, for messages of every shape, the text
 // the browser marks for each finding with the finding's span cut from the
-// message's flat text in Go: byte offsets, UTF-16 and markdown must agree.
+// message's flat text in Go: byte offsets, UTF-16, markdown and the markers
+// standing for hidden characters must agree.
 func TestFindingsMarkedExactly(t *testing.T) {
 	tb := newTab(t)
 	tb.login()
@@ -515,6 +516,7 @@ func TestFindingsMarkedExactly(t *testing.T) {
 		{"after multi-byte text", "conv-refund-m0003"},
 		{"raw HTML, link targets, image, info string, surplus cell, definition shown as text", xssConvID + "-m0000"},
 		{"long conversation", fmt.Sprintf("%s-m%04d", bigConvID, bigFlaggedAt)},
+		{"across and between bidi and invisible characters, shown as markers", bidiConvID + "-m0000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := tb.srv.ix.Message(context.Background(), tc.id)
@@ -527,9 +529,11 @@ func TestFindingsMarkedExactly(t *testing.T) {
 			flat := m.FlatText()
 			tb.open("/messages/" + tc.id)
 			tb.waitJS("marks", `document.querySelectorAll('.msg mark.hl').length > 0`)
-			got := js[map[string]string](tb, `(() => {
+			// A marker for an invisible or bidi character reads as that
+			// character (its data-cp): the marked text is compared as stored.
+			got := js[map[string]string](tb, `(() => { `+storedJS+`
 				const out = {};
-				for (const m of document.querySelectorAll('.msg mark.hl')) out[m.dataset.finding] = (out[m.dataset.finding] || '') + m.textContent;
+				for (const m of document.querySelectorAll('.msg mark.hl')) out[m.dataset.finding] = (out[m.dataset.finding] || '') + stored(m);
 				return out;
 			})()`)
 			for i, f := range m.Findings {

@@ -27,6 +27,26 @@ const (
 	bigMessages         = 2000
 	bigFlaggedAt        = 1890 // a late message with a secret, beyond the first render
 	oldConvPrefix       = "conv-old-"
+	bidiConvID          = "conv-bidi"
+)
+
+// The hidden-characters conversation (issue 12, from a pen test): bidi
+// controls and invisible characters that, passed to the page as they are,
+// show an auditor something other than what was typed. rloCard is stored
+// as these digits but, after U+202E, drawn reversed ("4539 1488 0343
+// 6467"); bidiPassword is a finding that spans an RLO; bidiEmail sits
+// between a zero-width space and a zero-width joiner.
+const (
+	rloCard      = "7646 3430 8841 9354"
+	bidiEmail    = "eve.ops@acme-corp.com"
+	bidiPassword = "hunter2\u202eZq9xW7!kP"
+	bidiTitle    = "Bidiprobe \u202e" + rloCard + "\u202c zero\u200bwidth"
+	bidiText     = "bidiprobe card \u202e" + rloCard + "\u202c, isolate \u2066abc\u2069, zero\u200bwidth, join\u200der, soft\u00adhyphen, \ufeffbom. " +
+		"Mail \u200b" + bidiEmail + "\u200d and password: \"" + bidiPassword + "\" now."
+	// A file named to look like a PDF (invoice\u202efdp.exe is drawn
+	// "invoiceexe.pdf"), whose text smuggles "hi" in tag characters.
+	bidiFileName = "invoice\u202efdp.exe"
+	bidiFileText = "total\u00ad due \u2067RTL isolate\u2069 \U000E0068\U000E0069 end"
 )
 
 // plantedInMarkdown sit where markdown used to hide them: an image's alt
@@ -136,6 +156,18 @@ func seedBatch() indexer.Batch {
 			{Type: model.BlockToolUse, ToolName: `<b onmouseover=alert(13)>tool</b>`, ToolInput: `{"html":"<img src=x onerror=alert(14)>","url":"javascript:alert(15)"}`},
 			{Type: model.BlockToolResult, ToolName: "fetch", Text: `<script>alert(16)</script><img src="http://evil.example/r.png">`},
 			{Type: model.BlockOther, RawType: `<img src=x onerror=alert(17)>`, Raw: `{"x":"<script>alert(18)</script>"}`},
+		}},
+	}))
+
+	add(convo(model.Conversation{ID: bidiConvID, Source: model.SourceComplianceAPI, Model: "claude-sonnet-4-5", Title: bidiTitle,
+		OwnerID: alice.ID, CreatedAt: day0.Add(12 * 24 * time.Hour)}, []turn{
+		{blocks: []model.Block{text(bidiText)},
+			files: []model.File{{Kind: model.FileAttachment, Name: bidiFileName, MimeType: "text/plain", Size: 64, ExtractedText: bidiFileText}}},
+		// The tool input carries the overrides as JSON escapes, which the
+		// pretty-printed view decodes into the characters themselves.
+		{blocks: []model.Block{
+			{Type: model.BlockToolUse, ToolName: "lookup\u200bcard", ToolUseID: "toolu_bidi", ToolInput: `{"card":"\u202e` + rloCard + `\u202c"}`},
+			{Type: model.BlockToolResult, ToolName: "lookup\u200bcard", ToolUseID: "toolu_bidi", Text: "no\u200bmatch for \u202e" + rloCard + "\u202c"},
 		}},
 	}))
 

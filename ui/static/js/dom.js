@@ -3,6 +3,17 @@
 // hostile, so no string from the server becomes markup here. The two
 // exceptions (sanitized markdown HTML and <mark>-only snippets) live in
 // markdown.js and snippet.js.
+//
+// Every string shown also goes through reveal.js: invisible and
+// direction-changing characters become visible markers, so no text on any
+// page can hide or reorder itself (titles, names, file names, previews).
+import { revealParts, revealString } from './reveal.js';
+
+// Attributes a reader sees (tooltips, labels) get the text form of the
+// markers; the others (href, data-*, value) carry data and stay exact.
+const SHOWN_ATTRS = new Set(['title', 'aria-label', 'alt', 'placeholder']);
+// Elements whose content is text only: markers there are written as text.
+const TEXT_ONLY = new Set(['OPTION', 'TITLE', 'TEXTAREA', 'STYLE', 'SCRIPT']);
 
 // h builds an element. attrs: class, text, on* listeners (functions),
 // dataset (object), boolean attributes (true/false), anything else as an
@@ -15,11 +26,12 @@ export function h(tag, attrs, ...children) {
     for (const [k, v] of Object.entries(attrs)) {
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : v);
-      else if (k === 'text') el.textContent = v;
+      else if (k === 'text') append(el, [v]);
       else if (k === 'dataset') Object.assign(el.dataset, v);
       else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
       else if (k === 'value' && 'value' in el) el.value = v;
       else if (k === 'checked' || k === 'selected') el[k] = !!v;
+      else if (SHOWN_ATTRS.has(k)) el.setAttribute(k, v === true ? '' : revealString(String(v)));
       else el.setAttribute(k, v === true ? '' : String(v));
     }
   }
@@ -28,9 +40,12 @@ export function h(tag, attrs, ...children) {
 }
 
 export function append(el, children) {
+  const textOnly = el.namespaceURI !== 'http://www.w3.org/1999/xhtml' || TEXT_ONLY.has(el.tagName);
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    if (c instanceof Node) el.append(c);
+    else if (textOnly) el.append(document.createTextNode(revealString(String(c))));
+    else el.append(...revealParts(String(c))); // strings become Text nodes, never markup
   }
   return el;
 }

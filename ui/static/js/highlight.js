@@ -10,6 +10,8 @@
 // markdown it survives emphasis, links and code fences, which change what
 // surrounds a secret but not the secret.
 
+import { markerChar } from './reveal.js';
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -38,39 +40,52 @@ function occurrences(hay, needle, limit) {
 }
 
 // textIndex is the concatenated text of container's text nodes with where
-// each node starts. UI chrome inside content (copy buttons) is skipped.
+// each node starts. UI chrome inside content (copy buttons) is skipped. A
+// marker standing for an invisible or bidi character (reveal.js) counts as
+// that one character and is an atom: a finding spanning it marks it whole.
 function textIndex(container) {
   const nodes = [];
   let text = '';
-  const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => (n.parentElement && n.parentElement.closest('.chrome') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-  });
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    nodes.push({ node: n, start: text.length });
-    text += n.nodeValue;
-  }
+  const walk = (parent) => {
+    for (let n = parent.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        nodes.push({ node: n, start: text.length, length: n.nodeValue.length });
+        text += n.nodeValue;
+      } else if (n.nodeType === Node.ELEMENT_NODE && !n.classList.contains('chrome')) {
+        const ch = markerChar(n);
+        if (ch === null) walk(n);
+        else {
+          nodes.push({ node: n, start: text.length, length: ch.length, atom: true });
+          text += ch;
+        }
+      }
+    }
+  };
+  walk(container);
   return { nodes, text };
 }
 
 // wrapRange wraps [start, end) of the container's text in marks, one per
-// text node the range crosses. It returns the marks, first to last.
+// text node (or marker) the range crosses. It returns the marks, first to
+// last.
 function wrapRange(container, start, end, make) {
   const marks = [];
-  let { nodes } = textIndex(container);
-  for (const { node, start: ns } of nodes) {
-    const ne = ns + node.nodeValue.length;
+  const { nodes } = textIndex(container);
+  for (const { node, start: ns, length, atom } of nodes) {
+    const ne = ns + length;
     if (ne <= start || ns >= end) continue;
     let target = node;
-    const a = Math.max(start, ns) - ns;
-    const b = Math.min(end, ne) - ns;
-    if (a > 0) target = target.splitText(a);
-    if (b - a < target.nodeValue.length) target.splitText(b - a);
+    if (!atom) {
+      const a = Math.max(start, ns) - ns;
+      const b = Math.min(end, ne) - ns;
+      if (a > 0) target = target.splitText(a);
+      if (b - a < target.nodeValue.length) target.splitText(b - a);
+    }
     const m = make(marks.length === 0);
     target.replaceWith(m);
     m.append(target);
     marks.push(m);
   }
-  nodes = null;
   return marks;
 }
 

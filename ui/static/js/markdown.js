@@ -1,10 +1,12 @@
 import { h, icon, toast } from './dom.js';
+import { revealIn, storedText } from './reveal.js';
 
 // markdownBlock inserts a block's "html" field, which the API documents as
 // rendered from markdown and sanitized server-side (goldmark showing raw
 // HTML, images and link targets as text, then a bluemonday allow-list). It
 // is the only server HTML the UI inserts as HTML. Links get rel=noopener
-// noreferrer and open in a new tab.
+// noreferrer and open in a new tab. Invisible and bidi characters become
+// markers (reveal.js) last, once the tree has its final shape.
 export function markdownBlock(html) {
   const el = h('div', { class: 'md' });
   el.innerHTML = html;
@@ -21,7 +23,7 @@ export function markdownBlock(html) {
     t.replaceWith(wrap);
     wrap.append(t);
   }
-  return el;
+  return revealIn(el);
 }
 
 // addCopyButton puts a bar with a label and a copy button on a code block.
@@ -46,7 +48,8 @@ export function addCopyButton(pre) {
       onclick: async (e) => {
         const btn = e.currentTarget;
         try {
-          await navigator.clipboard.writeText((code || pre).textContent);
+          // The code as stored: a marker copies as its character.
+          await navigator.clipboard.writeText(storedText(code || pre));
           btn.classList.add('done');
           btn.lastChild.textContent = 'Copied';
           setTimeout(() => { btn.classList.remove('done'); btn.lastChild.textContent = 'Copy'; }, 1500);
@@ -61,7 +64,7 @@ export function addCopyButton(pre) {
 }
 
 // plainBlock shows text verbatim (long text the API did not render, tool
-// input and results).
+// input and results), invisible and bidi characters as markers (h()).
 export function plainBlock(text, cls) {
   return h('pre', { class: ['plain', cls] }, text);
 }
