@@ -10,5 +10,7 @@ echo "one /.{500}/:        $(q '/.{500}/')"
 twenty=""; for i in $(seq 1 20); do twenty="$twenty /.{500}/"; done
 echo "twenty /.{500}/:     $(q "$twenty")"
 echo "/\\p{L}{20}/:        $(q '/\p{L}{20}/')"
-echo "five /.{50}/-ish ok: $(q '/.{50}/ /.{40}/ /.{30}/')"
+echo "/.*a.{8}/:           $(q '/.*a.{8}/')"
+echo "five of those:       $(q '/.*a.{8}/ /.*e.{8}/ /.*i.{8}/ /.*o.{8}/ /.*u.{8}/')"
+echo "three /.{50}/-ish:   $(q '/.{50}/ /.{40}/ /.{30}/')"
 echo "plain term:          $(q 'budget')"
