@@ -37,4 +37,10 @@ type Finding struct {
 	Start    int      `json:"start"`
 	End      int      `json:"end"`
 	Preview  string   `json:"preview"`
+	// Attrs qualify a finding without changing its type, e.g. "test-number"
+	// for a payment card that providers publish for test mode.
+	Attrs []string `json:"attrs,omitempty"`
+	// Engine is the detection engine version that produced the finding, so
+	// that a re-scan after an upgrade can tell stale findings apart.
+	Engine string `json:"engine,omitempty"`
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -25,9 +26,24 @@ type corpusCase struct {
 	Note string `json:"note"`
 }
 
+// loadCorpus reads every testdata/corpus*.jsonl: one file per family of
+// detectors, so that they can grow independently.
 func loadCorpus(t testing.TB) []corpusCase {
 	t.Helper()
-	f, err := os.Open("testdata/corpus.jsonl")
+	files, err := filepath.Glob("testdata/corpus*.jsonl")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no testdata/corpus*.jsonl: %v", err)
+	}
+	var cases []corpusCase
+	for _, name := range files {
+		cases = append(cases, loadCorpusFile(t, name)...)
+	}
+	return cases
+}
+
+func loadCorpusFile(t testing.TB, name string) []corpusCase {
+	t.Helper()
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,11 +54,11 @@ func loadCorpus(t testing.TB) []corpusCase {
 	for line := 1; sc.Scan(); line++ {
 		var c corpusCase
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("corpus.jsonl:%d: %v", line, err)
+			t.Fatalf("%s:%d: %v", name, line, err)
 		}
 		for _, w := range c.Want {
 			if !strings.Contains(c.Text, w.Value) {
-				t.Fatalf("corpus.jsonl:%d: value %q not in text", line, w.Value)
+				t.Fatalf("%s:%d: value %q not in text", name, line, w.Value)
 			}
 		}
 		cases = append(cases, c)
