@@ -3,6 +3,7 @@ package scanners
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -45,7 +46,7 @@ func TestScanTextMatchesWholeScan(t *testing.T) {
 	}
 	pems := 0
 	for k, f := range got {
-		if f.Finding != want[k] {
+		if !reflect.DeepEqual(f.Finding, want[k]) {
 			t.Fatalf("finding %d: streamed %+v, whole %+v", k, f.Finding, want[k])
 		}
 		line := strings.Count(text[:f.Start], "\n") + 1
