@@ -15,7 +15,7 @@ const (
 // Formats returns every positive format the generator knows, in a fixed order.
 func Formats() []*Format {
 	fs := append(specialFormats(), vendorFormats()...)
-	fs = append(fs, awsKeyID, jwtFormat, pemFormat, passwordURL)
+	fs = append(fs, awsKeyID, awsSecret, jwtFormat, pemFormat, passwordURL)
 	return append(fs, piiFormats()...)
 }
 
@@ -98,7 +98,11 @@ func Generate(seed uint64, n int) []Message {
 			continue
 		}
 		r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
-		d := append(doc{lit(pick(r, noiseBefore))}, s.render(r, items)...)
+		before := pick(r, noiseBefore)
+		if s.name != "prose" && before != "" && !strings.HasSuffix(before, "\n") {
+			before += "\n"
+		}
+		d := append(doc{lit(before)}, s.render(r, items)...)
 		d = append(d, lit(pick(r, noiseAfter)))
 		out = append(out, flatten(s.name, items, d))
 	}
@@ -115,6 +119,9 @@ func groupByType(fs []*Format) (map[string][]*Format, []string) {
 	by := map[string][]*Format{}
 	var types []string
 	for _, f := range fs {
+		if f.Place == pairShape {
+			continue // drawn with its key id by appendAWSPair
+		}
 		if by[f.Type] == nil {
 			for range max(1, typeWeight[f.Type]) {
 				types = append(types, f.Type)

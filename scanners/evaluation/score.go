@@ -64,6 +64,8 @@ type Report struct {
 	FalsePos    []FalsePositive
 	AttrMissing int // test-number cards found without the test-number attribute
 	Messages    int
+	// Labels per "type / format" and per "type / shape", for miss rates.
+	ByFormat, ByShape map[string]int
 }
 
 func overlaps(a0, a1, b0, b1 int) bool { return a0 < b1 && b0 < a1 }
@@ -81,12 +83,14 @@ func Score(s Scanner, msgs []Message) Report {
 	for _, t := range append(slices.Clone(SecretTypes), PIITypes...) {
 		row(t)
 	}
-	rep := Report{Messages: len(msgs)}
+	rep := Report{Messages: len(msgs), ByFormat: map[string]int{}, ByShape: map[string]int{}}
 	for _, m := range msgs {
 		fs := s.Scan(m.Text)
 		for _, l := range m.Want {
 			rw := row(l.Type)
 			rw.Labels++
+			rep.ByFormat[l.Type+" / "+l.RuleHint]++
+			rep.ByShape[l.Type+" / "+m.Shape]++
 			found, exact, got := false, false, ""
 			for _, f := range fs {
 				if !overlaps(l.Start, l.End, f.Start, f.End) {
@@ -230,8 +234,14 @@ func (rep Report) Breakdown(examples int) string {
 			fmt.Fprintf(&b, "  %5d  %s\n", c.n, c.key)
 		}
 	}
-	section("misses by type / format:", tally(rep.Misses, func(m Miss) string { return m.Type + " / " + m.Format }))
-	section("misses by type / shape:", tally(rep.Misses, func(m Miss) string { return m.Type + " / " + m.Shape }))
+	rates := func(title string, cs []count, totals map[string]int) {
+		fmt.Fprintf(&b, "\n%s\n", title)
+		for _, c := range cs {
+			fmt.Fprintf(&b, "  %5d/%-5d  %s\n", c.n, totals[c.key], c.key)
+		}
+	}
+	rates("misses by type / format (missed/labels):", tally(rep.Misses, func(m Miss) string { return m.Type + " / " + m.Format }), rep.ByFormat)
+	rates("misses by type / shape (missed/labels):", tally(rep.Misses, func(m Miss) string { return m.Type + " / " + m.Shape }), rep.ByShape)
 	section("misses reported as another type (label -> finding):", tally(filter(rep.Misses, func(m Miss) bool { return m.Got != "" }),
 		func(m Miss) string { return m.Type + " -> " + m.Got }))
 	section("false positives by type / rule / landed on:", tally(rep.FalsePos, func(f FalsePositive) string { return f.Type + " / " + f.Rule + " / " + f.On }))

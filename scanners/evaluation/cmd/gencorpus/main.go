@@ -16,7 +16,12 @@ import (
 func main() {
 	seed := flag.Uint64("seed", evaluation.DefaultSeed, "generator seed")
 	n := flag.Int("n", evaluation.DefaultSize, "number of messages")
+	list := flag.Bool("list", false, "list the formats, hard negatives and shapes instead")
 	flag.Parse()
+	if *list {
+		listFormats()
+		return
+	}
 	if err := run(*seed, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "gencorpus:", err)
 		os.Exit(1)
@@ -36,4 +41,16 @@ func run(seed uint64, n int) error {
 		return fmt.Errorf("write corpus: %w", err)
 	}
 	return nil
+}
+
+func listFormats() {
+	for _, f := range evaluation.Formats() {
+		fmt.Printf("positive\t%s\t%s\n", f.Type, f.Name)
+	}
+	for _, f := range evaluation.NegativeFormats() {
+		fmt.Printf("negative\t-\t%s\n", f.Name)
+	}
+	for _, s := range evaluation.ShapeNames() {
+		fmt.Printf("shape\t-\t%s\n", s)
+	}
 }
