@@ -65,21 +65,27 @@ func Generate(seed uint64, n int) []Message {
 	out := make([]Message, 0, n)
 	for len(out) < n {
 		s := shapes[r.IntN(len(shapes))]
-		var items []item
-		npos := 0
+		// Groups keep an AWS key id and its secret together, id first,
+		// as credentials files and consoles print them.
+		var groups [][]item
+		npos, have := 0, 0
 		if r.IntN(10) < 7 {
 			npos = 1 + r.IntN(3)
 		}
-		for tries := 0; len(items) < npos && tries < 50; tries++ {
+		for tries := 0; have < npos && tries < 50; tries++ {
 			if r.IntN(20) == 0 {
-				items = appendAWSPair(r, s, items)
+				if pair := awsPair(r, s); pair != nil {
+					groups = append(groups, pair)
+					have += 2
+				}
 				continue
 			}
 			fs := byType[types[r.IntN(len(types))]]
 			f := fs[r.IntN(len(fs))]
 			it := item{f: f, value: f.Gen(r), key: pick(r, f.Keys)}
 			if shapeFits(s, it) {
-				items = append(items, it)
+				groups = append(groups, []item{it})
+				have++
 			}
 		}
 		nneg := r.IntN(2)
@@ -90,14 +96,18 @@ func Generate(seed uint64, n int) []Message {
 			f := negs[r.IntN(len(negs))]
 			it := item{f: f, value: f.Gen(r), key: pick(r, f.Keys)}
 			if shapeFits(s, it) {
-				items = append(items, it)
+				groups = append(groups, []item{it})
 				k++
 			}
 		}
-		if len(items) == 0 {
+		if len(groups) == 0 {
 			continue
 		}
-		r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+		r.Shuffle(len(groups), func(i, j int) { groups[i], groups[j] = groups[j], groups[i] })
+		var items []item
+		for _, g := range groups {
+			items = append(items, g...)
+		}
 		before := pick(r, noiseBefore)
 		if s.name != "prose" && before != "" && !strings.HasSuffix(before, "\n") {
 			before += "\n"
@@ -120,7 +130,7 @@ func groupByType(fs []*Format) (map[string][]*Format, []string) {
 	var types []string
 	for _, f := range fs {
 		if f.Place == pairShape {
-			continue // drawn with its key id by appendAWSPair
+			continue // drawn with its key id by awsPair
 		}
 		if by[f.Type] == nil {
 			for range max(1, typeWeight[f.Type]) {
@@ -132,15 +142,16 @@ func groupByType(fs []*Format) (map[string][]*Format, []string) {
 	return by, types
 }
 
-// appendAWSPair adds a key id and its secret under matching key names.
-func appendAWSPair(r *rand.Rand, s shape, items []item) []item {
+// awsPair is a key id and its secret under matching key names, or nil if
+// the shape cannot carry them.
+func awsPair(r *rand.Rand, s shape) []item {
 	j := r.IntN(len(awsKeyID.Keys))
 	id := item{f: awsKeyID, value: awsKeyID.Gen(r), key: awsKeyID.Keys[j]}
 	sec := item{f: awsSecret, value: awsSecret.Gen(r), key: awsSecret.Keys[j]}
 	if !shapeFits(s, id) || !shapeFits(s, sec) {
-		return items
+		return nil
 	}
-	return append(items, id, sec)
+	return []item{id, sec}
 }
 
 func flatten(shapeName string, items []item, d doc) Message {

@@ -24,7 +24,9 @@ var sentences = []string{
 // precision half of the evaluation.
 func negativeFormats() []*Format {
 	return []*Format{
-		neg("uuid", func(r *rand.Rand) string { return tmpl(r, "{h:8}-{h:4}-4{h:3}-{h:4}-{h:12}") },
+		neg("uuid", func(r *rand.Rand) string {
+			return tmpl(r, "{h:8}-{h:4}-4{h:3}-") + string("89ab"[r.IntN(4)]) + tmpl(r, "{h:3}-{h:12}")
+		},
 			[]string{"request_id", "trace_id", "conversation_id", "tenant_id"}, []string{"request id %s failed", "see conversation %s"}),
 		neg("git-sha", func(r *rand.Rand) string { return tmpl(r, "{h:40}") },
 			[]string{"commit", "sha", "revision", "GIT_COMMIT"}, []string{"fixed in commit %s", "bisect points to %s"}),

@@ -258,7 +258,8 @@ func renderShell(r *rand.Rand, items []item) doc {
 }
 
 func renderEnv(r *rand.Rand, items []item) doc {
-	d := doc{lit(pick(r, []string{"my .env:\n\n", "```\n# .env\n", ""}))}
+	open := pick(r, []string{"my .env:\n\n", "```\n# .env\n", ""})
+	d := doc{lit(open)}
 	for i, it := range items {
 		name := strings.ToUpper(ident(it.key))
 		if isMulti(it) {
@@ -272,7 +273,14 @@ func renderEnv(r *rand.Rand, items []item) doc {
 		d = append(d, val(items, i)...)
 		d = append(d, lit(q+"\n"))
 	}
-	return append(d, lit("APP_ENV=production\n"))
+	return append(d, lit("APP_ENV=production\n"+closeFence(open)))
+}
+
+func closeFence(open string) string {
+	if strings.HasPrefix(open, "```") {
+		return "```"
+	}
+	return ""
 }
 
 func renderExport(r *rand.Rand, items []item) doc {
@@ -286,7 +294,8 @@ func renderExport(r *rand.Rand, items []item) doc {
 }
 
 func renderYAML(r *rand.Rand, items []item) doc {
-	d := doc{lit(pick(r, []string{"```yaml\n", ""}) + "service:\n  name: billing\n  env:\n")}
+	open := pick(r, []string{"```yaml\n", ""})
+	d := doc{lit(open + "service:\n  name: billing\n  env:\n")}
 	for i, it := range items {
 		if isMulti(it) {
 			d = append(d, valLines(items, i, func(int) string { return "    " + it.key + ": |\n      " },
@@ -298,7 +307,7 @@ func renderYAML(r *rand.Rand, items []item) doc {
 		d = append(d, val(items, i)...)
 		d = append(d, lit(q+"\n"))
 	}
-	return append(d, lit("  replicas: 3\n"))
+	return append(d, lit("  replicas: 3\n"+closeFence(open)))
 }
 
 func jsonDoc(r *rand.Rand, items []item) doc {
