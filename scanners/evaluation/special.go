@@ -109,6 +109,7 @@ func specialFormats() []*Format {
 		apiKey("aws-bedrock-api-key", genBedrock, validBedrock, "AWS_BEARER_TOKEN_BEDROCK"),
 		apiKey("mapbox-secret-token", genMapbox, validMapbox, "MAPBOX_SECRET_TOKEN"),
 		apiKey("grafana-cloud-token", genGrafanaCloud, validGrafanaCloud, "GRAFANA_CLOUD_TOKEN"),
+		apiKey("jfrog-reference-token", genJFrogReference, validJFrogReference, "JFROG_ACCESS_TOKEN", "ARTIFACTORY_TOKEN"),
 
 		webhook("slack-webhook-url", "SLACK_WEBHOOK_URL",
 			[]string{"https://hooks.slack.com/services/T{U:8-10}/B{U:8-10}/{A:24}",
@@ -202,4 +203,15 @@ func validGrafanaCloud(s string) bool {
 	}
 	raw, err := base64.StdEncoding.DecodeString(s[4:])
 	return err == nil && strings.HasPrefix(string(raw), `{"o":`)
+}
+
+// genJFrogReference: JFrog reference tokens are the base64 of
+// "reftkn:01:<expiry>:<random>", 64 characters, so they start "cmVmdGtu".
+func genJFrogReference(r *rand.Rand) string {
+	return base64.StdEncoding.EncodeToString([]byte("reftkn:01:" + digits(r, 10) + ":" + tmpl(r, "{A:27}")))
+}
+
+func validJFrogReference(s string) bool {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && len(s) == 64 && !strings.Contains(s, "=") && strings.HasPrefix(string(raw), "reftkn:01:")
 }
