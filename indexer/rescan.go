@@ -46,8 +46,9 @@ type RescanProgress struct {
 	Skipped  int64  `json:"skipped"`  // changed or deleted by another write meanwhile, which scanned them itself
 	Findings int64  `json:"findings"` // findings in the re-scanned messages, after
 	Resumed  bool   `json:"resumed,omitempty"`
-	// After is the time-index key of the last message handled: the resume point.
-	After   []byte    `json:"after,omitempty"`
+	// After is the time-index key of the last message handled: the resume
+	// point, kept in the stored checkpoint only (rescanCheckpoint).
+	After   []byte    `json:"-"`
 	Started time.Time `json:"started"`
 	// Finished and State are set in the record of the last finished run.
 	Finished time.Time `json:"finished,omitzero"`
@@ -88,15 +89,21 @@ func (ix *Indexer) RescanStatus() (RescanStatus, error) {
 			return err
 		}
 		st.Messages, st.Stale = msgs, max(0, msgs-fresh)
-		for k, into := range map[string]**RescanProgress{rescanCheckpointKey: &st.Interrupted, rescanLastKey: &st.LastRun} {
-			var p RescanProgress
-			found, _, err := getJSON(txn, key(pMeta, k), &p)
-			if err != nil {
-				return err
-			}
-			if found {
-				*into = &p
-			}
+		var cp rescanCheckpoint
+		found, _, err := getJSON(txn, key(pMeta, rescanCheckpointKey), &cp)
+		if err != nil {
+			return err
+		}
+		if found {
+			cp.RescanProgress.After = cp.Resume
+			st.Interrupted = &cp.RescanProgress
+		}
+		var last RescanProgress
+		if found, _, err = getJSON(txn, key(pMeta, rescanLastKey), &last); err != nil {
+			return err
+		}
+		if found {
+			st.LastRun = &last
 		}
 		return nil
 	})
@@ -104,6 +111,13 @@ func (ix *Indexer) RescanStatus() (RescanStatus, error) {
 		return st, fmt.Errorf("rescan status: %w", err)
 	}
 	return st, nil
+}
+
+// rescanCheckpoint is the stored form of an unfinished run: its progress
+// and where to resume.
+type rescanCheckpoint struct {
+	RescanProgress
+	Resume []byte `json:"resume"`
 }
 
 // rescanItem is a message read for re-scanning: its record as stored (to
@@ -281,7 +295,7 @@ func (ix *Indexer) rescanBatch(ctx context.Context, p *RescanProgress, size int)
 // records the finished run, in the batch's last transaction.
 func (ix *Indexer) putRescanState(w *writer, p *RescanProgress, end bool) error {
 	if !end {
-		raw, err := json.Marshal(p)
+		raw, err := json.Marshal(&rescanCheckpoint{RescanProgress: *p, Resume: p.After})
 		if err != nil {
 			return err
 		}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/indexer/internal/synth"
 	"github.com/ccsync/ccsync/model"
@@ -238,6 +241,24 @@ func TestRescanResumesAfterCancel(t *testing.T) {
 		t.Fatalf("status after resume: %+v", st)
 	}
 	mustVerify(t, ix, "after resume")
+
+	// --all has no stale marks to go by: only the checkpoint keeps a resumed
+	// run from walking the first batch again.
+	cctx, cancel = context.WithCancel(ctx)
+	if _, err := ix.Rescan(cctx, RescanOptions{All: true, BatchSize: 20, Progress: func(RescanProgress) { cancel() }}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled rescan --all: %v", err)
+	}
+	st, _ = ix.RescanStatus()
+	if st.Interrupted == nil || !st.Interrupted.All || st.Interrupted.Done != 20 || st.Interrupted.After == nil {
+		t.Fatalf("status after cancelling --all: %+v", st.Interrupted)
+	}
+	if raw, _ := json.Marshal(st); strings.Contains(string(raw), `"after"`) || strings.Contains(string(raw), `"resume"`) {
+		t.Fatalf("the resume key (a message id) is shown: %s", raw)
+	}
+	p, err = ix.Rescan(ctx, RescanOptions{All: true, BatchSize: 20})
+	if err != nil || !p.Resumed || p.Done != int64(len(b.Messages)) || p.Scanned != int64(len(b.Messages)) || p.Updated != 0 {
+		t.Fatalf("resumed rescan --all: %+v %v; want each message walked once", p, err)
+	}
 }
 
 // TestRescanLeavesNewerIngestAlone: an ingest that rewrites a message

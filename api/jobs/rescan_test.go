@@ -294,6 +294,16 @@ func TestRescanOverHTTP(t *testing.T) {
 	if n := s.emailFacet(auditor); n != s.emails {
 		t.Fatalf("email facet after the re-scan: %d, want %d", n, s.emails)
 	}
+	resp, body = s.do(auditor, "GET", "/api/v1/analytics", "")
+	var an struct {
+		FindingsPerType  map[string]int              `json:"findings_per_type"`
+		FlaggedMessages  int                         `json:"flagged_messages"`
+		FindingsOverTime map[string][]map[string]any `json:"findings_over_time"`
+	}
+	json.Unmarshal(body, &an)
+	if resp.StatusCode != 200 || an.FindingsPerType["email"] != s.emails || an.FlaggedMessages != s.emails || len(an.FindingsOverTime["email"]) == 0 {
+		t.Fatalf("analytics after the re-scan: %d %s", resp.StatusCode, body)
+	}
 	resp, body = s.do(admin, "GET", "/api/v1/audit?action=rescan.", "")
 	var audit struct {
 		Entries []struct {
