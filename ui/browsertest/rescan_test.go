@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ccsync/ccsync/model"
 	"github.com/ccsync/ccsync/scanners"
 )
 
@@ -17,6 +18,21 @@ import (
 // and only to a message that is already flagged (no other test's counts move).
 var rescanConfig = scanners.Config{Rules: []scanners.RuleConfig{{Name: "browsertest-iban", Type: "iban", Severity: "high",
 	Regex: `exp 09/28`, Keywords: []string{"exp 09/28"}}}}
+
+// attrScanner gives the rule's findings the attribute "obfuscated", as the
+// engine does for a secret split by invisible characters, so the page's
+// rendering of attributes is checked end to end.
+type attrScanner struct{ scanners.Scanner }
+
+func (a attrScanner) Scan(text string) []model.Finding {
+	fs := a.Scanner.Scan(text)
+	for i := range fs {
+		if fs[i].Rule == "browsertest-iban" {
+			fs[i].Attrs = []string{"obfuscated"}
+		}
+	}
+	return fs
+}
 
 // TestRescanFromSettings: the Re-scan card shows the engine version and how
 // many messages are stale; the button starts a re-scan whose progress
@@ -65,6 +81,19 @@ func TestRescanFromSettings(t *testing.T) {
 	}
 	if n := js[string](tb, `document.querySelector('#facets [data-facet=finding_type] .count[data-term=iban]').textContent`); n != "1" {
 		t.Errorf("iban facet counts %s messages, want 1", n)
+	}
+
+	// The new finding is marked in the thread; its tooltip and the panel
+	// name the type and say what its attribute means.
+	tb.open("/conversations/conv-refund?highlight=1")
+	tb.waitJS("iban mark", `!!document.querySelector('#thread mark.hl[data-type=iban]')`)
+	title := js[string](tb, `document.querySelector('#thread mark.hl[data-type=iban]').title`)
+	if !strings.HasPrefix(title, "IBAN · high") || !strings.Contains(title, "obfuscated") || !strings.Contains(title, "invisible characters") {
+		t.Errorf("the mark's tooltip is %q, want the label, severity and what obfuscated means", title)
+	}
+	tb.waitJS("findings panel", `!!document.querySelector('#findings-panel .attr-obfuscated')`)
+	if got := js[string](tb, `document.querySelector('#findings-panel .attr-obfuscated').textContent`); got != "obfuscated" {
+		t.Errorf("the panel's attribute chip says %q", got)
 	}
 }
 

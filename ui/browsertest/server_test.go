@@ -18,6 +18,7 @@ import (
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
+	"github.com/ccsync/ccsync/scanners"
 	"github.com/ccsync/ccsync/ui"
 )
 
@@ -59,7 +60,12 @@ func startServer(ctx context.Context) (*server, error) {
 	if err := ix.Close(); err != nil {
 		return nil, err
 	}
-	if s.ix, err = indexer.Open(ctx, indexer.Options{Dir: filepath.Join(dir, "data"), Logger: quiet, ScanConfig: &rescanConfig}); err != nil {
+	engine, err := scanners.New(rescanConfig)
+	if err != nil {
+		return nil, err
+	}
+	if s.ix, err = indexer.Open(ctx, indexer.Options{Dir: filepath.Join(dir, "data"), Logger: quiet,
+		Scanner: attrScanner{engine}, ScanConfigID: "browsertest"}); err != nil {
 		return nil, err
 	}
 	ix = s.ix
