@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/ccsync/ccsync/indexer"
 )
 
 // Errors a SyncController or Importer returns so the API can answer with the
@@ -14,6 +16,9 @@ var (
 	ErrNotRunning     = errors.New("no sync is running")                  // 409
 	ErrInvalidKey     = errors.New("the Compliance API key is not valid") // 400
 	ErrInvalidInput   = errors.New("invalid input")                       // 400
+	// ErrRescanRunning and ErrRescanNotRunning are a RescanController's 409s.
+	ErrRescanRunning    = errors.New("a re-scan is already running")
+	ErrRescanNotRunning = errors.New("no re-scan is running")
 )
 
 // SyncController runs the Compliance API sync. The sync package satisfies
@@ -63,4 +68,24 @@ type Importer interface {
 	// event stream. The files belong to the importer from then on: it
 	// removes them when the job ends. ctx outlives the request.
 	Import(ctx context.Context, paths []string) (jobID string, err error)
+}
+
+// RescanController re-runs the detectors over stored messages in the
+// background (api/jobs.Rescan); progress goes to the indexer's event
+// stream with kind "rescan".
+type RescanController interface {
+	// Start begins a re-scan of the stale messages (all of them with all)
+	// and returns its job id; ErrRescanRunning while one runs.
+	Start(ctx context.Context, all bool) (jobID string, err error)
+	// Cancel stops the running re-scan (ErrRescanNotRunning when idle); the
+	// next Start resumes it.
+	Cancel() error
+	Status(ctx context.Context) (RescanStatus, error)
+}
+
+// RescanStatus is the Re-scan card: the engine, how many messages an older
+// engine or another detector configuration scanned, and the run.
+type RescanStatus struct {
+	indexer.RescanStatus
+	JobID string `json:"job_id,omitempty"` // the running job
 }

@@ -68,6 +68,9 @@ type Config struct {
 	// endpoints with 503.
 	Sync     SyncController
 	Importer Importer
+	// Rescan re-runs the detectors over stored messages; nil answers its
+	// endpoints with 503.
+	Rescan RescanController
 	// UI is the static web UI (must contain index.html); nil serves none.
 	UI  fs.FS
 	Now func() time.Time // nil means time.Now; tests move time

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,8 +20,15 @@ import (
 // Options configure an Indexer.
 type Options struct {
 	Dir     string           // data directory; Badger in Dir/badger, Bleve in Dir/index
-	Scanner scanners.Scanner // nil means scanners.Default()
-	Logger  *slog.Logger     // nil means slog.Default()
+	Scanner scanners.Scanner // nil means scanners.Default(), or an engine built from ScanConfig
+	// ScanConfig, when Scanner is nil, configures the built-in engine. Its
+	// fingerprint goes with the engine version into every message's
+	// ScannedBy, so that a changed configuration makes messages stale for
+	// Rescan. ScanConfigID overrides the fingerprint (a custom Scanner
+	// without one is "custom").
+	ScanConfig   *scanners.Config
+	ScanConfigID string
+	Logger       *slog.Logger // nil means slog.Default()
 	// BadgerMemTableMB and BadgerCacheMB size Badger's memory (defaults 16 and 32:
 	// about 100–130 MB resident, sized for a 2-core machine).
 	BadgerMemTableMB int
@@ -59,6 +67,7 @@ type Indexer struct {
 	opts   Options
 	log    *slog.Logger
 	scan   scanners.Scanner
+	stamp  string // ScannedBy of what scan produces: engine version + config fingerprint
 	lock   *os.File
 	db     *badger.DB
 	parts  *partitions // the search index, one Bleve index per month
@@ -69,9 +78,13 @@ type Indexer struct {
 	// test that compares them with Bleve's.
 	facetsFromIndex bool
 	events          *hub
-	stopGC          context.CancelFunc
-	gcNow           chan struct{}
-	gcDone          chan struct{}
+	rescanning      atomic.Bool // one Rescan at a time
+	// rescanScanned, when set (tests), runs after a re-scan batch is
+	// scanned and before it is written: where an ingest can overtake it.
+	rescanScanned func(ids []string)
+	stopGC        context.CancelFunc
+	gcNow         chan struct{}
+	gcDone        chan struct{}
 }
 
 // Open opens (creating if needed) the data directory. It fails with ErrLocked
@@ -81,8 +94,9 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("open indexer: %w: empty data directory", ErrBadRequest)
 	}
-	if opts.Scanner == nil {
-		opts.Scanner = scanners.Default()
+	stamp, err := scanStamp(&opts)
+	if err != nil {
+		return nil, fmt.Errorf("open indexer: %w", err)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -97,7 +111,7 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Indexer{opts: opts, log: opts.Logger, scan: opts.Scanner, lock: lock, events: newHub(), gcNow: make(chan struct{}, 1)}
+	ix := &Indexer{opts: opts, log: opts.Logger, scan: opts.Scanner, stamp: stamp, lock: lock, events: newHub(), gcNow: make(chan struct{}, 1)}
 	if ix.db, err = openBadger(filepath.Join(opts.Dir, "badger"), opts); err != nil {
 		ix.unlock()
 		return nil, err

@@ -26,7 +26,7 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	findings := 0
 	for i := range b.Messages {
 		m := b.Messages[i] // a copy: the caller's batch is not modified
-		m.Findings = ix.scan.Scan(m.FlatText())
+		ix.scanMessage(&m)
 		findings += len(m.Findings)
 		raw, err := json.Marshal(&m)
 		if err != nil {

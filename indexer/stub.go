@@ -20,10 +20,11 @@ type msgStub struct {
 	Role     string      `json:"r,omitempty"`
 	Findings [][2]string `json:"f,omitempty"` // type, severity: one per finding
 	Tools    []string    `json:"t,omitempty"`
+	Scanned  string      `json:"v,omitempty"` // ScannedBy: a re-scan finds stale messages from the stubs alone
 }
 
 func encodeStub(m *model.Message) ([]byte, error) {
-	s := msgStub{Conv: m.ConversationID, Seq: m.Seq, Role: string(m.Role), Tools: m.ToolNames()}
+	s := msgStub{Conv: m.ConversationID, Seq: m.Seq, Role: string(m.Role), Tools: m.ToolNames(), Scanned: m.ScannedBy}
 	for _, f := range m.Findings {
 		s.Findings = append(s.Findings, [2]string{f.Type, string(f.Severity)})
 	}
@@ -40,7 +41,7 @@ func decodeStub(k, v []byte) (*model.Message, error) {
 	rest := k[len(pTimeMsg):]
 	nanos := int64(binary.BigEndian.Uint64(rest[:8]) ^ (1 << 63))
 	m := &model.Message{ID: string(rest[8:]), ConversationID: s.Conv, Seq: s.Seq, Role: model.Role(s.Role),
-		CreatedAt: time.Unix(0, nanos).UTC()}
+		CreatedAt: time.Unix(0, nanos).UTC(), ScannedBy: s.Scanned}
 	for _, f := range s.Findings {
 		m.Findings = append(m.Findings, model.Finding{Type: f[0], Severity: model.Severity(f[1])})
 	}

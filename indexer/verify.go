@@ -31,6 +31,7 @@ func (r VerifyReport) OK() bool { return len(r.Problems) == 0 }
 func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 	var rep VerifyReport
 	flagged, missing := 0, 0
+	scanned := map[string]int64{} // ScannedBy → messages, against the scan/ counters
 	// Ids are checked against the index a thousand at a time as the scan
 	// goes, so memory does not grow with the store.
 	var pending []string
@@ -54,6 +55,9 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 			rep.Messages++
 			if len(m.Findings) > 0 {
 				flagged++
+			}
+			if m.ScannedBy != "" {
+				scanned[m.ScannedBy]++
 			}
 			return check(messageDocID(m.ID))
 		}); err != nil {
@@ -98,7 +102,7 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 				problem("counter %s is %d, a recount gives %d", name, got, want)
 			}
 		}
-		return nil
+		return verifyScanCounters(txn, scanned, problem)
 	})
 	if err != nil {
 		return rep, fmt.Errorf("verify: %w", err)
@@ -122,4 +126,31 @@ func (ix *Indexer) indexDocCount() (uint64, error) {
 	release := ix.parts.acquire()
 	defer release()
 	return ix.parts.docCount()
+}
+
+// verifyScanCounters compares the per-stamp message counters, which tell
+// how many messages a re-scan has left, with a recount.
+func verifyScanCounters(txn *badger.Txn, want map[string]int64, problem func(string, ...any)) error {
+	prefix := key(pStat, scannedCounter(""))
+	got := map[string]int64{}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		n, err := counterValue(it.Item())
+		if err != nil {
+			return err
+		}
+		got[string(it.Item().Key()[len(prefix):])] = n
+	}
+	for stamp, n := range want {
+		if got[stamp] != n {
+			problem("counter %s is %d, a recount gives %d", scannedCounter(stamp), got[stamp], n)
+		}
+	}
+	for stamp, n := range got {
+		if _, ok := want[stamp]; !ok {
+			problem("counter %s is %d, a recount gives 0", scannedCounter(stamp), n)
+		}
+	}
+	return nil
 }

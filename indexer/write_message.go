@@ -76,6 +76,9 @@ func (w *writer) countMessage(m *model.Message, sign int) error {
 	for _, f := range m.Findings {
 		w.count("ftype/"+f.Type, int64(sign))
 	}
+	if m.ScannedBy != "" {
+		w.count(scannedCounter(m.ScannedBy), int64(sign))
+	}
 	a, err := w.agg(m.ConversationID)
 	if err != nil {
 		return err

@@ -29,6 +29,12 @@ type Message struct {
 	Files           []File    `json:"files,omitempty"`
 	// Findings index into FlatText(); the indexer fills them at ingest.
 	Findings []Finding `json:"findings,omitempty"`
+	// ScannedBy names the detection engine version and detector
+	// configuration that produced Findings ("2026.12.1+default"); the
+	// indexer sets it with them, and a re-scan looks for messages whose
+	// value is not the current one. A message with no findings carries it
+	// too, so that it is re-scanned after an upgrade like any other.
+	ScannedBy string `json:"scanned_by,omitempty"`
 }
 
 // BlockType is the kind of a content block.

@@ -34,13 +34,13 @@ func openIndexer(ctx context.Context, cfg map[string]*string, io stdio) (*indexe
 		}
 	}
 	if path := *cfg["scan-config"]; path != "" {
+		// The indexer builds the engine, so that it can stamp messages with
+		// the configuration's fingerprint (what `ccsync rescan` compares).
 		sc, err := scanners.LoadConfig(path)
 		if err != nil {
 			return nil, nil, err
 		}
-		if opts.Scanner, err = scanners.New(sc); err != nil {
-			return nil, nil, fmt.Errorf("--scan-config %s: %w", path, err)
-		}
+		opts.ScanConfig = &sc
 	}
 	ix, err := indexer.Open(ctx, opts)
 	if err != nil {

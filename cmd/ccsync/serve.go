@@ -99,6 +99,9 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	// indexer closes.
 	defer importer.Wait()
 	srvCfg.Importer = importer
+	rescan := &jobs.Rescan{Indexer: ix, Logger: log}
+	defer rescan.Wait() // like imports: the job ends before the indexer closes
+	srvCfg.Rescan = rescan
 
 	srv, err := api.New(srvCfg)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
+	"github.com/ccsync/ccsync/scanners"
 	"github.com/ccsync/ccsync/ui"
 )
 
@@ -43,7 +44,11 @@ func startServer(ctx context.Context) (*server, error) {
 		return nil, err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ix, err := indexer.Open(ctx, indexer.Options{Dir: filepath.Join(dir, "data"), Logger: quiet})
+	// The seed is scanned by "an older engine" (the same detectors under
+	// another stamp), and the server runs with a detector configuration
+	// that adds a rule: every seeded message is stale, and a re-scan from
+	// Settings adds findings of a new type (rescan_test.go).
+	ix, err := indexer.Open(ctx, indexer.Options{Dir: filepath.Join(dir, "data"), Logger: quiet, ScanConfigID: "older"})
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +57,18 @@ func startServer(ctx context.Context) (*server, error) {
 		s.close()
 		return nil, err
 	}
+	if err := ix.Close(); err != nil {
+		return nil, err
+	}
+	engine, err := scanners.New(rescanConfig)
+	if err != nil {
+		return nil, err
+	}
+	if s.ix, err = indexer.Open(ctx, indexer.Options{Dir: filepath.Join(dir, "data"), Logger: quiet,
+		Scanner: attrScanner{engine}, ScanConfigID: "browsertest"}); err != nil {
+		return nil, err
+	}
+	ix = s.ix
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		s.close()
@@ -86,6 +103,7 @@ func startServer(ctx context.Context) (*server, error) {
 	s.srv, err = api.New(api.Config{
 		Store: ix, Logger: quiet, Origin: s.url, UI: assets, UploadDir: uploads,
 		Sync: jobs.Sync{Engine: eng}, Importer: &jobs.Importer{Indexer: ix, Logger: quiet},
+		Rescan: &jobs.Rescan{Indexer: ix, Logger: quiet},
 	})
 	if err != nil {
 		s.close()

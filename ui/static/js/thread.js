@@ -5,7 +5,7 @@ import { h, icon, timeEl, fmtBytes } from './dom.js';
 import { avatar, providerLogo } from './avatar.js';
 import { markdownBlock, plainBlock } from './markdown.js';
 import { markFinding } from './highlight.js';
-import { badge, typeClass, typeLabel } from './findings.js';
+import { badge, typeClass, findingTitle, findingSeverity, attrChips } from './findings.js';
 
 // prettyJSON indents a tool's input for reading, but only when every
 // finding in it can still be found in the indented text; otherwise the
@@ -161,7 +161,7 @@ export function renderMessage(m, ctx) {
       if (!hd) return;
       const make = (first) => h('mark', {
         class: ['hl', typeClass(f.type)], id: first ? findingId(ctx.index, fi) : null, tabindex: first ? '-1' : null,
-        dataset: { finding: String(fi), type: f.type }, title: `${typeLabel(f.type)} · ${f.severity} · ${f.preview || ''}`,
+        dataset: { finding: String(fi), type: f.type }, title: findingTitle(f),
       });
       let marks = markFinding(hd.el, hd.raw, f, make);
       if (marks.length === 0 && hd.el.classList.contains('md')) {
@@ -188,8 +188,8 @@ export function findingId(msgIndex, fi) { return `f-${msgIndex}-${fi}`; }
 // findingRow is one line of the side panel.
 export function findingRow(f, label, onJump) {
   return h('li', { class: 'finding' },
-    h('button', { type: 'button', class: 'finding-jump', onclick: onJump, title: 'Show in the conversation' },
-      h('span', { class: 'finding-top' }, badge(f.type), h('span', { class: ['sev', `sev-${f.severity}`] }, f.severity)),
+    h('button', { type: 'button', class: 'finding-jump', onclick: onJump, title: `${findingTitle(f)} — show in the conversation` },
+      h('span', { class: 'finding-top' }, badge(f.type), h('span', { class: ['sev', `sev-${findingSeverity(f)}`] }, findingSeverity(f)), ...attrChips(f)),
       h('code', { class: 'masked' }, f.preview || '••••'),
       h('span', { class: 'muted small' }, label)));
 }

@@ -1,17 +1,19 @@
 // Settings: the Claude Compliance Sync card (key, schedule, sync now with
-// live progress, last run), Import JSON with progress, and the danger zone.
+// live progress, last run), Import JSON with progress, Re-scan, and the
+// danger zone.
 import { h, clear, icon, errorBox, toast, fmtNum, timeEl, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { subscribe, tracker, latestOf } from '../progress.js';
 import { progressWidget, kvTable, card, field } from '../widgets.js';
 import { forgetUsers } from '../users.js';
+import { rescanCard } from './rescan.js';
 
 export async function settingsView(main, ctx) {
   const page = h('div', { class: 'page settings' }, h('div', { class: 'page-head' }, h('h1', null, 'Settings')));
   main.append(page);
   // data-rev counts redraws, so tests (and people) can tell a save landed.
   const syncCard = h('div', { id: 'sync-card', dataset: { rev: '0' } }, spinner());
-  page.append(syncCard, importCard(), dangerCard());
+  page.append(syncCard, importCard(), rescanCard(ctx), dangerCard());
 
   const eta = tracker();
   const syncProgress = progressWidget('sync-progress', 'Sync progress');
