@@ -164,10 +164,6 @@ func keywordTail(ident string) bool {
 	return false
 }
 
-func awsSecretIdent(ident string) bool {
-	return containsFold(ident, "secret") && (containsFold(ident, "aws") || containsFold(ident, "access"))
-}
-
 // assignedValue returns the span of the value after an operator at i-1,
 // without its quotes.
 func assignedValue(text string, i int) (start, end int, quoted bool) {

@@ -5,7 +5,7 @@ import "strings"
 // wordTrigger marks the first bytes scanWord handles; other words are
 // skipped without a call.
 var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AebBLh") {
+	for _, b := range []byte("AaebBLhsS") {
 		t[b] = true
 	}
 	for _, r := range vendorRules {
@@ -28,6 +28,9 @@ func scanWord(c *collector, i int) int {
 		if end := scanAWSKeyID(c, i); end > i {
 			return end
 		}
+		scanAWSContext(c, i)
+	case 'a', 's', 'S':
+		scanAWSContext(c, i)
 	case 'e':
 		if strings.HasPrefix(text, "eyJ") || strings.HasPrefix(text, "ewog") || strings.HasPrefix(text, "ewoJ") ||
 			strings.HasPrefix(text, "ew0K") {
