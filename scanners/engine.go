@@ -28,7 +28,13 @@ type Suppressed struct {
 }
 
 // Scan returns the findings in text, ordered by Start, without overlaps.
+// Text with invisible characters, fullwidth letters or numeric entities is
+// scanned through a cleaned copy (normalize.go).
 func (e *Engine) Scan(text string) []model.Finding {
+	if needsCleaning(text) {
+		fs, _ := e.scanCleaned(text, false)
+		return fs
+	}
 	c := collector{e: e, text: text}
 	e.scan(&c)
 	return c.result()
@@ -37,6 +43,9 @@ func (e *Engine) Scan(text string) []model.Finding {
 // ScanVerbose is Scan that also returns the candidates that were suppressed
 // and why, for tuning allowlists and explaining why something was not flagged.
 func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
+	if needsCleaning(text) {
+		return e.scanCleaned(text, true)
+	}
 	c := collector{e: e, text: text, verbose: true}
 	e.scan(&c)
 	return c.result(), c.suppressed

@@ -31,9 +31,17 @@ func scanWord(c *collector, i int) int {
 		if end := scanAWSKeyID(c, i); end > i {
 			return end
 		}
-		scanAWSContext(c, i)
-	case 'a', 's', 'S':
-		scanAWSContext(c, i)
+		if len(text) > 3 && lower(text[1]) == 'w' {
+			scanAWSContext(c, i)
+		}
+	case 'a':
+		if len(text) > 3 && text[1] == 'w' {
+			scanAWSContext(c, i)
+		}
+	case 's', 'S':
+		if len(text) > 15 && lower(text[1]) == 'e' && lower(text[2]) == 'c' {
+			scanAWSContext(c, i)
+		}
 	case 'e':
 		if len(text) > 10 && (text[1] == 'y' || text[1] == 'w') {
 			if end := scanJWT(c, i); end > i {
