@@ -54,22 +54,48 @@ func scanAWSKeyID(c *collector, i int) int {
 	return end
 }
 
-// scanAWSContext runs at a word starting with "aws" (any case) or naming the
-// secret access key, and looks a short way ahead for the secret: prose and
-// markup put it after the name without an assignment the keyword rule sees.
-// It returns i: the word itself is never a finding.
+// scanAWSContext runs at a word starting with "AWS" or "sec", and looks a
+// short way ahead for a secret key when the word names one: "AWS …",
+// "SecretAccessKey", "secret access key", or "secret" right after "aws" in
+// any case ("aws secret", "aws_secret_key"). Prose and markup put the secret
+// after its name without an assignment the keyword rule sees. Lower-case
+// "aws" alone is not a trigger: words starting with 'a' are too common to
+// dispatch. It returns i: the word itself is never a finding.
 func scanAWSContext(c *collector, i int) int {
 	text := c.text[i:]
-	if hasPrefixFold(text, "aws") {
+	switch {
+	case hasPrefixFold(text, "aws"):
 		if len(text) > 3 && text[3] >= 'a' && text[3] <= 'z' {
-			return i // another word ("awstats"); camelCase awsSecret goes on
+			return i // another word ("AWStats"); camelCase AWSSecret goes on
 		}
-	} else if !secretAccessKeyWord(text) {
+	case secretAccessKeyWord(text):
+	case hasPrefixFold(text, "secret") && awsBefore(c.text, i):
+	default:
 		return i
 	}
 	scanAWSSecretNear(c, i, i+awsContextWindow, "aws-secret-key-context")
 	return i
 }
+
+// awsBefore reports the word "aws" (any case) in the awsLookBack bytes
+// before i: `provider "aws" { secret_key = … }`, "my aws secret is …". The
+// loop only compares bytes until it meets a 'w', which keeps it cheap at
+// every "secret" in prose.
+func awsBefore(text string, i int) bool {
+	for k := i - 2; k >= 1 && k > i-awsLookBack; k-- {
+		if text[k]|0x20 != 'w' || text[k-1]|0x20 != 'a' || k+1 >= len(text) || text[k+1]|0x20 != 's' {
+			continue
+		}
+		if (k < 2 || !setAlnum[text[k-2]]) && (k+2 >= len(text) || !setAlnum[text[k+2]] || text[k+2] >= 'A' && text[k+2] <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
+// awsLookBack covers a Terraform provider block's opening line and a
+// sentence's subject.
+const awsLookBack = 64
 
 // secretAccessKeyWord reports a word that names the secret access key in any
 // casing: SecretAccessKey, secret_access_key, SECRET-ACCESS-KEY, and the

@@ -31,23 +31,23 @@ type Suppressed struct {
 // Text with invisible characters, fullwidth letters or numeric entities is
 // scanned through a cleaned copy (normalize.go).
 func (e *Engine) Scan(text string) []model.Finding {
-	if needsCleaning(text) {
+	c := collector{e: e, text: text}
+	e.scan(&c)
+	if c.hidden {
 		fs, _ := e.scanCleaned(text, false)
 		return fs
 	}
-	c := collector{e: e, text: text}
-	e.scan(&c)
 	return c.result()
 }
 
 // ScanVerbose is Scan that also returns the candidates that were suppressed
 // and why, for tuning allowlists and explaining why something was not flagged.
 func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
-	if needsCleaning(text) {
-		return e.scanCleaned(text, true)
-	}
 	c := collector{e: e, text: text, verbose: true}
 	e.scan(&c)
+	if c.hidden {
+		return e.scanCleaned(text, true)
+	}
 	return c.result(), c.suppressed
 }
 
@@ -58,9 +58,14 @@ func (e *Engine) scan(c *collector) {
 	text := c.text
 	n := len(text)
 	for i := 0; i < n; {
-		switch byteClass[text[i]] {
-		case clsOther:
+		cls := byteClass[text[i]]
+		if cls == clsOther {
+			// Tested before the switch: with eight classes the compiler
+			// makes the switch a jump table, an indirect branch per byte.
 			i++
+			continue
+		}
+		switch cls {
 		case clsWord:
 			end := i + 1
 			if wordTrigger[text[i]] {
@@ -93,6 +98,12 @@ func (e *Engine) scan(c *collector) {
 			} else {
 				i++
 			}
+		case clsHidden:
+			// Noted, not handled: Scan rescans a cleaned copy (normalize.go).
+			if !c.hidden && hiddenAt(text, i) {
+				c.hidden = true
+			}
+			i++
 		}
 	}
 	for k := range e.custom {
@@ -127,6 +138,10 @@ type collector struct {
 	pemEndAt     int
 	pemNoneUntil int
 	awsSearched  int
+
+	// hidden is set when the pass saw a character that can hide a secret
+	// (normalize.go); the text is then scanned again through a cleaned copy.
+	hidden bool
 }
 
 // add records a finding of the given span unless its type or rule is disabled

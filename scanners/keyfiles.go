@@ -73,6 +73,9 @@ func scanPuTTY(c *collector, i int) int {
 	default:
 		why = placeholderRandom(string(b64))
 	}
+	if why != "" && !c.hidden && needsCleaning(text[i:end]) {
+		c.hidden = true // the pass skips the file; the cleaned copy may hold a key
+	}
 	c.add("private_key", model.SeverityCritical, "putty-private-key", i, end, prioSpecific, preview{prefix: len(puttyPrefix)}, why)
 	return end
 }

@@ -18,7 +18,7 @@ const (
 func TestKeysSuppressedBy(t *testing.T) {
 	for _, tc := range []struct{ name, text, typ, by string }{
 		{"hex digest under an AWS name", "AWS_SECRET_ACCESS_KEY=95CB0BFD2977C761298D9624E4B4D4C72A39974A", "aws_secret_key", "invalid:aws-secret-hex"},
-		{"path after aws", "aws s3 sync src/main/resources/configs/Settings/v123 s3://b", "aws_secret_key", "invalid:aws-secret-path"},
+		{"path after aws", "AWS s3 sync src/main/resources/configs/Settings/v123 s3://b", "aws_secret_key", "invalid:aws-secret-path"},
 		{"example secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key", "placeholder:word:example"},
 		{"example key id", "AKIAIOSFODNN7EXAMPLE", "aws_access_key", "placeholder:word:example"},
 		{"header alone", "files start with -----BEGIN RSA PRIVATE KEY----- and end", "private_key", "invalid:pem-no-body"},

@@ -13,9 +13,10 @@ import (
 // controls or typed backwards under a right-to-left override, spelled in
 // fullwidth ASCII, or written as HTML numeric entities renders like the
 // plain secret, and a reader can copy it, but no detector matches it. Such
-// text is rare, so the pass runs on the original unless a cheap check finds
-// one of these; then it runs once on a cleaned copy, and each finding is
-// mapped back onto the original bytes through an offset map, covering the
+// text is rare, so the pass itself notes the lead bytes of these characters
+// (byte class clsHidden, checked by hiddenAt) at no cost to clean text; when
+// it saw one, Scan runs the pass again on a cleaned copy and maps each
+// finding back onto the original bytes through an offset map, covering the
 // whole obfuscated secret.
 
 // AttrObfuscated marks a finding whose bytes in the original text differ from
@@ -70,9 +71,10 @@ func hiddenAt(text string, i int) bool {
 	return false
 }
 
-// needsCleaning is the cheap check in front of the pass. IndexByte runs at
-// memory speed, and most hits on 0xE2 (curly quotes, dashes) are rejected by
-// looking at the next two bytes.
+// needsCleaning reports whether text holds a character the cleaning changes.
+// The pass does this check itself as it goes; this is for the spans a
+// detector consumes whole (a PEM block whose body failed to decode).
+// Most hits on 0xE2 (curly quotes, dashes) are rejected by the next two bytes.
 func needsCleaning(text string) bool {
 	for _, b := range [...]byte{0xE2, 0xC2, 0xEF, '&'} {
 		for i := 0; i < len(text); i++ {

@@ -64,6 +64,9 @@ func scanPEM(c *collector, i int) int {
 	}
 	end := endLabel + len(label) + 5
 	why := checkPEMBody(label, text[hdrEnd:bodyEnd])
+	if why != "" && !c.hidden && needsCleaning(text[hdrEnd:bodyEnd]) {
+		c.hidden = true // the pass skips the block; the cleaned copy may hold a key
+	}
 	c.add("private_key", model.SeverityCritical, "private-key", i, end, prioSpecific, preview{kind: pvPEM}, why)
 	return end
 }

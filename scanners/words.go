@@ -5,7 +5,7 @@ import "strings"
 // wordTrigger marks the first bytes scanWord handles; other words are
 // skipped without a call.
 var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AaebBLhPsS") {
+	for _, b := range []byte("AebBLhPsS") {
 		t[b] = true
 	}
 	for _, r := range vendorRules {
@@ -34,12 +34,8 @@ func scanWord(c *collector, i int) int {
 		if len(text) > 3 && lower(text[1]) == 'w' {
 			scanAWSContext(c, i)
 		}
-	case 'a':
-		if len(text) > 3 && text[1] == 'w' {
-			scanAWSContext(c, i)
-		}
 	case 's', 'S':
-		if len(text) > 15 && lower(text[1]) == 'e' && lower(text[2]) == 'c' {
+		if len(text) > 6 && lower(text[1]) == 'e' && lower(text[2]) == 'c' {
 			scanAWSContext(c, i)
 		}
 	case 'e':
