@@ -138,7 +138,7 @@ func scanAWSSecretNear(c *collector, lo, hi int, rule string) {
 	}
 	c.awsSearched = hi
 	for j := lo; j < hi; {
-		if !setBase64[text[j]] || (j > 0 && setBase64[text[j-1]] && !escapeLetterAt(text, j-1)) {
+		if !setBase64[text[j]] || escapeLetterAt(text, j) || (j > 0 && setBase64[text[j-1]] && !escapeLetterAt(text, j-1)) {
 			j++
 			continue
 		}

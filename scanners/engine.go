@@ -98,6 +98,14 @@ func (e *Engine) scan(c *collector) {
 			} else {
 				i++
 			}
+		case clsEscape:
+			// `\nAKIA…`: the escape letter is not part of the word after it,
+			// which is then dispatched on its own first byte.
+			if i+1 < n && (text[i+1] == 'n' || text[i+1] == 't' || text[i+1] == 'r') {
+				i += 2
+			} else {
+				i++
+			}
 		case clsHidden:
 			// Noted, not handled: Scan rescans a cleaned copy (normalize.go).
 			if !c.hidden && hiddenAt(text, i) {

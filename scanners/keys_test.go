@@ -206,3 +206,21 @@ func TestCleanOffsets(t *testing.T) {
 		t.Errorf("reversed run maps to %q", text[s:e])
 	}
 }
+
+// TestEscapedWordStart checks that a `\n`, `\t` or `\r` escape of flattened
+// JSON does not hide the word after it from the dispatch.
+func TestEscapedWordStart(t *testing.T) {
+	for _, text := range []string{
+		`"x\n` + testKeyID + `"`, `"x\t` + testKeyID + `"`, `"x\r\n` + testKeyID + `"`,
+		`"x\\n` + testKeyID + `"`, `"x\\\\n` + testKeyID + `\\\\n"`,
+	} {
+		s := strings.Index(text, testKeyID)
+		fs := defaultEngine.Scan(text)
+		if len(fs) != 1 || fs[0].Start != s || fs[0].End != s+len(testKeyID) {
+			t.Errorf("%s: got %+v", text, fs)
+		}
+	}
+	if fs := defaultEngine.Scan(`C:\new\nAKIAQ2LXR7MZTB4KW6NEX`); len(fs) != 0 {
+		t.Errorf("21-character id after an escape: %+v", fs)
+	}
+}
