@@ -10,7 +10,17 @@ import "github.com/ccsync/ccsync/model"
 // groups, AIPA instance profiles, ANPA/ANVA policies, APKA public keys, ASCA
 // certificates) name principals and resources; they are not credentials and
 // appear in every IAM policy and CloudTrail log, so they are not findings.
+//
+// AWS encodes the 16 characters in base32 (A-Z, 2-7), but ids in test
+// suites, tutorials and hand-edited pastes often carry 0, 1, 8 or 9, and
+// trufflehog and detect-secrets accept them; after a credential prefix, at
+// exactly 20 upper-case characters between word boundaries, such a string is
+// meant as a key id either way, so the body may be any upper-case
+// alphanumeric (setUpperAlnum). Swap in setBase32 to require the real
+// alphabet.
 var awsKeyKinds = [...]string{"AKIA", "ASIA", "ABIA", "ACCA"}
+
+var setUpperAlnum = makeSet("A-Z", "0-9")
 
 // awsSecretWindow is how far around a key id a secret access key is looked
 // for; key pairs are pasted together (CSV rows, credentials files, env blocks).
@@ -22,7 +32,7 @@ const awsContextWindow = 120
 
 func awsKeyKind(text string) bool {
 	if text[:3] == "A3T" {
-		return setBase32[text[3]] || isDigit(text[3])
+		return setUpperAlnum[text[3]]
 	}
 	for _, k := range awsKeyKinds {
 		if text[:4] == k {
@@ -39,7 +49,7 @@ func scanAWSKeyID(c *collector, i int) int {
 	}
 	end := i + 20
 	for j := i + 4; j < end; j++ {
-		if !setBase32[text[j]] {
+		if !setUpperAlnum[text[j]] {
 			return i
 		}
 	}
@@ -47,6 +57,9 @@ func scanAWSKeyID(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[i+4 : end])
+	if why == "" && entropy(text[i:end]) < 3.0 {
+		why = "invalid:aws-key-entropy"
+	}
 	c.add("aws_access_key", model.SeverityCritical, "aws-access-key-id", i, end, prioSpecific, preview{prefix: 4}, why)
 	if why == "" {
 		scanAWSSecretNear(c, i-awsSecretWindow, end+awsSecretWindow, "aws-secret-key-near-id")

@@ -54,11 +54,25 @@ func TestAWSKeyKinds(t *testing.T) {
 	}{
 		{"AKIA", true}, {"ASIA", true}, {"ABIA", true}, {"ACCA", true}, {"A3TX", true}, {"A3T7", true},
 		{"AIDA", false}, {"AROA", false}, {"AGPA", false}, {"AIPA", false}, {"ANPA", false}, {"ANVA", false},
-		{"APKA", false}, {"ASCA", false}, {"AKIB", false},
+		{"APKA", false}, {"ASCA", false}, {"AKIB", false}, {"akia", false},
 	} {
 		got := len(defaultEngine.Scan("id " + tc.prefix + body + " end"))
 		if (got == 1) != tc.want {
 			t.Errorf("%s: %d findings, want found=%v", tc.prefix, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"AKIA8Q01ZX9TB4KW6NEM", true},  // 0, 1, 8, 9 are accepted (see awsKeyKinds)
+		{"AKIAQ2LXR7MZTB4KW6Nz", false}, // lower case
+		{"AKIAQ2LXR7MZTB4KW6N", false},  // 19
+		{"AKIAQ2LXR7MZTB4KW6NEA", false},
+		{"AKIAQ2LXR7MZ-B4KW6NE", false},
+	} {
+		if got := len(defaultEngine.Scan("id " + tc.id + ".")); (got == 1) != tc.want {
+			t.Errorf("%s: %d findings, want found=%v", tc.id, got, tc.want)
 		}
 	}
 }
