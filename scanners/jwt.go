@@ -16,8 +16,9 @@ import (
 // '\t', which covers compact and pretty-printed headers with any member
 // first. A JWS is reported only if its header decodes to a JSON object with
 // an "alg" and its payload to a JSON object; a JWE needs "alg" and "enc".
-// Unsecured tokens ("alg": "none", empty signature) are reported too: they
-// still carry the claims and are accepted by misconfigured servers.
+// Unsecured tokens ("alg": "none", empty or missing signature part) are
+// reported too: they still carry the claims and are accepted by
+// misconfigured servers.
 // Look-alikes are recorded as suppressed with the reason.
 func scanJWT(c *collector, i int) int {
 	text := c.text
@@ -36,7 +37,7 @@ func scanJWT(c *collector, i int) int {
 		}
 		j = e + 1
 	}
-	if n < 3 || seg[0]-i < 10 {
+	if n < 2 || seg[0]-i < 10 {
 		return i
 	}
 	header := text[i:seg[0]]
@@ -52,10 +53,20 @@ func scanJWT(c *collector, i int) int {
 		c.add("jwt", model.SeverityHigh, "jwe", i, seg[4], prioSpecific, preview{}, "")
 		return seg[4]
 	}
-	end := seg[2]
 	if why == "" {
 		why = checkJWTPayload(payload)
 	}
+	if n == 2 {
+		// header.payload without the signature part: an unsigned token or
+		// one whose signature was cut off, still claims a server may
+		// accept. Without a third part, only a valid one is worth a record.
+		if why != "" {
+			return i
+		}
+		c.add("jwt", model.SeverityHigh, "jwt", i, seg[1], prioSpecific, preview{}, "")
+		return seg[1]
+	}
+	end := seg[2]
 	c.add("jwt", model.SeverityHigh, "jwt", i, end, prioSpecific, preview{}, why)
 	return end
 }
