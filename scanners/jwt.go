@@ -116,3 +116,38 @@ func checkJWTPayload(payload string) string {
 	}
 	return ""
 }
+
+// scanJWTBase64 finds a JWT that was itself base64-encoded (Kubernetes
+// secrets, CI variables): "eyJ" encodes to "ZXlK", "ewo" to "ZXdv". The
+// decoded token must pass scanJWT; the encoded span is reported.
+func scanJWTBase64(c *collector, i int) int {
+	text := c.text
+	end := span(text, i, &setBase64, 1<<16)
+	for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
+		end++
+	}
+	if end-i < 40 || (end < len(text) && setToken[text[end]]) {
+		return i
+	}
+	raw := strings.TrimRight(text[i:end], "=")
+	if len(raw)%4 == 1 {
+		return i
+	}
+	dec, err := base64.RawStdEncoding.DecodeString(raw)
+	if err != nil {
+		return i
+	}
+	sub := collector{e: c.e, text: string(bytes.TrimSpace(dec)), verbose: true}
+	if scanJWT(&sub, 0) != len(sub.text) {
+		return i // a token and nothing else, or it is not a JWT
+	}
+	switch {
+	case len(sub.found) > 0:
+		c.add("jwt", model.SeverityHigh, "jwt-base64", i, end, prioSpecific, preview{}, "")
+	case len(sub.suppressed) > 0:
+		c.add("jwt", model.SeverityHigh, "jwt-base64", i, end, prioSpecific, preview{}, sub.suppressed[0].By)
+	default:
+		return i
+	}
+	return end
+}

@@ -31,6 +31,7 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"eyJ not JSON", "eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2ln", "jwt", "invalid:jwt-header-base64"},
 		{"header without alg", "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
 		{"payload not JSON", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-payload"},
+		{"base64 of a jwt without alg", "blob ZXlKdWIzUWlPaUpoSUdwM2RDSjkuZXlKNElqb3hmUS5jMmxuYm1GMGRYSmxjMmxuYm1GMGRYSmw=", "jwt", "invalid:jwt-header"},
 		{"jwe with three parts", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.a2V5a2V5.aXZpdml2", "jwt", "invalid:jwe-parts"},
 	} {
 		fs, sup := defaultEngine.ScanVerbose(tc.text)

@@ -5,7 +5,7 @@ import "strings"
 // wordTrigger marks the first bytes scanWord handles; other words are
 // skipped without a call.
 var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AebBLhPsS") {
+	for _, b := range []byte("AebBLhPsSZ") {
 		t[b] = true
 	}
 	for _, r := range vendorRules {
@@ -50,6 +50,10 @@ func scanWord(c *collector, i int) int {
 		}
 		if len(text) > 6 && text[1:6] == "asic " {
 			return scanBasicAuth(c, i)
+		}
+	case 'Z':
+		if strings.HasPrefix(text, "ZXlK") || strings.HasPrefix(text, "ZXdv") {
+			return scanJWTBase64(c, i)
 		}
 	case 'P':
 		if strings.HasPrefix(text, puttyPrefix) {
