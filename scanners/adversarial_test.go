@@ -25,6 +25,15 @@ var adversarialInputs = map[string]string{
 	"bearer":                 strings.Repeat("Bearer ", 1<<17),
 	"vendor-prefixes":        strings.Repeat("sk-ant-api03-", 1<<16),
 	"plus-paren":             strings.Repeat("+(", 1<<19),
+	"aws-words":              strings.Repeat("aws AWS_SECRET secret access key ", 1<<15),
+	"aws-near-base64":        strings.Repeat("aws "+strings.Repeat("Ab1+", 10)+" ", 1<<14),
+	"pem-truncated-lines":    strings.Repeat("-----BEGIN RSA PRIVATE KEY-----\n"+strings.Repeat("Ab1/", 16)+"\n", 1<<13),
+	"pem-concat-glue":        "-----BEGIN PRIVATE KEY-----" + strings.Repeat("\" +\n \"", 1<<17),
+	"putty-lines":            strings.Repeat("PuTTY-User-Key-File-3: Private-Lines: 999\n", 1<<14),
+	"jwt-segments":           strings.Repeat("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.", 1<<14),
+	"hidden-zwsp":            strings.Repeat("AKIA\u200bUHJ4 ", 1<<16),
+	"hidden-rlo":             strings.Repeat("\u202eabc def ", 1<<16),
+	"hidden-entities":        strings.Repeat("&#65;", 1<<17),
 }
 
 func BenchmarkAdversarial(b *testing.B) {

@@ -2,35 +2,54 @@ package scanners
 
 import "github.com/ccsync/ccsync/model"
 
-// AWS access key ids are a four-letter kind (AKIA long-term, ASIA temporary,
-// ABIA/ACCA service credentials) followed by 16 base32 characters. Other
-// four-letter AWS prefixes (AIDA users, AROA roles, …) are identifiers, not
-// credentials.
+// AWS access key ids are a four-letter kind followed by 16 base32 characters
+// (AWS IAM "unique identifiers" reference): AKIA long-term keys, ASIA
+// temporary STS keys, ABIA STS service bearer tokens, ACCA context-specific
+// credentials, and the older A3T… form that scanners still see in old
+// repositories. The other documented prefixes (AIDA users, AROA roles, AGPA
+// groups, AIPA instance profiles, ANPA/ANVA policies, APKA public keys, ASCA
+// certificates) name principals and resources; they are not credentials and
+// appear in every IAM policy and CloudTrail log, so they are not findings.
+//
+// AWS encodes the 16 characters in base32 (A-Z, 2-7), but ids in test
+// suites, tutorials and hand-edited pastes often carry 0, 1, 8 or 9, and
+// trufflehog and detect-secrets accept them; after a credential prefix, at
+// exactly 20 upper-case characters between word boundaries, such a string is
+// meant as a key id either way, so the body may be any upper-case
+// alphanumeric (setUpperAlnum). Swap in setBase32 to require the real
+// alphabet.
 var awsKeyKinds = [...]string{"AKIA", "ASIA", "ABIA", "ACCA"}
+
+var setUpperAlnum = makeSet("A-Z", "0-9")
 
 // awsSecretWindow is how far around a key id a secret access key is looked
 // for; key pairs are pasted together (CSV rows, credentials files, env blocks).
 const awsSecretWindow = 320
 
-func scanAWSKeyID(c *collector, i int) int {
-	text := c.text
-	if len(text)-i < 20 {
-		return i
+// awsContextWindow is how far after the word "aws" or "SecretAccessKey" a
+// secret is looked for: `AWS secret: …`, `<SecretAccessKey>…`, `AWS_SECRET=…`.
+const awsContextWindow = 120
+
+func awsKeyKind(text string) bool {
+	if text[:3] == "A3T" {
+		return setUpperAlnum[text[3]]
 	}
-	kind := text[i : i+4]
-	ok := false
 	for _, k := range awsKeyKinds {
-		if kind == k {
-			ok = true
-			break
+		if text[:4] == k {
+			return true
 		}
 	}
-	if !ok {
+	return false
+}
+
+func scanAWSKeyID(c *collector, i int) int {
+	text := c.text
+	if len(text)-i < 20 || !awsKeyKind(text[i:]) {
 		return i
 	}
 	end := i + 20
 	for j := i + 4; j < end; j++ {
-		if !setBase32[text[j]] {
+		if !setUpperAlnum[text[j]] {
 			return i
 		}
 	}
@@ -38,23 +57,88 @@ func scanAWSKeyID(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[i+4 : end])
+	if why == "" && entropy(text[i:end]) < 3.0 {
+		why = "invalid:aws-key-entropy"
+	}
 	c.add("aws_access_key", model.SeverityCritical, "aws-access-key-id", i, end, prioSpecific, preview{prefix: 4}, why)
 	if why == "" {
-		scanAWSSecretNear(c, i, end)
+		scanAWSSecretNear(c, i-awsSecretWindow, end+awsSecretWindow, "aws-secret-key-near-id")
 	}
 	return end
 }
 
-// scanAWSSecretNear reports a 40-character secret access key near a key id.
+// scanAWSContext runs at a word starting with "AWS" or "sec", and looks a
+// short way ahead for a secret key when the word names one: "AWS …",
+// "SecretAccessKey", "secret access key", or "secret" right after "aws" in
+// any case ("aws secret", "aws_secret_key"). Prose and markup put the secret
+// after its name without an assignment the keyword rule sees. Lower-case
+// "aws" alone is not a trigger: words starting with 'a' are too common to
+// dispatch. It returns i: the word itself is never a finding.
+func scanAWSContext(c *collector, i int) int {
+	text := c.text[i:]
+	switch {
+	case hasPrefixFold(text, "aws"):
+		if len(text) > 3 && text[3] >= 'a' && text[3] <= 'z' {
+			return i // another word ("AWStats"); camelCase AWSSecret goes on
+		}
+	case secretAccessKeyWord(text):
+	case hasPrefixFold(text, "secret") && awsBefore(c.text, i):
+	default:
+		return i
+	}
+	scanAWSSecretNear(c, i, i+awsContextWindow, "aws-secret-key-context")
+	return i
+}
+
+// awsBefore reports the word "aws" (any case) in the awsLookBack bytes
+// before i: `provider "aws" { secret_key = … }`, "my aws secret is …". The
+// loop only compares bytes until it meets a 'w', which keeps it cheap at
+// every "secret" in prose.
+func awsBefore(text string, i int) bool {
+	for k := i - 2; k >= 1 && k > i-awsLookBack; k-- {
+		if text[k]|0x20 != 'w' || text[k-1]|0x20 != 'a' || k+1 >= len(text) || text[k+1]|0x20 != 's' {
+			continue
+		}
+		if (k < 2 || !setAlnum[text[k-2]]) && (k+2 >= len(text) || !setAlnum[text[k+2]] || text[k+2] >= 'A' && text[k+2] <= 'Z') {
+			return true
+		}
+	}
+	return false
+}
+
+// awsLookBack covers a Terraform provider block's opening line and a
+// sentence's subject.
+const awsLookBack = 64
+
+// secretAccessKeyWord reports a word that names the secret access key in any
+// casing: SecretAccessKey, secret_access_key, SECRET-ACCESS-KEY, and the
+// "Secret access key" column of the IAM console's CSV download.
+func secretAccessKeyWord(text string) bool {
+	const want = "secretaccesskey"
+	n := 0
+	for k := 0; k < len(text) && k < 24 && n < len(want); k++ {
+		ch := text[k]
+		if ch == '_' || ch == '-' || ch == ' ' {
+			continue
+		}
+		if lower(ch) != want[n] {
+			return false
+		}
+		n++
+	}
+	return n == len(want)
+}
+
+// scanAWSSecretNear reports 40-character secret access keys in [lo, hi).
 // Standing alone, 40 base64 characters are too common (hashes, blobs) to
-// report; next to a key id they are almost always its secret.
-func scanAWSSecretNear(c *collector, idStart, idEnd int) {
+// report; next to a key id or the name of the secret they are almost always
+// a secret key. c.awsSearched keeps overlapping windows linear.
+func scanAWSSecretNear(c *collector, lo, hi int, rule string) {
 	text := c.text
-	lo, hi := idStart-awsSecretWindow, idEnd+awsSecretWindow
 	if lo < c.awsSearched {
-		// Already searched for an earlier id: go back only far enough to
-		// re-find a candidate that straddles the boundary.
-		lo = c.awsSearched - 40
+		// Already searched: go back only far enough to re-find a candidate
+		// that straddles the boundary.
+		lo = c.awsSearched - 41
 	}
 	if lo < 0 {
 		lo = 0
@@ -62,29 +146,44 @@ func scanAWSSecretNear(c *collector, idStart, idEnd int) {
 	if hi > len(text) {
 		hi = len(text)
 	}
+	if hi <= c.awsSearched {
+		return
+	}
 	c.awsSearched = hi
 	for j := lo; j < hi; {
-		if !setBase64[text[j]] || (j > 0 && setBase64[text[j-1]]) {
+		if !setBase64[text[j]] || escapeLetterAt(text, j) || (j > 0 && setBase64[text[j-1]] && !escapeLetterAt(text, j-1)) {
 			j++
 			continue
 		}
 		end := span(text, j, &setBase64, 41)
 		if end-j == 40 && (end == len(text) || !setBase64[text[end]]) {
-			reportAWSSecret(c, j, end, "aws-secret-key-near-id", prioContext)
+			reportAWSSecret(c, j, end, rule, prioContext)
 		}
 		j = end + 1
 	}
 }
 
+// escapeLetterAt reports whether text[k] is the letter of a `\n`, `\r` or
+// `\t` escape, after which a value starts in flattened JSON and logs.
+func escapeLetterAt(text string, k int) bool {
+	return k > 0 && text[k-1] == '\\' && (text[k] == 'n' || text[k] == 'r' || text[k] == 't')
+}
+
 // reportAWSSecret validates a 40-character candidate: random key material has
-// mixed case and digits and high entropy, unlike a hex digest or a path.
+// mixed case and digits and high entropy, unlike a hex digest, a path or
+// base64 of text. It returns false when the value is plainly not a key (so
+// that the caller may try another rule) and true when it was recorded,
+// reported or suppressed.
 func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool {
 	v := c.text[start:end]
 	if len(v) != 40 {
 		return false
 	}
-	var lowerN, upperN, digitN int
+	var lowerN, upperN, digitN, hexN int
 	for k := 0; k < len(v); k++ {
+		if setHex[v[k]] {
+			hexN++
+		}
 		switch ch := v[k]; {
 		case ch >= 'a' && ch <= 'z':
 			lowerN++
@@ -92,15 +191,86 @@ func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool 
 			upperN++
 		case isDigit(ch):
 			digitN++
+		case ch != '+' && ch != '/':
+			return false
 		}
+	}
+	if hexN == len(v) {
+		// A SHA-1 digest or commit id, in any case: recorded so that the
+		// keyword rule does not report it as some other secret.
+		c.add("aws_secret_key", model.SeverityCritical, rule, start, end, prio, preview{}, "invalid:aws-secret-hex")
+		return true
 	}
 	if lowerN == 0 || upperN == 0 || digitN+len(v)-lowerN-upperN == 0 {
 		return false
 	}
 	why := placeholderRandom(v)
-	if why == "" && entropy(v) < 4.0 {
+	switch {
+	case why != "":
+	case pathLike(v):
+		why = "invalid:aws-secret-path"
+	case encodedText(v):
+		why = "invalid:encoded-text"
+	case entropy(v) < 4.0:
 		why = "invalid:aws-secret-entropy"
 	}
 	c.add("aws_secret_key", model.SeverityCritical, rule, start, end, prio, preview{}, why)
 	return true
+}
+
+// pathLike reports a slash-separated run of words (`src/main/java/Config`),
+// which a 40-character random key almost never is: it needs two slashes and
+// every segment spelled like a word or a version.
+func pathLike(v string) bool {
+	slashes := 0
+	segStart := 0
+	for k := 0; k <= len(v); k++ {
+		if k < len(v) && v[k] != '/' {
+			continue
+		}
+		if k < len(v) {
+			slashes++
+		}
+		if !wordSegment(v[segStart:k]) {
+			return false
+		}
+		segStart = k + 1
+	}
+	return slashes >= 2
+}
+
+// wordSegment: empty, or letters with at most a leading capital, optionally
+// followed by digits (v1, Config2).
+func wordSegment(s string) bool {
+	k := 0
+	if k < len(s) && s[k] >= 'A' && s[k] <= 'Z' {
+		k++
+	}
+	for k < len(s) && s[k] >= 'a' && s[k] <= 'z' {
+		k++
+	}
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	return k == len(s)
+}
+
+// awsSecretIdent reports an assignment target that names an AWS secret key,
+// in the shapes of credentials files, env vars, SDK arguments and the
+// STS/IAM JSON: aws_secret_access_key, AWS_SECRET_KEY, SecretAccessKey,
+// secretAccessKey, aws_key, awsToken, AWS_PASSWORD. The keyword rule calls
+// it before its generic checks.
+func awsSecretIdent(ident string) bool {
+	if containsFold(ident, "secret") && (containsFold(ident, "aws") || containsFold(ident, "access")) {
+		return true
+	}
+	if !containsFold(ident, "aws") {
+		return false
+	}
+	for _, w := range [...]string{"key", "token", "pass", "pwd"} {
+		if containsFold(ident, w) {
+			return !containsFold(ident, "session") && !containsFold(ident, "keyid") && !containsFold(ident, "key_id")
+		}
+	}
+	return false
 }

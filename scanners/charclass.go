@@ -11,6 +11,8 @@ const (
 	clsAssign              // ':' or '=': keyword assignments
 	clsDash                // '-': PEM armour
 	clsPhone               // '+' or '(': international and parenthesised phones
+	clsHidden              // lead byte of an invisible or fullwidth character, or '&' of an entity
+	clsEscape              // '\\': a `\n` escape in flattened JSON or logs runs into the next word
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -28,6 +30,11 @@ var byteClass = func() (t [256]uint8) {
 	t['-'] = clsDash
 	t['+'] = clsPhone
 	t['('] = clsPhone
+	t['\\'] = clsEscape
+	t['&'] = clsHidden
+	t[0xC2] = clsHidden // U+00AD soft hyphen
+	t[0xE2] = clsHidden // U+200B–U+206F: zero-width, bidi controls, word joiner
+	t[0xEF] = clsHidden // U+FEFF BOM, U+FF01–U+FF5E fullwidth ASCII
 	return t
 }()
 

@@ -28,9 +28,15 @@ type Suppressed struct {
 }
 
 // Scan returns the findings in text, ordered by Start, without overlaps.
+// Text with invisible characters, fullwidth letters or numeric entities is
+// scanned through a cleaned copy (normalize.go).
 func (e *Engine) Scan(text string) []model.Finding {
 	c := collector{e: e, text: text}
 	e.scan(&c)
+	if c.hidden {
+		fs, _ := e.scanCleaned(text, false)
+		return fs
+	}
 	return c.result()
 }
 
@@ -39,6 +45,9 @@ func (e *Engine) Scan(text string) []model.Finding {
 func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
 	c := collector{e: e, text: text, verbose: true}
 	e.scan(&c)
+	if c.hidden {
+		return e.scanCleaned(text, true)
+	}
 	return c.result(), c.suppressed
 }
 
@@ -49,9 +58,14 @@ func (e *Engine) scan(c *collector) {
 	text := c.text
 	n := len(text)
 	for i := 0; i < n; {
-		switch byteClass[text[i]] {
-		case clsOther:
+		cls := byteClass[text[i]]
+		if cls == clsOther {
+			// Tested before the switch: with eight classes the compiler
+			// makes the switch a jump table, an indirect branch per byte.
 			i++
+			continue
+		}
+		switch cls {
 		case clsWord:
 			end := i + 1
 			if wordTrigger[text[i]] {
@@ -84,6 +98,20 @@ func (e *Engine) scan(c *collector) {
 			} else {
 				i++
 			}
+		case clsEscape:
+			// `\nAKIA…`: the escape letter is not part of the word after it,
+			// which is then dispatched on its own first byte.
+			if i+1 < n && (text[i+1] == 'n' || text[i+1] == 't' || text[i+1] == 'r') {
+				i += 2
+			} else {
+				i++
+			}
+		case clsHidden:
+			// Noted, not handled: Scan rescans a cleaned copy (normalize.go).
+			if !c.hidden && hiddenAt(text, i) {
+				c.hidden = true
+			}
+			i++
 		}
 	}
 	for k := range e.custom {
@@ -118,6 +146,10 @@ type collector struct {
 	pemEndAt     int
 	pemNoneUntil int
 	awsSearched  int
+
+	// hidden is set when the pass saw a character that can hide a secret
+	// (normalize.go); the text is then scanned again through a cleaned copy.
+	hidden bool
 }
 
 // add records a finding of the given span unless its type or rule is disabled

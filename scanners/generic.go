@@ -138,7 +138,8 @@ func ownedPrefix(v string) bool {
 			return true
 		}
 	}
-	for _, p := range [...]string{"AKIA", "ASIA", "eyJ", "ewog", "-----BEGIN", "Bearer ", "https://hooks.slack.com/"} {
+	for _, p := range [...]string{"AKIA", "ASIA", "ABIA", "ACCA", "eyJ", "ewog", "-----BEGIN", "Bearer ", "https://hooks.slack.com/",
+		"AGE-SECRET-KEY-1", "PuTTY-User-Key-File-"} {
 		if strings.HasPrefix(v, p) {
 			return true
 		}
@@ -162,10 +163,6 @@ func keywordTail(ident string) bool {
 		return true
 	}
 	return false
-}
-
-func awsSecretIdent(ident string) bool {
-	return containsFold(ident, "secret") && (containsFold(ident, "aws") || containsFold(ident, "access"))
 }
 
 // assignedValue returns the span of the value after an operator at i-1,

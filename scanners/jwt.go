@@ -3,46 +3,110 @@ package scanners
 import (
 	"bytes"
 	"encoding/base64"
+	"strings"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/model"
 )
 
-// scanJWT matches three base64url segments starting with the encoding of a
-// JSON object (`eyJ` for `{"`, `ewog`/`ewoJ`/`ew0K` for pretty-printed
-// headers). It is reported only if the header decodes to a JSON object with
-// an "alg" and the payload to a JSON object; look-alikes are suppressed.
+// scanJWT matches a JWS (header.payload.signature, RFC 7515 compact form) or
+// a JWE (header.key.iv.ciphertext.tag, RFC 7516) at a word starting "ey" or
+// "ew": the base64url encodings of '{' followed by '"', ' ', '\n', '\r' or
+// '\t', which covers compact and pretty-printed headers with any member
+// first. A JWS is reported only if its header decodes to a JSON object with
+// an "alg" and its payload to a JSON object; a JWE needs "alg" and "enc".
+// Unsecured tokens ("alg": "none", empty or missing signature part) are
+// reported too: they still carry the claims and are accepted by
+// misconfigured servers.
+// Look-alikes are recorded as suppressed with the reason.
 func scanJWT(c *collector, i int) int {
 	text := c.text
-	h := span(text, i, &setBase64URL, 8192)
-	if h-i < 10 || h >= len(text) || text[h] != '.' {
+	var seg [6]int // seg[k] is the end of segment k; segment k+1 starts at seg[k]+1
+	n := 0
+	for j := i; n < len(seg); n++ {
+		max := 8192
+		if n > 0 {
+			max = 1 << 16
+		}
+		e := jwtSegmentEnd(text, j, max)
+		seg[n] = e
+		if e >= len(text) || text[e] != '.' {
+			n++
+			break
+		}
+		j = e + 1
+	}
+	if n < 2 || seg[0]-i < 10 {
 		return i
 	}
-	p := span(text, h+1, &setBase64URL, 1<<16)
-	if p-h-1 < 2 || p >= len(text) || text[p] != '.' {
-		return i
+	header := text[i:seg[0]]
+	payload := text[seg[0]+1 : seg[1]]
+	hdr, why := decodeJWTHeader(header)
+	if why == "" && hdr.Enc != nil {
+		// JWE: the encrypted key is empty with direct encryption; IV,
+		// ciphertext and tag are not.
+		if n < 5 || seg[2] == seg[1]+1 || seg[3] == seg[2]+1 || seg[4] == seg[3]+1 {
+			c.add("jwt", model.SeverityHigh, "jwe", i, seg[min(n, 5)-1], prioSpecific, preview{}, "invalid:jwe-parts")
+			return seg[min(n, 5)-1]
+		}
+		c.add("jwt", model.SeverityHigh, "jwe", i, seg[4], prioSpecific, preview{}, "")
+		return seg[4]
 	}
-	end := span(text, p+1, &setBase64URL, 8192)
-	why := checkJWT(text[i:h], text[h+1:p])
+	if why == "" {
+		why = checkJWTPayload(payload)
+	}
+	if n == 2 {
+		// header.payload without the signature part: an unsigned token or
+		// one whose signature was cut off, still claims a server may
+		// accept. Without a third part, only a valid one is worth a record.
+		if why != "" {
+			return i
+		}
+		c.add("jwt", model.SeverityHigh, "jwt", i, seg[1], prioSpecific, preview{}, "")
+		return seg[1]
+	}
+	end := seg[2]
 	c.add("jwt", model.SeverityHigh, "jwt", i, end, prioSpecific, preview{}, why)
 	return end
 }
 
-type jwtHeader struct {
-	Alg *string `json:"alg"`
+// jwtSegmentEnd returns the end of a base64url segment starting at j,
+// tolerating the '=' padding some encoders leave.
+func jwtSegmentEnd(text string, j, max int) int {
+	e := span(text, j, &setBase64URL, max)
+	for k := 0; k < 2 && e < len(text) && text[e] == '='; k++ {
+		e++
+	}
+	return e
 }
 
-func checkJWT(header, payload string) string {
-	hb, err := base64.RawURLEncoding.DecodeString(header)
-	if err != nil {
-		return "invalid:jwt-header-base64"
-	}
+type jwtHeader struct {
+	Alg *string `json:"alg"`
+	Enc *string `json:"enc"`
+}
+
+func decodeJWTHeader(header string) (jwtHeader, string) {
 	var hdr jwtHeader
-	if err := json.Unmarshal(hb, &hdr); err != nil || hdr.Alg == nil || *hdr.Alg == "" {
-		return "invalid:jwt-header"
+	hb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
+	if err != nil {
+		return hdr, "invalid:jwt-header-base64"
 	}
-	pb, err := base64.RawURLEncoding.DecodeString(payload)
+	hb = bytes.TrimSpace(hb)
+	if len(hb) == 0 || hb[0] != '{' {
+		return hdr, "invalid:jwt-header"
+	}
+	if err := json.Unmarshal(hb, &hdr); err != nil || hdr.Alg == nil || *hdr.Alg == "" {
+		return hdr, "invalid:jwt-header"
+	}
+	if hdr.Enc != nil && *hdr.Enc == "" {
+		return hdr, "invalid:jwt-header"
+	}
+	return hdr, ""
+}
+
+func checkJWTPayload(payload string) string {
+	pb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
 	if err != nil {
 		return "invalid:jwt-payload-base64"
 	}
@@ -51,4 +115,39 @@ func checkJWT(header, payload string) string {
 		return "invalid:jwt-payload"
 	}
 	return ""
+}
+
+// scanJWTBase64 finds a JWT that was itself base64-encoded (Kubernetes
+// secrets, CI variables): "eyJ" encodes to "ZXlK", "ewo" to "ZXdv". The
+// decoded token must pass scanJWT; the encoded span is reported.
+func scanJWTBase64(c *collector, i int) int {
+	text := c.text
+	end := span(text, i, &setBase64, 1<<16)
+	for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
+		end++
+	}
+	if end-i < 40 || (end < len(text) && setToken[text[end]]) {
+		return i
+	}
+	raw := strings.TrimRight(text[i:end], "=")
+	if len(raw)%4 == 1 {
+		return i
+	}
+	dec, err := base64.RawStdEncoding.DecodeString(raw)
+	if err != nil {
+		return i
+	}
+	sub := collector{e: c.e, text: string(bytes.TrimSpace(dec)), verbose: true}
+	if scanJWT(&sub, 0) != len(sub.text) {
+		return i // a token and nothing else, or it is not a JWT
+	}
+	switch {
+	case len(sub.found) > 0:
+		c.add("jwt", model.SeverityHigh, "jwt-base64", i, end, prioSpecific, preview{}, "")
+	case len(sub.suppressed) > 0:
+		c.add("jwt", model.SeverityHigh, "jwt-base64", i, end, prioSpecific, preview{}, sub.suppressed[0].By)
+	default:
+		return i
+	}
+	return end
 }

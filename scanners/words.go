@@ -5,7 +5,7 @@ import "strings"
 // wordTrigger marks the first bytes scanWord handles; other words are
 // skipped without a call.
 var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AebBLh") {
+	for _, b := range []byte("AebBLhPsSZ") {
 		t[b] = true
 	}
 	for _, r := range vendorRules {
@@ -25,13 +25,24 @@ func scanWord(c *collector, i int) int {
 		if strings.HasPrefix(text, "AccountKey=") {
 			return scanAzureKey(c, i)
 		}
+		if strings.HasPrefix(text, agePrefix) {
+			return scanAgeKey(c, i)
+		}
 		if end := scanAWSKeyID(c, i); end > i {
 			return end
 		}
+		if len(text) > 3 && lower(text[1]) == 'w' {
+			scanAWSContext(c, i)
+		}
+	case 's', 'S':
+		if len(text) > 6 && lower(text[1]) == 'e' && lower(text[2]) == 'c' {
+			scanAWSContext(c, i)
+		}
 	case 'e':
-		if strings.HasPrefix(text, "eyJ") || strings.HasPrefix(text, "ewog") || strings.HasPrefix(text, "ewoJ") ||
-			strings.HasPrefix(text, "ew0K") {
-			return scanJWT(c, i)
+		if len(text) > 10 && (text[1] == 'y' || text[1] == 'w') {
+			if end := scanJWT(c, i); end > i {
+				return end
+			}
 		}
 	case 'B', 'b':
 		if len(text) > 7 && text[1:7] == "earer " {
@@ -39,6 +50,14 @@ func scanWord(c *collector, i int) int {
 		}
 		if len(text) > 6 && text[1:6] == "asic " {
 			return scanBasicAuth(c, i)
+		}
+	case 'Z':
+		if strings.HasPrefix(text, "ZXlK") || strings.HasPrefix(text, "ZXdv") {
+			return scanJWTBase64(c, i)
+		}
+	case 'P':
+		if strings.HasPrefix(text, puttyPrefix) {
+			return scanPuTTY(c, i)
 		}
 	case 'L':
 		if strings.HasPrefix(text, "LS0tLS1CRUdJTi") {
