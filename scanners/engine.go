@@ -54,7 +54,7 @@ func (e *Engine) scan(c *collector) {
 			i++
 		case clsWord:
 			end := i + 1
-			if wordTrigger[text[i]] {
+			if wordMayMatch(text, i) {
 				if e := scanWord(c, i); e > i {
 					end = e
 				}

@@ -2,17 +2,73 @@ package scanners
 
 import "strings"
 
-// wordTrigger marks the first bytes scanWord handles; other words are
-// skipped without a call.
-var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AebBLh") {
-		t[b] = true
+// wordSpecialPrefixes start the formats scanWord dispatches itself
+// (AccountKey and AWS key ids, JWTs, Bearer/Basic, PEM in base64, webhook
+// URLs). Only their first three bytes count; "A" lets any word starting
+// with 'A' through.
+var wordSpecialPrefixes = []string{"A", "eyJ", "ewo", "ew0", "Bearer ", "bearer ", "Basic ", "basic ",
+	"LS0tLS1CRUdJTi", slackHooksHost, "https://"}
+
+// wordFilter holds, for each pair of first bytes, the third bytes with which
+// a word may start a finding, as 256-bit sets. The vendor prefixes start
+// with most letters of the alphabet but with few pairs and fewer triples
+// ("sk-", "ghp", "xox"), so the engine calls scanWord for few words.
+// wordFilterIdx maps a pair to its set (0: none).
+var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][4]uint64) {
+	sets = append(sets, [4]uint64{}) // 0: nothing starts with this pair
+	all := ^uint64(0)
+	sets = append(sets, [4]uint64{all, all, all, all}) // 1: anything may follow
+	for _, p := range wordSpecialPrefixes {
+		if len(p) == 1 {
+			for b := 0; b < 256; b++ {
+				idx[uint16(p[0])<<8|uint16(b)] = 1
+			}
+		}
 	}
+	add := func(a, b byte, third int) {
+		k := uint16(a)<<8 | uint16(b)
+		if idx[k] == 1 {
+			return
+		}
+		if idx[k] == 0 {
+			if len(sets) == 256 {
+				panic("scanners: too many word trigger pairs")
+			}
+			idx[k] = uint8(len(sets))
+			sets = append(sets, [4]uint64{})
+		}
+		s := &sets[idx[k]]
+		for t := 0; t < 256; t++ {
+			if third < 0 || t == third {
+				s[t>>6] |= 1 << (t & 63)
+			}
+		}
+	}
+	prefixes := wordSpecialPrefixes
 	for _, r := range vendorRules {
-		t[r.prefix[0]] = true
+		prefixes = append(prefixes, r.prefix)
 	}
-	return t
+	for _, p := range prefixes {
+		switch {
+		case len(p) == 2:
+			add(p[0], p[1], -1)
+		case len(p) > 2:
+			add(p[0], p[1], int(p[2]))
+		}
+	}
+	return idx, sets
 }()
+
+// wordMayMatch reports whether the word at text[i] may start a finding;
+// other words are skipped without a call.
+func wordMayMatch(text string, i int) bool {
+	if i+2 >= len(text) {
+		return false // no format is three bytes or shorter
+	}
+	s := &wordFilter[wordFilterIdx[uint16(text[i])<<8|uint16(text[i+1])]]
+	t := text[i+2]
+	return s[t>>6]&(1<<(t&63)) != 0
+}
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
 // to the few vendor formats that can start with it and returns the end of a
@@ -29,6 +85,11 @@ func scanWord(c *collector, i int) int {
 			return end
 		}
 	case 'e':
+		if strings.HasPrefix(text, "eyJrIjoi") {
+			if end := scanVendorRules(c, i, wordRulesFor(text)); end > i {
+				return end
+			}
+		}
 		if strings.HasPrefix(text, "eyJ") || strings.HasPrefix(text, "ewog") || strings.HasPrefix(text, "ewoJ") ||
 			strings.HasPrefix(text, "ew0K") {
 			return scanJWT(c, i)
@@ -45,18 +106,17 @@ func scanWord(c *collector, i int) int {
 			return scanPEMBase64(c, i)
 		}
 	case 'h':
-		if strings.HasPrefix(text, "https://hooks.slack.com/services/") {
-			return scanVendor(c, i, &slackWebhook)
+		if strings.HasPrefix(text, slackHooksHost) {
+			return scanSlackWebhook(c, i)
 		}
-	}
-	if rules := vendorRulesFor(text); rules != nil {
-		for _, r := range rules {
-			if strings.HasPrefix(text, r.prefix) {
-				if end := scanVendor(c, i, r); end > i {
-					return end
-				}
+		if strings.HasPrefix(text, "https://") {
+			if end := scanTeamsWebhook(c, i); end > i {
+				return end
 			}
 		}
+	}
+	if rules := wordRulesFor(text); rules != nil {
+		return scanVendorRules(c, i, rules)
 	}
 	return i
 }
