@@ -1,0 +1,240 @@
+package scanners
+
+import (
+	"encoding/base64"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// genFromSet returns n random bytes of set, restricted to letters and
+// digits so that separators and padding land only where a shape puts them.
+func genFromSet(rng *rand.Rand, set *charset, n int) string {
+	var pool []byte
+	for b := 0; b < 256; b++ {
+		if set[b] && alnumByte(byte(b)) {
+			pool = append(pool, byte(b))
+		}
+	}
+	out := make([]byte, n)
+	for k := range out {
+		out[k] = pool[rng.Intn(len(pool))]
+	}
+	return string(out)
+}
+
+// genVendorToken builds a well-formed random instance of r (the full value
+// a finding should span). Formats with structure beyond lengths and
+// alphabets are built by hand.
+func genVendorToken(rng *rand.Rand, r *vendorRule) string {
+	alnum := func(n int) string { return genFromSet(rng, &setAlnum, n) }
+	switch r.rule {
+	case "anthropic-api-key", "anthropic-admin-api-key":
+		return r.prefix + genFromSet(rng, &setToken, 93) + "AA"
+	case "anthropic-key":
+		return r.prefix + "api01-" + genFromSet(rng, &setToken, 93) + "AA"
+	case "openai-project-key", "openai-service-account-key", "openai-admin-key":
+		return r.prefix + genFromSet(rng, &setToken, 74) + "T3BlbkFJ" + genFromSet(rng, &setToken, 74)
+	case "sentry-org-token":
+		claims := base64.StdEncoding.EncodeToString([]byte(`{"iat":1733000000.5,"url":"https://sentry.io","region_url":"https://us.sentry.io","org":"` + strings.ToLower(alnum(6)) + `"}`))
+		return "sntrys_" + claims + "_" + alnum(43)
+	case "authress-service-client-access-key":
+		return r.prefix + strings.ToLower(alnum(10)) + "." + strings.ToLower(alnum(5)) + ".acc_" + strings.ToLower(alnum(14)) + "." + alnum(48)
+	case "slack-legacy-workspace-token":
+		return r.prefix + "2-" + alnum(30)
+	case "aws-amazon-bedrock-api-key-short-lived":
+		return r.prefix + base64.StdEncoding.EncodeToString([]byte("/?Action=CallWithBearerToken&X-Amz-Credential="+alnum(20)))
+	case "hashicorp-tf-api-token":
+		return strings.ToLower(alnum(14)) + "." + r.prefix + alnum(64)
+	}
+	if strings.HasPrefix(r.rule, "github-") && len(r.prefix) == 4 {
+		body := alnum(30)
+		return r.prefix + body + githubChecksum(body)
+	}
+	if r.shape == nil {
+		return r.prefix + genFromSet(rng, r.set, r.min)
+	}
+	var b strings.Builder
+	b.WriteString(r.prefix)
+	for _, s := range r.shape {
+		if s.set == nil {
+			b.WriteString(s.lit)
+		} else {
+			b.WriteString(genFromSet(rng, s.set, s.min))
+		}
+	}
+	return b.String()
+}
+
+// validVendorToken draws instances until one passes the rule's own
+// placeholder and format checks (a random body can spell "here" or lack a
+// digit).
+func validVendorToken(t *testing.T, rng *rand.Rand, r *vendorRule) string {
+	t.Helper()
+	for k := 0; k < 50; k++ {
+		tok := genVendorToken(rng, r)
+		body := tok[strings.Index(tok, r.prefix)+len(r.prefix):]
+		if body != "" && (placeholderRandom(body) != "" && !r.encoded || r.encoded && placeholderEncoded(body) != "") {
+			continue
+		}
+		if r.check != nil && r.check(tok, body) != "" {
+			continue
+		}
+		return tok
+	}
+	t.Fatalf("%s: no valid instance generated", r.rule)
+	return ""
+}
+
+// TestVendorRulesTable checks every prefix rule on a generated instance in a
+// sentence (found, exact span, type api_key, its own rule name) and on the
+// same instance one character short (not reported by that rule).
+func TestVendorRulesTable(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	for _, r := range vendorRules {
+		tok := validVendorToken(t, rng, r)
+		text := "please rotate " + tok + " today"
+		fs := defaultEngine.Scan(text)
+		want := strings.Index(text, tok)
+		ok := false
+		for _, f := range fs {
+			if f.Type == "api_key" && f.Start == want && f.End == want+len(tok) {
+				ok = f.Rule == r.rule
+				if !ok {
+					t.Errorf("%s (%s): reported as %s", r.rule, r.prefix, f.Rule)
+				}
+			}
+		}
+		if !ok {
+			_, sup := defaultEngine.ScanVerbose(text)
+			t.Errorf("%s (%s): %q not found: %+v suppressed %+v", r.rule, r.prefix, tok, fs, sup)
+		}
+
+		// Below the shortest body the format allows.
+		neg := tok[:strings.Index(tok, r.prefix)+len(r.prefix)+r.min-1]
+		if r.min == 0 {
+			neg = tok[:len(r.prefix)-1] + "x" + tok[len(r.prefix):]
+		}
+		for _, f := range defaultEngine.Scan("please rotate " + neg + " today") {
+			if f.Rule == r.rule {
+				t.Errorf("%s: one short %q reported: %+v", r.rule, neg, f)
+			}
+		}
+	}
+}
+
+// TestVendorRulesListed checks that the documented list names every rule.
+func TestVendorRulesListed(t *testing.T) {
+	names := VendorRules()
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, r := range vendorRules {
+		if !have[r.rule] {
+			t.Errorf("VendorRules misses %s", r.rule)
+		}
+	}
+	if len(names) < 100 {
+		t.Errorf("only %d vendor rules listed", len(names))
+	}
+}
+
+// TestGitHubChecksumSeverity: a well-formed classic token is critical with a
+// valid CRC32 and still reported, at high severity and marked, without.
+func TestGitHubChecksumSeverity(t *testing.T) {
+	body := "Qm7TzR2vX9pL4kW8sN3bY6hJ1cF5dG"
+	for _, tc := range []struct {
+		tok  string
+		sev  model.Severity
+		attr string
+	}{
+		{"ghp_" + body + githubChecksum(body), model.SeverityCritical, ""},
+		{"ghp_" + body + "Zq9x1B", model.SeverityHigh, "checksum-invalid"},
+	} {
+		fs := defaultEngine.Scan("GITHUB_TOKEN=" + tc.tok)
+		if len(fs) != 1 || fs[0].Rule != "github-pat" || fs[0].Severity != tc.sev {
+			t.Fatalf("%s: %+v", tc.tok, fs)
+		}
+		if got := strings.Join(fs[0].Attrs, ","); got != tc.attr {
+			t.Errorf("%s: attrs %q, want %q", tc.tok, got, tc.attr)
+		}
+	}
+}
+
+// TestVendorSuppressedBy checks the reasons ScanVerbose gives for dropped
+// vendor candidates.
+func TestVendorSuppressedBy(t *testing.T) {
+	for _, tc := range []struct{ text, rule, by string }{
+		{"xoxb-000000000000-000000000000-xxxxxxxxxxxxxxxxxxxxxxxx", "slack-bot-token", "placeholder:word:xxxx"},
+		{"token: xoxp-1234-1234-1234-4ddbc1", "slack-user-token", "invalid:slack-user-token-format"},
+		{"sk-ant-api03-short-key-AA", "anthropic-api-key", "invalid:anthropic-api-key-format"},
+		{"hf_" + strings.Repeat("ab", 20), "huggingface-access-token", "placeholder:repeated-char"},
+		{"AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM", "gcp-api-key", "placeholder:documented-sample"},
+		{"s.thisstringisalllowercase", "vault-service-token", "invalid:not-random"},
+		{"https://hooks.slack.com/services/TXXXXXXXX/BXXXXXXXX/XXXXXXXXXXXXXXXXXXXXXXXX", "slack-webhook-url", "placeholder:word:xxxx"},
+		{"sk-proj-" + genFromSet(rand.New(rand.NewSource(1)), &setAlnum, 140), "openai-project-key", "invalid:openai-marker"},
+	} {
+		fs, sup := defaultEngine.ScanVerbose(tc.text)
+		for _, f := range fs {
+			if f.Rule == tc.rule {
+				t.Errorf("%q: reported %+v", tc.text, f)
+			}
+		}
+		found := false
+		for _, s := range sup {
+			found = found || (s.Rule == tc.rule && s.By == tc.by)
+		}
+		if !found {
+			t.Errorf("%q: suppressed %+v, want %s by %s", tc.text, sup, tc.rule, tc.by)
+		}
+	}
+}
+
+// TestSlackWebhookShapes: the three URL kinds, with and without a scheme.
+func TestSlackWebhookShapes(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	up := func(n int) string { return genFromSet(rng, &setUpperAlnum, n) }
+	for _, u := range []string{
+		"https://hooks.slack.com/services/T" + up(8) + "/B" + up(10) + "/" + genFromSet(rng, &setAlnum, 24),
+		"hooks.slack.com/services/T" + up(10) + "/B" + up(10) + "/" + genFromSet(rng, &setAlnum, 24),
+		"http://hooks.slack.com/workflows/T" + up(10) + "/A" + up(10) + "/" + genFromSet(rng, &setDigits, 18) + "/" + genFromSet(rng, &setAlnum, 32),
+		"https://hooks.slack.com/triggers/T" + up(10) + "/" + genFromSet(rng, &setDigits, 13) + "/" + genFromSet(rng, &setHexLower, 32),
+	} {
+		text := "post to " + u + ", thanks"
+		fs := defaultEngine.Scan(text)
+		s := strings.Index(text, u)
+		if len(fs) != 1 || fs[0].Rule != "slack-webhook-url" || fs[0].Start != s || fs[0].End != s+len(u) {
+			t.Errorf("%s: %+v", u, fs)
+		}
+	}
+	for _, u := range []string{
+		"https://hooks.slack.com/services/T123/B456/short",
+		"https://hooks.slack.com/apps/T0123456789/B0123456789/abcdefghijklmnopqrstuvwx",
+	} {
+		for _, f := range defaultEngine.Scan(u) {
+			if f.Rule == "slack-webhook-url" {
+				t.Errorf("%s: reported %+v", u, f)
+			}
+		}
+	}
+}
+
+func TestTeamsWebhook(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	uuid := func() string {
+		h := func(n int) string { return genFromSet(rng, &setHexLower, n) }
+		return h(8) + "-" + h(4) + "-" + h(4) + "-" + h(4) + "-" + h(12)
+	}
+	u := "https://acme.webhook.office.com/webhookb2/" + uuid() + "@" + uuid() + "/IncomingWebhook/" +
+		genFromSet(rng, &setHexLower, 32) + "/" + uuid()
+	fs := defaultEngine.Scan("teams hook: " + u + "\n")
+	if len(fs) != 1 || fs[0].Rule != "microsoft-teams-webhook" || fs[0].End-fs[0].Start != len(u) {
+		t.Errorf("%+v", fs)
+	}
+	if fs := defaultEngine.Scan(u[:len(u)-3]); len(fs) != 0 {
+		t.Errorf("truncated: %+v", fs)
+	}
+}
