@@ -221,8 +221,10 @@ func wordRulesFor(text string) []*vendorRule {
 
 // scanVendorRules tries the rules for the word at i. When a strict prefix
 // matched but no rule's length or shape did, the candidate is recorded as
-// suppressed (placeholder or wrong format) so that ScanVerbose explains it.
-func scanVendorRules(c *collector, i int, rules []*vendorRule) int {
+// suppressed (placeholder or wrong format) so that ScanVerbose explains it,
+// and, if consume is set, skipped whole: the digit runs of a malformed
+// Slack token are not card or phone numbers.
+func scanVendorRules(c *collector, i int, rules []*vendorRule, consume bool) int {
 	text := c.text[i:]
 	var head uint32
 	if len(text) >= 4 {
@@ -240,14 +242,20 @@ func scanVendorRules(c *collector, i int, rules []*vendorRule) int {
 			near = r
 		}
 	}
-	if near != nil && c.verbose {
-		end := span(c.text, i+len(near.prefix), near.set, 512)
+	if near == nil {
+		return i
+	}
+	end := span(c.text, i+len(near.prefix), near.set, 512)
+	if c.verbose {
 		body := c.text[i+len(near.prefix) : end]
 		why := placeholder(body)
 		if why == "" {
 			why = "invalid:" + near.rule + "-format"
 		}
 		c.add("api_key", model.SeverityCritical, near.rule, i, end, prioSpecific, preview{prefix: near.keepPrefix}, why)
+	}
+	if consume {
+		return end
 	}
 	return i
 }

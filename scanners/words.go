@@ -86,7 +86,7 @@ func scanWord(c *collector, i int) int {
 		}
 	case 'e':
 		if strings.HasPrefix(text, "eyJrIjoi") {
-			if end := scanVendorRules(c, i, wordRulesFor(text)); end > i {
+			if end := scanVendorRules(c, i, wordRulesFor(text), false); end > i {
 				return end
 			}
 		}
@@ -116,7 +116,7 @@ func scanWord(c *collector, i int) int {
 		}
 	}
 	if rules := wordRulesFor(text); rules != nil {
-		return scanVendorRules(c, i, rules)
+		return scanVendorRules(c, i, rules, true)
 	}
 	return i
 }
