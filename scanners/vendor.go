@@ -40,6 +40,10 @@ type vendorRule struct {
 	// standalone prefixes also end file names and paths ("video.ico-…"):
 	// the token must not follow '.', '/' or '-'.
 	standalone bool
+	// secretTail: the placeholder stage looks only at the part after the
+	// last '-' (Slack tokens: numeric workspace and user ids, then the
+	// secret; "511111111" is an id, not filler).
+	secretTail bool
 	// head and headMask are the prefix's first four bytes as a
 	// little-endian word, so that most words that share a rule's first two
 	// bytes ("api" vs "api_org_") are rejected with one compare.
@@ -95,6 +99,7 @@ func (r *vendorRule) asLoose() *vendorRule                                  { r.
 func (r *vendorRule) withSeverity(s model.Severity) *vendorRule             { r.sev = s; return r }
 func (r *vendorRule) asEncoded() *vendorRule                                { r.encoded = true; return r }
 func (r *vendorRule) asStandalone() *vendorRule                             { r.standalone = true; return r }
+func (r *vendorRule) asSecretTail() *vendorRule                             { r.secretTail = true; return r }
 
 // matchShape reports whether body consists exactly of the segments.
 func matchShape(body string, segs []seg) bool {
@@ -302,6 +307,8 @@ func scanVendor(c *collector, i int, r *vendorRule) int {
 	case body == "": // the prefix alone is the format (a fixed marker)
 	case r.encoded:
 		why = placeholderEncoded(body)
+	case r.secretTail:
+		why = placeholderRandom(body[strings.LastIndexByte(body, '-')+1:])
 	default:
 		why = placeholderRandom(body)
 	}

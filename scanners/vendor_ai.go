@@ -14,9 +14,9 @@ var aiRules = []*vendorRule{
 	// share the body format.
 	ranged("sk-ant-", "anthropic-key", &setToken, 99, 104).withCheck(checkAnthropicOther),
 
-	ranged("sk-proj-", "openai-project-key", &setToken, 124, 156).withCheck(checkOpenAIMarker),
-	ranged("sk-svcacct-", "openai-service-account-key", &setToken, 124, 156).withCheck(checkOpenAIMarker),
-	ranged("sk-admin-", "openai-admin-key", &setToken, 124, 156).withCheck(checkOpenAIMarker),
+	ranged("sk-proj-", "openai-project-key", &setToken, 48, 156).withCheck(checkOpenAIMarker),
+	ranged("sk-svcacct-", "openai-service-account-key", &setToken, 48, 156).withCheck(checkOpenAIMarker),
+	ranged("sk-admin-", "openai-admin-key", &setToken, 48, 156).withCheck(checkOpenAIMarker),
 	// Legacy user keys: 20 characters, the marker, 20 characters.
 	shaped("sk-", "openai-api-key", exactly(&setAlnum, 20), lit("T3BlbkFJ"), exactly(&setAlnum, 20)),
 
@@ -55,16 +55,16 @@ func checkAnthropicOther(tok, body string) string {
 	return checkAnthropicTail(tok, body)
 }
 
-// checkOpenAIMarker requires the marker between a 58- or 74-character half
-// on each side (the two generations of project, service-account and admin
-// keys).
+// checkOpenAIMarker requires the marker between two random halves: 58 or
+// 74 characters each in the two generations of project, service-account and
+// admin keys, 20 in keys shaped like the legacy ones; the marker makes any
+// other length a truncated or edited key, still worth reporting.
 func checkOpenAIMarker(tok, body string) string {
 	m := strings.Index(body, "T3BlbkFJ")
 	if m < 0 {
 		return "invalid:openai-marker"
 	}
-	a, b := m, len(body)-m-8
-	if (a != 58 && a != 74) || (b != 58 && b != 74) {
+	if a, b := m, len(body)-m-8; a < 20 || b < 20 || a > 74 || b > 74 {
 		return "invalid:openai-format"
 	}
 	return ""

@@ -11,13 +11,24 @@ import (
 // <id>-<secret>, app-level xapp-<n>-<app>-<id>-<secret>, rotating
 // configuration tokens xoxe.xoxp-/xoxe.xoxb- and their refresh tokens
 // xoxe-, legacy workspace xoxa-/xoxr-, legacy xoxs-/xoxo-.
-var chatRules = []*vendorRule{
+var chatRules = append(slackRules,
+	fixed("SK", "twilio-api-key", &setHex, 32),
+	// SendGrid: SG.<22 id>.<43 secret>; the body is 66 characters of
+	// [A-Za-z0-9_.=-] (other tools' fixtures do not always keep the dot).
+	fixed("SG.", "sendgrid-api-token", &setSendGrid, 66),
+	shaped("xkeysib-", "sendinblue-api-token", exactly(&setHexLower, 64), lit("-"), exactly(&setAlnum, 16)),
+	shaped("ntn_", "notion-api-token", exactly(&setDigits, 11), exactly(&setAlnum, 35)),
+)
+
+var slackRules = secretTails(
 	shaped("xoxb-", "slack-bot-token", run(&setDigits, 10, 13), lit("-"), run(&setDigits, 10, 13), lit("-"), run(&setAlnum, 20, 48)),
 	shaped("xoxb-", "slack-legacy-bot-token", run(&setDigits, 8, 14), lit("-"), run(&setAlnum, 18, 26)),
-	shaped("xoxp-", "slack-user-token", run(&setDigits, 10, 13), lit("-"), run(&setDigits, 10, 13), lit("-"), run(&setDigits, 10, 13),
-		lit("-"), run(&setAlnum, 28, 34)),
-	shaped("xoxe-", "slack-user-token", run(&setDigits, 10, 13), lit("-"), run(&setDigits, 10, 13), lit("-"), run(&setDigits, 10, 13),
-		lit("-"), run(&setAlnum, 28, 34)),
+	// User tokens: team, user and token ids, then the secret (32 hex in
+	// current tokens, shorter in old ones).
+	shaped("xoxp-", "slack-user-token", run(&setDigits, 6, 13), lit("-"), run(&setDigits, 6, 13), lit("-"), run(&setDigits, 6, 13),
+		lit("-"), run(&setAlnum, 16, 64)),
+	shaped("xoxe-", "slack-user-token", run(&setDigits, 6, 13), lit("-"), run(&setDigits, 6, 13), lit("-"), run(&setDigits, 6, 13),
+		lit("-"), run(&setAlnum, 16, 64)),
 	shaped("xoxe-", "slack-config-refresh-token", exactly(&setDigits, 1), lit("-"), exactly(&setAlnum, 146)),
 	shaped("xoxe.xoxp-", "slack-config-access-token", exactly(&setDigits, 1), lit("-"), run(&setAlnum, 163, 166)),
 	shaped("xoxe.xoxb-", "slack-config-access-token", exactly(&setDigits, 1), lit("-"), run(&setAlnum, 163, 166)),
@@ -29,13 +40,13 @@ var chatRules = []*vendorRule{
 		lit("-"), run(&setHex, 8, 64)),
 	shaped("xoxo-", "slack-legacy-token", run(&setDigits, 1, 14), lit("-"), run(&setDigits, 1, 14), lit("-"), run(&setDigits, 1, 14),
 		lit("-"), run(&setHex, 8, 64)),
+)
 
-	fixed("SK", "twilio-api-key", &setHex, 32),
-	// SendGrid: SG.<22 id>.<43 secret>; the body is 66 characters of
-	// [A-Za-z0-9_.=-] (other tools' fixtures do not always keep the dot).
-	fixed("SG.", "sendgrid-api-token", &setSendGrid, 66),
-	shaped("xkeysib-", "sendinblue-api-token", exactly(&setHexLower, 64), lit("-"), exactly(&setAlnum, 16)),
-	shaped("ntn_", "notion-api-token", exactly(&setDigits, 11), exactly(&setAlnum, 35)),
+func secretTails(rs ...*vendorRule) []*vendorRule {
+	for _, r := range rs {
+		r.secretTail = true
+	}
+	return rs
 }
 
 // Slack incoming webhooks: hooks.slack.com/services/T…/B…/<24>, and the
@@ -132,16 +143,25 @@ func matchUUID(text string, k int) (int, bool) {
 	return k, true
 }
 
-// checkSlackLegacyWorkspace: an optional one-digit version, then
-// dash-separated alphanumeric segments, the first 8 to 48 long, mixing
-// digits and letters overall.
+// checkSlackLegacyWorkspace: an optional one-digit version, then either
+// one 8-48 character secret or numeric ids and a secret of at least 8
+// (xoxa-2-<team>-<user>-<id>-<hex>), mixing digits and letters overall.
 func checkSlackLegacyWorkspace(tok, body string) string {
 	if len(body) > 2 && isDigit(body[0]) && body[1] == '-' {
 		body = body[2:]
 	}
-	first, _, _ := strings.Cut(body, "-")
-	if !inLen(first, 8, 48) || !allIn(first, &setAlnum) || strings.Contains(body, "--") ||
-		strings.HasSuffix(body, "-") || !hasDigitAndLetter(body) {
+	parts := strings.Split(body, "-")
+	ok := hasDigitAndLetter(body)
+	if len(parts) == 1 {
+		ok = ok && inLen(body, 8, 48) && allIn(body, &setAlnum)
+	} else {
+		for _, p := range parts[:len(parts)-1] {
+			ok = ok && inLen(p, 6, 14) && allIn(p, &setDigits)
+		}
+		last := parts[len(parts)-1]
+		ok = ok && inLen(last, 8, 64) && allIn(last, &setAlnum)
+	}
+	if !ok {
 		return "invalid:slack-legacy-workspace-format"
 	}
 	return ""

@@ -29,6 +29,7 @@ var sourceRules = []*vendorRule{
 		lit("."), exactly(&setLowerAlnum, 9)),
 	fixed("glsoat-", "gitlab-scim-token", &setToken, 20),
 	shaped("glcbt-", "gitlab-cicd-job-token", run(&setAlnum, 1, 5), lit("_"), exactly(&setToken, 20)),
+	fixed("glcbt-", "gitlab-cicd-job-token", &setToken, 20),
 	fixed("_gitlab_session=", "gitlab-session-cookie", &setLowerAlnum, 32),
 
 	fixed("npm_", "npm-access-token", &setAlnum, 36),
