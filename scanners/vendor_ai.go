@@ -21,6 +21,13 @@ var aiRules = []*vendorRule{
 	shaped("sk-", "openai-api-key", exactly(&setAlnum, 20), lit("T3BlbkFJ"), exactly(&setAlnum, 20)),
 
 	fixed("pplx-", "perplexity-api-key", &setAlnum, 48),
+	fixed("sk-or-v1-", "openrouter-api-key", &setHexLower, 64),
+	fixed("gsk_", "groq-api-key", &setAlnum, 52),
+	fixed("xai-", "xai-api-key", &setAlnum, 80),
+	fixed("r8_", "replicate-api-token", &setAlnum, 37),
+	fixed("nvapi-", "nvidia-api-key", &setToken, 64),
+	shaped("lsv2_pt_", "langsmith-api-key", exactly(&setHexLower, 32), lit("_"), exactly(&setHexLower, 10)),
+	shaped("lsv2_sk_", "langsmith-api-key", exactly(&setHexLower, 32), lit("_"), exactly(&setHexLower, 10)),
 	fixed("hf_", "huggingface-access-token", &setLetters, 34),
 	fixed("api_org_", "huggingface-organization-api-token", &setLetters, 34),
 	ranged("ABSK", "aws-amazon-bedrock-api-key-long-lived", &setBase64Pad, 109, 271).withCheck(checkBase64Padding),

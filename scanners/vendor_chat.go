@@ -17,6 +17,10 @@ var chatRules = append(slackRules,
 	// [A-Za-z0-9_.=-] (other tools' fixtures do not always keep the dot).
 	fixed("SG.", "sendgrid-api-token", &setSendGrid, 66),
 	shaped("xkeysib-", "sendinblue-api-token", exactly(&setHexLower, 64), lit("-"), exactly(&setAlnum, 16)),
+	shaped("xsmtpsib-", "sendinblue-smtp-key", exactly(&setHexLower, 64), lit("-"), exactly(&setAlnum, 16)),
+	fixed("key-", "mailgun-private-api-token", &setHexLower, 32).asLoose(),
+	// Twitter app-only bearer tokens start with 22 'A's (zero bytes).
+	ranged("AAAAAAAAAAAAAAAAAAAAAA", "twitter-bearer-token", &setTwitterBearer, 80, 100).asEncoded(),
 	shaped("ntn_", "notion-api-token", exactly(&setDigits, 11), exactly(&setAlnum, 35)),
 )
 
@@ -165,4 +169,40 @@ func checkSlackLegacyWorkspace(tok, body string) string {
 		return "invalid:slack-legacy-workspace-format"
 	}
 	return ""
+}
+
+var setTwitterBearer = makeSet("a-z", "A-Z", "0-9", "%")
+
+// uuidSegs is a lowercase 8-4-4-4-12 UUID as a shape.
+var uuidSegs = []seg{exactly(&setHexLower, 8), lit("-"), exactly(&setHexLower, 4), lit("-"), exactly(&setHexLower, 4), lit("-"),
+	exactly(&setHexLower, 4), lit("-"), exactly(&setHexLower, 12)}
+
+// Discord webhooks: https://[ptb.|canary.]discord[app].com/api/webhooks/<id>/<token>.
+func scanDiscordWebhook(c *collector, i int) int {
+	text := c.text
+	k := i + len("https://")
+	for _, sub := range [...]string{"ptb.", "canary."} {
+		if strings.HasPrefix(text[k:], sub) {
+			k += len(sub)
+		}
+	}
+	switch {
+	case strings.HasPrefix(text[k:], "discord.com/api/webhooks/"):
+		k += len("discord.com/api/webhooks/")
+	case strings.HasPrefix(text[k:], "discordapp.com/api/webhooks/"):
+		k += len("discordapp.com/api/webhooks/")
+	default:
+		return i
+	}
+	e := span(text, k, &setDigits, 21)
+	if e-k < 17 || e-k > 20 || e >= len(text) || text[e] != '/' {
+		return i
+	}
+	p := e + 1
+	end := span(text, p, &setToken, 81)
+	if end-p < 60 || end-p > 80 || (end < len(text) && setToken[text[end]]) {
+		return i
+	}
+	addVendor(c, model.SeverityCritical, "discord-webhook-url", i, end, preview{prefix: p - i}, placeholderRandom(text[p:end]), "")
+	return end
 }

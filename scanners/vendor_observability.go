@@ -10,6 +10,9 @@ var observabilityRules = []*vendorRule{
 	shaped("glsa_", "grafana-service-account-token", exactly(&setAlnum, 32), lit("_"), exactly(&setHex, 8)),
 	shaped("dt0c01.", "dynatrace-api-token", exactly(&setAlnum, 24), lit("."), exactly(&setAlnum, 64)),
 	fixed("sntryu_", "sentry-user-token", &setHexLower, 64),
+	fixed("NRAK-", "new-relic-user-api-key", &setAlnum, 27),
+	fixed("NRJS-", "new-relic-browser-api-token", &setHexLower, 19),
+	fixed("NRII-", "new-relic-insert-key", &setSlack, 32),
 	// Org tokens: base64 JSON claims (iat, url, region_url, org), '_', and a
 	// 43-character secret.
 	ranged("sntrys_eyJpYXQiO", "sentry-org-token", &setSentry, 60, 600).withCheck(checkSentryOrg),

@@ -33,6 +33,14 @@ var paymentRules = []*vendorRule{
 	fixed("shpca_", "shopify-custom-access-token", &setHex, 32),
 	fixed("shppa_", "shopify-private-app-access-token", &setHex, 32),
 	fixed("shpss_", "shopify-shared-secret", &setHex, 32),
+	// Lob and GoCardless keys start with words ("live_", "test_") that
+	// identifiers start with too; the exact length and alphabet decide.
+	fixed("live_", "lob-api-key", &setHexLower, 35).asLoose(),
+	fixed("test_", "lob-api-key", &setHexLower, 35).asLoose(),
+	fixed("live_", "gocardless-api-token", &setTokenEq, 40).withCheck(requireDigitAndLetter).asLoose(),
+	shaped("access-sandbox-", "plaid-api-token", uuidSegs...),
+	shaped("access-development-", "plaid-api-token", uuidSegs...),
+	shaped("access-production-", "plaid-api-token", uuidSegs...),
 	fixed("duffel_test_", "duffel-api-token", &setTokenEq, 43),
 	fixed("duffel_live_", "duffel-api-token", &setTokenEq, 43),
 }

@@ -33,6 +33,15 @@ var sourceRules = []*vendorRule{
 	fixed("_gitlab_session=", "gitlab-session-cookie", &setLowerAlnum, 32),
 
 	fixed("npm_", "npm-access-token", &setAlnum, 36),
+	fixed("oy2", "nuget-api-key", &setLowerAlnum, 43),
+	fixed("dckr_pat_", "docker-hub-pat", &setToken, 27),
+	fixed("ATATT3", "atlassian-api-token", &setTokenEq, 186),
+	fixed("ATBB", "bitbucket-app-password", &setAlnum, 32),
+	fixed("squ_", "sonar-api-token", &setAlnum, 40),
+	fixed("sqp_", "sonar-api-token", &setAlnum, 40),
+	fixed("sqa_", "sonar-api-token", &setAlnum, 40),
+	fixed("bkua_", "buildkite-api-token", &setHexLower, 40),
+	fixed("tfp_", "typeform-api-token", &setTokenDot, 59),
 	// PyPI tokens are macaroons whose first caveat is the location pypi.org,
 	// so every real one starts with the same base64 text.
 	ranged("pypi-AgEIcHlwaS5vcmc", "pypi-upload-token", &setToken, 50, 1000),

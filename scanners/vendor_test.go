@@ -222,6 +222,22 @@ func TestSlackWebhookShapes(t *testing.T) {
 	}
 }
 
+func TestDiscordWebhook(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	u := "https://discord.com/api/webhooks/" + genFromSet(rng, &setDigits, 19) + "/" + genFromSet(rng, &setToken, 68)
+	fs := defaultEngine.Scan("hook = \"" + u + "\"")
+	if len(fs) != 1 || fs[0].Rule != "discord-webhook-url" || fs[0].End-fs[0].Start != len(u) {
+		t.Errorf("%+v", fs)
+	}
+	for _, bad := range []string{u[:len(u)-20], "https://discord.com/api/webhooks/123/abc"} {
+		for _, f := range defaultEngine.Scan(bad) {
+			if f.Rule == "discord-webhook-url" {
+				t.Errorf("%s: %+v", bad, f)
+			}
+		}
+	}
+}
+
 func TestTeamsWebhook(t *testing.T) {
 	rng := rand.New(rand.NewSource(9))
 	uuid := func() string {

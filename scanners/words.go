@@ -9,15 +9,17 @@ import "strings"
 var wordSpecialPrefixes = []string{"A", "eyJ", "ewo", "ew0", "Bearer ", "bearer ", "Basic ", "basic ",
 	"LS0tLS1CRUdJTi", slackHooksHost, "https://"}
 
-// wordFilter holds, for each pair of first bytes, the third bytes with which
-// a word may start a finding, as 256-bit sets. The vendor prefixes start
-// with most letters of the alphabet but with few pairs and fewer triples
-// ("sk-", "ghp", "xox"), so the engine calls scanWord for few words.
-// wordFilterIdx maps a pair to its set (0: none).
-var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][4]uint64) {
-	sets = append(sets, [4]uint64{}) // 0: nothing starts with this pair
+// wordFilter holds, for each pair of first bytes, the third and the fourth
+// bytes with which a word may start a finding, as two 256-bit sets. The
+// vendor prefixes start with most letters of the alphabet but with few
+// pairs and fewer triples ("sk-", "ghp", "xox"), and the fourth byte rules
+// out the common words that remain ("api" for "api_org_", "key" for
+// "key-"), so the engine calls scanWord for few words. wordFilterIdx maps a
+// pair to its sets (0: none).
+var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][8]uint64) {
 	all := ^uint64(0)
-	sets = append(sets, [4]uint64{all, all, all, all}) // 1: anything may follow
+	sets = append(sets, [8]uint64{})                                       // 0: nothing starts with this pair
+	sets = append(sets, [8]uint64{all, all, all, all, all, all, all, all}) // 1: anything may follow
 	for _, p := range wordSpecialPrefixes {
 		if len(p) == 1 {
 			for b := 0; b < 256; b++ {
@@ -25,49 +27,48 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][4]uint64) {
 			}
 		}
 	}
-	add := func(a, b byte, third int) {
-		k := uint16(a)<<8 | uint16(b)
-		if idx[k] == 1 {
-			return
-		}
-		if idx[k] == 0 {
-			if len(sets) == 256 {
-				panic("scanners: too many word trigger pairs")
-			}
-			idx[k] = uint8(len(sets))
-			sets = append(sets, [4]uint64{})
-		}
-		s := &sets[idx[k]]
+	allow := func(s *[8]uint64, pos int, p string) {
 		for t := 0; t < 256; t++ {
-			if third < 0 || t == third {
-				s[t>>6] |= 1 << (t & 63)
+			if len(p) <= pos || t == int(p[pos]) {
+				s[(pos-2)*4+t>>6] |= 1 << (t & 63)
 			}
 		}
 	}
-	prefixes := wordSpecialPrefixes
+	prefixes := append([]string(nil), wordSpecialPrefixes...)
 	for _, r := range vendorRules {
 		prefixes = append(prefixes, r.prefix)
 	}
 	for _, p := range prefixes {
-		switch {
-		case len(p) == 2:
-			add(p[0], p[1], -1)
-		case len(p) > 2:
-			add(p[0], p[1], int(p[2]))
+		if len(p) < 2 {
+			continue
 		}
+		k := uint16(p[0])<<8 | uint16(p[1])
+		switch idx[k] {
+		case 1:
+			continue
+		case 0:
+			if len(sets) == 256 {
+				panic("scanners: too many word trigger pairs")
+			}
+			idx[k] = uint8(len(sets))
+			sets = append(sets, [8]uint64{})
+		}
+		allow(&sets[idx[k]], 2, p)
+		allow(&sets[idx[k]], 3, p)
 	}
 	return idx, sets
 }()
 
 // wordMayMatch reports whether the word at text[i] may start a finding;
-// other words are skipped without a call.
+// other words are skipped without a call. The third and fourth bytes are
+// checked independently, which is looser than the prefixes but cheap.
 func wordMayMatch(text string, i int) bool {
-	if i+2 >= len(text) {
-		return false // no format is three bytes or shorter
+	if i+4 >= len(text) {
+		return false // every format is longer than five bytes
 	}
 	s := &wordFilter[wordFilterIdx[uint16(text[i])<<8|uint16(text[i+1])]]
-	t := text[i+2]
-	return s[t>>6]&(1<<(t&63)) != 0
+	t, u := text[i+2], text[i+3]
+	return s[t>>6]&(1<<(t&63)) != 0 && s[4+u>>6]&(1<<(u&63)) != 0
 }
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
@@ -111,6 +112,9 @@ func scanWord(c *collector, i int) int {
 		}
 		if strings.HasPrefix(text, "https://") {
 			if end := scanTeamsWebhook(c, i); end > i {
+				return end
+			}
+			if end := scanDiscordWebhook(c, i); end > i {
 				return end
 			}
 		}
