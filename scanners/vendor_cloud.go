@@ -1,6 +1,10 @@
 package scanners
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ccsync/ccsync/model"
+)
 
 // Cloud platforms, infrastructure and secret managers.
 var cloudRules = []*vendorRule{
@@ -109,4 +113,53 @@ func allIn(s string, set *charset) bool {
 		}
 	}
 	return true
+}
+
+// Azure AD (Entra ID) client secrets: three characters, a digit, "Q~", and
+// 31 to 34 characters of [A-Za-z0-9_~.-]. The literal is not at the start,
+// so the word filter looks for "Q~" a few bytes into a word, and the match
+// may begin before the word (secrets can start with '~' or '.').
+var setAzureSecret = makeSet("a-z", "A-Z", "0-9", "_~.-")
+
+// azureSecretAt returns the index of the 'Q' of "Q~" in the first six
+// bytes of text, or -1.
+func azureSecretAt(text string) int {
+	for q := 2; q <= 4 && q+1 < len(text); q++ {
+		if text[q] == 'Q' && text[q+1] == '~' {
+			return q
+		}
+	}
+	return -1
+}
+
+func scanAzureADSecret(c *collector, i, q int) int {
+	text := c.text
+	start := q - 4
+	if start < 0 || start > i || !isDigit(text[q-1]) {
+		return i
+	}
+	for k := start; k < q-1; k++ {
+		if ch := text[k]; ch == '-' || !setAzureSecret[ch] {
+			return i
+		}
+	}
+	if start > 0 && !azureBoundary(text[start-1]) {
+		return i
+	}
+	bodyStart := q + 2
+	end := span(text, bodyStart, &setAzureSecret, 35)
+	if n := end - bodyStart; n < 31 || n > 34 || (end < len(text) && !azureBoundary(text[end]) && text[end] != '<') {
+		return i
+	}
+	why := placeholderRandom(text[bodyStart:end])
+	addVendor(c, model.SeverityCritical, "azure-ad-client-secret", start, end, preview{}, why, "")
+	return end
+}
+
+func azureBoundary(ch byte) bool {
+	switch ch {
+	case '\\', '\'', '"', '`', ' ', '\t', '\n', '\r', '>', '=', ':', '(', ',', ')', ';':
+		return true
+	}
+	return false
 }

@@ -222,6 +222,47 @@ func TestSlackWebhookShapes(t *testing.T) {
 	}
 }
 
+// TestAzureADSecret: the "Q~" literal sits four bytes in; the secret may
+// start with '~' or '.', which are not word bytes.
+func TestAzureADSecret(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	body := func(n int) string {
+		b := []byte(genFromSet(rng, &setAlnum, n))
+		b[5], b[17] = '~', '.'
+		return string(b)
+	}
+	for _, tc := range []struct {
+		head string
+		n    int
+		ok   bool
+	}{
+		{"aB3", 34, true},
+		{"~x_", 34, true},
+		{".Zq", 31, true},
+		{"aB3", 30, false}, // too short
+		{"aB3", 36, false}, // too long
+	} {
+		secret := tc.head + "8Q~" + body(tc.n)
+		text := `client_secret: "` + secret + `"`
+		fs := defaultEngine.Scan(text)
+		got := false
+		for _, f := range fs {
+			if f.Rule == "azure-ad-client-secret" {
+				got = text[f.Start:f.End] == secret
+			}
+		}
+		if got != tc.ok {
+			t.Errorf("%s: found %v, want %v (%+v)", secret, got, tc.ok, fs)
+		}
+	}
+	// No digit before "Q~": not the format.
+	for _, f := range defaultEngine.Scan("ref abcdQ~" + body(34)) {
+		if f.Rule == "azure-ad-client-secret" {
+			t.Errorf("reported %+v", f)
+		}
+	}
+}
+
 func TestDiscordWebhook(t *testing.T) {
 	rng := rand.New(rand.NewSource(11))
 	u := "https://discord.com/api/webhooks/" + genFromSet(rng, &setDigits, 19) + "/" + genFromSet(rng, &setToken, 68)

@@ -9,28 +9,24 @@ import "strings"
 var wordSpecialPrefixes = []string{"A", "eyJ", "ewo", "ew0", "Bearer ", "bearer ", "Basic ", "basic ",
 	"LS0tLS1CRUdJTi", slackHooksHost, "https://"}
 
-// wordFilter holds, for each pair of first bytes, the third and the fourth
-// bytes with which a word may start a finding, as two 256-bit sets. The
+// wordFilter holds, for each pair of first bytes, which third bytes (bit
+// 1) and fourth bytes (bit 2) a word may have to start a finding. The
 // vendor prefixes start with most letters of the alphabet but with few
 // pairs and fewer triples ("sk-", "ghp", "xox"), and the fourth byte rules
 // out the common words that remain ("api" for "api_org_", "key" for
 // "key-"), so the engine calls scanWord for few words. wordFilterIdx maps a
-// pair to its sets (0: none).
-var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][8]uint64) {
-	all := ^uint64(0)
-	sets = append(sets, [8]uint64{})                                       // 0: nothing starts with this pair
-	sets = append(sets, [8]uint64{all, all, all, all, all, all, all, all}) // 1: anything may follow
+// pair to its table (0: none).
+var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
+	tabs = append(tabs, [256]uint8{}) // 0: nothing starts with this pair
+	var any [256]uint8
+	for t := range any {
+		any[t] = 3
+	}
+	tabs = append(tabs, any) // 1: anything may follow
 	for _, p := range wordSpecialPrefixes {
 		if len(p) == 1 {
 			for b := 0; b < 256; b++ {
 				idx[uint16(p[0])<<8|uint16(b)] = 1
-			}
-		}
-	}
-	allow := func(s *[8]uint64, pos int, p string) {
-		for t := 0; t < 256; t++ {
-			if len(p) <= pos || t == int(p[pos]) {
-				s[(pos-2)*4+t>>6] |= 1 << (t & 63)
 			}
 		}
 	}
@@ -47,28 +43,38 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, sets [][8]uint64) {
 		case 1:
 			continue
 		case 0:
-			if len(sets) == 256 {
+			if len(tabs) == 256 {
 				panic("scanners: too many word trigger pairs")
 			}
-			idx[k] = uint8(len(sets))
-			sets = append(sets, [8]uint64{})
+			idx[k] = uint8(len(tabs))
+			tabs = append(tabs, [256]uint8{})
 		}
-		allow(&sets[idx[k]], 2, p)
-		allow(&sets[idx[k]], 3, p)
+		tab := &tabs[idx[k]]
+		for pos, bit := range [...]uint8{2: 1, 3: 2} {
+			if bit == 0 {
+				continue
+			}
+			for t := 0; t < 256; t++ {
+				if len(p) <= pos || t == int(p[pos]) {
+					tab[t] |= bit
+				}
+			}
+		}
 	}
-	return idx, sets
+	return idx, tabs
 }()
 
 // wordMayMatch reports whether the word at text[i] may start a finding;
 // other words are skipped without a call. The third and fourth bytes are
 // checked independently, which is looser than the prefixes but cheap.
+// Azure AD secrets carry their literal ("Q~") a few bytes in.
 func wordMayMatch(text string, i int) bool {
-	if i+4 >= len(text) {
-		return false // every format is longer than five bytes
+	if i+5 >= len(text) {
+		return false // every format is longer than six bytes
 	}
-	s := &wordFilter[wordFilterIdx[uint16(text[i])<<8|uint16(text[i+1])]]
-	t, u := text[i+2], text[i+3]
-	return s[t>>6]&(1<<(t&63)) != 0 && s[4+u>>6]&(1<<(u&63)) != 0
+	w := text[i : i+6]
+	tab := &wordFilter[wordFilterIdx[uint16(w[0])<<8|uint16(w[1])]]
+	return tab[w[2]]&(tab[w[3]]>>1)&1 != 0 || w[3] == '~' || w[4] == '~' || w[5] == '~'
 }
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
@@ -77,6 +83,11 @@ func wordMayMatch(text string, i int) bool {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
+	if q := azureSecretAt(text); q >= 0 {
+		if end := scanAzureADSecret(c, i, i+q); end > i {
+			return end
+		}
+	}
 	switch text[0] {
 	case 'A':
 		if strings.HasPrefix(text, "AccountKey=") {
