@@ -295,3 +295,33 @@ func TestTeamsWebhook(t *testing.T) {
 		t.Errorf("truncated: %+v", fs)
 	}
 }
+
+// FuzzVendor runs the span checks of FuzzScan from every vendor prefix, so
+// that truncated, overlong and mixed tokens are explored.
+//
+//	go test ./scanners -run '^$' -fuzz FuzzVendor -fuzztime 60s
+func FuzzVendor(f *testing.F) {
+	rng := rand.New(rand.NewSource(17))
+	for _, r := range vendorRules {
+		tok := genVendorToken(rng, r)
+		f.Add(tok)
+		f.Add(r.prefix)
+		f.Add("x " + tok[:len(tok)/2] + "." + tok[len(tok)/2:])
+	}
+	for _, s := range []string{"aB38Q~", "~.~8Q~~~~", "hooks.slack.com/", "http://hooks.slack.com/triggers/", "https://discord.com/api/webhooks/1/",
+		"https://a.webhook.office.com/webhookb2/", ".atlasv1.", "xoxe.xoxp-1-", "AAAAAAAAAAAAAAAAAAAAAA"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		fs, sup := defaultEngine.ScanVerbose(text)
+		checkSpans(t, text, fs)
+		for _, s := range sup {
+			if s.Start < 0 || s.End > len(text) || s.Start >= s.End || s.By == "" {
+				t.Fatalf("bad suppressed candidate %+v in %q", s, text)
+			}
+		}
+		if again := defaultEngine.Scan(text); len(again) != len(fs) {
+			t.Fatalf("Scan and ScanVerbose disagree: %d vs %d findings", len(again), len(fs))
+		}
+	})
+}
