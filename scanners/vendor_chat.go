@@ -97,13 +97,14 @@ func scanSlackWebhook(c *collector, i int) int {
 }
 
 // Microsoft Teams incoming webhooks:
-// https://<tenant>.webhook.office.com/webhookb2/<uuid>@<uuid>/IncomingWebhook/<32>/<uuid>.
+// https://<tenant>.webhook.office.com/webhookb2/<uuid>@<uuid>/IncomingWebhook/<32>/<uuid>,
+// followed in newer URLs by /V2<token>.
 const teamsHost = ".webhook.office.com/webhookb2/"
 
 func scanTeamsWebhook(c *collector, i int) int {
 	text := c.text
 	k := i + len("https://")
-	h := span(text, k, &setLowerAlnum, 64)
+	h := span(text, k, &setSlack, 64)
 	if h == k || !strings.HasPrefix(text[h:], teamsHost) {
 		return i
 	}
@@ -116,7 +117,7 @@ func scanTeamsWebhook(c *collector, i int) int {
 		return i
 	}
 	p += len("/IncomingWebhook/")
-	e := span(text, p, &setLowerAlnum, 33)
+	e := span(text, p, &setAlnum, 33)
 	if e-p != 32 || e >= len(text) || text[e] != '/' {
 		return i
 	}
@@ -124,12 +125,18 @@ func scanTeamsWebhook(c *collector, i int) int {
 	if !ok || (end < len(text) && setToken[text[end]]) {
 		return i
 	}
+	if strings.HasPrefix(text[end:], "/V2") {
+		if v := span(text, end+3, &setToken, 128); v-end-3 >= 20 {
+			end = v
+		}
+	}
 	why := placeholder(text[p:e])
 	addVendor(c, model.SeverityCritical, "microsoft-teams-webhook", i, end, preview{prefix: h - i + len(teamsHost)}, why, "")
 	return end
 }
 
-// matchUUID matches a lowercase 8-4-4-4-12 UUID at k.
+// matchUUID matches an 8-4-4-4-12 UUID at k (alphanumeric, as other
+// tools match these URLs).
 func matchUUID(text string, k int) (int, bool) {
 	for n, want := range [...]int{8, 4, 4, 4, 12} {
 		if n > 0 {
@@ -138,7 +145,7 @@ func matchUUID(text string, k int) (int, bool) {
 			}
 			k++
 		}
-		e := span(text, k, &setLowerAlnum, want)
+		e := span(text, k, &setAlnum, want)
 		if e-k != want {
 			return k, false
 		}

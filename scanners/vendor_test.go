@@ -294,6 +294,10 @@ func TestTeamsWebhook(t *testing.T) {
 	if fs := defaultEngine.Scan(u[:len(u)-3]); len(fs) != 0 {
 		t.Errorf("truncated: %+v", fs)
 	}
+	v2 := u + "/V2" + genFromSet(rng, &setToken, 43)
+	if fs := defaultEngine.Scan(v2); len(fs) != 1 || fs[0].End != len(v2) {
+		t.Errorf("V2: %+v", fs)
+	}
 }
 
 // FuzzVendor runs the span checks of FuzzScan from every vendor prefix, so
