@@ -7,10 +7,12 @@ import "github.com/ccsync/ccsync/model"
 // to 255); publishable keys (pk_) are public by design and not reported.
 var paymentRules = []*vendorRule{
 	ranged("sk_live_", "stripe-access-token", &setAlnum, 24, 247),
-	ranged("sk_test_", "stripe-access-token", &setAlnum, 24, 247),
+	// Test-mode keys keep their own rule name so that a configuration can
+	// turn them off ("disable": ["stripe-test-secret-key"]).
+	ranged("sk_test_", "stripe-test-secret-key", &setAlnum, 24, 247),
 	ranged("sk_prod_", "stripe-access-token", &setAlnum, 24, 247),
 	ranged("rk_live_", "stripe-access-token", &setAlnum, 24, 247),
-	ranged("rk_test_", "stripe-access-token", &setAlnum, 24, 247),
+	ranged("rk_test_", "stripe-test-secret-key", &setAlnum, 24, 247),
 	ranged("rk_prod_", "stripe-access-token", &setAlnum, 24, 247),
 	ranged("whsec_", "stripe-webhook-secret", &setAlnum, 32, 64),
 	ranged("EAAA", "square-access-token", &setToken, 22, 60).withCheck(requireDigitAndLetter),
