@@ -125,6 +125,23 @@ func TestVendorRulesTable(t *testing.T) {
 	}
 }
 
+// TestVendorAfterJSONEscape: inside a JSON string a token may follow an
+// escaped newline or tab ("\\nghp_…"), where the word starts at the 'n'.
+func TestVendorAfterJSONEscape(t *testing.T) {
+	rng := rand.New(rand.NewSource(21))
+	for _, r := range vendorRules[:20] {
+		tok := validVendorToken(t, rng, r)
+		for _, esc := range []string{`\n`, `\t`, `\n\n`} {
+			text := `{"content": "here it is:` + esc + tok + `\nthanks"}`
+			fs := defaultEngine.Scan(text)
+			s := strings.Index(text, tok)
+			if len(fs) != 1 || fs[0].Start != s || fs[0].End != s+len(tok) {
+				t.Errorf("%s after %s: %+v", r.rule, esc, fs)
+			}
+		}
+	}
+}
+
 // TestVendorRulesListed checks that the documented list names every rule.
 func TestVendorRulesListed(t *testing.T) {
 	names := VendorRules()

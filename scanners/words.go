@@ -34,6 +34,11 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 	for _, r := range vendorRules {
 		prefixes = append(prefixes, r.prefix)
 	}
+	// In JSON-escaped text a token may follow "\n" or "\t", so its word
+	// starts at the escape letter (see scanWord).
+	for _, p := range prefixes[:len(prefixes):len(prefixes)] {
+		prefixes = append(prefixes, "n"+p, "t"+p)
+	}
 	for _, p := range prefixes {
 		if len(p) < 2 {
 			continue
@@ -83,6 +88,11 @@ func wordMayMatch(text string, i int) bool {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
+	if (text[0] == 'n' || text[0] == 't') && i > 0 && c.text[i-1] == '\\' {
+		if end := scanWord(c, i+1); end > i+1 {
+			return end
+		}
+	}
 	if q := azureSecretAt(text); q >= 0 {
 		if end := scanAzureADSecret(c, i, i+q); end > i {
 			return end
