@@ -27,7 +27,7 @@ var cloudRules = []*vendorRule{
 	// Legacy Vault service tokens: "s." and 24 characters. The prefix is
 	// common in code (s.fieldName), so the body must mix digits and
 	// letters of both cases.
-	fixed("s.", "vault-service-token", &setAlnum, 24).withCheck(checkVaultLegacy).asLoose(),
+	fixed("s.", "vault-service-token", &setAlnum, 24).withCheck(requireMixedCase).asLoose(),
 	shaped("dapi", "databricks-api-token", exactly(&setHexLower, 32)).asStandalone(),
 	shaped("dapi", "databricks-api-token", exactly(&setHexLower, 32), lit("-"), exactly(&setDigits, 1)).asStandalone(),
 	fixed("sha256~", "openshift-user-token", &setToken, 43),
@@ -53,13 +53,13 @@ var cloudRules = []*vendorRule{
 	fixed("AKCp", "artifactory-api-key", &setAlnum, 69),
 	fixed("AQVN", "yandex-api-key", &setToken, 35),
 	fixed("AQVN", "yandex-api-key", &setToken, 38),
-	fixed("YC", "yandex-aws-access-token", &setToken, 38).withCheck(requireDigitAndLetter).asLoose(),
+	fixed("YC", "yandex-aws-access-token", &setToken, 38).withCheck(requireMixedCase).asLoose(),
 	fixed("sl.", "dropbox-short-lived-api-token", &setTokenEq, 135).asLoose(),
 	shaped("dnkey-", "defined-networking-api-token", exactly(&setTokenEq, 26), lit("-"), exactly(&setTokenEq, 52)),
 	fixed("sbp_", "supabase-access-token", &setHexLower, 40),
 	fixed("CFPAT-", "contentful-personal-access-token", &setToken, 43),
 	// Notion's legacy integration tokens (before ntn_).
-	fixed("secret_", "notion-api-token", &setAlnum, 43).withCheck(requireDigitAndLetter).asLoose(),
+	fixed("secret_", "notion-api-token", &setAlnum, 43).withCheck(requireMixedCase).asLoose(),
 	shaped("pat-na1-", "hubspot-private-app-token", uuidSegs...),
 	shaped("pat-eu1-", "hubspot-private-app-token", uuidSegs...),
 	fixed("cmVmd", "artifactory-reference-token", &setAlnum, 59),
@@ -71,7 +71,10 @@ var cloudRules = []*vendorRule{
 
 var setAuthress = makeSet("a-z", "A-Z", "0-9", "+/_=.-")
 
-func checkVaultLegacy(tok, body string) string {
+// requireMixedCase rejects bodies without upper case, lower case and
+// digits: formats behind a common prefix ("s.", "live_", "secret_") whose
+// bodies are random base62, unlike identifiers and words.
+func requireMixedCase(tok, body string) string {
 	up, low, dig := false, false, false
 	for k := 0; k < len(body); k++ {
 		switch ch := body[k]; {
@@ -79,7 +82,7 @@ func checkVaultLegacy(tok, body string) string {
 			up = true
 		case ch >= 'a' && ch <= 'z':
 			low = true
-		default:
+		case isDigit(ch):
 			dig = true
 		}
 	}

@@ -39,7 +39,7 @@ var paymentRules = []*vendorRule{
 	// identifiers start with too; the exact length and alphabet decide.
 	fixed("live_", "lob-api-key", &setHexLower, 35).asLoose(),
 	fixed("test_", "lob-api-key", &setHexLower, 35).asLoose(),
-	fixed("live_", "gocardless-api-token", &setTokenEq, 40).withCheck(requireDigitAndLetter).asLoose(),
+	fixed("live_", "gocardless-api-token", &setTokenEq, 40).withCheck(requireMixedCase).asLoose(),
 	shaped("access-sandbox-", "plaid-api-token", uuidSegs...),
 	shaped("access-development-", "plaid-api-token", uuidSegs...),
 	shaped("access-production-", "plaid-api-token", uuidSegs...),

@@ -142,6 +142,23 @@ func TestVendorAfterJSONEscape(t *testing.T) {
 	}
 }
 
+// TestLoosePrefixesIgnoreIdentifiers: common prefixes followed by
+// identifier-shaped text of the right length are not keys.
+func TestLoosePrefixesIgnoreIdentifiers(t *testing.T) {
+	for _, s := range []string{
+		"live_stream_configuration_for_app_version2",
+		"s.makeKubeConfigController2",
+		"secret_manager_rotation_schedule_for_prod_v2",
+		"test_4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+	} {
+		for _, f := range defaultEngine.Scan("call " + s + " now") {
+			if f.Type == "api_key" {
+				t.Errorf("%s: %+v", s, f)
+			}
+		}
+	}
+}
+
 // TestVendorRulesListed checks that the documented list names every rule.
 func TestVendorRulesListed(t *testing.T) {
 	names := VendorRules()
