@@ -251,7 +251,12 @@ func scanVendorRules(c *collector, i int, rules []*vendorRule, consume bool) int
 	if near == nil {
 		return i
 	}
+	// Only a prefix followed by token-like material is a candidate ("SKU"
+	// and "API-FIRST" are words).
 	end := span(c.text, i+len(near.prefix), near.set, 512)
+	if end-i-len(near.prefix) < 8 {
+		return i
+	}
 	if c.verbose {
 		body := c.text[i+len(near.prefix) : end]
 		why := placeholder(body)
