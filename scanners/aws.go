@@ -20,8 +20,6 @@ import "github.com/ccsync/ccsync/model"
 // alphabet.
 var awsKeyKinds = [...]string{"AKIA", "ASIA", "ABIA", "ACCA"}
 
-var setUpperAlnum = makeSet("A-Z", "0-9")
-
 // awsSecretWindow is how far around a key id a secret access key is looked
 // for; key pairs are pasted together (CSV rows, credentials files, env blocks).
 const awsSecretWindow = 320
@@ -176,7 +174,9 @@ func escapeLetterAt(text string, k int) bool {
 // reported or suppressed.
 func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool {
 	v := c.text[start:end]
-	if len(v) != 40 {
+	if len(v) != 40 || vendorFormat(v) {
+		// A vendor's own 40-character format (Yandex's S3-compatible
+		// secrets start with "YC") is reported by its vendor rule.
 		return false
 	}
 	var lowerN, upperN, digitN, hexN int

@@ -52,7 +52,8 @@ func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
 }
 
 // scan is the single pass. Each byte is classified by table lookup; words
-// are dispatched on their first byte and then skipped whole, so the validators
+// are filtered on their first four bytes (wordMayMatch), dispatched, and
+// then skipped whole, so the validators
 // only ever run at the few positions where a finding can start.
 func (e *Engine) scan(c *collector) {
 	text := c.text
@@ -68,7 +69,7 @@ func (e *Engine) scan(c *collector) {
 		switch cls {
 		case clsWord:
 			end := i + 1
-			if wordTrigger[text[i]] {
+			if wordMayMatch(text, i) {
 				if e := scanWord(c, i); e > i {
 					end = e
 				}

@@ -96,10 +96,17 @@ func scanAgeKey(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[body:end])
+	sev, attr := model.SeverityCritical, ""
 	if why == "" && !bech32Valid("age-secret-key-", text[body:end]) {
-		why = "invalid:age-checksum"
+		// As with GitHub tokens: a failed checksum means a typo, a cut or a
+		// fixture, not "no key"; the auditor sees it, ranked lower.
+		sev, attr = model.SeverityHigh, "checksum-invalid"
 	}
-	c.add("private_key", model.SeverityCritical, "age-secret-key", i, end, prioSpecific, preview{prefix: len(agePrefix)}, why)
+	n := len(c.found)
+	c.add("private_key", sev, "age-secret-key", i, end, prioSpecific, preview{prefix: len(agePrefix)}, why)
+	if attr != "" && len(c.found) > n {
+		c.found[n].Attrs = append(c.found[n].Attrs, attr)
+	}
 	return end
 }
 

@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"github.com/ccsync/ccsync/model"
 	"slices"
 	"strings"
 	"testing"
@@ -26,7 +27,6 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"REDACTED letters", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nREDACTEDREDACTED\n-----END PRIVATE KEY-----", "private_key", "placeholder:pem-elided"},
 		{"zero body", "-----BEGIN EC PRIVATE KEY-----\n" + strings.Repeat("A", 64) + "\n" + strings.Repeat("A", 64) + "\n-----END EC PRIVATE KEY-----", "private_key", "placeholder:low-entropy"},
 		{"label mismatch", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIL+H2oWAnPHL1/Jefg/HcNLx8n2TcWJsbWg7De9bOK8UoAoGCCqGSM49\n-----END RSA PRIVATE KEY-----", "private_key", "invalid:pem-label-mismatch"},
-		{"age checksum", "AGE-SECRET-KEY-1U3QQ35MRY6NKL4SQNQJMN8QYE9THWC4F0JLSMXG5PZFRKGFZN6DQNR5HEQ", "private_key", "invalid:age-checksum"},
 		{"elided ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n...\nPrivate-MAC: ab", "private_key", "placeholder:ppk-elided"},
 		{"eyJ not JSON", "eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2ln", "jwt", "invalid:jwt-header-base64"},
 		{"header without alg", "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
@@ -43,6 +43,15 @@ func TestKeysSuppressedBy(t *testing.T) {
 		if !slices.ContainsFunc(sup, func(s Suppressed) bool { return s.Type == tc.typ && s.By == tc.by }) {
 			t.Errorf("%s: suppressed %+v, want %s by %s", tc.name, sup, tc.typ, tc.by)
 		}
+	}
+}
+
+// TestAgeChecksumFailureIsReportedLower: a key whose Bech32 checksum fails
+// is still shown, ranked high instead of critical and marked.
+func TestAgeChecksumFailureIsReportedLower(t *testing.T) {
+	fs := defaultEngine.Scan("SOPS_AGE_KEY=AGE-SECRET-KEY-1U3QQ35MRY6NKL4SQNQJMN8QYE9THWC4F0JLSMXG5PZFRKGFZN6DQNR5HEQ")
+	if len(fs) != 1 || fs[0].Type != "private_key" || fs[0].Severity != model.SeverityHigh || !slices.Equal(fs[0].Attrs, []string{"checksum-invalid"}) {
+		t.Fatalf("findings %+v, want one private_key, high, checksum-invalid", fs)
 	}
 }
 

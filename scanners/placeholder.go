@@ -27,12 +27,57 @@ var sequentialRuns = []string{"1234567", "abcdefgh", "0123456", "9876543"}
 var documentedSamples = map[string]bool{
 	"sk_test_4eC39HqLyjWDarjtT1zdp7dc":                      true,
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
-	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true, // Google API keys that their projects publish on purpose (browser keys
+	// of public Google and Firebase demos), listed as public by gitleaks'
+	// default configuration.
+	"AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs": true,
+	"AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM": true,
+	"AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU": true,
+	"AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0": true,
+	"AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A": true,
+	"AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c": true,
+	"AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4": true,
+	"AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY": true,
+	"AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM": true,
+	"AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ": true,
+	"AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g": true,
+	"AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU": true,
+	"AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw": true,
+	"AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE": true,
+	"AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY": true,
 }
 
 // placeholder reports why value (the secret part, without a vendor prefix)
 // looks invented, or "" if it does not.
 func placeholder(value string) string {
+	if why := placeholderText(value); why != "" {
+		return why
+	}
+	if repeatedRun(value, 5) || dominantChar(value) {
+		return "placeholder:repeated-char"
+	}
+	return ""
+}
+
+// placeholderEncoded is placeholderRandom for base64 of binary data
+// (macaroons, protobuf): runs like "AAAAAA" are zero bytes there, not
+// filler, so only a dominant character counts as repetition.
+func placeholderEncoded(value string) string {
+	if why := placeholderText(value); why != "" {
+		return why
+	}
+	if dominantChar(value) {
+		return "placeholder:repeated-char"
+	}
+	if len(value) >= 16 && entropy(value) < 3.0 {
+		return "placeholder:low-entropy"
+	}
+	return ""
+}
+
+// placeholderText is the part of placeholder that looks at words, masks,
+// templates and sequences.
+func placeholderText(value string) string {
 	switch {
 	case value == "":
 		return "placeholder:empty"
@@ -52,9 +97,6 @@ func placeholder(value string) string {
 		if containsFold(value, w) {
 			return "placeholder:sequential"
 		}
-	}
-	if repeatedRun(value, 5) || dominantChar(value) {
-		return "placeholder:repeated-char"
 	}
 	return ""
 }

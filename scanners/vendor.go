@@ -2,198 +2,368 @@ package scanners
 
 import (
 	"encoding/base64"
+	"sort"
 	"strings"
 
 	"github.com/ccsync/ccsync/model"
 )
 
-// vendorRule is a key format with a literal prefix. The body after the prefix
-// is a run of bytes from set whose length must lie in [min, max]; check, when
-// set, validates the whole token and returns why it is invalid.
+// vendorRule is a credential format with a literal prefix. The body after
+// the prefix is a run of bytes from set whose length must lie in [min, max];
+// shape, when set, is the exact structure the body must have (segments and
+// separators); check, when set, validates the whole token and returns why it
+// is invalid. The rule tables live in vendor_*.go, one file per family.
 type vendorRule struct {
 	prefix   string
 	rule     string
 	set      *charset
 	min, max int
+	shape    []seg
 	// keepPrefix is how much of the token the preview may show; the vendor
 	// tag is not secret and tells the auditor which system is exposed.
 	keepPrefix int
-	check      func(token, body string) string
+	check      func(tok, body string) string
+	// soft, when set, is a validation whose failure lowers the severity and
+	// adds attr instead of dropping the finding (see checkGitHub).
+	soft func(tok, body string) bool
+	attr string
+	sev  model.Severity
+	// loose marks prefixes that ordinary values also start with ("s.",
+	// "pat"): the generic rule may still report a value this rule rejects.
+	loose bool
+	// lead is the length of an alphanumeric id and '.' that come before the
+	// prefix and belong to the token (Terraform's "<id>.atlasv1.<secret>").
+	lead int
+	// encoded marks bodies that are base64 of binary data, where runs of
+	// one character are data (see placeholderEncoded).
+	encoded bool
+	// standalone prefixes also end file names and paths ("video.ico-…"):
+	// the token must not follow '.', '/' or '-'.
+	standalone bool
+	// secretTail: the placeholder stage looks only at the part after the
+	// last '-' (Slack tokens: numeric workspace and user ids, then the
+	// secret; "511111111" is an id, not filler).
+	secretTail bool
+	// head and headMask are the prefix's first four bytes as a
+	// little-endian word, so that most words that share a rule's first two
+	// bytes ("api" vs "api_org_") are rejected with one compare.
+	head, headMask uint32
 }
 
+// seg is one part of a body's shape: a literal, or a run of [min, max]
+// bytes from set. Shapes are matched greedily without backtracking, so a
+// run's set must not contain the literal that follows it.
+type seg struct {
+	lit      string
+	set      *charset
+	min, max int
+}
+
+func lit(s string) seg                   { return seg{lit: s} }
+func run(set *charset, min, max int) seg { return seg{set: set, min: min, max: max} }
+func exactly(set *charset, n int) seg    { return seg{set: set, min: n, max: n} }
+func fixed(prefix, rule string, set *charset, n int) *vendorRule {
+	return &vendorRule{prefix: prefix, rule: rule, set: set, min: n, max: n, keepPrefix: len(prefix)}
+}
+
+func ranged(prefix, rule string, set *charset, min, max int) *vendorRule {
+	return &vendorRule{prefix: prefix, rule: rule, set: set, min: min, max: max, keepPrefix: len(prefix)}
+}
+
+// shaped builds a rule from its body's segments; the body alphabet and the
+// length bounds follow from them.
+func shaped(prefix, rule string, segs ...seg) *vendorRule {
+	r := &vendorRule{prefix: prefix, rule: rule, shape: segs, keepPrefix: len(prefix)}
+	var set charset
+	for _, s := range segs {
+		if s.set == nil {
+			for k := 0; k < len(s.lit); k++ {
+				set[s.lit[k]] = true
+			}
+			r.min += len(s.lit)
+			r.max += len(s.lit)
+			continue
+		}
+		for b, ok := range s.set {
+			set[b] = set[b] || ok
+		}
+		r.min += s.min
+		r.max += s.max
+	}
+	r.set = &set
+	return r
+}
+
+func (r *vendorRule) withCheck(f func(tok, body string) string) *vendorRule { r.check = f; return r }
+func (r *vendorRule) asLoose() *vendorRule                                  { r.loose = true; return r }
+func (r *vendorRule) withSeverity(s model.Severity) *vendorRule             { r.sev = s; return r }
+func (r *vendorRule) asEncoded() *vendorRule                                { r.encoded = true; return r }
+func (r *vendorRule) asStandalone() *vendorRule                             { r.standalone = true; return r }
+func (r *vendorRule) asSecretTail() *vendorRule                             { r.secretTail = true; return r }
+
+// matchShape reports whether body consists exactly of the segments.
+func matchShape(body string, segs []seg) bool {
+	k := 0
+	for _, s := range segs {
+		if s.set == nil {
+			if !strings.HasPrefix(body[k:], s.lit) {
+				return false
+			}
+			k += len(s.lit)
+			continue
+		}
+		e := span(body, k, s.set, s.max)
+		if e-k < s.min {
+			return false
+		}
+		k = e
+	}
+	return k == len(body)
+}
+
+// Alphabets of the vendor formats.
 var (
-	setSlack    = makeSet("a-z", "A-Z", "0-9", "-")
-	setGitLab   = makeSet("a-z", "A-Z", "0-9", "_-.")
-	setSendGrid = makeSet("a-z", "A-Z", "0-9", "_-.")
-	setWebhook  = makeSet("a-z", "A-Z", "0-9", "/")
-	setBearer   = makeSet("a-z", "A-Z", "0-9", "-._~+/=")
+	setDigits     = makeSet("0-9")
+	setLetters    = makeSet("a-z", "A-Z")
+	setUpperAlnum = makeSet("A-Z", "0-9")
+	setLowerAlnum = makeSet("a-z", "0-9")
+	setBase64Pad  = makeSet("a-z", "A-Z", "0-9", "+/=")
+	setTokenEq    = makeSet("a-z", "A-Z", "0-9", "_-=")
+	setTokenDot   = makeSet("a-z", "A-Z", "0-9", "_-.=")
+	setSlack      = makeSet("a-z", "A-Z", "0-9", "-")
+	setSendGrid   = makeSet("a-z", "A-Z", "0-9", "_-.=")
+	setBearer     = makeSet("a-z", "A-Z", "0-9", "-._~+/=")
 )
 
-// Formats are documented by each vendor (GitHub's 2021 token-format post,
-// Slack, Stripe and GitLab token docs, Google API key docs); the lengths are
-// the documented ones with some slack for format drift.
-var vendorRules = []*vendorRule{
-	{prefix: "sk-ant-", rule: "anthropic-key", set: &setToken, min: 32, max: 300, keepPrefix: 7, check: checkAnthropic},
-	{prefix: "sk-proj-", rule: "openai-project-key", set: &setToken, min: 40, max: 300, keepPrefix: 8},
-	{prefix: "sk-svcacct-", rule: "openai-service-account-key", set: &setToken, min: 40, max: 300, keepPrefix: 11},
-	{prefix: "sk-admin-", rule: "openai-admin-key", set: &setToken, min: 40, max: 300, keepPrefix: 9},
-	{prefix: "sk-", rule: "openai-api-key", set: &setAlnum, min: 48, max: 48, keepPrefix: 3, check: checkOpenAILegacy},
-	{prefix: "sk_live_", rule: "stripe-secret-key", set: &setAlnum, min: 24, max: 247, keepPrefix: 8},
-	{prefix: "sk_test_", rule: "stripe-test-secret-key", set: &setAlnum, min: 24, max: 247, keepPrefix: 8},
-	{prefix: "rk_live_", rule: "stripe-restricted-key", set: &setAlnum, min: 24, max: 247, keepPrefix: 8},
-	{prefix: "rk_test_", rule: "stripe-test-restricted-key", set: &setAlnum, min: 24, max: 247, keepPrefix: 8},
-	{prefix: "whsec_", rule: "stripe-webhook-secret", set: &setAlnum, min: 32, max: 64, keepPrefix: 6},
-	{prefix: "ghp_", rule: "github-pat", set: &setAlnum, min: 36, max: 36, keepPrefix: 4, check: checkGitHub},
-	{prefix: "gho_", rule: "github-oauth-token", set: &setAlnum, min: 36, max: 36, keepPrefix: 4, check: checkGitHub},
-	{prefix: "ghu_", rule: "github-user-to-server-token", set: &setAlnum, min: 36, max: 36, keepPrefix: 4, check: checkGitHub},
-	{prefix: "ghs_", rule: "github-server-to-server-token", set: &setAlnum, min: 36, max: 36, keepPrefix: 4, check: checkGitHub},
-	{prefix: "ghr_", rule: "github-refresh-token", set: &setAlnum, min: 36, max: 36, keepPrefix: 4, check: checkGitHub},
-	{prefix: "github_pat_", rule: "github-fine-grained-pat", set: &setWord, min: 82, max: 82, keepPrefix: 11, check: checkGitHubFine},
-	{prefix: "glpat-", rule: "gitlab-pat", set: &setGitLab, min: 20, max: 300, keepPrefix: 6},
-	{prefix: "gldt-", rule: "gitlab-deploy-token", set: &setGitLab, min: 20, max: 300, keepPrefix: 5},
-	{prefix: "glrt-", rule: "gitlab-runner-token", set: &setGitLab, min: 20, max: 300, keepPrefix: 5},
-	{prefix: "glptt-", rule: "gitlab-pipeline-trigger-token", set: &setGitLab, min: 20, max: 300, keepPrefix: 6},
-	{prefix: "glcbt-", rule: "gitlab-cicd-job-token", set: &setGitLab, min: 20, max: 300, keepPrefix: 6},
-	{prefix: "gloas-", rule: "gitlab-oauth-secret", set: &setGitLab, min: 20, max: 300, keepPrefix: 6},
-	{prefix: "xoxb-", rule: "slack-bot-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xoxp-", rule: "slack-user-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xoxa-", rule: "slack-app-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xoxr-", rule: "slack-refresh-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xoxs-", rule: "slack-session-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xoxe.xoxp-", rule: "slack-config-token", set: &setSlack, min: 20, max: 250, keepPrefix: 10, check: checkSlack},
-	{prefix: "xoxe-", rule: "slack-config-refresh-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "xapp-", rule: "slack-app-level-token", set: &setSlack, min: 20, max: 250, keepPrefix: 5, check: checkSlack},
-	{prefix: "AIza", rule: "google-api-key", set: &setToken, min: 35, max: 35, keepPrefix: 4},
-	{prefix: "SK", rule: "twilio-api-key", set: &setHexLower, min: 32, max: 32, keepPrefix: 2},
-	{prefix: "SG.", rule: "sendgrid-api-key", set: &setSendGrid, min: 66, max: 66, keepPrefix: 3, check: checkSendGrid},
-	{prefix: "npm_", rule: "npm-token", set: &setAlnum, min: 36, max: 36, keepPrefix: 4},
-	// PyPI tokens are macaroons whose first caveat is the location pypi.org,
-	// so every real one starts with the same base64 text.
-	{prefix: "pypi-AgEIcHlwaS5vcmc", rule: "pypi-token", set: &setToken, min: 50, max: 300, keepPrefix: 5},
-	{prefix: "hf_", rule: "huggingface-token", set: &setAlnum, min: 30, max: 40, keepPrefix: 3},
+// vendorRules is every prefix rule, family by family.
+var vendorRules = concatRules(aiRules, cloudRules, sourceRules, chatRules, paymentRules, observabilityRules)
+
+func concatRules(lists ...[]*vendorRule) []*vendorRule {
+	var out []*vendorRule
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
 
-var slackWebhook = vendorRule{prefix: "https://hooks.slack.com/services/", rule: "slack-webhook-url",
-	set: &setWebhook, min: 40, max: 120, keepPrefix: 33, check: checkSlackWebhook}
+// VendorRules lists the rule names of the vendor credential formats the
+// engine recognises, sorted and without duplicates, for documentation.
+func VendorRules() []string {
+	seen := map[string]bool{}
+	var names []string
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for _, r := range vendorRules {
+		add(r.rule)
+	}
+	for _, n := range extraVendorRuleNames {
+		add(n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// extraVendorRuleNames are rules implemented outside the prefix table
+// (URL-shaped webhooks, variable Anthropic kinds).
+var extraVendorRuleNames = []string{"slack-webhook-url", "microsoft-teams-webhook", "discord-webhook-url", "azure-storage-account-key",
+	"azure-ad-client-secret"}
 
 // vendorIndex maps the first two bytes of a word to the rules whose prefix
 // starts with them, longest prefix first so that "sk-ant-" is tried before
 // "sk-". Two bytes rule out nearly every ordinary word ("sk" but not "so",
-// "gh" but not "go") with one table load.
-var vendorIndex, vendorLists = func() (idx [1 << 16]uint8, lists [][]*vendorRule) {
+// "gh" but not "go") with one table load. strictLists holds the same lists
+// without loose rules: the prefixes a specific detector owns.
+var vendorIndex, vendorLists, strictLists = func() (idx [1 << 16]uint8, lists, strict [][]*vendorRule) {
 	lists = append(lists, nil) // 0 means no rules
+	strict = append(strict, nil)
 	for _, r := range vendorRules {
 		k := uint16(r.prefix[0])<<8 | uint16(r.prefix[1])
 		if idx[k] == 0 {
+			if len(lists) == 255 {
+				panic("scanners: too many vendor prefix pairs")
+			}
 			idx[k] = uint8(len(lists))
 			lists = append(lists, nil)
+			strict = append(strict, nil)
+		}
+		for b := 0; b < 4 && b < len(r.prefix); b++ {
+			r.head |= uint32(r.prefix[b]) << (8 * b)
+			r.headMask |= 0xff << (8 * b)
 		}
 		lists[idx[k]] = append(lists[idx[k]], r)
-	}
-	for _, rs := range lists {
-		for i := 1; i < len(rs); i++ {
-			for j := i; j > 0 && len(rs[j].prefix) > len(rs[j-1].prefix); j-- {
-				rs[j], rs[j-1] = rs[j-1], rs[j]
-			}
+		if !r.loose {
+			strict[idx[k]] = append(strict[idx[k]], r)
 		}
 	}
-	return idx, lists
+	for _, l := range [][][]*vendorRule{lists, strict} {
+		for _, rs := range l {
+			sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].prefix) > len(rs[j].prefix) })
+		}
+	}
+	return idx, lists, strict
 }()
 
-// vendorRulesFor returns the rules that may match a word starting text.
+// vendorRulesFor returns the rules that own values starting like text (used
+// by the generic rule to leave such values to them).
 func vendorRulesFor(text string) []*vendorRule {
+	if len(text) < 2 {
+		return nil
+	}
+	return strictLists[vendorIndex[uint16(text[0])<<8|uint16(text[1])]]
+}
+
+// wordRulesFor returns every rule that may match a word starting text.
+func wordRulesFor(text string) []*vendorRule {
 	if len(text) < 2 {
 		return nil
 	}
 	return vendorLists[vendorIndex[uint16(text[0])<<8|uint16(text[1])]]
 }
 
-// scanVendor matches rule r at i. A wrong length is not a match (another rule
-// may still apply); a placeholder or failed check is recorded as suppressed
-// and consumes the token so that no weaker rule reports it instead.
+// scanVendorRules tries the rules for the word at i. When a strict prefix
+// matched but no rule's length or shape did, the candidate is recorded as
+// suppressed (placeholder or wrong format) so that ScanVerbose explains it,
+// and, if consume is set, skipped whole: the digit runs of a malformed
+// Slack token are not card or phone numbers.
+func scanVendorRules(c *collector, i int, rules []*vendorRule, consume bool) int {
+	text := c.text[i:]
+	var head uint32
+	if len(text) >= 4 {
+		head = uint32(text[0]) | uint32(text[1])<<8 | uint32(text[2])<<16 | uint32(text[3])<<24
+	}
+	var near *vendorRule
+	for _, r := range rules {
+		if (len(text) >= 4 && head&r.headMask != r.head) || !strings.HasPrefix(text, r.prefix) {
+			continue
+		}
+		if end := scanVendor(c, i, r); end > i {
+			return end
+		}
+		if near == nil && !r.loose {
+			near = r
+		}
+	}
+	if near == nil {
+		return i
+	}
+	// Only a prefix followed by token-like material is a candidate ("SKU"
+	// and "API-FIRST" are words).
+	end := span(c.text, i+len(near.prefix), near.set, 512)
+	if end-i-len(near.prefix) < 8 {
+		return i
+	}
+	if c.verbose {
+		body := c.text[i+len(near.prefix) : end]
+		why := placeholder(body)
+		if why == "" {
+			why = "invalid:" + near.rule + "-format"
+		}
+		c.add("api_key", model.SeverityCritical, near.rule, i, end, prioSpecific, preview{prefix: near.keepPrefix}, why)
+	}
+	if consume {
+		return end
+	}
+	return i
+}
+
+// scanVendor matches rule r at i. A wrong length or shape is not a match
+// (another rule may still apply); a placeholder or failed check is recorded
+// as suppressed and consumes the token so that no weaker rule reports it.
 func scanVendor(c *collector, i int, r *vendorRule) int {
 	text := c.text
+	if r.standalone && i > 0 && (text[i-1] == '.' || text[i-1] == '/' || text[i-1] == '-') {
+		return i
+	}
 	bodyStart := i + len(r.prefix)
 	end := span(text, bodyStart, r.set, r.max+1)
-	n := end - bodyStart
-	if n < r.min || n > r.max || (end < len(text) && setToken[text[end]] && !r.set[text[end]]) {
+	if end-bodyStart > r.max || (end < len(text) && setToken[text[end]] && !r.set[text[end]]) {
 		return i
 	}
-	// For variable-length formats, trailing dots and dashes are sentence
-	// punctuation, not key material; fixed-length keys may end in '-'.
-	for r.min != r.max && end > bodyStart && (text[end-1] == '.' || text[end-1] == '-') && r.set != &setSlack {
+	// Trailing dots, dashes and '=' may be sentence punctuation or a
+	// separator rather than key material: try the longest body first.
+	ok := false
+	for k := 0; k < 3 && end >= bodyStart; k++ {
+		if r.fits(text[bodyStart:end]) {
+			ok = true
+			break
+		}
+		if end == bodyStart || (text[end-1] != '.' && text[end-1] != '-' && text[end-1] != '=') {
+			break
+		}
 		end--
 	}
-	if end-bodyStart < r.min {
+	if !ok {
 		return i
 	}
-	tok, body := text[i:end], text[bodyStart:end]
-	why := placeholderRandom(body)
+	start := i
+	if r.lead > 0 {
+		start = i - r.lead - 1
+		if start < 0 || text[i-1] != '.' || !allIn(text[start:i-1], &setAlnum) || (start > 0 && setToken[text[start-1]]) {
+			return i
+		}
+	}
+	tok, body := text[start:end], text[bodyStart:end]
+	why := ""
+	switch {
+	case body == "": // the prefix alone is the format (a fixed marker)
+	case r.encoded:
+		why = placeholderEncoded(body)
+	case r.secretTail:
+		why = placeholderRandom(body[strings.LastIndexByte(body, '-')+1:])
+	default:
+		why = placeholderRandom(body)
+	}
 	if why == "" && r.check != nil {
 		why = r.check(tok, body)
 	}
-	c.add("api_key", model.SeverityCritical, r.rule, i, end, prioSpecific, preview{prefix: r.keepPrefix}, why)
+	sev, attr := model.SeverityCritical, ""
+	if r.sev != "" {
+		sev = r.sev
+	}
+	if why == "" && r.soft != nil && !r.soft(tok, body) {
+		sev, attr = model.SeverityHigh, r.attr
+	}
+	addVendor(c, sev, r.rule, start, end, preview{prefix: r.keepPrefix}, why, attr)
 	return end
 }
 
-// checkAnthropic requires the key kind and version (`api03-`, `admin01-`)
-// that every Anthropic key carries after `sk-ant-`.
-func checkAnthropic(tok, body string) string {
-	j := 0
-	for j < len(body) && body[j] >= 'a' && body[j] <= 'z' {
-		j++
+// vendorFormat reports whether v is exactly a token of some vendor rule, so
+// that a detector for a generic shape (40-character AWS secrets) leaves it
+// to the vendor's rule.
+func vendorFormat(v string) bool {
+	for _, r := range wordRulesFor(v) {
+		if strings.HasPrefix(v, r.prefix) && r.fits(v[len(r.prefix):]) {
+			return true
+		}
 	}
-	k := j
-	for k < len(body) && isDigit(body[k]) {
-		k++
-	}
-	if j == 0 || k-j != 2 || k >= len(body) || body[k] != '-' || len(body)-k-1 < 32 {
-		return "invalid:anthropic-format"
-	}
-	if why := placeholderRandom(body[k+1:]); why != "" {
-		return why
-	}
-	return ""
+	return false
 }
 
-// checkOpenAILegacy requires the "T3BlbkFJ" marker (base64 of "OpenAI") that
-// OpenAI embeds in its user keys; 48 random characters after "sk-" alone are
-// too common in code.
-func checkOpenAILegacy(tok, body string) string {
-	if !strings.Contains(body, "T3BlbkFJ") {
-		return "invalid:openai-marker"
+func (r *vendorRule) fits(body string) bool {
+	if len(body) < r.min || len(body) > r.max {
+		return false
 	}
-	return ""
+	return r.shape == nil || matchShape(body, r.shape)
 }
 
-// checkSlack requires the numeric workspace/team segment every Slack token
-// starts with (xoxb-123…-456…-…, xapp-1-…).
-func checkSlack(tok, body string) string {
-	first, _, _ := strings.Cut(body, "-")
-	if strings.Count(body, "-") < 2 || !allDigits(first) {
-		return "invalid:slack-format"
+// addVendor records an api_key finding with an optional attribute.
+func addVendor(c *collector, sev model.Severity, rule string, start, end int, pv preview, why, attr string) {
+	n := len(c.found)
+	c.add("api_key", sev, rule, start, end, prioSpecific, pv, why)
+	if attr != "" && len(c.found) > n {
+		c.found[len(c.found)-1].Attrs = append(c.found[len(c.found)-1].Attrs, attr)
 	}
-	return ""
 }
 
-func checkSlackWebhook(tok, body string) string {
-	parts := strings.Split(body, "/")
-	if len(parts) != 3 || len(parts[0]) < 8 || parts[0][0] != 'T' || parts[1][0] != 'B' || len(parts[2]) < 20 {
-		return "invalid:slack-webhook-format"
-	}
-	return ""
-}
-
-func checkSendGrid(tok, body string) string {
-	if body[22] != '.' || strings.Count(body, ".") != 1 {
-		return "invalid:sendgrid-format"
-	}
-	return ""
-}
-
-func checkGitHubFine(tok, body string) string {
-	if body[22] != '_' {
-		return "invalid:github-fine-grained-format"
+// requireDigitAndLetter rejects bodies that are words or numbers: formats
+// with short or common prefixes need mixed random material.
+func requireDigitAndLetter(tok, body string) string {
+	if !hasDigitAndLetter(body) {
+		return "invalid:not-random"
 	}
 	return ""
 }

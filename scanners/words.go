@@ -2,17 +2,81 @@ package scanners
 
 import "strings"
 
-// wordTrigger marks the first bytes scanWord handles; other words are
-// skipped without a call.
-var wordTrigger = func() (t [256]bool) {
-	for _, b := range []byte("AebBLhPsSZ") {
-		t[b] = true
+// wordSpecialPrefixes start the formats scanWord dispatches itself
+// (AccountKey, age keys and AWS key ids and context, "secret" near AWS
+// words, JWTs in any header layout and base64-wrapped, Bearer/Basic, PuTTY
+// and base64 PEM, webhook URLs). Only their first four bytes count; "A"
+// lets any word starting with 'A' through, "ey"/"ew" any JWT header.
+var wordSpecialPrefixes = []string{"A", "ey", "ew", "Bearer ", "bearer ", "Basic ", "basic ",
+	"sec", "Sec", "SEC", "ZXlK", "ZXdv", puttyPrefix, "LS0tLS1CRUdJTi", slackHooksHost, "https://"}
+
+// wordFilter holds, for each pair of first bytes, which third bytes (bit
+// 1) and fourth bytes (bit 2) a word may have to start a finding. The
+// vendor prefixes start with most letters of the alphabet but with few
+// pairs and fewer triples ("sk-", "ghp", "xox"), and the fourth byte rules
+// out the common words that remain ("api" for "api_org_", "key" for
+// "key-"), so the engine calls scanWord for few words. wordFilterIdx maps a
+// pair to its table (0: none).
+var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
+	tabs = append(tabs, [256]uint8{}) // 0: nothing starts with this pair
+	var any [256]uint8
+	for t := range any {
+		any[t] = 3
 	}
+	tabs = append(tabs, any) // 1: anything may follow
+	for _, p := range wordSpecialPrefixes {
+		if len(p) == 1 {
+			for b := 0; b < 256; b++ {
+				idx[uint16(p[0])<<8|uint16(b)] = 1
+			}
+		}
+	}
+	prefixes := append([]string(nil), wordSpecialPrefixes...)
 	for _, r := range vendorRules {
-		t[r.prefix[0]] = true
+		prefixes = append(prefixes, r.prefix)
 	}
-	return t
+	for _, p := range prefixes {
+		if len(p) < 2 {
+			continue
+		}
+		k := uint16(p[0])<<8 | uint16(p[1])
+		switch idx[k] {
+		case 1:
+			continue
+		case 0:
+			if len(tabs) == 256 {
+				panic("scanners: too many word trigger pairs")
+			}
+			idx[k] = uint8(len(tabs))
+			tabs = append(tabs, [256]uint8{})
+		}
+		tab := &tabs[idx[k]]
+		for pos, bit := range [...]uint8{2: 1, 3: 2} {
+			if bit == 0 {
+				continue
+			}
+			for t := 0; t < 256; t++ {
+				if len(p) <= pos || t == int(p[pos]) {
+					tab[t] |= bit
+				}
+			}
+		}
+	}
+	return idx, tabs
 }()
+
+// wordMayMatch reports whether the word at text[i] may start a finding;
+// other words are skipped without a call. The third and fourth bytes are
+// checked independently, which is looser than the prefixes but cheap.
+// Azure AD secrets carry their literal ("Q~") a few bytes in.
+func wordMayMatch(text string, i int) bool {
+	if i+5 >= len(text) {
+		return false // every format is longer than six bytes
+	}
+	w := text[i : i+6]
+	tab := &wordFilter[wordFilterIdx[uint16(w[0])<<8|uint16(w[1])]]
+	return tab[w[2]]&(tab[w[3]]>>1)&1 != 0 || w[3] == '~' || w[4] == '~' || w[5] == '~'
+}
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
 // to the few vendor formats that can start with it and returns the end of a
@@ -20,6 +84,11 @@ var wordTrigger = func() (t [256]bool) {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
+	if q := azureSecretAt(text); q >= 0 {
+		if end := scanAzureADSecret(c, i, i+q); end > i {
+			return end
+		}
+	}
 	switch text[0] {
 	case 'A':
 		if strings.HasPrefix(text, "AccountKey=") {
@@ -39,6 +108,11 @@ func scanWord(c *collector, i int) int {
 			scanAWSContext(c, i)
 		}
 	case 'e':
+		if strings.HasPrefix(text, "eyJrIjoi") {
+			if end := scanVendorRules(c, i, wordRulesFor(text), false); end > i {
+				return end
+			}
+		}
 		if len(text) > 10 && (text[1] == 'y' || text[1] == 'w') {
 			if end := scanJWT(c, i); end > i {
 				return end
@@ -64,18 +138,20 @@ func scanWord(c *collector, i int) int {
 			return scanPEMBase64(c, i)
 		}
 	case 'h':
-		if strings.HasPrefix(text, "https://hooks.slack.com/services/") {
-			return scanVendor(c, i, &slackWebhook)
+		if strings.HasPrefix(text, slackHooksHost) {
+			return scanSlackWebhook(c, i)
 		}
-	}
-	if rules := vendorRulesFor(text); rules != nil {
-		for _, r := range rules {
-			if strings.HasPrefix(text, r.prefix) {
-				if end := scanVendor(c, i, r); end > i {
-					return end
-				}
+		if strings.HasPrefix(text, "https://") {
+			if end := scanTeamsWebhook(c, i); end > i {
+				return end
+			}
+			if end := scanDiscordWebhook(c, i); end > i {
+				return end
 			}
 		}
+	}
+	if rules := wordRulesFor(text); rules != nil {
+		return scanVendorRules(c, i, rules, true)
 	}
 	return i
 }

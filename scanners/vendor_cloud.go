@@ -1,0 +1,167 @@
+package scanners
+
+import (
+	"strings"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// Cloud platforms, infrastructure and secret managers.
+var cloudRules = []*vendorRule{
+	fixed("AIza", "gcp-api-key", &setToken, 35),
+	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireDigitAndLetter),
+	fixed("doo_v1_", "digitalocean-access-token", &setHexLower, 64),
+	fixed("dop_v1_", "digitalocean-pat", &setHexLower, 64),
+	fixed("dor_v1_", "digitalocean-refresh-token", &setHexLower, 64),
+	shaped("v1.0-", "cloudflare-origin-ca-key", exactly(&setHexLower, 24), lit("-"), exactly(&setHexLower, 146)),
+	fixed("fo1_", "flyio-access-token", &setToken, 43),
+	// Fly.io macaroons and Heroku v2 keys are base64 of binary tokens.
+	ranged("fm1a_", "flyio-access-token", &setBase64Pad, 100, 4096).withCheck(checkBase64Padding).asEncoded(),
+	ranged("fm1r_", "flyio-access-token", &setBase64Pad, 100, 4096).withCheck(checkBase64Padding).asEncoded(),
+	ranged("fm2_", "flyio-access-token", &setBase64Pad, 100, 4096).withCheck(checkBase64Padding).asEncoded(),
+	fixed("HRKU-AA", "heroku-api-key-v2", &setToken, 58).asEncoded(),
+	fixed("tk-us-", "scalingo-api-token", &setToken, 48),
+	// Vault tokens are base64url protobuf.
+	ranged("hvs.", "vault-service-token", &setToken, 90, 120).asEncoded(),
+	ranged("hvb.", "vault-batch-token", &setToken, 138, 300).asEncoded(),
+	// Legacy Vault service tokens: "s." and 24 characters. The prefix is
+	// common in code (s.fieldName), so the body must mix digits and
+	// letters of both cases.
+	fixed("s.", "vault-service-token", &setAlnum, 24).withCheck(requireMixedCase).asLoose(),
+	shaped("dapi", "databricks-api-token", exactly(&setHexLower, 32)).asStandalone(),
+	shaped("dapi", "databricks-api-token", exactly(&setHexLower, 32), lit("-"), exactly(&setDigits, 1)).asStandalone(),
+	fixed("sha256~", "openshift-user-token", &setToken, 43),
+	fixed("dp.pt.", "doppler-api-token", &setAlnum, 43),
+	fixed("pul-", "pulumi-api-token", &setHexLower, 40).asStandalone(),
+	fixed("ico-", "infracost-api-token", &setAlnum, 32).asStandalone(),
+	ranged("pscale_tkn_", "planetscale-api-token", &setTokenDot, 32, 64),
+	ranged("pscale_oauth_", "planetscale-oauth-token", &setTokenDot, 32, 64),
+	ranged("pscale_pw_", "planetscale-password", &setTokenDot, 32, 64),
+	// 1Password account secret key: A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX,
+	// the second group sometimes written without its inner dash.
+	shaped("A3-", "1password-secret-key", exactly(&setUpperAlnum, 6), lit("-"), exactly(&setUpperAlnum, 11), lit("-"),
+		exactly(&setUpperAlnum, 5), lit("-"), exactly(&setUpperAlnum, 5), lit("-"), exactly(&setUpperAlnum, 5)),
+	shaped("A3-", "1password-secret-key", exactly(&setUpperAlnum, 6), lit("-"), exactly(&setUpperAlnum, 6), lit("-"),
+		exactly(&setUpperAlnum, 5), lit("-"), exactly(&setUpperAlnum, 5), lit("-"), exactly(&setUpperAlnum, 5), lit("-"),
+		exactly(&setUpperAlnum, 5)),
+	ranged("ops_eyJ", "1password-service-account-token", &setBase64Pad, 250, 8192).withCheck(checkBase64Padding),
+	fixed("p8e-", "adobe-client-secret", &setAlnum, 32).asStandalone(),
+	// 42 Intra OAuth client secrets.
+	fixed("s-s4t2ud-", "intra42-client-secret", &setHexLower, 64),
+	fixed("s-s4t2af-", "intra42-client-secret", &setHexLower, 64),
+	fixed("AKCp", "artifactory-api-key", &setAlnum, 69),
+	fixed("AQVN", "yandex-api-key", &setToken, 35),
+	fixed("AQVN", "yandex-api-key", &setToken, 38),
+	fixed("YC", "yandex-aws-access-token", &setToken, 38).withCheck(requireMixedCase).asLoose(),
+	fixed("sl.", "dropbox-short-lived-api-token", &setTokenEq, 135).asLoose(),
+	shaped("dnkey-", "defined-networking-api-token", exactly(&setTokenEq, 26), lit("-"), exactly(&setTokenEq, 52)),
+	fixed("sbp_", "supabase-access-token", &setHexLower, 40),
+	fixed("CFPAT-", "contentful-personal-access-token", &setToken, 43),
+	// Notion's legacy integration tokens (before ntn_).
+	fixed("secret_", "notion-api-token", &setAlnum, 43).withCheck(requireMixedCase).asLoose(),
+	shaped("pat-na1-", "hubspot-private-app-token", uuidSegs...),
+	shaped("pat-eu1-", "hubspot-private-app-token", uuidSegs...),
+	fixed("cmVmd", "artifactory-reference-token", &setAlnum, 59),
+	ranged("sc_", "authress-service-client-access-key", &setAuthress, 52, 200).withCheck(checkAuthress).asLoose(),
+	ranged("ext_", "authress-service-client-access-key", &setAuthress, 52, 200).withCheck(checkAuthress).asLoose(),
+	ranged("scauth_", "authress-service-client-access-key", &setAuthress, 52, 200).withCheck(checkAuthress),
+	ranged("authress_", "authress-service-client-access-key", &setAuthress, 52, 200).withCheck(checkAuthress),
+}
+
+var setAuthress = makeSet("a-z", "A-Z", "0-9", "+/_=.-")
+
+// requireMixedCase rejects bodies without upper case, lower case and
+// digits: formats behind a common prefix ("s.", "live_", "secret_") whose
+// bodies are random base62, unlike identifiers and words.
+func requireMixedCase(tok, body string) string {
+	up, low, dig := false, false, false
+	for k := 0; k < len(body); k++ {
+		switch ch := body[k]; {
+		case ch >= 'A' && ch <= 'Z':
+			up = true
+		case ch >= 'a' && ch <= 'z':
+			low = true
+		case isDigit(ch):
+			dig = true
+		}
+	}
+	if !up || !low || !dig {
+		return "invalid:not-random"
+	}
+	return ""
+}
+
+// checkAuthress: <client id 5-30>.<key id 4-6>.acc[_-]<account 10-32>.<secret 30-120>.
+func checkAuthress(tok, body string) string {
+	parts := strings.SplitN(body, ".", 4)
+	if len(parts) != 4 || !inLen(parts[0], 5, 30) || !allIn(parts[0], &setAlnum) || !inLen(parts[1], 4, 6) ||
+		!allIn(parts[1], &setAlnum) || !inLen(parts[3], 30, 120) {
+		return "invalid:authress-format"
+	}
+	acc := parts[2]
+	if len(acc) < 14 || !strings.HasPrefix(acc, "acc") || (acc[3] != '_' && acc[3] != '-') || !inLen(acc[4:], 10, 32) ||
+		!allIn(acc[4:], &setSlack) {
+		return "invalid:authress-format"
+	}
+	return ""
+}
+
+func inLen(s string, min, max int) bool { return len(s) >= min && len(s) <= max }
+
+func allIn(s string, set *charset) bool {
+	for k := 0; k < len(s); k++ {
+		if !set[s[k]] {
+			return false
+		}
+	}
+	return true
+}
+
+// Azure AD (Entra ID) client secrets: three characters, a digit, "Q~", and
+// 31 to 34 characters of [A-Za-z0-9_~.-]. The literal is not at the start,
+// so the word filter looks for "Q~" a few bytes into a word, and the match
+// may begin before the word (secrets can start with '~' or '.').
+var setAzureSecret = makeSet("a-z", "A-Z", "0-9", "_~.-")
+
+// azureSecretAt returns the index of the 'Q' of "Q~" in the first six
+// bytes of text, or -1.
+func azureSecretAt(text string) int {
+	for q := 2; q <= 4 && q+1 < len(text); q++ {
+		if text[q] == 'Q' && text[q+1] == '~' {
+			return q
+		}
+	}
+	return -1
+}
+
+func scanAzureADSecret(c *collector, i, q int) int {
+	text := c.text
+	start := q - 4
+	if start < 0 || start > i || !isDigit(text[q-1]) {
+		return i
+	}
+	for k := start; k < q-1; k++ {
+		if ch := text[k]; ch == '-' || !setAzureSecret[ch] {
+			return i
+		}
+	}
+	if start > 0 && !azureBoundary(text[start-1]) {
+		return i
+	}
+	bodyStart := q + 2
+	end := span(text, bodyStart, &setAzureSecret, 35)
+	if n := end - bodyStart; n < 31 || n > 34 || (end < len(text) && !azureBoundary(text[end]) && text[end] != '<') {
+		return i
+	}
+	why := placeholderRandom(text[bodyStart:end])
+	addVendor(c, model.SeverityCritical, "azure-ad-client-secret", start, end, preview{}, why, "")
+	return end
+}
+
+func azureBoundary(ch byte) bool {
+	switch ch {
+	case '\\', '\'', '"', '`', ' ', '\t', '\n', '\r', '>', '=', ':', '(', ',', ')', ';':
+		return true
+	}
+	return false
+}
