@@ -118,6 +118,13 @@ func scanNumber(c *collector, i int) int {
 		}
 	}
 	g := parseGroups(text, i)
+	if e := g.end[0]; e < len(text) && (text[e] == ':' || setHex[text[e]] && !isDigit(text[e])) || i >= 2 && text[i-1] == ':' {
+		if s, ok := ipv6Start(text, i); ok {
+			if end := scanIPv6(c, s); end > s {
+				return end
+			}
+		}
+	}
 	if end := scanIPv4(c, &g, i); end > i {
 		return end
 	}
@@ -127,8 +134,119 @@ func scanNumber(c *collector, i int) int {
 	if end := scanSSN(c, &g, i); end > i {
 		return end
 	}
+	if end := scanSIN(c, &g, i); end > i {
+		return end
+	}
 	if end := scanPhoneNANP(c, &g, i, 0); end > i {
+		return end
+	}
+	if end := scanPhoneNational(c, &g, i); end > i {
 		return end
 	}
 	return i
 }
+
+// piiTrigger marks the first bytes of words that can start a PII finding:
+// upper-case letters (IBAN country codes, National Insurance prefixes), 'f'
+// (IPv6: addresses that start with a letter are in practice fc00::/7,
+// fe80::/10, ff00::/8 or ::ffff:…; all others start with a digit) and the
+// first letters of the passport keywords. Words starting with a-e stay off
+// the slow path, which is most of English prose.
+var piiTrigger = func() (t [256]bool) {
+	for b := 'A'; b <= 'Z'; b++ {
+		t[b] = true
+	}
+	for _, b := range []byte("fpr") {
+		t[b] = true
+	}
+	return t
+}()
+
+// piiPair marks the first two bytes of words that can start a PII finding
+// (see piiTrigger), so that an ordinary word costs one table load.
+var piiPair = func() (t [1 << 16]bool) {
+	set := func(a, b byte) { t[uint16(a)<<8|uint16(b)] = true }
+	for a := byte('A'); a <= 'Z'; a++ {
+		for b := byte('A'); b <= 'Z'; b++ {
+			set(a, b)
+		}
+	}
+	for _, b := range []byte("cdefCDEF:") {
+		set('f', b)
+		set('F', b)
+	}
+	for _, p := range []string{"pa", "Pa", "PA", "re", "Re", "RE"} {
+		set(p[0], p[1])
+	}
+	return t
+}()
+
+// scanWordPII runs at the first byte of a word whose first two bytes are in
+// piiPair and returns the end of a PII finding starting there, or i.
+func scanWordPII(c *collector, i int) int {
+	text := c.text
+	if i+3 >= len(text) {
+		return i
+	}
+	b0 := text[i]
+	if b0 >= 'A' && b0 <= 'Z' && text[i+1] >= 'A' && text[i+1] <= 'Z' {
+		if isDigit(text[i+2]) {
+			if end := scanIBAN(c, i); end > i {
+				return end
+			}
+		}
+		if isDigit(text[i+2]) || text[i+2] == ' ' && isDigit(text[i+3]) {
+			if end := scanNINO(c, i); end > i {
+				return end
+			}
+		}
+	}
+	b1, b2 := text[i+1]|0x20, text[i+2]|0x20
+	switch b0 | 0x20 {
+	case 'f':
+		if b1 >= 'c' && b1 <= 'f' || b1 == ':' {
+			if s, ok := ipv6Start(text, i); ok {
+				if end := scanIPv6(c, s); end > s {
+					return end
+				}
+			}
+		}
+	case 'p':
+		if b1 == 'a' && (b2 == 's' || b2 == 'p') {
+			return scanPassport(c, i)
+		}
+	case 'r':
+		if b1 == 'e' && b2 == 'i' {
+			return scanPassport(c, i)
+		}
+	}
+	return i
+}
+
+// contextWord reports whether one of words (lower case) appears in the window
+// bytes before i as the start of a word. Words of three letters or fewer
+// must also end there ("cc" but not "ccsync", "sin" but not "single").
+func contextWord(text string, i, window int, words []string) bool {
+	lo := i - window
+	if lo < 0 {
+		lo = 0
+	}
+	w := text[lo:i]
+	for p := 0; p < len(w); p++ {
+		if !isLetterByte(w[p]) || (p > 0 && isLetterByte(w[p-1])) {
+			continue
+		}
+		for _, kw := range words {
+			if !hasPrefixFold(w[p:], kw) {
+				continue
+			}
+			e := p + len(kw)
+			if len(kw) > 3 || e == len(w) || !isLetterByte(w[e]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -57,6 +57,9 @@ func scanPhonePrefix(c *collector, i int) int {
 		return i
 	}
 	if text[i] == '(' {
+		if i+2 < len(text) && text[i+1] == '0' {
+			return scanTrunkParen(c, i)
+		}
 		return scanParenPhone(c, i, i)
 	}
 	if !isDigit(text[i+1]) || text[i+1] == '0' {
@@ -69,6 +72,12 @@ func scanPhonePrefix(c *collector, i int) int {
 	g := parseGroups(text, i+1)
 	if text[i+1] == '1' {
 		if end := scanPhoneNANP(c, &g, i+1, i); end > i+1 {
+			return end
+		}
+	}
+	// +44 (0)20 7946 0958: the trunk 0 that is dropped when dialling from abroad.
+	if g.n == 1 && g.len(0) <= 3 {
+		if end := scanDroppedTrunk(c, i, g.end[0]); end > i {
 			return end
 		}
 	}
@@ -123,4 +132,99 @@ func allDigits(s string) bool {
 		}
 	}
 	return len(s) > 0
+}
+
+// scanPhoneNational matches numbers in the national form of countries that
+// dial a trunk 0 (UK 020 7946 0958 and 07700 900123, FR 01 23 45 67 89, DE
+// 030 12345678, IN 098765 43210): a first group of 2–5 digits starting with 0
+// then a non-zero digit, one kind of separator, groups of at least two
+// digits, 10–12 digits in all. Without separators a leading-zero number is
+// an id as often as a phone, so one is required.
+func scanPhoneNational(c *collector, g *numGroups, i int) int {
+	text := c.text
+	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
+		return i
+	}
+	for k := g.n; k >= 2; k-- {
+		nd := g.digits(k)
+		if nd < 10 || nd > 12 || !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+			continue
+		}
+		short := false
+		for j := 1; j < k; j++ {
+			if g.len(j) < 2 || g.len(j) > 8 {
+				short = true
+			}
+		}
+		if short || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-national", i, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return i
+}
+
+// scanTrunkParen matches a national number whose trunk-0 area code is in
+// parentheses, (020) 7946 0958, with '(' at p; the span starts at p.
+func scanTrunkParen(c *collector, p int) int {
+	text := c.text
+	q := p + 1
+	for q < len(text) && isDigit(text[q]) && q-p <= 6 {
+		q++
+	}
+	area := q - p - 1
+	if area < 3 || area > 5 || text[p+1] != '0' || text[p+2] == '0' || q >= len(text) || text[q] != ')' {
+		return p
+	}
+	j := q + 1
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return p
+	}
+	g := parseGroups(text, j)
+	for k := g.n; k >= 1; k-- {
+		nd := area + g.digits(k)
+		if nd < 10 || nd > 12 || k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-')) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-national", p, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return p
+}
+
+// scanDroppedTrunk matches the rest of +CC (0)… with the country code of the
+// number starting at plus ending at cc.
+func scanDroppedTrunk(c *collector, plus, cc int) int {
+	text := c.text
+	j := cc
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if !hasPrefix(text[j:], "(0)") {
+		return plus
+	}
+	j += 3
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return plus
+	}
+	g := parseGroups(text, j)
+	for k := g.n; k >= 1; k-- {
+		nd := cc - plus - 1 + g.digits(k)
+		if nd < 8 || nd > 15 || k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-e164", plus, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return plus
 }

@@ -11,6 +11,9 @@ var wordTrigger = func() (t [256]bool) {
 	for _, r := range vendorRules {
 		t[r.prefix[0]] = true
 	}
+	for b := range piiTrigger {
+		t[b] = t[b] || piiTrigger[b]
+	}
 	return t
 }()
 
@@ -20,6 +23,12 @@ var wordTrigger = func() (t [256]bool) {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
+	// PII that starts with a letter (IBAN, UK NINO, IPv6, passport); see numbers.go.
+	if len(text) > 3 && piiPair[int(text[0])<<8|int(text[1])] {
+		if end := scanWordPII(c, i); end > i {
+			return end
+		}
+	}
 	switch text[0] {
 	case 'A':
 		if strings.HasPrefix(text, "AccountKey=") {
