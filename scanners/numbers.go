@@ -109,8 +109,15 @@ func scanNumber(c *collector, i int) int {
 		// Part of a larger token: a version (1.2.3.4.5), date, time, path or
 		// id whose earlier part was already passed over.
 		switch p := text[i-1]; p {
-		case '.', '-', '/', ':', ',':
+		case '.', '-', '/':
 			if isAlnum(text[i-2]) {
+				return i
+			}
+		case ':', ',':
+			// 12:30:45 and 1,234,567 continue a number; after a letter the
+			// separator is a field's (`card:4111…`, a CSV cell) and a new
+			// value starts.
+			if isDigit(text[i-2]) {
 				return i
 			}
 		case '+', '(', '$', '#':
