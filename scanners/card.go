@@ -190,6 +190,8 @@ var iinTable = func() []iinRange {
 		{500000, 509999, "maestro", maestro, c1619},
 		{560000, 699999, "maestro", maestro, c1619},
 		{400000, 499999, "visa", lengths(13, 16, 19), lengths(13, 16, 19)},
+		{213100, 213199, "jcb", lengths(15), lengths(15)}, // the original JCB ranges
+		{180000, 180099, "jcb", lengths(15), lengths(15)},
 		{100000, 199999, "uatp", lengths(15), lengths(15)},
 	}
 }()

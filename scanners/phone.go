@@ -18,6 +18,13 @@ func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 		k = 3
 	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ')):
 		k = 4
+	case g.shape(3, 7) && (g.sep[0] == ' ' || g.sep[0] == '-') && g.endsClean(text, 2):
+		// 425 882-9090's looser cousin, 425 8829090.
+		a, e := g.start[0], g.start[1]
+		return addNANP(c, from, g.end[1], text[a:a+3], text[e:e+3], text[e+3:e+7])
+	case g.shape(10) && g.endsClean(text, 1) && from == i && phoneContext(text, i):
+		// Ten bare digits are an id unless the text calls them a number to dial.
+		return addNANP(c, i, g.end[0], text[i:i+3], text[i+3:i+6], text[i+6:i+10])
 	default:
 		return i
 	}
@@ -27,6 +34,14 @@ func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 	area, exch := g.start[k-3], g.start[k-2]
 	return addNANP(c, from, g.end[k-1], text[area:area+3], text[exch:exch+3], text[g.start[k-1]:g.end[k-1]])
 }
+
+// phoneContext reports whether a word naming a phone number precedes i.
+func phoneContext(text string, i int) bool {
+	return contextWord(text, i, 40, phoneWords)
+}
+
+var phoneWords = []string{"phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms", "text me",
+	"dial", "ring", "contact", "téléphone", "telefon", "teléfono", "handy", "portable", "móvil"}
 
 // addNANP validates the North American Numbering Plan: area code and
 // exchange start with 2–9 and are not N11 service codes.
@@ -138,10 +153,16 @@ func allDigits(s string) bool {
 // dial a trunk 0 (UK 020 7946 0958 and 07700 900123, FR 01 23 45 67 89, DE
 // 030 12345678, IN 098765 43210): a first group of 2–5 digits starting with 0
 // then a non-zero digit, one kind of separator, groups of at least two
-// digits, 10–12 digits in all. Without separators a leading-zero number is
-// an id as often as a phone, so one is required.
+// digits, 10–12 digits in all (nine as 0X-XXXXXXX). Without separators a
+// leading-zero number is an id as often as a phone, so it needs a phone word
+// before it.
 func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	text := c.text
+	if g.n == 1 && g.len(0) >= 10 && g.len(0) <= 11 && text[i] == '0' && text[i+1] != '0' && g.endsClean(text, 1) &&
+		phoneContext(text, i) {
+		c.add("phone", model.SeverityMedium, "phone-national", i, g.end[0], prioSpecific, preview{kind: pvDigits}, "")
+		return g.end[0]
+	}
 	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
 		return i
 	}
@@ -150,7 +171,9 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	}
 	for k := g.n; k >= 2; k-- {
 		nd := g.digits(k)
-		if nd < 10 || nd > 12 || !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+		// Nine digits only as 0X-XXXXXXX, the form of Israeli and other
+		// two-digit area codes; a longer first group makes a date or id.
+		if nd < 9 || nd > 12 || nd == 9 && (g.len(0) != 2 || k != 2) || !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
 			continue
 		}
 		short := false

@@ -251,3 +251,17 @@ func FuzzPIIParsers(f *testing.F) {
 		checkSpans(t, text, Default().Scan(text))
 	})
 }
+
+func TestPhoneForms(t *testing.T) {
+	checkPII(t, []piiCase{
+		{"My Israeli number is 09-7625400", "phone", "09-7625400", "phone-national"},
+		{"reach me on 425 8829090", "phone", "425 8829090", "phone-nanp"},
+		{"phone: 4258829090", "phone", "4258829090", "phone-nanp"},
+		{"order 4258829090", "", "", ""},
+		{"mobile 07700900461", "phone", "07700900461", "phone-national"},
+		{"ref 07700900461", "", "", ""},
+		{"code 12-3456789", "", "", ""},
+		{"(425) 882 9090", "phone", "(425) 882 9090", "phone-nanp"},
+		{"_: +55 11 98456 5666", "phone", "+55 11 98456 5666", "phone-e164"},
+	})
+}
