@@ -9,6 +9,9 @@ import "github.com/ccsync/ccsync/model"
 // numbers to an auditor, just not a customer's.
 func scanCard(c *collector, g *numGroups, i int) int {
 	text := c.text
+	if continuesGroups(text, i) {
+		return i
+	}
 	for k := g.n; k >= 1; k-- {
 		nd := g.digits(k)
 		if nd < 12 || nd > 19 {
@@ -29,16 +32,20 @@ func scanCard(c *collector, g *numGroups, i int) int {
 			}
 		}
 		digits := d[:n]
-		if !luhn(digits) {
-			continue
-		}
 		net, borderline := cardNetwork(digits)
 		if net == "" {
 			continue
 		}
-		// Lengths a network allows but rarely issues, written as one run of
-		// digits, look like any other id; they need a card word nearby.
-		if borderline && k == 1 && !cardContext(text, i) {
+		if !luhn(digits) {
+			if c.verbose && (k >= 4 || cardContext(text, i)) {
+				c.add("credit_card", model.SeverityCritical, "credit-card", i, g.end[k-1], prioSpecific, preview{kind: pvDigits}, "invalid:luhn")
+			}
+			continue
+		}
+		// Lengths a network allows but rarely issues look like any other id
+		// (4-4-4 is also an Aadhaar number) unless printed in four or more
+		// card groups; otherwise they need a card word nearby.
+		if borderline && k < 4 && !cardContext(text, i) {
 			continue
 		}
 		end := g.end[k-1]

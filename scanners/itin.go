@@ -8,6 +8,9 @@ import "github.com/ccsync/ccsync/model"
 // numbers are neither ITINs nor SSNs.
 func scanITIN(c *collector, start, end, group int) int {
 	if !itinGroup(group) {
+		if c.verbose {
+			c.add("itin", model.SeverityCritical, "us-itin", start, end, prioSpecific, preview{kind: pvDigits}, "invalid:itin-group")
+		}
 		return start
 	}
 	c.add("itin", model.SeverityCritical, "us-itin", start, end, prioSpecific, preview{kind: pvDigits}, "")

@@ -256,4 +256,11 @@ func contextWord(text string, i, window int, words []string) bool {
 	return false
 }
 
+// continuesGroups reports whether the number at i follows another group of
+// digits and a space: the tail of a longer run that did not validate as a
+// whole ("3580 6965 5120 1515"), which must not be matched piecemeal.
+func continuesGroups(text string, i int) bool {
+	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2])
+}
+
 func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -166,8 +166,8 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
 		return i
 	}
-	if i >= 2 && text[i-1] == ' ' && isDigit(text[i-2]) {
-		return i // the middle of a longer run of groups (a card that failed its checks)
+	if continuesGroups(text, i) {
+		return i
 	}
 	for k := g.n; k >= 2; k-- {
 		nd := g.digits(k)

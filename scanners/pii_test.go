@@ -265,3 +265,23 @@ func TestPhoneForms(t *testing.T) {
 		{"_: +55 11 98456 5666", "phone", "+55 11 98456 5666", "phone-e164"},
 	})
 }
+
+// TestPIISuppressedBy: candidates that have the shape but fail validation
+// are explained by ScanVerbose.
+func TestPIISuppressedBy(t *testing.T) {
+	for _, tc := range []struct{ text, typ, by string }{
+		{"card 4012 8888 8888 1882", "credit_card", "invalid:luhn"},
+		{"SSN 666-12-3456", "ssn", "invalid:ssn-never-issued"},
+		{"ITIN 912-89-2345", "itin", "invalid:itin-group"},
+		{"SIN 130692545", "ca_sin", "invalid:sin"},
+		{"IBAN GB82 WEST 1234 5698 7654 33", "iban", "invalid:iban-checksum"},
+		{"::1", "ip_address", "placeholder:reserved-ip"},
+		{"Passport number: 999999999", "passport", "placeholder:repeated-char"},
+		{"SSN 078-05-1120", "ssn", "placeholder:sample-ssn"},
+	} {
+		fs, sup := defaultEngine.ScanVerbose(tc.text)
+		if len(fs) != 0 || len(sup) != 1 || sup[0].Type != tc.typ || sup[0].By != tc.by {
+			t.Errorf("%q: findings %+v suppressed %+v, want %s by %s", tc.text, fs, sup, tc.typ, tc.by)
+		}
+	}
+}

@@ -7,6 +7,9 @@ import "github.com/ccsync/ccsync/model"
 // the Luhn check. Service Canada never issues numbers starting with 0 or 8.
 func scanSIN(c *collector, g *numGroups, i int) int {
 	text := c.text
+	if continuesGroups(text, i) {
+		return i
+	}
 	var k int
 	switch {
 	case g.shape(3, 3, 3) && (g.sameSep(3, ' ') || g.sameSep(3, '-')) && g.endsClean(text, 3):
@@ -26,6 +29,9 @@ func scanSIN(c *collector, g *numGroups, i int) int {
 		}
 	}
 	if d[0] == 0 || d[0] == 8 || !luhn(d[:]) {
+		if c.verbose && k == 1 {
+			c.add("ca_sin", model.SeverityCritical, "ca-sin", i, end, prioSpecific, preview{kind: pvDigits}, "invalid:sin")
+		}
 		return i
 	}
 	why := ""

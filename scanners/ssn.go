@@ -32,6 +32,9 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 		return scanITIN(c, i, end, group)
 	}
 	if area == 0 || area == 666 || group == 0 || serial == 0 {
+		if c.verbose {
+			c.add("ssn", model.SeverityCritical, "us-ssn", i, end, prioSpecific, preview{kind: pvDigits}, "invalid:ssn-never-issued")
+		}
 		return i
 	}
 	why := ""
