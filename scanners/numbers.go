@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -182,7 +183,9 @@ var piiPair = func() (t [1 << 16]bool) {
 		set('f', b)
 		set('F', b)
 	}
-	for _, p := range []string{"pa", "Pa", "PA", "re", "Re", "RE"} {
+	// "re" is left out: it starts too many English words, and German
+	// capitalises Reisepass.
+	for _, p := range []string{"pa", "Pa", "PA", "Re", "RE"} {
 		set(p[0], p[1])
 	}
 	return t
@@ -219,7 +222,9 @@ func scanWordPII(c *collector, i int) int {
 			}
 		}
 	case 'p':
-		if b1 == 'a' && (b2 == 's' || b2 == 'p') {
+		// pass(port|eport|aport…), pasaporte, paspoort, paszport; not password.
+		if b1 == 'a' && b2 == 's' && strings.IndexByte("spaz", text[i+3]|0x20) >= 0 &&
+			(text[i+3]|0x20 != 's' || i+4 < len(text) && strings.IndexByte("pea", text[i+4]|0x20) >= 0) {
 			return scanPassport(c, i)
 		}
 	case 'r':
