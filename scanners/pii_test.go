@@ -285,3 +285,15 @@ func TestPIISuppressedBy(t *testing.T) {
 		}
 	}
 }
+
+func TestEmailAddressLiteral(t *testing.T) {
+	checkPII(t, []piiCase{
+		{"write to postmaster@[198.18.40.7] today", "email", "postmaster@[198.18.40.7]", "email"},
+		{"ops@[198.18.40.7", "ip_address", "198.18.40.7", "ipv4"},
+		{"ops@[300.1.1.1]", "", "", ""},
+	})
+	_, sup := defaultEngine.ScanVerbose("example.user@acme-corp.com")
+	if len(sup) != 1 || sup[0].By != "placeholder:word:example" {
+		t.Errorf("example local part: suppressed %+v", sup)
+	}
+}
