@@ -59,7 +59,10 @@ func versionContext(text string, i int) bool {
 		s--
 	}
 	switch w := strings.ToLower(text[s:e]); w {
-	case "version", "ver", "v", "release", "build", "firmware", "oid",
+	case "version", "ver", "v", "release", "build", "firmware", "oid", "patch", "rev", "revision", "upgrade", "update",
+		// Software that is named with its version: "Chrome 120.0.6099.109", "Python 3.12.1.0".
+		"python", "node", "java", "jdk", "ruby", "php", "chrome", "chromium", "firefox", "safari", "edge", "ios",
+		"android", "windows", "macos", "kernel", "linux", "ubuntu", "debian", "npm", "pip", "gradle", "dotnet",
 		// Numbered sections of specifications: "section 12.2.4.2", "WHATWG 13.2.5.32".
 		"section", "sections", "sect", "sec", "chapter", "clause", "rfc", "whatwg", "step", "appendix":
 		return true

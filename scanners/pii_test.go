@@ -297,3 +297,17 @@ func TestEmailAddressLiteral(t *testing.T) {
 		t.Errorf("example local part: suppressed %+v", sup)
 	}
 }
+
+func TestIPv4Sanity(t *testing.T) {
+	checkPII(t, []piiCase{
+		{"db at 10.0.0.12:5432", "ip_address", "10.0.0.12", "ipv4"},
+		{"gateway 192.168.1.1,", "ip_address", "192.168.1.1", "ipv4"},
+		{"Python 3.12.1.0 installed", "", "", ""},
+		{"netmask 255.255.255.0", "", "", ""},
+		{"OID 1.3.6.1.4.1", "", "", ""},
+		{"release 10.2.3.4", "", "", ""},
+		{"192.168.1.1.1", "", "", ""},
+		{"256.1.1.1", "", "", ""},
+		{"text192.168.1.1", "", "", ""},
+	})
+}
