@@ -45,7 +45,7 @@ func scanCard(c *collector, g *numGroups, i int) int {
 		// Lengths a network allows but rarely issues look like any other id
 		// (4-4-4 is also an Aadhaar number) unless printed in four or more
 		// card groups; otherwise they need a card word nearby.
-		if borderline && k < 4 && !cardContext(text, i) {
+		if borderline && k < 4 && !cardContext(text, i) && !testCard(digits) {
 			continue
 		}
 		end := g.end[k-1]
@@ -196,7 +196,9 @@ var iinTable = func() []iinRange {
 		// RuPay (60), Hipercard (606282), Elo and InterPayment (636).
 		{500000, 509999, "maestro", maestro, c1619},
 		{560000, 699999, "maestro", maestro, c1619},
-		{400000, 499999, "visa", lengths(13, 16, 19), lengths(13, 16, 19)},
+		// Visa stopped issuing 13 digits long ago; 13 bare digits starting
+		// with 4 are far more often an EAN-13 barcode (German prefixes 400–440).
+		{400000, 499999, "visa", lengths(13, 16, 19), lengths(16, 19)},
 		{213100, 213199, "jcb", lengths(15), lengths(15)}, // the original JCB ranges
 		{180000, 180099, "jcb", lengths(15), lengths(15)},
 		{100000, 199999, "uatp", lengths(15), lengths(15)},

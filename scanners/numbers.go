@@ -158,13 +158,13 @@ func scanNumber(c *collector, i int) int {
 // upper-case letters (IBAN country codes, National Insurance prefixes), 'f'
 // (IPv6: addresses that start with a letter are in practice fc00::/7,
 // fe80::/10, ff00::/8 or ::ffff:…; all others start with a digit) and the
-// first letters of the passport keywords. Words starting with a-e stay off
-// the slow path, which is most of English prose.
+// 'p' of the passport keywords (Reisepass is capitalised). Other lower-case
+// letters stay off the slow path, which is most of English prose.
 var piiTrigger = func() (t [256]bool) {
 	for b := 'A'; b <= 'Z'; b++ {
 		t[b] = true
 	}
-	for _, b := range []byte("fpr") {
+	for _, b := range []byte("fp") {
 		t[b] = true
 	}
 	return t

@@ -70,7 +70,7 @@ func TestIINTable(t *testing.T) {
 		net        string
 		borderline bool
 	}{
-		{"4", 16, "visa", false}, {"4", 15, "", false}, {"51", 16, "mastercard", false}, {"2720", 16, "mastercard", false},
+		{"4", 16, "visa", false}, {"4", 15, "", false}, {"4", 13, "visa", true}, {"51", 16, "mastercard", false}, {"2720", 16, "mastercard", false},
 		{"2721", 16, "", false}, {"34", 15, "amex", false}, {"37", 16, "", false}, {"6011", 19, "discover", false},
 		{"622126", 16, "discover", false}, {"622925", 17, "discover", true}, {"3528", 16, "jcb", false},
 		{"3589", 18, "jcb", true}, {"36", 14, "diners", false}, {"3095", 17, "diners", true}, {"62", 16, "unionpay", false},
