@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -310,4 +311,32 @@ func TestIPv4Sanity(t *testing.T) {
 		{"256.1.1.1", "", "", ""},
 		{"text192.168.1.1", "", "", ""},
 	})
+}
+
+// adversarialPII are hostile texts for the PII parsers: long runs of what
+// they start on. Each must scan at a throughput comparable to prose:
+//
+//	go test ./scanners -run '^$' -bench 'BenchmarkAdversarialPII|BenchmarkScan$/engine/5MB'
+var adversarialPII = map[string]string{
+	"ipv6-colons":     strings.Repeat("fe80:", 1<<17),
+	"ipv6-compressed": strings.Repeat("::1:", 1<<17),
+	"ipv6-hex-words":  strings.Repeat("f:fe:fed:feed:", 1<<15),
+	"iban-prefixes":   strings.Repeat("DE89 3704 ", 1<<16),
+	"nino-prefixes":   strings.Repeat("AB 12 34 ", 1<<16),
+	"passport-words":  strings.Repeat("passport no. ", 1<<15),
+	"card-groups":     strings.Repeat("6759 ", 1<<17),
+	"context-words":   strings.Repeat("card cc ssn sin tel 1 ", 1<<15),
+	"trunk-parens":    strings.Repeat("(020) ", 1<<17),
+	"upper-words":     strings.Repeat("AB CD EF GH ", 1<<16),
+}
+
+func BenchmarkAdversarialPII(b *testing.B) {
+	for name, text := range adversarialPII {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				defaultEngine.Scan(text)
+			}
+		})
+	}
 }
