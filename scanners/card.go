@@ -184,6 +184,12 @@ var iinTable = func() []iinRange {
 		{360000, 369999, "diners", lengthRange(14, 19), lengths(14, 16)},
 		{380000, 399999, "diners", lengthRange(14, 19), lengths(14, 16)}, // also Hipercard 3841
 		{352800, 358999, "jcb", l1619, c1619},
+		// JCB's ranges from before 3528–3589, still in test-card lists.
+		{308800, 309499, "jcb", l16, l16},
+		{309600, 310299, "jcb", l16, l16},
+		{311200, 312099, "jcb", l16, l16},
+		{315800, 315999, "jcb", l16, l16},
+		{333700, 334999, "jcb", l16, l16},
 		{310000, 319999, "china-t-union", lengths(19), lengths(19)},
 		{601100, 601199, "discover", l1619, c1619},
 		{622126, 622925, "discover", l1619, c1619}, // co-branded with UnionPay

@@ -77,7 +77,7 @@ func TestIINTable(t *testing.T) {
 		{"3589", 18, "jcb", true}, {"36", 14, "diners", false}, {"3095", 17, "diners", true}, {"62", 16, "unionpay", false},
 		{"5018", 12, "maestro", true}, {"6763", 19, "maestro", false}, {"2204", 16, "mir", false}, {"9792", 16, "troy", false},
 		{"1", 15, "uatp", false}, {"1", 16, "", false}, {"5019", 16, "dankort", false}, {"508", 16, "rupay", false},
-		{"7", 16, "", false}, {"0", 16, "", false}, {"31", 19, "china-t-union", false},
+		{"7", 16, "", false}, {"0", 16, "", false}, {"3130", 19, "china-t-union", false}, {"3088", 16, "jcb", false}, {"3112", 16, "jcb", false}, {"3112", 19, "", false},
 	} {
 		d := digits(tc.prefix)
 		for len(d) < tc.length {
