@@ -90,9 +90,9 @@ func scanPhonePrefix(c *collector, i int) int {
 			return end
 		}
 	}
-	// +44 (0)20 7946 0958: the trunk 0 that is dropped when dialling from abroad.
+	// +44 (0)20 7946 0958, +7 (495) 123-45-67.
 	if g.n == 1 && g.len(0) <= 3 {
-		if end := scanDroppedTrunk(c, i, g.end[0]); end > i {
+		if end := scanParenArea(c, i, g.end[0]); end > i {
 			return end
 		}
 	}
@@ -224,19 +224,31 @@ func scanTrunkParen(c *collector, p int) int {
 	return p
 }
 
-// scanDroppedTrunk matches the rest of +CC (0)… with the country code of the
-// number starting at plus ending at cc.
-func scanDroppedTrunk(c *collector, plus, cc int) int {
+// scanParenArea matches the rest of an international number whose area code
+// is in parentheses: +44 (0)20 7946 0958, where (0) is the trunk prefix
+// dropped when dialling from abroad, or +7 (495) 123-45-67. plus is the '+'
+// and cc the end of the country code.
+func scanParenArea(c *collector, plus, cc int) int {
 	text := c.text
 	j := cc
 	if j < len(text) && text[j] == ' ' {
 		j++
 	}
-	if !hasPrefix(text[j:], "(0)") {
+	if j >= len(text) || text[j] != '(' {
 		return plus
 	}
-	j += 3
-	if j < len(text) && text[j] == ' ' {
+	a := j + 1
+	for j = a; j < len(text) && isDigit(text[j]) && j-a < 5; j++ {
+	}
+	if j == a || j >= len(text) || text[j] != ')' {
+		return plus
+	}
+	area := j - a
+	if area == 1 && text[a] == '0' {
+		area = 0
+	}
+	j++
+	if j < len(text) && (text[j] == ' ' || text[j] == '-') {
 		j++
 	}
 	if j >= len(text) || !isDigit(text[j]) {
@@ -244,7 +256,7 @@ func scanDroppedTrunk(c *collector, plus, cc int) int {
 	}
 	g := parseGroups(text, j)
 	for k := g.n; k >= 1; k-- {
-		nd := cc - plus - 1 + g.digits(k)
+		nd := cc - plus - 1 + area + g.digits(k)
 		if nd < 8 || nd > 15 || k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) || !g.endsClean(text, k) {
 			continue
 		}
