@@ -41,7 +41,7 @@ func scanIBAN(c *collector, i int) int {
 	}
 	if !ibanChecksum(buf[:n]) {
 		if c.verbose {
-			c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, preview{kind: pvDigits}, "invalid:iban-checksum")
+			c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, "invalid:iban-checksum")
 		}
 		return i
 	}
@@ -49,7 +49,7 @@ func scanIBAN(c *collector, i int) int {
 	if dominantChar(string(buf[4:n])) {
 		why = "placeholder:repeated-char"
 	}
-	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, preview{kind: pvDigits}, why)
+	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, why)
 	return p
 }
 
@@ -106,3 +106,7 @@ var ibanLengths = func() (t [26 * 26]uint8) {
 	}
 	return t
 }()
+
+// ibanPreview keeps the country code and the last four characters: the
+// bank code inside the BBAN may hold letters that digit masking would show.
+var ibanPreview = preview{kind: pvSecret, prefix: 2}

@@ -114,11 +114,16 @@ func scanNumber(c *collector, i int) int {
 			if isAlnum(text[i-2]) {
 				return i
 			}
-		case ':', ',':
-			// 12:30:45 and 1,234,567 continue a number; after a letter the
-			// separator is a field's (`card:4111…`, a CSV cell) and a new
-			// value starts.
+		case ':':
+			// 12:30:45 continues a time; after a letter the colon is a
+			// field's (`card:4111…`) and a new value starts.
 			if isDigit(text[i-2]) {
+				return i
+			}
+		case ',':
+			// 1,234,567 continues a number; anything else after a comma is a
+			// new value (a CSV cell, even after a numeric one: `1001,4111…`).
+			if isDigit(text[i-2]) && thousandsGroup(text, i) {
 				return i
 			}
 		case '+', '(', '$', '#':
@@ -266,6 +271,15 @@ func contextWord(text string, i, window int, words []string) bool {
 // whole ("3580 6965 5120 1515"), which must not be matched piecemeal.
 func continuesGroups(text string, i int) bool {
 	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2])
+}
+
+// thousandsGroup reports whether exactly three digits start at i and are not
+// followed by a separator that would make them part of a longer grouping.
+func thousandsGroup(text string, i int) bool {
+	if i+3 > len(text) || !isDigit(text[i+1]) || !isDigit(text[i+2]) {
+		return false
+	}
+	return i+3 == len(text) || !isDigit(text[i+3]) && text[i+3] != '-' && text[i+3] != ' '
 }
 
 func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

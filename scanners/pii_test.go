@@ -50,6 +50,8 @@ func TestCardNetworks(t *testing.T) {
 		{"Use 4000000000003220 for 3DS", "credit_card", "4000000000003220", "credit-card-test-number"},
 		{"pan:3541952548145426", "credit_card", "3541952548145426", ""},
 		{"Ana,3541952548145426", "credit_card", "3541952548145426", ""},
+		{"1001,3541952548145426,12/27", "credit_card", "3541952548145426", ""},
+		{"total 1,354,195,254,814,542", "", "", ""},
 	})
 	fs := Default().Scan("4242 4242 4242 4242")
 	if len(fs) != 1 || fs[0].Severity != "low" || !slices.Equal(fs[0].Attrs, []string{"test-number"}) {
@@ -94,6 +96,7 @@ func TestSSNAndITIN(t *testing.T) {
 	checkPII(t, []piiCase{
 		{"SSN 536-22-8791", "ssn", "536-22-8791", "us-ssn"},
 		{"ssn 536.22.8791", "ssn", "536.22.8791", ""},
+		{"12,536-22-8791", "ssn", "536-22-8791", ""}, // CSV cell after a numeric one
 		{"ssn: 536228791", "ssn", "536228791", ""},
 		{"id 536228791", "", "", ""},
 		{"classname 536228791", "", "", ""}, // "ssn" inside a word is no context
@@ -341,5 +344,19 @@ func BenchmarkAdversarialPII(b *testing.B) {
 				defaultEngine.Scan(text)
 			}
 		})
+	}
+}
+
+func TestPIIPreviews(t *testing.T) {
+	for _, tc := range []struct{ text, preview string }{
+		{"IBAN GB82 WEST 1234 5698 7654 32", "GB" + strings.Repeat("•", 16) + "4 32"},
+		{"NINO AB123456C", "•••••••••"},
+		{"ITIN 912-71-2345", "•••-••-2345"},
+		{"host 2607:f8b0:4005:80a::200e", "2607:f8b0:" + strings.Repeat("•", 10) + "200e"},
+	} {
+		fs := Default().Scan(tc.text)
+		if len(fs) != 1 || fs[0].Preview != tc.preview {
+			t.Errorf("%q: findings %+v, want preview %q", tc.text, fs, tc.preview)
+		}
 	}
 }
