@@ -234,14 +234,20 @@ func FuzzPIIParsers(f *testing.F) {
 	for _, s := range []string{
 		"DE89370400440532013000", "GB82 WEST 1234 5698 7654 3", "AB 12 34 56 C", "AB12345", "passport no. ",
 		"passport", "Reisepass Nr.", "fe80::1%", "::ffff:1.2.3.", "::", ":::", "1::2::3", "2001:db8:", "(0", "(020) ",
-		"+44 (0)", "+44 (0", "SIN 130 692 5", "ITIN 912-7", "4111 1111 1111 1111 111", "f:", "n°",
+		"+44 (0)", "+44 (0", "SIN 130 692 5", "ITIN 912-7", "4111 1111 1111 1111 111", "f:", "n°", "+7 (4", "+7 ()",
+		"1,234,", "12,536-22-8791", "0", "09-", "(0)", "pas", "PASSPORT", "Reis", "FE80::", "::ffff:256.1.1.1",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		for i := 0; i < len(text); i++ {
 			c := collector{e: defaultEngine, text: text, verbose: true}
-			for _, end := range []int{scanIBAN(&c, i), scanNINO(&c, i), scanPassport(&c, i), scanIPv6(&c, i), scanTrunkParen(&c, i)} {
+			ends := []int{scanIBAN(&c, i), scanNINO(&c, i), scanPassport(&c, i), scanIPv6(&c, i), scanTrunkParen(&c, i),
+				scanPhonePrefix(&c, i), scanWordPII(&c, i)}
+			if isDigit(text[i]) {
+				ends = append(ends, scanNumber(&c, i))
+			}
+			for _, end := range ends {
 				if end < i || end > len(text) {
 					t.Fatalf("end %d at %d in %q", end, i, text)
 				}
