@@ -24,7 +24,7 @@ var wordTrigger = func() (t [256]bool) {
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
 	// PII that starts with a letter (IBAN, UK NINO, IPv6, passport); see numbers.go.
-	if len(text) > 3 && piiPair[int(text[0])<<8|int(text[1])] {
+	if piiTrigger[text[0]] && len(text) > 3 && piiPairAt(text[0], text[1]) {
 		if end := scanWordPII(c, i); end > i {
 			return end
 		}
