@@ -147,14 +147,18 @@ func scanNumber(c *collector, i int) int {
 	if end := scanSSN(c, &g, i); end > i {
 		return end
 	}
-	if end := scanSIN(c, &g, i); end > i {
-		return end
+	if l := g.len(0); l == 3 && g.n >= 3 || l == 9 {
+		if end := scanSIN(c, &g, i); end > i {
+			return end
+		}
 	}
 	if end := scanPhoneNANP(c, &g, i, 0); end > i {
 		return end
 	}
-	if end := scanPhoneNational(c, &g, i); end > i {
-		return end
+	if text[i] == '0' {
+		if end := scanPhoneNational(c, &g, i); end > i {
+			return end
+		}
 	}
 	return i
 }
