@@ -200,26 +200,45 @@ func ipv6Placeholder(v string) string {
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
-// ipv6Start reports whether an IPv6 address may start at i, a hex digit at
-// the start of a word, and returns where: at i, or at a "::" just before it.
-// Cheap enough for every word: at most five bytes are read.
+// ipv6Start is called at a digit that starts a word or follows a ':' and
+// returns where an IPv6 address holding that digit may start, and whether one
+// may. At a word start, the address starts there if a ':' ends its first
+// hextet. After a ':', it starts at the beginning of the run of hex digits and
+// colons before it, if that run starts a word with a letter (fe80::1,
+// fd12:3456::1) or with "::" (::ffff:10.1.2.3); a run that starts with a
+// digit was already tried at its first byte. Letter-led addresses are found
+// this way, from their first digit-led hextet, so that ordinary words never
+// pay for them (all-letter addresses such as ff02::fb are the price). A
+// letter-led first hextet has at least three characters, so that "a::1"
+// is not taken for one.
 func ipv6Start(text string, i int) (int, bool) {
-	if i >= 2 && text[i-1] == ':' && text[i-2] == ':' {
-		if i == 2 || !(setHex[text[i-3]] || text[i-3] == ':' || setWord[text[i-3]]) {
-			return i - 2, true
-		}
-		return i, false
-	}
-	if i > 0 && (text[i-1] == ':' || text[i-1] == '.') {
-		return i, false
-	}
-	for j := i; j < len(text) && j-i < 5; j++ {
-		if text[j] == ':' {
-			return i, j > i
-		}
-		if !setHex[text[j]] {
+	if i == 0 || text[i-1] != ':' {
+		if i > 0 && text[i-1] == '.' {
 			return i, false
 		}
+		for j := i; j < len(text) && j-i < 5; j++ {
+			if text[j] == ':' {
+				return i, j > i
+			}
+			if !setHex[text[j]] {
+				return i, false
+			}
+		}
+		return i, false
 	}
-	return i, false
+	s := i - 1
+	for s > 0 && i-s < 40 && (setHex[text[s-1]] || text[s-1] == ':') {
+		s--
+	}
+	if s > 0 && (setWord[text[s-1]] || text[s-1] == '.') || isDigit(text[s]) {
+		return i, false
+	}
+	if text[s] == ':' {
+		return s, text[s+1] == ':'
+	}
+	first := s
+	for first < i && setHex[text[first]] {
+		first++
+	}
+	return s, first-s >= 3
 }

@@ -115,9 +115,16 @@ func scanNumber(c *collector, i int) int {
 				return i
 			}
 		case ':':
-			// 12:30:45 continues a time; after a letter the colon is a
-			// field's (`card:4111…`) and a new value starts.
+			// 12:30:45 continues a time, unless it is the digit-led hextet
+			// of a letter-led IPv6 address (abcd:ef01:2345::1); after a
+			// letter the colon is a field's (`card:4111…`) and a new value
+			// starts.
 			if isDigit(text[i-2]) {
+				if s, ok := ipv6Start(text, i); ok {
+					if end := scanIPv6(c, s); end > s {
+						return end
+					}
+				}
 				return i
 			}
 		case ',':
@@ -164,16 +171,16 @@ func scanNumber(c *collector, i int) int {
 }
 
 // piiTrigger marks the first bytes of words that can start a PII finding:
-// upper-case letters (IBAN country codes, National Insurance prefixes), 'f'
-// (IPv6: addresses that start with a letter are in practice fc00::/7,
-// fe80::/10, ff00::/8 or ::ffff:…; all others start with a digit) and the
-// 'p' of the passport keywords (Reisepass is capitalised). Other lower-case
-// letters stay off the slow path, which is most of English prose.
+// upper-case letters (IBAN country codes, National Insurance prefixes) and
+// the 'p' of the passport keywords (Reisepass is capitalised). Other
+// lower-case letters stay off the slow path, which is most of English prose;
+// IPv6 addresses that start with a letter are found from their digits (see
+// ipv6Start).
 var piiTrigger = func() (t [256]bool) {
 	for b := 'A'; b <= 'Z'; b++ {
 		t[b] = true
 	}
-	for _, b := range []byte("fp") {
+	for _, b := range []byte("p") {
 		t[b] = true
 	}
 	return t
@@ -188,10 +195,6 @@ var piiPair = func() (t [256][4]uint64) {
 		for b := byte('A'); b <= 'Z'; b++ {
 			set(a, b)
 		}
-	}
-	for _, b := range []byte("cdefCDEF:") {
-		set('f', b)
-		set('F', b)
 	}
 	// "re" is left out: it starts too many English words, and German
 	// capitalises Reisepass.
@@ -225,14 +228,6 @@ func scanWordPII(c *collector, i int) int {
 	}
 	b1, b2 := text[i+1]|0x20, text[i+2]|0x20
 	switch b0 | 0x20 {
-	case 'f':
-		if b1 >= 'c' && b1 <= 'f' || b1 == ':' {
-			if s, ok := ipv6Start(text, i); ok {
-				if end := scanIPv6(c, s); end > s {
-					return end
-				}
-			}
-		}
 	case 'p':
 		// pass(port|eport|aport…), pasaporte, paspoort, paszport; not password.
 		if b1 == 'a' && b2 == 's' && strings.IndexByte("spaz", text[i+3]|0x20) >= 0 &&

@@ -23,7 +23,7 @@ var wordTrigger = func() (t [256]bool) {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
-	// PII that starts with a letter (IBAN, UK NINO, IPv6, passport); see numbers.go.
+	// PII that starts with a letter (IBAN, UK NINO, passport); see numbers.go.
 	if piiTrigger[text[0]] && len(text) > 3 && piiPairAt(text[0], text[1]) {
 		if end := scanWordPII(c, i); end > i {
 			return end
