@@ -82,6 +82,11 @@ func scanEmail(c *collector, at int) {
 	if s == at || text[at-1] == '.' || strings.Contains(text[s:at], "..") {
 		return
 	}
+	if end := addressLiteral(text, at+1); end > 0 {
+		// user@[192.0.2.7]: RFC 5321 address literal, no DNS name to check.
+		c.add("email", model.SeverityMedium, "email", s, end, prioSpecific, preview{kind: pvEmail}, emailPlaceholder(text[s:at], text[at+1:end], c.e.docEmails))
+		return
+	}
 	end, lastLabel := emailDomain(text, at+1)
 	if end < 0 {
 		return
@@ -190,12 +195,27 @@ func emailPlaceholder(local, domain string, suppressDocDomains bool) string {
 	}
 	l := strings.ToLower(local)
 	switch {
-	case strings.Contains(l, "your") || strings.Contains(l, "example"):
+	case strings.Contains(l, "your"):
 		return "placeholder:word:your"
+	case strings.Contains(l, "example"):
+		return "placeholder:word:example"
 	case l == "git" && (d == "github.com" || d == "gitlab.com" || d == "bitbucket.org"):
 		return "placeholder:git-ssh"
 	case strings.Contains(l, "noreply") || strings.Contains(l, "no-reply") || strings.Contains(l, "donotreply"):
 		return "placeholder:no-reply"
 	}
 	return ""
+}
+
+// addressLiteral returns the end of an IPv4 address literal ("[192.0.2.7]")
+// starting at d, or -1.
+func addressLiteral(text string, d int) int {
+	if d+8 > len(text) || text[d] != '[' {
+		return -1
+	}
+	q := ipv4At(text, d+1)
+	if q == d+1 || q >= len(text) || text[q] != ']' {
+		return -1
+	}
+	return q + 1
 }

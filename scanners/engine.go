@@ -178,6 +178,16 @@ func (c *collector) add(typ string, sev model.Severity, rule string, start, end 
 	c.found = append(c.found, candidate{Finding: f, prio: prio})
 }
 
+// addAttrs is add for a finding qualified by attributes (model.Finding.Attrs:
+// "test-number", "checksum-invalid").
+func (c *collector) addAttrs(typ string, sev model.Severity, rule string, start, end int, prio int8, pv preview, by string, attrs ...string) {
+	n := len(c.found)
+	c.add(typ, sev, rule, start, end, prio, pv, by)
+	if len(c.found) > n {
+		c.found[n].Attrs = append([]string(nil), attrs...)
+	}
+}
+
 func (e *Engine) allowed(value string) string {
 	if e.allowValues[value] {
 		return "allowlist:value"

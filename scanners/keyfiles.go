@@ -102,10 +102,10 @@ func scanAgeKey(c *collector, i int) int {
 		// fixture, not "no key"; the auditor sees it, ranked lower.
 		sev, attr = model.SeverityHigh, "checksum-invalid"
 	}
-	n := len(c.found)
-	c.add("private_key", sev, "age-secret-key", i, end, prioSpecific, preview{prefix: len(agePrefix)}, why)
-	if attr != "" && len(c.found) > n {
-		c.found[n].Attrs = append(c.found[n].Attrs, attr)
+	if attr == "" {
+		c.add("private_key", sev, "age-secret-key", i, end, prioSpecific, preview{prefix: len(agePrefix)}, why)
+	} else {
+		c.addAttrs("private_key", sev, "age-secret-key", i, end, prioSpecific, preview{prefix: len(agePrefix)}, why, attr)
 	}
 	return end
 }

@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -109,8 +110,27 @@ func scanNumber(c *collector, i int) int {
 		// Part of a larger token: a version (1.2.3.4.5), date, time, path or
 		// id whose earlier part was already passed over.
 		switch p := text[i-1]; p {
-		case '.', '-', '/', ':', ',':
+		case '.', '-', '/':
 			if isAlnum(text[i-2]) {
+				return i
+			}
+		case ':':
+			// 12:30:45 continues a time, unless it is the digit-led hextet
+			// of a letter-led IPv6 address (abcd:ef01:2345::1); after a
+			// letter the colon is a field's (`card:4111…`) and a new value
+			// starts.
+			if isDigit(text[i-2]) {
+				if s, ok := ipv6Start(text, i); ok {
+					if end := scanIPv6(c, s); end > s {
+						return end
+					}
+				}
+				return i
+			}
+		case ',':
+			// 1,234,567 continues a number; anything else after a comma is a
+			// new value (a CSV cell, even after a numeric one: `1001,4111…`).
+			if isDigit(text[i-2]) && thousandsGroup(text, i) {
 				return i
 			}
 		case '+', '(', '$', '#':
@@ -118,6 +138,13 @@ func scanNumber(c *collector, i int) int {
 		}
 	}
 	g := parseGroups(text, i)
+	if e := g.end[0]; e < len(text) && (text[e] == ':' || setHex[text[e]] && !isDigit(text[e])) || i >= 2 && text[i-1] == ':' {
+		if s, ok := ipv6Start(text, i); ok {
+			if end := scanIPv6(c, s); end > s {
+				return end
+			}
+		}
+	}
 	if end := scanIPv4(c, &g, i); end > i {
 		return end
 	}
@@ -127,8 +154,134 @@ func scanNumber(c *collector, i int) int {
 	if end := scanSSN(c, &g, i); end > i {
 		return end
 	}
+	if l := g.len(0); l == 3 && g.n >= 3 || l == 9 {
+		if end := scanSIN(c, &g, i); end > i {
+			return end
+		}
+	}
 	if end := scanPhoneNANP(c, &g, i, 0); end > i {
 		return end
 	}
+	if text[i] == '0' {
+		if end := scanPhoneNational(c, &g, i); end > i {
+			return end
+		}
+	}
 	return i
 }
+
+// piiTrigger marks the first bytes of words that can start a PII finding:
+// upper-case letters (IBAN country codes, National Insurance prefixes) and
+// the 'p' of the passport keywords (Reisepass is capitalised). Other
+// lower-case letters stay off the slow path, which is most of English prose;
+// IPv6 addresses that start with a letter are found from their digits (see
+// ipv6Start).
+var piiTrigger = func() (t [256]bool) {
+	for b := 'A'; b <= 'Z'; b++ {
+		t[b] = true
+	}
+	for _, b := range []byte("p") {
+		t[b] = true
+	}
+	return t
+}()
+
+// piiPair marks the first two bytes of words that can start a PII finding
+// (see piiTrigger), so that an ordinary word costs one load from an 8 KiB
+// bit set that stays in cache.
+var piiPair = func() (t [256][4]uint64) {
+	set := func(a, b byte) { t[a][b>>6] |= 1 << (b & 63) }
+	for a := byte('A'); a <= 'Z'; a++ {
+		for b := byte('A'); b <= 'Z'; b++ {
+			set(a, b)
+		}
+	}
+	// "re" is left out: it starts too many English words, and German
+	// capitalises Reisepass.
+	for _, p := range []string{"pa", "Pa", "PA", "Re", "RE"} {
+		set(p[0], p[1])
+	}
+	return t
+}()
+
+func piiPairAt(a, b byte) bool { return piiPair[a][b>>6]&(1<<(b&63)) != 0 }
+
+// scanWordPII runs at the first byte of a word whose first two bytes are in
+// piiPair and returns the end of a PII finding starting there, or i.
+func scanWordPII(c *collector, i int) int {
+	text := c.text
+	if i+3 >= len(text) {
+		return i
+	}
+	b0 := text[i]
+	if b0 >= 'A' && b0 <= 'Z' && text[i+1] >= 'A' && text[i+1] <= 'Z' {
+		if isDigit(text[i+2]) {
+			if end := scanIBAN(c, i); end > i {
+				return end
+			}
+		}
+		if isDigit(text[i+2]) || text[i+2] == ' ' && isDigit(text[i+3]) {
+			if end := scanNINO(c, i); end > i {
+				return end
+			}
+		}
+	}
+	b1, b2 := text[i+1]|0x20, text[i+2]|0x20
+	switch b0 | 0x20 {
+	case 'p':
+		// pass(port|eport|aport…), pasaporte, paspoort, paszport; not password.
+		if b1 == 'a' && b2 == 's' && strings.IndexByte("spaz", text[i+3]|0x20) >= 0 &&
+			(text[i+3]|0x20 != 's' || i+4 < len(text) && strings.IndexByte("pea", text[i+4]|0x20) >= 0) {
+			return scanPassport(c, i)
+		}
+	case 'r':
+		if b1 == 'e' && b2 == 'i' {
+			return scanPassport(c, i)
+		}
+	}
+	return i
+}
+
+// contextWord reports whether one of words (lower case) appears in the window
+// bytes before i as the start of a word. Words of three letters or fewer
+// must also end there ("cc" but not "ccsync", "sin" but not "single").
+func contextWord(text string, i, window int, words []string) bool {
+	lo := i - window
+	if lo < 0 {
+		lo = 0
+	}
+	w := text[lo:i]
+	for p := 0; p < len(w); p++ {
+		if !isLetterByte(w[p]) || (p > 0 && isLetterByte(w[p-1])) {
+			continue
+		}
+		for _, kw := range words {
+			if !hasPrefixFold(w[p:], kw) {
+				continue
+			}
+			e := p + len(kw)
+			if len(kw) > 3 || e == len(w) || !isLetterByte(w[e]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// continuesGroups reports whether the number at i follows another group of
+// digits and a space: the tail of a longer run that did not validate as a
+// whole ("3580 6965 5120 1515"), which must not be matched piecemeal.
+func continuesGroups(text string, i int) bool {
+	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2])
+}
+
+// thousandsGroup reports whether exactly three digits start at i and are not
+// followed by a separator that would make them part of a longer grouping.
+func thousandsGroup(text string, i int) bool {
+	if i+3 > len(text) || !isDigit(text[i+1]) || !isDigit(text[i+2]) {
+		return false
+	}
+	return i+3 == len(text) || !isDigit(text[i+3]) && text[i+3] != '-' && text[i+3] != ' '
+}
+
+func isLetterByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -18,6 +18,13 @@ func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 		k = 3
 	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ')):
 		k = 4
+	case g.shape(3, 7) && (g.sep[0] == ' ' || g.sep[0] == '-') && g.endsClean(text, 2):
+		// 425 882-9090's looser cousin, 425 8829090.
+		a, e := g.start[0], g.start[1]
+		return addNANP(c, from, g.end[1], text[a:a+3], text[e:e+3], text[e+3:e+7])
+	case g.shape(10) && g.endsClean(text, 1) && from == i && phoneContext(text, i):
+		// Ten bare digits are an id unless the text calls them a number to dial.
+		return addNANP(c, i, g.end[0], text[i:i+3], text[i+3:i+6], text[i+6:i+10])
 	default:
 		return i
 	}
@@ -27,6 +34,14 @@ func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 	area, exch := g.start[k-3], g.start[k-2]
 	return addNANP(c, from, g.end[k-1], text[area:area+3], text[exch:exch+3], text[g.start[k-1]:g.end[k-1]])
 }
+
+// phoneContext reports whether a word naming a phone number precedes i.
+func phoneContext(text string, i int) bool {
+	return contextWord(text, i, 40, phoneWords)
+}
+
+var phoneWords = []string{"phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms", "text me",
+	"dial", "ring", "contact", "téléphone", "telefon", "teléfono", "handy", "portable", "móvil"}
 
 // addNANP validates the North American Numbering Plan: area code and
 // exchange start with 2–9 and are not N11 service codes.
@@ -57,6 +72,9 @@ func scanPhonePrefix(c *collector, i int) int {
 		return i
 	}
 	if text[i] == '(' {
+		if i+2 < len(text) && text[i+1] == '0' {
+			return scanTrunkParen(c, i)
+		}
 		return scanParenPhone(c, i, i)
 	}
 	if !isDigit(text[i+1]) || text[i+1] == '0' {
@@ -69,6 +87,12 @@ func scanPhonePrefix(c *collector, i int) int {
 	g := parseGroups(text, i+1)
 	if text[i+1] == '1' {
 		if end := scanPhoneNANP(c, &g, i+1, i); end > i+1 {
+			return end
+		}
+	}
+	// +44 (0)20 7946 0958, +7 (495) 123-45-67.
+	if g.n == 1 && g.len(0) <= 3 {
+		if end := scanParenArea(c, i, g.end[0]); end > i {
 			return end
 		}
 	}
@@ -123,4 +147,122 @@ func allDigits(s string) bool {
 		}
 	}
 	return len(s) > 0
+}
+
+// scanPhoneNational matches numbers in the national form of countries that
+// dial a trunk 0 (UK 020 7946 0958 and 07700 900123, FR 01 23 45 67 89, DE
+// 030 12345678, IN 098765 43210): a first group of 2–5 digits starting with 0
+// then a non-zero digit, one kind of separator, groups of at least two
+// digits, 10–12 digits in all (nine as 0X-XXXXXXX). Without separators a
+// leading-zero number is an id as often as a phone, so it needs a phone word
+// before it.
+func scanPhoneNational(c *collector, g *numGroups, i int) int {
+	text := c.text
+	if g.n == 1 && g.len(0) >= 10 && g.len(0) <= 11 && text[i] == '0' && text[i+1] != '0' && g.endsClean(text, 1) &&
+		phoneContext(text, i) {
+		c.add("phone", model.SeverityMedium, "phone-national", i, g.end[0], prioSpecific, preview{kind: pvDigits}, "")
+		return g.end[0]
+	}
+	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
+		return i
+	}
+	if continuesGroups(text, i) {
+		return i
+	}
+	for k := g.n; k >= 2; k-- {
+		nd := g.digits(k)
+		// Nine digits only as 0X-XXXXXXX, the form of Israeli and other
+		// two-digit area codes; a longer first group makes a date or id.
+		if nd < 9 || nd > 12 || nd == 9 && (g.len(0) != 2 || k != 2) || !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+			continue
+		}
+		short := false
+		for j := 1; j < k; j++ {
+			if g.len(j) < 2 || g.len(j) > 8 {
+				short = true
+			}
+		}
+		if short || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-national", i, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return i
+}
+
+// scanTrunkParen matches a national number whose trunk-0 area code is in
+// parentheses, (020) 7946 0958, with '(' at p; the span starts at p.
+func scanTrunkParen(c *collector, p int) int {
+	text := c.text
+	q := p + 1
+	for q < len(text) && isDigit(text[q]) && q-p <= 6 {
+		q++
+	}
+	area := q - p - 1
+	if area < 3 || area > 5 || text[p+1] != '0' || text[p+2] == '0' || q >= len(text) || text[q] != ')' {
+		return p
+	}
+	j := q + 1
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return p
+	}
+	g := parseGroups(text, j)
+	for k := g.n; k >= 1; k-- {
+		nd := area + g.digits(k)
+		if nd < 10 || nd > 12 || k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-')) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-national", p, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return p
+}
+
+// scanParenArea matches the rest of an international number whose area code
+// is in parentheses: +44 (0)20 7946 0958, where (0) is the trunk prefix
+// dropped when dialling from abroad, or +7 (495) 123-45-67. plus is the '+'
+// and cc the end of the country code.
+func scanParenArea(c *collector, plus, cc int) int {
+	text := c.text
+	j := cc
+	if j < len(text) && text[j] == ' ' {
+		j++
+	}
+	if j >= len(text) || text[j] != '(' {
+		return plus
+	}
+	a := j + 1
+	for j = a; j < len(text) && isDigit(text[j]) && j-a < 5; j++ {
+	}
+	if j == a || j >= len(text) || text[j] != ')' {
+		return plus
+	}
+	area := j - a
+	if area == 1 && text[a] == '0' {
+		area = 0
+	}
+	j++
+	if j < len(text) && (text[j] == ' ' || text[j] == '-') {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return plus
+	}
+	g := parseGroups(text, j)
+	for k := g.n; k >= 1; k-- {
+		nd := cc - plus - 1 + area + g.digits(k)
+		if nd < 8 || nd > 15 || k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-e164", plus, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return plus
 }

@@ -2,17 +2,18 @@ package scanners
 
 import "github.com/ccsync/ccsync/model"
 
-// scanSSN finds US Social Security numbers: 3-2-4 digits joined by '-' or
-// ' ', or nine contiguous digits when an SSN context word precedes them
-// (random nine-digit numbers are everywhere). SSA never issues area 000, 666
-// or 900–999, group 00 or serial 0000.
+// scanSSN finds US Social Security numbers and Individual Taxpayer
+// Identification Numbers, which share the 3-2-4 shape: separated by '-', ' '
+// or '.', or nine contiguous digits when a context word precedes them (random
+// nine-digit numbers are everywhere). SSA never issues area 000, 666 or
+// 900–999, group 00 or serial 0000; area 9xx is the IRS's ITIN space.
 func scanSSN(c *collector, g *numGroups, i int) int {
 	text := c.text
 	var k int
 	switch {
-	case g.shape(3, 2, 4) && (g.sameSep(3, '-') || g.sameSep(3, ' ')) && g.endsClean(text, 3):
+	case g.shape(3, 2, 4) && (g.sameSep(3, '-') || g.sameSep(3, ' ') || g.sameSep(3, '.')) && g.endsClean(text, 3):
 		k = 3
-	case g.shape(9) && g.endsClean(text, 1) && ssnContext(text, i):
+	case g.shape(9) && g.endsClean(text, 1) && contextWord(text, i, 48, ssnWords):
 		k = 1
 	default:
 		return i
@@ -27,7 +28,13 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 		}
 	}
 	area, group, serial := prefixNum(d[:], 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
-	if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+	if area >= 900 {
+		return scanITIN(c, i, end, group)
+	}
+	if area == 0 || area == 666 || group == 0 || serial == 0 {
+		if c.verbose {
+			c.add("ssn", model.SeverityCritical, "us-ssn", i, end, prioSpecific, preview{kind: pvDigits}, "invalid:ssn-never-issued")
+		}
 		return i
 	}
 	why := ""
@@ -44,13 +51,6 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 	return end
 }
 
-// ssnContext reports whether an SSN keyword appears shortly before i.
-func ssnContext(text string, i int) bool {
-	lo := i - 48
-	if lo < 0 {
-		lo = 0
-	}
-	w := text[lo:i]
-	return containsFold(w, "ssn") || containsFold(w, "social security") || containsFold(w, "ss#") ||
-		containsFold(w, "taxpayer id")
-}
+// ssnWords name an SSN or ITIN; nine bare digits are one only after them.
+var ssnWords = []string{"ssn", "social security", "ss#", "ss no", "taxpayer", "tax id", "tin", "itin",
+	"sozialversicherungsnummer"}

@@ -352,11 +352,11 @@ func (r *vendorRule) fits(body string) bool {
 
 // addVendor records an api_key finding with an optional attribute.
 func addVendor(c *collector, sev model.Severity, rule string, start, end int, pv preview, why, attr string) {
-	n := len(c.found)
-	c.add("api_key", sev, rule, start, end, prioSpecific, pv, why)
-	if attr != "" && len(c.found) > n {
-		c.found[len(c.found)-1].Attrs = append(c.found[len(c.found)-1].Attrs, attr)
+	if attr == "" {
+		c.add("api_key", sev, rule, start, end, prioSpecific, pv, why)
+		return
 	}
+	c.addAttrs("api_key", sev, rule, start, end, prioSpecific, pv, why, attr)
 }
 
 // requireDigitAndLetter rejects bodies that are words or numbers: formats

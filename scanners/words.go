@@ -70,6 +70,9 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 // checked independently, which is looser than the prefixes but cheap.
 // Azure AD secrets carry their literal ("Q~") a few bytes in.
 func wordMayMatch(text string, i int) bool {
+	if i+3 < len(text) && piiTrigger[text[i]] && piiPairAt(text[i], text[i+1]) {
+		return true // IBAN, UK NINO, passport keywords (numbers.go)
+	}
 	if i+5 >= len(text) {
 		return false // every format is longer than six bytes
 	}
@@ -84,6 +87,12 @@ func wordMayMatch(text string, i int) bool {
 // default case, which is why the pass stays fast on prose.
 func scanWord(c *collector, i int) int {
 	text := c.text[i:]
+	// PII that starts with a letter (IBAN, UK NINO, passport); see numbers.go.
+	if piiTrigger[text[0]] && len(text) > 3 && piiPairAt(text[0], text[1]) {
+		if end := scanWordPII(c, i); end > i {
+			return end
+		}
+	}
 	if q := azureSecretAt(text); q >= 0 {
 		if end := scanAzureADSecret(c, i, i+q); end > i {
 			return end
