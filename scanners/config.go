@@ -81,6 +81,9 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{disabled: map[string]bool{}, allowValues: map[string]bool{}, docEmails: cfg.SuppressDocumentationEmails}
 	for _, d := range cfg.Disable {
 		e.disabled[d] = true
+		if now, ok := renamedRules[d]; ok {
+			e.disabled[now] = true
+		}
 	}
 	for k, r := range cfg.Rules {
 		cr, err := compileRule(r)
@@ -100,6 +103,32 @@ func New(cfg Config) (*Engine, error) {
 		e.allowPatterns = append(e.allowPatterns, re)
 	}
 	return e, nil
+}
+
+// renamedRules maps rule names of engines before 2026.12 to the names they
+// took when the vendor rules were aligned with gitleaks' rule ids, so that a
+// config written for an older engine still disables what it meant to.
+// Disabling an old name that was merged into a broader rule disables that
+// rule (stripe-restricted-key: every Stripe live key).
+var renamedRules = map[string]string{
+	"github-oauth-token":            "github-oauth",
+	"github-server-to-server-token": "github-app-token",
+	"github-user-to-server-token":   "github-app-token",
+	"gitlab-oauth-secret":           "gitlab-oauth-app-secret",
+	"gitlab-pipeline-trigger-token": "gitlab-ptt",
+	"gitlab-runner-token":           "gitlab-runner-authentication-token",
+	"google-api-key":                "gcp-api-key",
+	"huggingface-token":             "huggingface-access-token",
+	"npm-token":                     "npm-access-token",
+	"pypi-token":                    "pypi-upload-token",
+	"sendgrid-api-key":              "sendgrid-api-token",
+	"slack-app-level-token":         "slack-app-token",
+	"slack-config-token":            "slack-config-access-token",
+	"slack-refresh-token":           "slack-config-refresh-token",
+	"slack-session-token":           "slack-legacy-token",
+	"stripe-secret-key":             "stripe-access-token",
+	"stripe-restricted-key":         "stripe-access-token",
+	"stripe-test-restricted-key":    "stripe-test-secret-key",
 }
 
 var defaultEngine = func() *Engine {

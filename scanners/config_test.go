@@ -125,3 +125,32 @@ func TestOverlapPicksSpecific(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// TestRenamedRulesStillDisable: a config written before the rules took
+// gitleaks' names keeps disabling what it named.
+func TestRenamedRulesStillDisable(t *testing.T) {
+	known := map[string]bool{}
+	for _, r := range VendorRules() {
+		known[r] = true
+	}
+	for old, now := range renamedRules {
+		if !known[now] {
+			t.Errorf("renamedRules[%q] = %q, which is not a vendor rule", old, now)
+		}
+		if known[old] {
+			t.Errorf("%q is both a current rule and a renamed one", old)
+		}
+	}
+	key := "AIzaSyD4lq9X0c7Vb2mR8tNw1pKs6HjZ3fYuE5o"
+	text := "maps key " + key + " in the config"
+	if fs := Default().Scan(text); len(fs) != 1 || fs[0].Rule != "gcp-api-key" {
+		t.Fatalf("default engine: %+v, want one gcp-api-key finding", fs)
+	}
+	e, err := New(Config{Disable: []string{"google-api-key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs := e.Scan(text); len(fs) != 0 {
+		t.Fatalf("disabling the old name google-api-key left %+v", fs)
+	}
+}
