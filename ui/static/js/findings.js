@@ -48,7 +48,8 @@ export function findingSeverity(f) {
 // the chip, and a sentence for the tooltip saying what it means.
 const ATTRS = {
   'test-number': ['test number', 'a test number that payment providers publish for test mode'],
-  obfuscated: ['obfuscated', 'the secret was hidden with invisible characters (zero-width spaces or joiners, soft hyphens) inside it'],
+  obfuscated: ['obfuscated', 'the value was disguised (invisible or bidi characters, fullwidth letters or HTML entities inside it) and was found in a cleaned copy'],
+  'checksum-invalid': ['checksum invalid', 'the vendor format matched but its checksum did not: a typo, a truncated copy or a test value, not a live credential'],
 };
 
 export function attrLabel(a) { return (ATTRS[a] || [a.replace(/[-_]/g, ' ')])[0]; }
