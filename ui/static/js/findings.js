@@ -48,7 +48,7 @@ export function findingSeverity(f) {
 // the chip, and a sentence for the tooltip saying what it means.
 const ATTRS = {
   'test-number': ['test number', 'a test number that payment providers publish for test mode'],
-  obfuscated: ['obfuscated', 'the value was disguised (invisible or bidi characters, fullwidth letters or HTML entities inside it) and was found in a cleaned copy'],
+  obfuscated: ['obfuscated', 'the value was disguised with invisible characters, bidi controls, fullwidth letters or HTML entities, and was found in a cleaned copy'],
   'checksum-invalid': ['checksum invalid', 'the vendor format matched but its checksum did not: a typo, a truncated copy or a test value, not a live credential'],
 };
 
