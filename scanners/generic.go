@@ -49,52 +49,132 @@ var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
 func scanAssign(c *collector, i int) {
 	text := c.text
 	op := text[i]
-	// Skip comparisons and arrows (==, !=, <=, =>, :=, ::) and URL schemes (://).
-	if i+1 < len(text) {
-		if n := text[i+1]; n == '=' || n == '>' || (op == ':' && (n == ':' || n == '/')) {
+	valAt, opStart := i+1, i
+	if op == ':' {
+		if i+1 < len(text) {
+			if n := text[i+1]; n == '=' || n == ':' || n == '/' || isDigit(n) && i > 0 && isDigit(text[i-1]) {
+				return // `:=` is taken at its '=', `::` is a scope, `://` a URL, 10:30 a time
+			}
+		}
+		if i > 0 && text[i-1] == ':' {
 			return
 		}
-	}
-	if i > 0 {
-		if p := text[i-1]; p == '=' || p == '!' || p == '<' || p == '>' || (op == '=' && p == ':') || p == ':' {
-			return
+	} else {
+		if i+1 < len(text) {
+			switch text[i+1] {
+			case '=':
+				return
+			case '>':
+				valAt++ // Ruby, PHP and Logstash hashes: `"key" => "value"`
+			}
+		}
+		if i > 0 {
+			switch text[i-1] {
+			case '=', '!', '<', '>':
+				return
+			}
+		}
+		// Go, Make and PHP forms: `:=`, `::=`, `?=`, `.=`.
+		for k := 0; k < 3 && opStart > 1; k++ {
+			p := text[opStart-1]
+			if p != ':' && p != '?' && !(p == '.' && k == 0 && text[opStart-2] == ' ') {
+				break
+			}
+			opStart--
 		}
 	}
-	// Identifier before the operator, possibly quoted: `"api_key": `, `token =`.
-	j := i
-	for k := 0; k < 2 && j > 0 && text[j-1] == ' '; k++ {
+	// Identifier before the operator, possibly quoted: `"api_key": `,
+	// `token =`, `\"token\":` inside a JSON string.
+	j := opStart
+	for k := 0; k < 2 && j > 0 && (text[j-1] == ' ' || text[j-1] == '\t'); k++ {
 		j--
 	}
 	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
 		j--
+		if j > 0 && text[j-1] == '\\' {
+			j--
+		}
 	}
 	idEnd := j
 	for j > 0 && idEnd-j < 64 && setIdent[text[j-1]] {
 		j--
 	}
+	if op == ':' {
+		if j >= 3 && text[j-1] == '/' && text[j-3:j] == "://" {
+			scanSidekiqURL(c, j, i)
+			return // other URL userinfo belongs to scanAt
+		}
+		if scanCurlUser(c, j, i) {
+			return
+		}
+	}
 	ident := text[j:idEnd]
 	if len(ident) < 3 {
 		return
 	}
+	a := assignment{identStart: j, identEnd: idEnd, opStart: opStart}
+	rule := ""
+	switch {
+	case op == ':' && (equalFold(ident, "authorization") || equalFold(ident, "proxy-authorization")):
+		scanAuthorizationHeader(c, j, i)
+		return
+	case len(ident) == 5 && equalFold(ident, "value"):
+		// `<add key="ApiKey" value="…"/>`, `{"name": "API_KEY", "value": "…"}`,
+		// `- name: API_KEY\n  value: …`: the name is the identifier.
+		ns, ne, ok := pairedName(text, j)
+		if !ok {
+			return
+		}
+		a.identStart, a.identEnd, a.opStart = ns, ne, ne
+		ident = text[ns:ne]
+		if hasSuffixFold(ident, "password") && containsFold(text[max(0, ns-24):ns], "<add") {
+			rule = "nuget-config-password"
+		}
+	case isTypeWord(ident):
+		// `var apiToken string = "…"`: the name is before the type.
+		k := j
+		for k > 0 && (text[k-1] == ' ' || text[k-1] == ':') {
+			k--
+		}
+		ne := k
+		for k > 0 && ne-k < 64 && setIdent[text[k-1]] {
+			k--
+		}
+		if ne-k < 3 {
+			return
+		}
+		a.identStart, a.identEnd = k, ne
+		ident = text[k:ne]
+	}
 	kw, ok := matchKeyword(ident)
+	a.start, a.end, a.quoted = assignedValue(text, valAt)
 	if !ok {
+		if a.end-a.start < ctxMinValue {
+			return
+		}
+		kw, ok = matchQualifiedKeyword(ident)
+	}
+	claimed, strict := scanContextRules(c, &a, ok)
+	if claimed || !ok || a.end-a.start < kw.minLen {
 		return
 	}
-	start, end, quoted := assignedValue(text, i+1)
-	if end-start < kw.minLen {
-		return
-	}
-	v := text[start:end]
+	start, end, v := a.start, a.end, text[a.start:a.end]
 	if awsSecretIdent(ident) && end-start == 40 && reportAWSSecret(c, start, end, "aws-secret-access-key", prioSpecific) {
 		return
 	}
 	why, report := checkGenericValue(kw, v)
-	if !report || (!quoted && looksLikeCode(v)) || ownedPrefix(v) {
+	if !report || (!a.quoted && looksLikeCode(v)) || ownedPrefix(v) {
 		return
 	}
-	rule, sev := "generic-secret", model.SeverityHigh
-	if kw.kind == kwPassword {
-		rule = "generic-password"
+	if why == "" && strict && kw.kind != kwPassword && entropy(v) < 3.5 {
+		why = "invalid:context-shape" // the vendor named here issues keys of another shape
+	}
+	sev := model.SeverityHigh
+	if rule == "" {
+		rule = "generic-secret"
+		if kw.kind == kwPassword {
+			rule = "generic-password"
+		}
 	}
 	c.add("api_key", sev, rule, start, end, prioGeneric, preview{}, why)
 }
@@ -102,9 +182,22 @@ func scanAssign(c *collector, i int) {
 // matchKeyword finds the keyword the identifier ends with, ignoring case
 // and the separators of snake, kebab, dotted and camel case.
 func matchKeyword(ident string) (keyword, bool) {
-	if !keywordTail(ident) {
-		return keyword{}, false
+	if keywordTail(ident) {
+		return matchKeywordSuffix(ident)
 	}
+	return keyword{}, false
+}
+
+// matchQualifiedKeyword is matchKeyword for identifiers with a trailing
+// qualifier, tried only for values long enough to be secrets.
+func matchQualifiedKeyword(ident string) (keyword, bool) {
+	if q := qualifierStart(ident); q > 0 {
+		return matchKeywordSuffix(ident[:q])
+	}
+	return keyword{}, false
+}
+
+func matchKeywordSuffix(ident string) (keyword, bool) {
 	var buf [64]byte
 	n := 0
 	for k := 0; k < len(ident); k++ {
@@ -125,8 +218,34 @@ func matchKeyword(ident string) (keyword, bool) {
 			return kw, true
 		}
 	}
-	// Plural or suffixed forms like "api_key_prod" are left to vendor rules.
 	return keyword{}, false
+}
+
+// keywordQualifiers may follow a keyword: environments, encodings, versions.
+var keywordQualifiers = []string{"prod", "production", "dev", "development", "staging", "stage", "test", "live",
+	"sandbox", "local", "value", "base", "b64", "base64", "raw", "str", "old", "new", "primary", "secondary",
+	"backup", "v1", "v2", "v3", "1", "2", "3"}
+
+// qualifierStart returns where a trailing `_qualifier` of ident starts (at
+// its separator) if a keyword ends before it, or -1.
+func qualifierStart(ident string) int {
+	k := len(ident) - 1
+	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' {
+		if len(ident)-k > 10 {
+			return -1
+		}
+		k--
+	}
+	if k <= 0 || !keywordTail(ident[:k]) {
+		return -1
+	}
+	q := ident[k+1:]
+	for _, w := range keywordQualifiers {
+		if equalFold(q, w) {
+			return k
+		}
+	}
+	return -1
 }
 
 // ownedPrefix reports values a specific detector owns: if that detector
@@ -177,6 +296,18 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 	if i >= len(text) {
 		return i, i, false
 	}
+	if text[i] == '\\' && i+1 < len(text) && text[i+1] == '"' {
+		// A value quoted inside a JSON string: `\"token\": \"…\"`.
+		start = i + 2
+		end = start
+		for end < len(text) && end-start < 256 && text[end] != '\\' && text[end] != '"' && text[end] != '\n' {
+			end++
+		}
+		if end+1 >= len(text) || text[end] != '\\' || text[end+1] != '"' {
+			return start, start, true
+		}
+		return start, end, true
+	}
 	if q := text[i]; q == '"' || q == '\'' || q == '`' {
 		start = i + 1
 		end = start
@@ -204,7 +335,9 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 }
 
 var valueStop = func() (t [256]bool) {
-	for _, ch := range " \t\r\n\"'`,;)]}>" {
+	// A backslash ends `TOKEN=…\nNEXT=…` inside a JSON string; '&' ends a
+	// query parameter.
+	for _, ch := range " \t\r\n\"'`,;)]}>\\&" {
 		t[ch] = true
 	}
 	return t
@@ -279,7 +412,9 @@ func checkGenericValue(kw keyword, v string) (why string, report bool) {
 	why, report = genericValueShape(kw, v)
 	if report && why == "" {
 		// Costlier checks, only for values that would be reported.
+		why = notSecretValue(kw, v)
 		switch {
+		case why != "":
 		case hasUUID(v):
 			why = "invalid:uuid" // identifiers (urn:uuid:…, request ids), not secrets
 		case encodedText(v):

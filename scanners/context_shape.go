@@ -1,0 +1,95 @@
+package scanners
+
+// Value shapes of the keyword-context rules. A shape is a short sequence of
+// segments, each a literal ("key-", "NRAK-") or a run of bytes from a set
+// with a length range; the whole value must match, so a value one byte too
+// long or with a foreign byte is not the vendor's key. Runs are matched
+// greedily, which is exact here because no run's set contains the first byte
+// of the literal after it (or the run has a fixed length).
+type seg struct {
+	lit      string
+	set      *charset
+	min, max int
+}
+
+var (
+	setDigit      = makeSet("0-9")
+	setTokenEq    = makeSet("a-z", "A-Z", "0-9", "_-=")
+	setTokenDotEq = makeSet("a-z", "A-Z", "0-9", "_-.=")
+	setBase64Any  = makeSet("a-z", "A-Z", "0-9", "+/=_-")
+	setAlnumPct   = makeSet("a-z", "A-Z", "0-9", "%")
+	setPad        = makeSet("=")
+)
+
+func lit(s string) seg                    { return seg{lit: s} }
+func run(set *charset, n int) seg         { return seg{set: set, min: n, max: n} }
+func runN(set *charset, min, max int) seg { return seg{set: set, min: min, max: max} }
+func shape(segs ...seg) []seg             { return segs }
+func fixed(set *charset, n int) [][]seg   { return [][]seg{{run(set, n)}} }
+func prefixed(p string, s ...seg) []seg   { return append([]seg{lit(p)}, s...) }
+func uuidShape(prefix ...seg) []seg       { return append(prefix, uuidSegs...) }
+func oneOf(shapes ...[]seg) [][]seg       { return shapes }
+func prefixedRun(p string, set *charset, n int) [][]seg {
+	return [][]seg{{lit(p), run(set, n)}}
+}
+
+// uuidSegs is the 8-4-4-4-12 hex layout (Heroku, HubSpot, Snyk keys are UUIDs).
+var uuidSegs = []seg{run(&setHex, 8), lit("-"), run(&setHex, 4), lit("-"), run(&setHex, 4), lit("-"),
+	run(&setHex, 4), lit("-"), run(&setHex, 12)}
+
+// matchShape reports whether v is exactly the sequence of segments.
+func matchShape(v string, segs []seg) bool {
+	p := 0
+	for _, s := range segs {
+		if s.set == nil {
+			if len(v)-p < len(s.lit) || v[p:p+len(s.lit)] != s.lit {
+				return false
+			}
+			p += len(s.lit)
+			continue
+		}
+		q := p
+		for q < len(v) && q-p < s.max && s.set[v[q]] {
+			q++
+		}
+		if q-p < s.min {
+			return false
+		}
+		p = q
+	}
+	return p == len(v)
+}
+
+// shapeMaterialWhy runs the placeholder checks on the random runs of a
+// matched value, not on its literals: a Dropbox token's ten fixed 'A's or a
+// Twitter bearer token's leading 'A's are format, not a placeholder.
+func shapeMaterialWhy(v string, segs []seg) string {
+	p := 0
+	longest, lp := 0, 0
+	var longestSet *charset
+	for _, s := range segs {
+		if s.set == nil {
+			p += len(s.lit)
+			continue
+		}
+		q := p
+		for q < len(v) && q-p < s.max && s.set[v[q]] {
+			q++
+		}
+		if q-p >= 4 {
+			if why := placeholder(v[p:q]); why != "" {
+				return why
+			}
+		}
+		if q-p > longest {
+			longest, lp, longestSet = q-p, p, s.set
+		}
+		p = q
+	}
+	// Digit runs (client ids) are not expected to look random to the
+	// entropy test; letters-and-digits runs are.
+	if longestSet != &setDigit && longest >= 16 && entropy(v[lp:lp+longest]) < 3.0 {
+		return "placeholder:low-entropy"
+	}
+	return ""
+}
