@@ -123,6 +123,17 @@ func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed
 			}
 		}
 	}
+	if hasSuffixBytes(norm, "password") || hasSuffixBytes(norm, "passwd") || hasSuffixBytes(norm, "pwd") {
+		return false, false // `jira_password`: a password, whatever the vendor's key format
+	}
+	for _, r := range kw.rules {
+		for _, s := range r.shapes {
+			if nearShape(v, s) {
+				c.add("api_key", model.SeverityHigh, r.rule, a.start, a.end, prioContext, preview{}, "invalid:context-format")
+				return true, false
+			}
+		}
+	}
 	return false, true
 }
 

@@ -17,7 +17,8 @@ func notSecretValue(kw keyword, v string) string {
 		return "invalid:version"
 	case looksLikeConstName(v):
 		return "invalid:identifier" // `API_KEY: API_KEY_V2`, an environment variable's name
-	case echoesKeyword(v):
+	case kw.kind != kwPassword && echoesKeyword(v):
+		// Weak passwords (`Password1`) are still reported: they are in use.
 		return "placeholder:keyword-echo"
 	case kw.kind == kwPassword && commonPassword(v):
 		return "placeholder:common-password"
@@ -108,11 +109,9 @@ func echoesKeyword(v string) bool {
 	return false
 }
 
-// commonPasswords are the passwords of tutorials, defaults and breach top
-// lists; in a chat they are examples, not credentials in use.
-var commonPasswords = []string{"passw0rd", "p@ssw0rd", "p@ssword", "pa$$w0rd", "pa55w0rd", "hunter2", "letmein",
-	"admin123", "admin1234", "changeit", "s3cr3t", "test123", "test1234", "abc123", "abcd1234", "pass123",
-	"pass1234", "qwerty123", "welcome1", "welcome123", "root123", "iloveyou1", "foobar123", "default123", "demo123"}
+// commonPasswords are placeholders of tutorials and defaults that ship with
+// software (Java's keystore password), not passwords someone chose.
+var commonPasswords = []string{"hunter2", "changeit", "p@ssw0rd", "passw0rd"}
 
 func commonPassword(v string) bool {
 	for _, p := range commonPasswords {

@@ -184,7 +184,7 @@ var ctxIndex, ctxLists = func() (idx [1 << 16]uint8, lists [][]*ctxKeyword) {
 // special assignment shapes handled with them, for the documentation.
 func ContextRules() []string {
 	names := []string{"generic-secret", "generic-password", "curl-auth-header", "curl-auth-user",
-		"kubernetes-secret-yaml", "sidekiq-sensitive-url", "nuget-config-password"}
+		"kubernetes-secret-yaml", "sidekiq-sensitive-url", "nuget-config-password", "authorization-header"}
 	for _, r := range contextRules {
 		names = append(names, r.rule)
 	}

@@ -1,5 +1,7 @@
 package scanners
 
+import "strings"
+
 // Value shapes of the keyword-context rules. A shape is a short sequence of
 // segments, each a literal ("key-", "NRAK-") or a run of bytes from a set
 // with a length range; the whole value must match, so a value one byte too
@@ -62,7 +64,9 @@ func matchShape(v string, segs []seg) bool {
 
 // shapeMaterialWhy runs the placeholder checks on the random runs of a
 // matched value, not on its literals: a Dropbox token's ten fixed 'A's or a
-// Twitter bearer token's leading 'A's are format, not a placeholder.
+// Twitter bearer token's leading 'A's are format, not a placeholder. Values
+// made of short runs (UUIDs) are checked whole, since eight random hex
+// digits often repeat one by chance.
 func shapeMaterialWhy(v string, segs []seg) string {
 	p := 0
 	longest, lp := 0, 0
@@ -76,7 +80,7 @@ func shapeMaterialWhy(v string, segs []seg) string {
 		for q < len(v) && q-p < s.max && s.set[v[q]] {
 			q++
 		}
-		if q-p >= 4 {
+		if q-p >= 12 {
 			if why := placeholder(v[p:q]); why != "" {
 				return why
 			}
@@ -86,10 +90,48 @@ func shapeMaterialWhy(v string, segs []seg) string {
 		}
 		p = q
 	}
+	if longest < 12 {
+		return placeholder(v)
+	}
 	// Digit runs (client ids) are not expected to look random to the
 	// entropy test; letters-and-digits runs are.
 	if longestSet != &setDigit && longest >= 16 && entropy(v[lp:lp+longest]) < 3.0 {
 		return "placeholder:low-entropy"
 	}
 	return ""
+}
+
+// nearShape reports values that are almost the shape: the same literals
+// and alphabet, a few bytes off in length. Next to the vendor's name they
+// are mistyped, truncated or invented keys, not some other secret.
+func nearShape(v string, segs []seg) bool {
+	lo, hi := 0, 0
+	var alphabet charset
+	for _, s := range segs {
+		if s.set == nil {
+			lo += len(s.lit)
+			hi += len(s.lit)
+			if !strings.Contains(v, s.lit) {
+				return false
+			}
+			for k := 0; k < len(s.lit); k++ {
+				alphabet[s.lit[k]] = true
+			}
+			continue
+		}
+		lo += s.min
+		hi += s.max
+		for c := range 256 {
+			alphabet[c] = alphabet[c] || s.set[c]
+		}
+	}
+	if len(v) < lo-3 || len(v) > hi+3 {
+		return false
+	}
+	for k := 0; k < len(v); k++ {
+		if !alphabet[v[k]] {
+			return false
+		}
+	}
+	return true
 }
