@@ -18,8 +18,36 @@ type assignment struct {
 // ctxValueChar is what the values of every keyword-context rule are made
 // of; a value with any other byte (spaces, parentheses, quotes) is not
 // looked at, which keeps the keyword search off most assignments in prose
-// and code.
+// and code. ctxValueClass is the same set with dots told apart.
 var ctxValueChar = makeSet("a-z", "A-Z", "0-9", "_-=+/.:%")
+
+const (
+	ctxPlain uint8 = 1
+	ctxDot   uint8 = 2
+)
+
+var ctxValueClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if ctxValueChar[c] {
+			t[c] = ctxPlain
+		}
+	}
+	t['.'] = ctxDot
+	return t
+}()
+
+// ctxValueAhead is the cheap test for identifiers without a generic
+// keyword: only a run of value bytes as long as the shortest vendor key,
+// not starting with '/', can be one.
+func ctxValueAhead(text string, i int) bool {
+	for k := 0; k < 4 && i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '"' || text[i] == '\'' || text[i] == '\\'); k++ {
+		i++
+	}
+	if i >= len(text) || text[i] == '/' {
+		return false
+	}
+	return span(text, i, &ctxValueChar, ctxMinValueNoKeyword) == i+ctxMinValueNoKeyword
+}
 
 // ctxWindowChar may separate a vendor keyword from the operator
 // (`heroku api key:`, `var herokuToken string =`).
@@ -76,16 +104,17 @@ func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed
 	if len(v) < minLen || len(v) > 300 || v[0] == '/' {
 		return false, false
 	}
-	dots := false
+	var seen uint8
 	for k := 0; k < len(v); k++ {
-		if !ctxValueChar[v[k]] {
+		cls := ctxValueClass[v[k]]
+		if cls == 0 {
 			return false, false
 		}
-		dots = dots || v[k] == '.'
+		seen |= cls
 	}
 	// Only a few vendors' keys contain dots, all after a fixed prefix;
 	// host names and dotted versions stop here.
-	if dots && !dottedPrefix(v) {
+	if seen&ctxDot != 0 && !dottedPrefix(v) {
 		return false, false
 	}
 	kw, kwEnd, lo := vendorKeywordNear(text, a)

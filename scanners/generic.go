@@ -147,11 +147,11 @@ func scanAssign(c *collector, i int) {
 		ident = text[k:ne]
 	}
 	kw, ok := matchKeyword(ident)
+	if !ok && !ctxValueAhead(text, valAt) {
+		return
+	}
 	a.start, a.end, a.quoted = assignedValue(text, valAt)
 	if !ok {
-		if a.end-a.start < ctxMinValue {
-			return
-		}
 		kw, ok = matchQualifiedKeyword(ident)
 	}
 	claimed, strict := scanContextRules(c, &a, ok)
