@@ -9,6 +9,16 @@ import "strings"
 // secret, or "".
 func notSecretValue(kw keyword, v string) string {
 	switch {
+	case v[0] == '!':
+		return "invalid:yaml-tag" // `!vault |`, `!Ref DbPassword`: a reference, not a value
+	case strings.HasPrefix(v, "arn:"):
+		return "invalid:identifier" // the name of a secret in AWS, not the secret
+	case strings.HasPrefix(v, "pk_live_"), strings.HasPrefix(v, "pk_test_"):
+		return "invalid:publishable-key" // Stripe publishable keys ship in web pages
+	case emptyInputHash(v):
+		return "invalid:empty-hash"
+	case looksLikeEmail(v):
+		return "invalid:email"
 	case strings.Contains(v, "://"):
 		return "invalid:url" // endpoints; URL credentials have their own detector
 	case looksLikePath(v):
@@ -120,4 +130,93 @@ func commonPassword(v string) bool {
 		}
 	}
 	return false
+}
+
+// emptyInputHash reports the MD5, SHA-1 and SHA-256 digests of empty input,
+// which fill placeholder and test fields.
+func emptyInputHash(v string) bool {
+	switch strings.ToLower(v) {
+	case "d41d8cd98f00b204e9800998ecf8427e", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855":
+		return true
+	}
+	return false
+}
+
+// looksLikeEmail reports user@host.tld values (a login, not its secret).
+func looksLikeEmail(v string) bool {
+	at := strings.IndexByte(v, '@')
+	return at > 0 && strings.Contains(v[at+1:], ".") && !strings.ContainsAny(v[:at], ":/")
+}
+
+// genericPlaceholder is check (placeholder or placeholderRandom) for the
+// generic rule, which sees human-made passwords full of braces and dollar
+// signs: a value is a template only if templates make up nearly all of it
+// (`${DB_PASSWORD}`, `{{ .Values.token }}`, `<your-key>`), not merely
+// because it contains "${" or ">".
+func genericPlaceholder(v string, check func(string) string) string {
+	why := check(v)
+	if why != "placeholder:template" || templateOnly(v) {
+		return why
+	}
+	for _, w := range placeholderWords {
+		if containsFold(v, w) {
+			return "placeholder:word:" + w
+		}
+	}
+	if repeatedRun(v, 5) || dominantChar(v) {
+		return "placeholder:repeated-char"
+	}
+	return ""
+}
+
+// templateOnly reports whether v has a well-formed template expression
+// (`${NAME}`, `{{ … }}`, `$(…)`, `<…>`, `%s`, `$NAME` after a non-word byte)
+// or, without its stray template bytes, fewer than six letters and digits.
+func templateOnly(v string) bool {
+	left := 0
+	for k := 0; k < len(v); k++ {
+		if (k == 0 || !isAlnum(v[k-1])) && templateAt(v[k:]) > 0 {
+			return true
+		}
+		if isAlnum(v[k]) {
+			left++
+		}
+	}
+	return left < 6
+}
+
+var setTemplateBody = makeSet("a-z", "A-Z", "0-9", "_.-: |()\"'")
+
+// templateAt returns the length of a template expression at the start of s.
+func templateAt(s string) int {
+	closeAt := func(open int, closer string) int {
+		end := strings.Index(s[open:], closer)
+		if end < 0 {
+			return 0
+		}
+		for k := open; k < open+end; k++ {
+			if !setTemplateBody[s[k]] {
+				return 0
+			}
+		}
+		return open + end + len(closer)
+	}
+	switch {
+	case strings.HasPrefix(s, "${{"):
+		return closeAt(3, "}}")
+	case strings.HasPrefix(s, "${"):
+		return closeAt(2, "}")
+	case strings.HasPrefix(s, "{{"):
+		return closeAt(2, "}}")
+	case strings.HasPrefix(s, "$("):
+		return closeAt(2, ")")
+	case strings.HasPrefix(s, "<"):
+		return closeAt(1, ">")
+	case strings.HasPrefix(s, "%s"):
+		return 2
+	case len(s) > 1 && (s[0] == '$' || s[0] == '%') && (s[1] == '_' || s[1] >= 'A' && s[1] <= 'Z' || s[1] >= 'a' && s[1] <= 'z'):
+		return span(s, 1, &setWord, len(s)) // $NAME, %NAME%
+	}
+	return 0
 }

@@ -32,6 +32,10 @@ var secretKeywords = []keyword{
 	{"accesstoken", kwKey, 12}, {"authtoken", kwKey, 12}, {"apitoken", kwKey, 12}, {"secrettoken", kwKey, 12},
 	{"refreshtoken", kwKey, 12}, {"bearertoken", kwKey, 12}, {"clientsecret", kwKey, 12}, {"apisecret", kwKey, 12},
 	{"secret", kwKey, 10}, {"credentials", kwKey, 10}, {"credential", kwKey, 10}, {"authkey", kwKey, 12},
+	{"creds", kwKey, 10}, {"auth", kwKey, 16},
+	{"dbpass", kwPassword, 6}, {"databasepass", kwPassword, 6}, {"keypass", kwPassword, 6},
+	{"adminpass", kwPassword, 6}, {"rootpass", kwPassword, 6}, {"userpass", kwPassword, 6},
+	{"contrasena", kwPassword, 6},
 	{"password", kwPassword, 6}, {"passwd", kwPassword, 6}, {"pwd", kwPassword, 6}, {"passphrase", kwPassword, 8},
 	{"token", kwWeak, 16}, {"key", kwWeak, 20},
 }
@@ -41,7 +45,8 @@ var notSecretIdents = []string{
 	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
 	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
 	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
-	"websocket", // Sec-WebSocket-Key is a handshake nonce
+	"websocket",           // Sec-WebSocket-Key is a handshake nonce
+	"publishable", "site", // public halves: Stripe publishable keys, reCAPTCHA site keys
 }
 
 var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
@@ -224,25 +229,35 @@ func matchKeywordSuffix(ident string) (keyword, bool) {
 // keywordQualifiers may follow a keyword: environments, encodings, versions.
 var keywordQualifiers = []string{"prod", "production", "dev", "development", "staging", "stage", "test", "live",
 	"sandbox", "local", "value", "base", "b64", "base64", "raw", "str", "old", "new", "primary", "secondary",
-	"backup", "v1", "v2", "v3", "1", "2", "3"}
+	"backup", "v1", "v2", "v3", "string", "text", "val"}
 
-// qualifierStart returns where a trailing `_qualifier` of ident starts (at
-// its separator) if a keyword ends before it, or -1.
+// qualifierStart returns where a trailing qualifier of ident starts (at its
+// separator, or at the capital of a camel-case word: `mySecretString`) if a
+// keyword ends before it, or -1.
 func qualifierStart(ident string) int {
 	k := len(ident) - 1
-	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' {
+	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' && (ident[k] < 'A' || ident[k] > 'Z') {
 		if len(ident)-k > 10 {
 			return -1
 		}
 		k--
 	}
-	if k <= 0 || !keywordTail(ident[:k]) {
+	if k <= 0 {
 		return -1
 	}
-	q := ident[k+1:]
+	q, prefixEnd := ident[k+1:], k
+	if ident[k] >= 'A' && ident[k] <= 'Z' {
+		q = ident[k:]
+	}
+	if !keywordTail(ident[:prefixEnd]) {
+		return -1
+	}
+	if allDigits(q) && len(q) <= 4 {
+		return prefixEnd
+	}
 	for _, w := range keywordQualifiers {
 		if equalFold(q, w) {
-			return k
+			return prefixEnd
 		}
 	}
 	return -1
@@ -257,10 +272,15 @@ func ownedPrefix(v string) bool {
 			return true
 		}
 	}
-	for _, p := range [...]string{"AKIA", "ASIA", "eyJ", "ewog", "-----BEGIN", "Bearer ", "https://hooks.slack.com/"} {
+	for _, p := range [...]string{"AKIA", "ASIA", "-----BEGIN", "Bearer ", "https://hooks.slack.com/"} {
 		if strings.HasPrefix(v, p) {
 			return true
 		}
+	}
+	// JSON Web Tokens have dots; base64 JSON without them is the generic
+	// rule's.
+	if (strings.HasPrefix(v, "eyJ") || strings.HasPrefix(v, "ewog")) && strings.Contains(v, ".") {
+		return true
 	}
 	return false
 }
@@ -277,7 +297,7 @@ func keywordTail(ident string) bool {
 		}
 	}
 	switch string(t[:]) {
-	case "key", "ken", "ret", "ial", "als", "ord", "swd", "pwd", "ase":
+	case "key", "ken", "ret", "ial", "als", "ord", "swd", "pwd", "ase", "eds", "uth", "ass", "ena":
 		return true
 	}
 	return false
@@ -356,10 +376,17 @@ func looksLikeCode(v string) bool {
 		if part == "" || !(part[0] >= 'a' && part[0] <= 'z' || part[0] >= 'A' && part[0] <= 'Z' || part[0] == '_') {
 			return false
 		}
+		digits := 0
 		for k := 0; k < len(part); k++ {
 			if !setWord[part[k]] {
 				return false
 			}
+			if isDigit(part[k]) {
+				digits++
+			}
+		}
+		if digits > 3 {
+			return false // random material with a dot in it, not a member name
 		}
 	}
 	return true
@@ -449,7 +476,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 && symbols == 0 {
 			return "", false
 		}
-		if why := placeholder(v); why != "" {
+		if why := genericPlaceholder(v, placeholder); why != "" {
 			return why, true
 		}
 		return "", true
@@ -457,7 +484,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 {
 			return "", false
 		}
-		if why := placeholderRandom(v); why != "" {
+		if why := genericPlaceholder(v, placeholderRandom); why != "" {
 			return why, true
 		}
 		if entropy(v) < 3.0 {
@@ -468,7 +495,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 || upper == 0 && len(v) < 32 {
 			return "", false
 		}
-		if why := placeholderRandom(v); why != "" {
+		if why := genericPlaceholder(v, placeholderRandom); why != "" {
 			return why, true
 		}
 		if entropy(v) < 3.5 {
