@@ -196,3 +196,31 @@ func TestContextRulesListed(t *testing.T) {
 		}
 	}
 }
+
+// FuzzContextAssign targets the assignment parsers (operators, escaped
+// quotes, name/value pairs, YAML parents, curl options) with truncated and
+// nested inputs; the findings must stay well-formed spans.
+//
+//	go test ./scanners -run '^$' -fuzz FuzzContextAssign -fuzztime 60s
+func FuzzContextAssign(f *testing.F) {
+	for _, s := range []string{
+		"curl -u ", "curl -u a:", "curl --user=\"a:b", "curl -H \"Authorization: ", "Authorization:",
+		`<add key="`, `<add key="ClearTextPassword" value="`, "- name: X\n  value: ", "value=", "value:",
+		"kind: Secret\ndata:\n  a: ", "data:\n  a: QUJDREVGR0hJSktM\nkind: Secret", "heroku:\n  ", "heroku:\n  key: ",
+		`{\"a_token\": \"`, `\"`, "x =>", "x :=", "x ::=", "x ?=", "$x .=", "://cafebabe:", "://cafebabe:deadbeef@",
+		"var t string =", ": String =", "heroku_api_key=", "twitter_token=AAAAAAAAAAAAAAAAAAAAAA", "a:b:c:d",
+		"mySecretString=", "API_KEY_2=", "password=\"${", "password=\"{{x}}\"", "\n\n  :", "  - :",
+	} {
+		f.Add(s)
+	}
+	eng := Default().(*Engine)
+	f.Fuzz(func(t *testing.T, text string) {
+		checkInvariants(t, "fuzz", text, eng.Scan(text))
+		_, sup := eng.ScanVerbose(text)
+		for _, s := range sup {
+			if s.Start < 0 || s.End > len(text) || s.Start > s.End || s.By == "" {
+				t.Fatalf("bad suppressed candidate %+v", s)
+			}
+		}
+	})
+}

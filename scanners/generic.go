@@ -105,6 +105,9 @@ func scanAssign(c *collector, i int) {
 		j--
 	}
 	if op == ':' {
+		if j > 0 && text[j-1] == ':' {
+			return // a field of a colon-separated name: arn:aws:…:secret:…
+		}
 		if j >= 3 && text[j-1] == '/' && text[j-3:j] == "://" {
 			scanSidekiqURL(c, j, i)
 			return // other URL userinfo belongs to scanAt
@@ -236,9 +239,12 @@ var keywordQualifiers = []string{"prod", "production", "dev", "development", "st
 // keyword ends before it, or -1.
 func qualifierStart(ident string) int {
 	k := len(ident) - 1
-	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' && (ident[k] < 'A' || ident[k] > 'Z') {
+	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' {
 		if len(ident)-k > 10 {
 			return -1
+		}
+		if ident[k] >= 'A' && ident[k] <= 'Z' && ident[k-1] >= 'a' && ident[k-1] <= 'z' {
+			break // camel-case boundary
 		}
 		k--
 	}
@@ -385,8 +391,8 @@ func looksLikeCode(v string) bool {
 				digits++
 			}
 		}
-		if digits > 3 {
-			return false // random material with a dot in it, not a member name
+		if digits > 0 && part == v[:len(part)] {
+			return false // random material with a dot in it, not a receiver name
 		}
 	}
 	return true
