@@ -46,8 +46,16 @@ func ctxValueAhead(text string, i int) bool {
 	if i >= len(text) || text[i] == '/' {
 		return false
 	}
-	return span(text, i, &ctxValueChar, ctxMinValueNoKeyword) == i+ctxMinValueNoKeyword
+	end := span(text, i, &ctxValueCharNoDot, ctxMinValueNoKeyword)
+	if end == i+ctxMinValueNoKeyword {
+		return true
+	}
+	// Dots only after a vendor prefix (host names and versions stop here).
+	return end < len(text) && text[end] == '.' && end-i <= 3 && dottedPrefix(text[i:]) &&
+		span(text, i, &ctxValueChar, ctxMinValueNoKeyword) == i+ctxMinValueNoKeyword
 }
+
+var ctxValueCharNoDot = makeSet("a-z", "A-Z", "0-9", "_-=+/:%")
 
 // ctxWindowChar may separate a vendor keyword from the operator
 // (`heroku api key:`, `var herokuToken string =`).
@@ -68,11 +76,11 @@ func dottedPrefix(v string) bool {
 	return false
 }
 
-// vendorKeywordNear finds a vendor keyword in the identifier or just before
-// it, returning the keyword, the end of the match and the window start.
-func vendorKeywordNear(text string, a *assignment) (*ctxKeyword, int, int) {
+// vendorKeywordNear finds a vendor keyword in the identifier or, with
+// acrossWords, in the words just before it, returning the keyword, the end of the match and the window start.
+func vendorKeywordNear(text string, a *assignment, acrossWords bool) (*ctxKeyword, int, int) {
 	lo := a.identStart
-	for lo > 0 && a.opStart-lo < ctxWindow && ctxWindowChar[text[lo-1]] {
+	for acrossWords && lo > 0 && a.opStart-lo < ctxWindow && ctxWindowChar[text[lo-1]] {
 		lo--
 	}
 	lo = max(lo, a.opStart-ctxWindow)
@@ -117,7 +125,9 @@ func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed
 	if seen&ctxDot != 0 && !dottedPrefix(v) {
 		return false, false
 	}
-	kw, kwEnd, lo := vendorKeywordNear(text, a)
+	// Prose (`my heroku api key: …`) names the vendor in an earlier word;
+	// only identifiers that end in a generic keyword look that far.
+	kw, kwEnd, lo := vendorKeywordNear(text, a, genericKeyword)
 	var buf [128]byte
 	var norm []byte
 	if kw != nil {
