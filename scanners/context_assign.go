@@ -135,6 +135,9 @@ func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed
 	} else {
 		// One level of YAML or pretty-printed JSON up: `heroku:\n  api_key: …`.
 		pk, ok := parentKey(text, a.identStart)
+		if !ok && genericKeyword {
+			pk, ok = sectionName(text, a.identStart)
+		}
 		if !ok {
 			return false, false
 		}
@@ -196,7 +199,8 @@ func reportContext(c *collector, a *assignment, r *contextRule, s []seg, v strin
 // `discord_channel_id`, `sentry_url`.
 func contextIdentWhy(r *contextRule, rest []byte) string {
 	for _, w := range [...]string{"url", "uri", "host", "endpoint", "domain", "region", "name", "username",
-		"email", "version", "path", "file", "dir", "count", "size", "length", "port"} {
+		"email", "version", "path", "file", "dir", "count", "size", "length", "port", "commit", "sha", "hash",
+		"digest", "checksum", "revision", "build", "release"} {
 		if hasSuffixBytes(rest, w) {
 			return "invalid:context-identifier"
 		}
@@ -329,6 +333,26 @@ func parentKey(text string, identStart int) (string, bool) {
 				return "", false
 			}
 			return strings.Trim(body[:len(body)-1], "\"' "), true
+		}
+		end = start - 1
+	}
+	return "", false
+}
+
+// sectionName returns the name of the TOML or INI section (`[heroku]`,
+// `[tool.heroku]`) that an unindented key at identStart belongs to, looking
+// a few lines up.
+func sectionName(text string, identStart int) (string, bool) {
+	ls := strings.LastIndexByte(text[:identStart], '\n') + 1
+	if ls != identStart && strings.TrimLeft(text[ls:identStart], "\"'") != "" {
+		return "", false
+	}
+	end := ls - 1
+	for lines := 0; lines < 8 && end > 0 && identStart-end < 800; lines++ {
+		start := strings.LastIndexByte(text[:end], '\n') + 1
+		line := strings.TrimSpace(text[start:end])
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			return strings.Trim(line, "[]\"' "), true
 		}
 		end = start - 1
 	}
