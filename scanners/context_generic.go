@@ -15,8 +15,10 @@ func notSecretValue(kw keyword, v string) string {
 		return "invalid:identifier" // the name of a secret in AWS, not the secret
 	case strings.HasPrefix(v, "pk_live_"), strings.HasPrefix(v, "pk_test_"):
 		return "invalid:publishable-key" // Stripe publishable keys ship in web pages
-	case emptyInputHash(v):
-		return "invalid:empty-hash"
+	case emptyInputHash(v), publishedTestVector(v):
+		return "invalid:published-test-value"
+	case sshPublicKeyBlob(v):
+		return "invalid:ssh-public-key"
 	case looksLikeEmail(v):
 		return "invalid:email"
 	case strings.Contains(v, "://"):
@@ -219,4 +221,28 @@ func templateAt(s string) int {
 		return span(s, 1, &setWord, len(s)) // $NAME, %NAME%
 	}
 	return 0
+}
+
+// publishedTestVector reports the example keys of the AES specification
+// (FIPS-197 appendices), copied into countless crypto tutorials.
+func publishedTestVector(v string) bool {
+	switch strings.ToLower(v) {
+	case "2b7e151628aed2a6abf7158809cf4f3c", "000102030405060708090a0b0c0d0e0f",
+		"000102030405060708090a0b0c0d0e0f1011121314151617",
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		"603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4":
+		return true
+	}
+	return false
+}
+
+// sshPublicKeyBlob reports the base64 wire format of an SSH public key
+// (it starts with the encoded key type), which is public by design.
+func sshPublicKeyBlob(v string) bool {
+	for _, p := range [...]string{"AAAAB3NzaC1yc2E", "AAAAC3NzaC1lZDI1NTE5", "AAAAE2VjZHNhLXNoYTItbmlzdHA"} {
+		if strings.Contains(v, p) {
+			return true
+		}
+	}
+	return false
 }
