@@ -55,6 +55,20 @@ func ctxValueAhead(text string, i int) bool {
 		span(text, i, &ctxValueChar, ctxMinValueNoKeyword) == i+ctxMinValueNoKeyword
 }
 
+// valueAhead reports whether an unquoted or quoted value of at least n
+// bytes follows i.
+func valueAhead(text string, i, n int) bool {
+	for k := 0; k < 4 && i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '"' || text[i] == '\'' || text[i] == '\\'); k++ {
+		i++
+	}
+	for k := 0; k < n; k++ {
+		if i+k >= len(text) || valueStop[text[i+k]] {
+			return false
+		}
+	}
+	return true
+}
+
 var ctxValueCharNoDot = makeSet("a-z", "A-Z", "0-9", "_-=+/:%")
 
 // ctxWindowChar may separate a vendor keyword from the operator
@@ -77,15 +91,23 @@ func dottedPrefix(v string) bool {
 }
 
 // vendorKeywordNear finds a vendor keyword in the identifier or, with
-// acrossWords, in the words just before it, returning the keyword, the end of the match and the window start.
-func vendorKeywordNear(text string, a *assignment, acrossWords bool) (*ctxKeyword, int, int) {
+// acrossWords, in the words just before it (prose: `my heroku api key: …`;
+// only identifiers ending in a generic keyword look that far), returning the keyword, the end of the match and the window start.
+func vendorKeywordNear(text string, a *assignment, acrossWords bool) vendorMatch {
 	lo := a.identStart
 	for acrossWords && lo > 0 && a.opStart-lo < ctxWindow && ctxWindowChar[text[lo-1]] {
 		lo--
 	}
 	lo = max(lo, a.opStart-ctxWindow)
 	kw, end := findVendorKeyword(text[lo:a.opStart])
-	return kw, lo + end, lo
+	return vendorMatch{kw: kw, end: lo + end, lo: lo}
+}
+
+// vendorMatch is a vendor keyword found before an operator: the keyword,
+// where it ends and where the searched window starts.
+type vendorMatch struct {
+	kw      *ctxKeyword
+	end, lo int
 }
 
 // indentedLine reports whether only indentation precedes pos on its line:
@@ -102,7 +124,7 @@ func indentedLine(text string, pos int) bool {
 // keyword. It reports whether the value was claimed (reported or recorded
 // as suppressed); strict reports that a vendor keyword was present but the
 // value had none of its shapes, so the generic rule should be stricter.
-func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed, strict bool) {
+func scanContextRules(c *collector, a *assignment, genericKeyword bool, near vendorMatch) (claimed, strict bool) {
 	text := c.text
 	v := text[a.start:a.end]
 	minLen := ctxMinValue
@@ -125,9 +147,7 @@ func scanContextRules(c *collector, a *assignment, genericKeyword bool) (claimed
 	if seen&ctxDot != 0 && !dottedPrefix(v) {
 		return false, false
 	}
-	// Prose (`my heroku api key: …`) names the vendor in an earlier word;
-	// only identifiers that end in a generic keyword look that far.
-	kw, kwEnd, lo := vendorKeywordNear(text, a, genericKeyword)
+	kw, kwEnd, lo := near.kw, near.end, near.lo
 	var buf [128]byte
 	var norm []byte
 	if kw != nil {
@@ -252,15 +272,11 @@ func normaliseIdent(s string, buf []byte) []byte {
 // this at one table load per byte.
 func findVendorKeyword(s string) (*ctxKeyword, int) {
 	for p := len(s) - 2; p >= 0; p-- {
-		m := ctxBigram[s[p]]
-		if m == 0 {
+		pair := uint16(s[p])<<8 | uint16(s[p+1])
+		if ctxPairs[pair>>3]&(1<<(pair&7)) == 0 {
 			continue
 		}
-		b := lower(s[p+1]) - 'a'
-		if b >= 26 || m&(1<<b) == 0 {
-			continue
-		}
-		for _, k := range ctxLists[ctxIndex[uint16(lower(s[p]))<<8|uint16(b+'a')]] {
+		for _, k := range ctxLists[ctxIndex[uint16(lower(s[p]))<<8|uint16(lower(s[p+1]))]] {
 			if end := keywordAt(s, p, k.word); end > 0 {
 				return k, end
 			}
@@ -269,14 +285,18 @@ func findVendorKeyword(s string) (*ctxKeyword, int) {
 	return nil, 0
 }
 
-// ctxBigram[first byte] has bit n set when a keyword starts with that
-// byte (either case) followed by the letter 'a'+n: a 1 KiB table that stays
-// in cache, in front of the 64 KiB index.
-var ctxBigram = func() (t [256]uint32) {
+// ctxPairs is a bit set of the first two bytes of every keyword in every
+// mix of case: one load and test per byte of the identifier, from an 8 KiB
+// table, in front of the 64 KiB index.
+var ctxPairs = func() (t [1 << 13]uint8) {
 	for _, r := range contextRules {
 		for _, w := range r.keywords {
-			t[w[0]] |= 1 << (w[1] - 'a')
-			t[w[0]-'a'+'A'] |= 1 << (w[1] - 'a')
+			for _, a := range [2]byte{w[0], w[0] - 'a' + 'A'} {
+				for _, b := range [2]byte{w[1], w[1] - 'a' + 'A'} {
+					pair := uint16(a)<<8 | uint16(b)
+					t[pair>>3] |= 1 << (pair & 7)
+				}
+			}
 		}
 	}
 	return t

@@ -9,6 +9,10 @@ import "github.com/ccsync/ccsync/model"
 
 var setCurlToken = makeSet("a-z", "A-Z", "0-9", "_=~@.+/-")
 
+// curlOptionMark is what may precede the user name of `-u user:password`:
+// the space or '=' after the option, a quote, or the '@' of an email.
+var curlOptionMark = makeSet(" =\"'@")
+
 // scanCurlUser reports the password of `curl -u user:password` (also
 // `--user`, quoted). The ':' at colon ends the user name that starts at j.
 func scanCurlUser(c *collector, j, colon int) bool {
@@ -25,8 +29,8 @@ func scanCurlUser(c *collector, j, colon int) bool {
 		quote = text[s]
 	}
 	switch {
-	case s >= 3 && text[s-3:s] == "-u ":
-	case s >= 7 && (text[s-7:s] == "--user " || text[s-7:s] == "--user="):
+	case s >= 3 && text[s-3] == '-' && text[s-2] == 'u' && text[s-1] == ' ':
+	case s >= 7 && text[s-2] == 'r' && (text[s-7:s] == "--user " || text[s-7:s] == "--user="):
 	default:
 		return false
 	}

@@ -112,7 +112,7 @@ func scanAssign(c *collector, i int) {
 			scanSidekiqURL(c, j, i)
 			return // other URL userinfo belongs to scanAt
 		}
-		if scanCurlUser(c, j, i) {
+		if j > 2 && curlOptionMark[text[j-1]] && scanCurlUser(c, j, i) {
 			return
 		}
 	}
@@ -155,14 +155,28 @@ func scanAssign(c *collector, i int) {
 		ident = text[k:ne]
 	}
 	kw, ok := matchKeyword(ident)
-	if !ok && !ctxValueAhead(text, valAt) {
-		return
-	}
-	a.start, a.end, a.quoted = assignedValue(text, valAt)
+	var near vendorMatch
 	if !ok {
+		// Most assignments (log fields, code) end here: a value too short
+		// to be a secret, or no keyword of any kind in the identifier and
+		// no parent line to look at.
+		if !valueAhead(text, valAt, ctxMinValue) {
+			return
+		}
 		kw, ok = matchQualifiedKeyword(ident)
 	}
-	claimed, strict := scanContextRules(c, &a, ok)
+	if ok {
+		near = vendorKeywordNear(text, &a, true)
+	} else {
+		if !ctxValueAhead(text, valAt) {
+			return
+		}
+		if near = vendorKeywordNear(text, &a, false); near.kw == nil && !indentedLine(text, a.identStart) {
+			return
+		}
+	}
+	a.start, a.end, a.quoted = assignedValue(text, valAt)
+	claimed, strict := scanContextRules(c, &a, ok, near)
 	if claimed || !ok || a.end-a.start < kw.minLen {
 		return
 	}
@@ -294,16 +308,18 @@ func ownedPrefix(v string) bool {
 // keywordTail is a cheap filter run at every ':' and '=': the last three
 // letters of the identifier must end one of the keywords.
 func keywordTail(ident string) bool {
-	var t [3]byte
+	var t uint32
 	n := 0
 	for k := len(ident) - 1; k >= 0 && n < 3; k-- {
 		if ch := ident[k]; ch != '_' && ch != '-' && ch != '.' {
+			t |= uint32(lower(ch)) << (8 * n)
 			n++
-			t[3-n] = lower(ch)
 		}
 	}
-	switch string(t[:]) {
-	case "key", "ken", "ret", "ial", "als", "ord", "swd", "pwd", "ase", "eds", "uth", "ass", "ena":
+	// The last three letters of: key, token, secret, credential(s),
+	// password, passwd, pwd, passphrase, creds, auth, *pass, contrasena.
+	switch t {
+	case 'k'<<16 | 'e'<<8 | 'y', 'k'<<16 | 'e'<<8 | 'n', 'r'<<16 | 'e'<<8 | 't', 'i'<<16 | 'a'<<8 | 'l', 'a'<<16 | 'l'<<8 | 's', 'o'<<16 | 'r'<<8 | 'd', 's'<<16 | 'w'<<8 | 'd', 'p'<<16 | 'w'<<8 | 'd', 'a'<<16 | 's'<<8 | 'e', 'e'<<16 | 'd'<<8 | 's', 'u'<<16 | 't'<<8 | 'h', 'a'<<16 | 's'<<8 | 's', 'e'<<16 | 'n'<<8 | 'a':
 		return true
 	}
 	return false
