@@ -32,6 +32,10 @@ var secretKeywords = []keyword{
 	{"accesstoken", kwKey, 12}, {"authtoken", kwKey, 12}, {"apitoken", kwKey, 12}, {"secrettoken", kwKey, 12},
 	{"refreshtoken", kwKey, 12}, {"bearertoken", kwKey, 12}, {"clientsecret", kwKey, 12}, {"apisecret", kwKey, 12},
 	{"secret", kwKey, 10}, {"credentials", kwKey, 10}, {"credential", kwKey, 10}, {"authkey", kwKey, 12},
+	{"creds", kwKey, 10}, {"auth", kwKey, 16},
+	{"dbpass", kwPassword, 6}, {"databasepass", kwPassword, 6}, {"keypass", kwPassword, 6},
+	{"adminpass", kwPassword, 6}, {"rootpass", kwPassword, 6}, {"userpass", kwPassword, 6},
+	{"contrasena", kwPassword, 6},
 	{"password", kwPassword, 6}, {"passwd", kwPassword, 6}, {"pwd", kwPassword, 6}, {"passphrase", kwPassword, 8},
 	{"token", kwWeak, 16}, {"key", kwWeak, 20},
 }
@@ -41,7 +45,8 @@ var notSecretIdents = []string{
 	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
 	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
 	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
-	"websocket", // Sec-WebSocket-Key is a handshake nonce
+	"websocket",           // Sec-WebSocket-Key is a handshake nonce
+	"publishable", "site", // public halves: Stripe publishable keys, reCAPTCHA site keys
 }
 
 var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
@@ -49,52 +54,149 @@ var setIdent = makeSet("a-z", "A-Z", "0-9", "_-.")
 func scanAssign(c *collector, i int) {
 	text := c.text
 	op := text[i]
-	// Skip comparisons and arrows (==, !=, <=, =>, :=, ::) and URL schemes (://).
-	if i+1 < len(text) {
-		if n := text[i+1]; n == '=' || n == '>' || (op == ':' && (n == ':' || n == '/')) {
+	valAt, opStart := i+1, i
+	if op == ':' {
+		if i+1 < len(text) {
+			if n := text[i+1]; n == '=' || n == ':' || n == '/' || isDigit(n) && i > 0 && isDigit(text[i-1]) {
+				return // `:=` is taken at its '=', `::` is a scope, `://` a URL, 10:30 a time
+			}
+		}
+		if i > 0 && text[i-1] == ':' {
 			return
 		}
-	}
-	if i > 0 {
-		if p := text[i-1]; p == '=' || p == '!' || p == '<' || p == '>' || (op == '=' && p == ':') || p == ':' {
-			return
+	} else {
+		if i+1 < len(text) {
+			switch text[i+1] {
+			case '=':
+				return
+			case '>':
+				valAt++ // Ruby, PHP and Logstash hashes: `"key" => "value"`
+			}
+		}
+		if i > 0 {
+			switch text[i-1] {
+			case '=', '!', '<', '>':
+				return
+			}
+		}
+		// Go, Make and PHP forms: `:=`, `::=`, `?=`, `.=`.
+		for k := 0; k < 3 && opStart > 1; k++ {
+			p := text[opStart-1]
+			if p != ':' && p != '?' && !(p == '.' && k == 0 && text[opStart-2] == ' ') {
+				break
+			}
+			opStart--
 		}
 	}
-	// Identifier before the operator, possibly quoted: `"api_key": `, `token =`.
-	j := i
-	for k := 0; k < 2 && j > 0 && text[j-1] == ' '; k++ {
+	// Identifier before the operator, possibly quoted: `"api_key": `,
+	// `token =`, `\"token\":` inside a JSON string.
+	j := opStart
+	for k := 0; k < 2 && j > 0 && (text[j-1] == ' ' || text[j-1] == '\t'); k++ {
 		j--
 	}
 	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
 		j--
+		if j > 0 && text[j-1] == '\\' {
+			j--
+		}
 	}
 	idEnd := j
 	for j > 0 && idEnd-j < 64 && setIdent[text[j-1]] {
 		j--
 	}
+	if op == ':' {
+		if j > 0 && text[j-1] == ':' {
+			return // a field of a colon-separated name: arn:aws:…:secret:…
+		}
+		if j >= 3 && text[j-1] == '/' && text[j-3:j] == "://" {
+			scanSidekiqURL(c, j, i)
+			return // other URL userinfo belongs to scanAt
+		}
+		if j > 2 && curlOptionMark[text[j-1]] && scanCurlUser(c, j, i) {
+			return
+		}
+	}
 	ident := text[j:idEnd]
 	if len(ident) < 3 {
 		return
 	}
+	a := assignment{identStart: j, identEnd: idEnd, opStart: opStart}
+	rule := ""
+	switch {
+	case op == ':' && (equalFold(ident, "authorization") || equalFold(ident, "proxy-authorization")):
+		scanAuthorizationHeader(c, j, i)
+		return
+	case len(ident) == 5 && equalFold(ident, "value"):
+		// `<add key="ApiKey" value="…"/>`, `{"name": "API_KEY", "value": "…"}`,
+		// `- name: API_KEY\n  value: …`: the name is the identifier.
+		ns, ne, ok := pairedName(text, j)
+		if !ok {
+			return
+		}
+		a.identStart, a.identEnd, a.opStart = ns, ne, ne
+		ident = text[ns:ne]
+		if hasSuffixFold(ident, "password") && containsFold(text[max(0, ns-24):ns], "<add") {
+			rule = "nuget-config-password"
+		}
+	case isTypeWord(ident):
+		// `var apiToken string = "…"`: the name is before the type.
+		k := j
+		for k > 0 && (text[k-1] == ' ' || text[k-1] == ':') {
+			k--
+		}
+		ne := k
+		for k > 0 && ne-k < 64 && setIdent[text[k-1]] {
+			k--
+		}
+		if ne-k < 3 {
+			return
+		}
+		a.identStart, a.identEnd = k, ne
+		ident = text[k:ne]
+	}
 	kw, ok := matchKeyword(ident)
+	var near vendorMatch
 	if !ok {
+		// Most assignments (log fields, code) end here: a value too short
+		// to be a secret, or no keyword of any kind in the identifier and
+		// no parent line to look at.
+		if !valueAhead(text, valAt, ctxMinValue) {
+			return
+		}
+		kw, ok = matchQualifiedKeyword(ident)
+	}
+	if ok {
+		near = vendorKeywordNear(text, &a, true)
+	} else {
+		if !ctxValueAhead(text, valAt) {
+			return
+		}
+		if near = vendorKeywordNear(text, &a, false); near.kw == nil && !indentedLine(text, a.identStart) {
+			return
+		}
+	}
+	a.start, a.end, a.quoted = assignedValue(text, valAt)
+	claimed, strict := scanContextRules(c, &a, ok, near)
+	if claimed || !ok || a.end-a.start < kw.minLen {
 		return
 	}
-	start, end, quoted := assignedValue(text, i+1)
-	if end-start < kw.minLen {
-		return
-	}
-	v := text[start:end]
+	start, end, v := a.start, a.end, text[a.start:a.end]
 	if awsSecretIdent(ident) && end-start == 40 && reportAWSSecret(c, start, end, "aws-secret-access-key", prioSpecific) {
 		return
 	}
 	why, report := checkGenericValue(kw, v)
-	if !report || (!quoted && looksLikeCode(v)) || ownedPrefix(v) {
+	if !report || (!a.quoted && looksLikeCode(v)) || ownedPrefix(v) {
 		return
 	}
-	rule, sev := "generic-secret", model.SeverityHigh
-	if kw.kind == kwPassword {
-		rule = "generic-password"
+	if why == "" && strict && kw.kind != kwPassword && entropy(v) < 3.5 {
+		why = "invalid:context-shape" // the vendor named here issues keys of another shape
+	}
+	sev := model.SeverityHigh
+	if rule == "" {
+		rule = "generic-secret"
+		if kw.kind == kwPassword {
+			rule = "generic-password"
+		}
 	}
 	c.add("api_key", sev, rule, start, end, prioGeneric, preview{}, why)
 }
@@ -102,9 +204,22 @@ func scanAssign(c *collector, i int) {
 // matchKeyword finds the keyword the identifier ends with, ignoring case
 // and the separators of snake, kebab, dotted and camel case.
 func matchKeyword(ident string) (keyword, bool) {
-	if !keywordTail(ident) {
-		return keyword{}, false
+	if keywordTail(ident) {
+		return matchKeywordSuffix(ident)
 	}
+	return keyword{}, false
+}
+
+// matchQualifiedKeyword is matchKeyword for identifiers with a trailing
+// qualifier, tried only for values long enough to be secrets.
+func matchQualifiedKeyword(ident string) (keyword, bool) {
+	if q := qualifierStart(ident); q > 0 {
+		return matchKeywordSuffix(ident[:q])
+	}
+	return keyword{}, false
+}
+
+func matchKeywordSuffix(ident string) (keyword, bool) {
 	var buf [64]byte
 	n := 0
 	for k := 0; k < len(ident); k++ {
@@ -125,8 +240,47 @@ func matchKeyword(ident string) (keyword, bool) {
 			return kw, true
 		}
 	}
-	// Plural or suffixed forms like "api_key_prod" are left to vendor rules.
 	return keyword{}, false
+}
+
+// keywordQualifiers may follow a keyword: environments, encodings, versions.
+var keywordQualifiers = []string{"prod", "production", "dev", "development", "staging", "stage", "test", "live",
+	"sandbox", "local", "value", "base", "b64", "base64", "raw", "str", "old", "new", "primary", "secondary",
+	"backup", "v1", "v2", "v3", "string", "text", "val"}
+
+// qualifierStart returns where a trailing qualifier of ident starts (at its
+// separator, or at the capital of a camel-case word: `mySecretString`) if a
+// keyword ends before it, or -1.
+func qualifierStart(ident string) int {
+	k := len(ident) - 1
+	for k > 0 && ident[k] != '_' && ident[k] != '-' && ident[k] != '.' {
+		if len(ident)-k > 10 {
+			return -1
+		}
+		if ident[k] >= 'A' && ident[k] <= 'Z' && ident[k-1] >= 'a' && ident[k-1] <= 'z' {
+			break // camel-case boundary
+		}
+		k--
+	}
+	if k <= 0 {
+		return -1
+	}
+	q, prefixEnd := ident[k+1:], k
+	if ident[k] >= 'A' && ident[k] <= 'Z' {
+		q = ident[k:]
+	}
+	if !keywordTail(ident[:prefixEnd]) {
+		return -1
+	}
+	if allDigits(q) && len(q) <= 4 {
+		return prefixEnd
+	}
+	for _, w := range keywordQualifiers {
+		if equalFold(q, w) {
+			return prefixEnd
+		}
+	}
+	return -1
 }
 
 // ownedPrefix reports values a specific detector owns: if that detector
@@ -138,11 +292,16 @@ func ownedPrefix(v string) bool {
 			return true
 		}
 	}
-	for _, p := range [...]string{"AKIA", "ASIA", "ABIA", "ACCA", "eyJ", "ewog", "-----BEGIN", "Bearer ", "https://hooks.slack.com/",
+	for _, p := range [...]string{"AKIA", "ASIA", "ABIA", "ACCA", "-----BEGIN", "Bearer ", "https://hooks.slack.com/",
 		"AGE-SECRET-KEY-1", "PuTTY-User-Key-File-"} {
 		if strings.HasPrefix(v, p) {
 			return true
 		}
+	}
+	// JSON Web Tokens have dots; base64 JSON without them is the generic
+	// rule's.
+	if (strings.HasPrefix(v, "eyJ") || strings.HasPrefix(v, "ewog")) && strings.Contains(v, ".") {
+		return true
 	}
 	return false
 }
@@ -150,16 +309,18 @@ func ownedPrefix(v string) bool {
 // keywordTail is a cheap filter run at every ':' and '=': the last three
 // letters of the identifier must end one of the keywords.
 func keywordTail(ident string) bool {
-	var t [3]byte
+	var t uint32
 	n := 0
 	for k := len(ident) - 1; k >= 0 && n < 3; k-- {
 		if ch := ident[k]; ch != '_' && ch != '-' && ch != '.' {
+			t |= uint32(lower(ch)) << (8 * n)
 			n++
-			t[3-n] = lower(ch)
 		}
 	}
-	switch string(t[:]) {
-	case "key", "ken", "ret", "ial", "als", "ord", "swd", "pwd", "ase":
+	// The last three letters of: key, token, secret, credential(s),
+	// password, passwd, pwd, passphrase, creds, auth, *pass, contrasena.
+	switch t {
+	case 'k'<<16 | 'e'<<8 | 'y', 'k'<<16 | 'e'<<8 | 'n', 'r'<<16 | 'e'<<8 | 't', 'i'<<16 | 'a'<<8 | 'l', 'a'<<16 | 'l'<<8 | 's', 'o'<<16 | 'r'<<8 | 'd', 's'<<16 | 'w'<<8 | 'd', 'p'<<16 | 'w'<<8 | 'd', 'a'<<16 | 's'<<8 | 'e', 'e'<<16 | 'd'<<8 | 's', 'u'<<16 | 't'<<8 | 'h', 'a'<<16 | 's'<<8 | 's', 'e'<<16 | 'n'<<8 | 'a':
 		return true
 	}
 	return false
@@ -173,6 +334,18 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 	}
 	if i >= len(text) {
 		return i, i, false
+	}
+	if text[i] == '\\' && i+1 < len(text) && text[i+1] == '"' {
+		// A value quoted inside a JSON string: `\"token\": \"…\"`.
+		start = i + 2
+		end = start
+		for end < len(text) && end-start < 256 && text[end] != '\\' && text[end] != '"' && text[end] != '\n' {
+			end++
+		}
+		if end+1 >= len(text) || text[end] != '\\' || text[end+1] != '"' {
+			return start, start, true
+		}
+		return start, end, true
 	}
 	if q := text[i]; q == '"' || q == '\'' || q == '`' {
 		start = i + 1
@@ -201,7 +374,9 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 }
 
 var valueStop = func() (t [256]bool) {
-	for _, ch := range " \t\r\n\"'`,;)]}>" {
+	// A backslash ends `TOKEN=…\nNEXT=…` inside a JSON string; '&' ends a
+	// query parameter.
+	for _, ch := range " \t\r\n\"'`,;)]}>\\&" {
 		t[ch] = true
 	}
 	return t
@@ -220,10 +395,17 @@ func looksLikeCode(v string) bool {
 		if part == "" || !(part[0] >= 'a' && part[0] <= 'z' || part[0] >= 'A' && part[0] <= 'Z' || part[0] == '_') {
 			return false
 		}
+		digits := 0
 		for k := 0; k < len(part); k++ {
 			if !setWord[part[k]] {
 				return false
 			}
+			if isDigit(part[k]) {
+				digits++
+			}
+		}
+		if digits > 0 && part == v[:len(part)] {
+			return false // random material with a dot in it, not a receiver name
 		}
 	}
 	return true
@@ -276,7 +458,9 @@ func checkGenericValue(kw keyword, v string) (why string, report bool) {
 	why, report = genericValueShape(kw, v)
 	if report && why == "" {
 		// Costlier checks, only for values that would be reported.
+		why = notSecretValue(kw, v)
 		switch {
+		case why != "":
 		case hasUUID(v):
 			why = "invalid:uuid" // identifiers (urn:uuid:…, request ids), not secrets
 		case encodedText(v):
@@ -311,7 +495,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 && symbols == 0 {
 			return "", false
 		}
-		if why := placeholder(v); why != "" {
+		if why := genericPlaceholder(v, placeholder); why != "" {
 			return why, true
 		}
 		return "", true
@@ -319,7 +503,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 {
 			return "", false
 		}
-		if why := placeholderRandom(v); why != "" {
+		if why := genericPlaceholder(v, placeholderRandom); why != "" {
 			return why, true
 		}
 		if entropy(v) < 3.0 {
@@ -330,7 +514,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		if digits == 0 || upper == 0 && len(v) < 32 {
 			return "", false
 		}
-		if why := placeholderRandom(v); why != "" {
+		if why := genericPlaceholder(v, placeholderRandom); why != "" {
 			return why, true
 		}
 		if entropy(v) < 3.5 {
