@@ -271,7 +271,11 @@ func SideBySide(names []string, reps []Report) string {
 		}
 		fmt.Fprintf(&b, "| %s | %d |", t, rows[0].Labels)
 		for _, r := range rows {
-			fmt.Fprintf(&b, " %d | %.3f | %.3f |", r.Findings, r.Precision(), r.Recall())
+			p := "-" // no findings: no precision to speak of
+			if r.Findings > 0 {
+				p = fmt.Sprintf("%.3f", r.Precision())
+			}
+			fmt.Fprintf(&b, " %d | %s | %.3f |", r.Findings, p, r.Recall())
 		}
 		b.WriteString("\n")
 	}
