@@ -29,7 +29,7 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"label mismatch", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIL+H2oWAnPHL1/Jefg/HcNLx8n2TcWJsbWg7De9bOK8UoAoGCCqGSM49\n-----END RSA PRIVATE KEY-----", "private_key", "invalid:pem-label-mismatch"},
 		{"elided ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n...\nPrivate-MAC: ab", "private_key", "placeholder:ppk-elided"},
 		{"eyJ not JSON", "eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2ln", "jwt", "invalid:jwt-header-base64"},
-		{"header without alg", "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
+		{"header naming no JOSE parameter, payload no claim", "eyJmb28iOiJiYXIifQ.eyJuYW1lIjoieCJ9.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
 		{"payload not JSON", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-payload"},
 		{"base64 of a jwt without alg", "blob ZXlKdWIzUWlPaUpoSUdwM2RDSjkuZXlKNElqb3hmUS5jMmxuYm1GMGRYSmxjMmxuYm1GMGRYSmw=", "jwt", "invalid:jwt-header"},
 		{"jwe with three parts", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.a2V5a2V5.aXZpdml2", "jwt", "invalid:jwe-parts"},
@@ -246,5 +246,40 @@ func TestEscapedWordStart(t *testing.T) {
 	}
 	if fs := defaultEngine.Scan(`C:\new\nAKIAQ2LXR7MZTB4KW6NEX`); len(fs) != 0 {
 		t.Errorf("21-character id after an escape: %+v", fs)
+	}
+}
+
+// TestJWTRegisteredHeader: a header naming any registered JOSE parameter
+// makes a token of a payload object; a bearer JWT is reported as a jwt, and
+// the jwt.io sample stays a documented sample.
+func TestJWTRegisteredHeader(t *testing.T) {
+	const payload = "eyJpc3MiOiJodHRwczovL2lkLmFjbWUudGVzdCIsInN1YiI6IjQyIn0" // {"iss":…,"sub":"42"}
+	const sig = ".Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"
+	for _, tc := range []struct {
+		name, header string
+		want         bool
+	}{
+		{"typ only", "eyJ0eXAiOiJwbGFpbiJ9", true},           // {"typ":"plain"}
+		{"kid only", "eyJraWQiOiJrMSJ9", true},               // {"kid":"k1"}
+		{"ver only", "eyJ2ZXIiOiIyIn0", true},                // {"ver":"2"}
+		{"x5t only", "eyJ4NXQiOiJhYmMifQ", true},             // {"x5t":"abc"}
+		{"unregistered, claims", "eyJmb28iOiJiYXIifQ", true}, // {"foo":"bar"} + iss/sub
+		{"empty alg", "eyJhbGciOiIifQ", false},               // {"alg":""}
+		{"not JSON", "eyJzdnQiOn0", false},                   // {"svt":}
+	} {
+		text := "token " + tc.header + "." + payload + sig + " end"
+		fs := defaultEngine.Scan(text)
+		got := len(fs) == 1 && fs[0].Type == "jwt"
+		if got != tc.want {
+			t.Errorf("%s: findings %+v, want jwt=%v", tc.name, fs, tc.want)
+		}
+	}
+	fs := defaultEngine.Scan("Authorization: Bearer eyJraWQiOiJrMSJ9." + payload + sig)
+	if len(fs) != 1 || fs[0].Type != "jwt" || fs[0].Rule != "jwt" {
+		t.Errorf("bearer jwt: findings %+v, want one jwt", fs)
+	}
+	_, sup := defaultEngine.ScanVerbose("Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+	if !slices.ContainsFunc(sup, func(s Suppressed) bool { return s.Type == "jwt" && s.By == "placeholder:documented-sample" }) {
+		t.Errorf("jwt.io sample: suppressed %+v, want placeholder:documented-sample", sup)
 	}
 }
