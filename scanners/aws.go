@@ -59,6 +59,9 @@ func scanAWSKeyID(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[i+4 : end])
+	if why == "" && periodic(text[i+4:end]) {
+		why = "placeholder:repeated-pattern"
+	}
 	if why == "" && entropy(text[i:end]) < 3.0 {
 		why = "invalid:aws-key-entropy"
 	}
@@ -67,6 +70,18 @@ func scanAWSKeyID(c *collector, i int) int {
 		scanAWSSecretNear(c, i-awsSecretWindow, end+awsSecretWindow, "aws-secret-key-near-id")
 	}
 	return end
+}
+
+// periodic reports a value made of one shorter unit repeated
+// ("DEADBEEFDEADBEEF", "AB12AB12AB12AB12"): hand-typed filler, not base32
+// key material.
+func periodic(v string) bool {
+	for p := 2; p <= len(v)/2; p++ {
+		if len(v)%p == 0 && v[p:] == v[:len(v)-p] {
+			return true
+		}
+	}
+	return false
 }
 
 // scanAWSContext runs at a word starting with "AWS" or "sec", and looks a

@@ -27,6 +27,8 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"REDACTED letters", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nREDACTEDREDACTED\n-----END PRIVATE KEY-----", "private_key", "placeholder:pem-elided"},
 		{"zero body", "-----BEGIN EC PRIVATE KEY-----\n" + strings.Repeat("A", 64) + "\n" + strings.Repeat("A", 64) + "\n-----END EC PRIVATE KEY-----", "private_key", "placeholder:low-entropy"},
 		{"label mismatch", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIL+H2oWAnPHL1/Jefg/HcNLx8n2TcWJsbWg7De9bOK8UoAoGCCqGSM49\n-----END RSA PRIVATE KEY-----", "private_key", "invalid:pem-label-mismatch"},
+		{"ppk header alone", "some text\nPuTTY-User-Key-File-2\nsecret key", "private_key", "invalid:ppk-no-body"},
+		{"repeated key id body", "key id is AKIADEADBEEFDEADBEEF (rotated?)", "aws_access_key", "placeholder:repeated-pattern"},
 		{"elided ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n...\nPrivate-MAC: ab", "private_key", "placeholder:ppk-elided"},
 		{"eyJ not JSON", "eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2ln", "jwt", "invalid:jwt-header-base64"},
 		{"header naming no JOSE parameter, payload no claim", "eyJmb28iOiJiYXIifQ.eyJuYW1lIjoieCJ9.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
