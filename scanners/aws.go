@@ -205,8 +205,8 @@ func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool 
 		// are the 40-character bodies of longer tokens (nfp_…, hvb.…).
 		return false
 	}
-	name, op := assignedName(text, start)
-	named := awsSecretNamed(name) || csvSecretColumn(text, start)
+	name, phrase, op := assignedName(text, start)
+	named := awsSecretNamed(phrase) || csvSecretColumn(text, start)
 	if !named && op && otherSecretName(name) {
 		return false
 	}
@@ -277,15 +277,17 @@ func insideToken(text string, start, end int) bool {
 // ']' of an index (`os.environ["X"] = `) or a space (`--flag value`), past
 // quotes and JSON escapes. It returns "" when no such name precedes; op
 // says an operator, not only a space, joins them (in prose the word before a
-// value is not its name).
-func assignedName(text string, start int) (name string, op bool) {
+// value is not its name). phrase extends name by up to three words before
+// it, for names written as words: "AWS Secret Access Key: …", a markdown
+// table's "| Secret access key | … |".
+func assignedName(text string, start int) (name, phrase string, op bool) {
 	k, sep := start, false
 	for n := 0; k > 0 && n < 10; n++ {
 		switch text[k-1] {
 		case '"', '\'', '`', '\\', '[':
 		case ' ', '\t':
 			sep = true
-		case '=', ':', '>', ']':
+		case '=', ':', '>', ']', '|':
 			sep, op = true, true
 		default:
 			n = 10
@@ -294,13 +296,20 @@ func assignedName(text string, start int) (name string, op bool) {
 		k--
 	}
 	if !sep {
-		return "", false
+		return "", "", false
 	}
 	end := k
 	for k > 0 && end-k < 64 && setIdent[text[k-1]] {
 		k--
 	}
-	return text[k:end], op
+	name = text[k:end]
+	for words := 1; words < 4 && k >= 2 && text[k-1] == ' ' && setAlnum[text[k-2]] && end-k < 64; words++ {
+		k-- // the space
+		for k > 0 && end-k < 64 && setIdent[text[k-1]] {
+			k--
+		}
+	}
+	return name, text[k:end], op
 }
 
 // awsSecretNamed reports a name that says it holds an AWS secret access key:

@@ -319,6 +319,8 @@ func TestAWSSecretUnderItsName(t *testing.T) {
 		{"dotted token body near id", testKeyID + " hvb." + mixed40 + ".x", false},
 		{"generic name near id", "id: " + testKeyID + "\nsecret: " + mixed40, true},
 		{"prose near id", "key " + testKeyID + " / secret " + mixed40, true},
+		{"words", "AWS Secret Access Key: " + hex40, true},
+		{"markdown table", "| Access key ID | " + testKeyID + " |\n| Secret access key | " + hex40 + " |", true},
 	} {
 		fs := defaultEngine.Scan(tc.text)
 		got := slices.ContainsFunc(fs, func(f model.Finding) bool { return f.Type == "aws_secret_key" })
@@ -332,28 +334,31 @@ func TestAWSNameHelpers(t *testing.T) {
 	for _, tc := range []struct {
 		text     string
 		name     string
+		phrase   string
 		op       bool
 		named    bool
 		otherKey bool
 	}{
-		{"aws_secret_access_key = V", "aws_secret_access_key", true, true, false},
-		{`"SecretAccessKey": "V`, "SecretAccessKey", true, true, false},
-		{"<SecretAccessKey>V", "SecretAccessKey", true, true, false},
-		{`os.environ["CO_API_KEY"] = 'V`, "CO_API_KEY", true, false, true},
-		{"netlifyAuthToken := \"V", "netlifyAuthToken", true, false, true},
-		{"X-Api-Key: V", "X-Api-Key", true, false, false},
-		{"prod_secret_key=V", "prod_secret_key", true, false, false},
-		{"--aws-secret-access-key V", "--aws-secret-access-key", false, true, false},
-		{"my secret is V", "is", false, false, true},
-		{"(V", "", false, false, false},
+		{"aws_secret_access_key = V", "aws_secret_access_key", "aws_secret_access_key", true, true, false},
+		{`"SecretAccessKey": "V`, "SecretAccessKey", "SecretAccessKey", true, true, false},
+		{"<SecretAccessKey>V", "SecretAccessKey", "SecretAccessKey", true, true, false},
+		{`os.environ["CO_API_KEY"] = 'V`, "CO_API_KEY", "CO_API_KEY", true, false, true},
+		{"netlifyAuthToken := \"V", "netlifyAuthToken", "netlifyAuthToken", true, false, true},
+		{"X-Api-Key: V", "X-Api-Key", "X-Api-Key", true, false, false},
+		{"prod_secret_key=V", "prod_secret_key", "prod_secret_key", true, false, false},
+		{"--aws-secret-access-key V", "--aws-secret-access-key", "--aws-secret-access-key", false, true, false},
+		{"and the AWS Secret Access Key: V", "Key", "AWS Secret Access Key", true, true, false},
+		{"| Secret access key | V |", "key", "Secret access key", true, true, false},
+		{"so my secret is V", "is", "so my secret is", false, false, true},
+		{"(V", "", "", false, false, false},
 	} {
 		start := strings.IndexByte(tc.text, 'V')
-		name, op := assignedName(tc.text, start)
-		if name != tc.name || op != tc.op {
-			t.Errorf("%q: assignedName = %q, %v; want %q, %v", tc.text, name, op, tc.name, tc.op)
+		name, phrase, op := assignedName(tc.text, start)
+		if name != tc.name || phrase != tc.phrase || op != tc.op {
+			t.Errorf("%q: assignedName = %q, %q, %v; want %q, %q, %v", tc.text, name, phrase, op, tc.name, tc.phrase, tc.op)
 		}
-		if got := awsSecretNamed(name); got != tc.named {
-			t.Errorf("%q: awsSecretNamed = %v", name, got)
+		if got := awsSecretNamed(phrase); got != tc.named {
+			t.Errorf("%q: awsSecretNamed = %v", phrase, got)
 		}
 		if got := otherSecretName(name); got != tc.otherKey {
 			t.Errorf("%q: otherSecretName = %v", name, got)
