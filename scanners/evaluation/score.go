@@ -67,7 +67,7 @@ type Report struct {
 	AnySecret   Row
 	Misses      []Miss
 	FalsePos    []FalsePositive
-	AttrMissing int // test-number cards found without the test-number attribute
+	AttrMissing int // labels with Attrs found without them (test-number cards, checksum-invalid tokens)
 	Messages    int
 	// Labels per "type / format" and per "type / shape", for miss rates.
 	ByFormat, ByShape map[string]int
@@ -245,7 +245,7 @@ func (rep Report) Table() string {
 	for _, r := range append(slices.Clone(rep.Rows), rep.AnySecret) {
 		fmt.Fprintf(&b, "| %s | %d | %d | %.3f | %.3f | %.3f |\n", r.Type, r.Labels, r.Findings, r.Precision(), r.Recall(), r.ExactRecall())
 	}
-	fmt.Fprintf(&b, "\n%d messages; %d misses; %d false positives; %d test-number cards without the attribute\n",
+	fmt.Fprintf(&b, "\n%d messages; %d misses; %d false positives; %d findings without their expected attribute (test-number, checksum-invalid)\n",
 		rep.Messages, len(rep.Misses), len(rep.FalsePos), rep.AttrMissing)
 	return b.String()
 }
