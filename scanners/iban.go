@@ -45,12 +45,49 @@ func scanIBAN(c *collector, i int) int {
 		}
 		return i
 	}
-	why := ""
-	if dominantChar(string(buf[4:n])) {
-		why = "placeholder:repeated-char"
-	}
-	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, why)
+	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, ibanPlaceholder(buf[4:n]))
 	return p
+}
+
+// ibanPlaceholder reports a BBAN that carries no account: its digits one
+// digit repeated (GB..WEST00000000000000) or a counting run (1234567890…) as
+// in form examples. Long runs of zeros among other digits are not filler in
+// an IBAN: BBANs pad bank, branch and account numbers with zeros to fixed
+// widths, and a valid mod-97 check already says that the digits were not
+// typed at random.
+func ibanPlaceholder(bban []byte) string {
+	same, counting := true, true
+	var first, prev byte
+	n := 0
+	for _, ch := range bban {
+		if !isDigit(ch) {
+			if n > 0 {
+				counting = false // a counting run is all digits
+			}
+			continue
+		}
+		if n == 0 {
+			first = ch
+		} else {
+			if ch != first {
+				same = false
+			}
+			if (prev-'0'+1)%10 != ch-'0' {
+				counting = false
+			}
+		}
+		prev = ch
+		n++
+	}
+	switch {
+	case n < 8:
+		return ""
+	case same:
+		return "placeholder:repeated-char"
+	case counting:
+		return "placeholder:sequential"
+	}
+	return ""
 }
 
 func ibanChar(ch byte) bool { return ch >= 'A' && ch <= 'Z' || isDigit(ch) }

@@ -139,7 +139,20 @@ func TestIBAN(t *testing.T) {
 		{"DE89 3704 00440532 0130 00", "", "", ""},
 		{"QQ89370400440532013000", "", "", ""}, // no such country
 		{"de89370400440532013000", "", "", ""},
+		// Zero-padded bank, branch and account numbers are ordinary BBANs.
+		{"IBAN AD3200012030000017421809", "iban", "AD3200012030000017421809", ""},
+		{"iban: GR24 0110 1250 0000 0006 7929 081", "iban", "GR24 0110 1250 0000 0006 7929 081", ""},
+		{"SA0280000000787789328792", "iban", "SA0280000000787789328792", ""},
 	})
+	for v, why := range map[string]string{
+		"DE36000000000000000000": "placeholder:repeated-char",
+		"GB09WEST00000000000000": "placeholder:repeated-char", // a bank code and no account
+		"DE43123456789012345678": "placeholder:sequential",
+	} {
+		if fs, sup := defaultEngine.ScanVerbose("IBAN " + v); len(fs) != 0 || len(sup) != 1 || sup[0].By != why {
+			t.Errorf("%s: found %+v, suppressed %+v; want suppressed by %s", v, fs, sup, why)
+		}
+	}
 	_, sup := defaultEngine.ScanVerbose("IBAN DE89370400440532013001")
 	if len(sup) != 1 || sup[0].By != "invalid:iban-checksum" {
 		t.Errorf("bad checksum: suppressed %+v", sup)
