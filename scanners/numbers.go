@@ -159,7 +159,7 @@ func scanNumber(c *collector, i int) int {
 			return end
 		}
 	}
-	if end := scanPhoneNANP(c, &g, i, 0); end > i {
+	if end := scanPhoneNANP(c, &g, i, -1); end > i {
 		return end
 	}
 	if text[i] == '0' {

@@ -5,18 +5,19 @@ import "github.com/ccsync/ccsync/model"
 // scanPhoneNANP matches North American numbers written with separators:
 // 415-555-2671, 415.555.2671, 415 555 2671, 1-415-555-2671. Contiguous digit
 // runs are not phones: order numbers and ids look the same. from is where the
-// reported span starts (a '+' or '(' already consumed by the caller), or 0
-// for i.
+// reported span starts (a '+' or '(' already consumed by the caller, which
+// may be at offset 0), or -1 for i.
 func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 	text := c.text
-	if from == 0 {
+	if from < 0 {
 		from = i
 	}
 	k := 0
 	switch {
 	case g.shape(3, 3, 4) && (g.sameSep(3, '-') || g.sameSep(3, '.') || g.sameSep(3, ' ')):
 		k = 3
-	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ')):
+	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ') ||
+		from < i && intlSeps(g, 4, false)): // +1 415 555-2671
 		k = 4
 	case g.shape(3, 7) && (g.sep[0] == ' ' || g.sep[0] == '-') && g.endsClean(text, 2):
 		// 425 882-9090's looser cousin, 425 8829090.
@@ -102,7 +103,7 @@ func scanPhonePrefix(c *collector, i int) int {
 		if nd < 8 || nd > 15 || (k == 1 && nd < 10) || !g.endsClean(text, k) {
 			continue
 		}
-		if k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+		if k > 1 && !intlSeps(&g, k, g.len(0) == 1 && text[i+1] == '1') {
 			continue
 		}
 		end := g.end[k-1]
@@ -110,6 +111,36 @@ func scanPhonePrefix(c *collector, i int) int {
 		return end
 	}
 	return i
+}
+
+// intlSeps accepts the separators of the first k groups of an international
+// number: one kind throughout, or spaces that give way to hyphens once, the
+// way a country code and area code are set apart from a subscriber number
+// written with hyphens (+55 11 99945-1984, +81 90-8030-2086, +7 495
+// 123-45-67). Dots do not mix: 1.2.3-4 is a version or a date.
+// North American numbers have their own forms (scanPhoneNANP), so "+1" then
+// mixed separators is a reaction and a date (+1 2024-05-07), not a number.
+func intlSeps(g *numGroups, k int, cc1 bool) bool {
+	if g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.') {
+		return true
+	}
+	if cc1 {
+		return false
+	}
+	hyphen := false
+	for j := 0; j < k-1; j++ {
+		switch g.sep[j] {
+		case '-':
+			hyphen = true
+		case ' ':
+			if hyphen {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // scanParenPhone matches (415) 555-2671 with '(' at p; the span starts at from.
@@ -166,7 +197,7 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
 		return i
 	}
-	if continuesGroups(text, i) {
+	if continuesGroups(text, i) || continuesCode(text, i) {
 		return i
 	}
 	for k := g.n; k >= 2; k-- {
@@ -190,6 +221,46 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 		return end
 	}
 	return i
+}
+
+// continuesCode reports whether the number at i follows the groups of an
+// IBAN or BBAN printed in fours that did not validate as a whole (NL91 ABNA
+// 0417 1643 00): a four-character group of capitals and digits holding a
+// letter, which holds a digit itself or follows a group that mixes letters
+// and digits. Its digit groups are not a phone number; "CALL 020 7946 0958"
+// still is.
+func continuesCode(text string, i int) bool {
+	s, letter, digit := codeGroupBefore(text, i)
+	if s != i-5 || !letter {
+		return false
+	}
+	if digit {
+		return true
+	}
+	_, letter, digit = codeGroupBefore(text, s)
+	return letter && digit
+}
+
+// codeGroupBefore reads the group of up to four capitals and digits that
+// ends one space before i and starts a word, returning its start (or i) and
+// whether it holds letters and digits.
+func codeGroupBefore(text string, i int) (start int, letter, digit bool) {
+	if i < 2 || text[i-1] != ' ' {
+		return i, false, false
+	}
+	s := i - 1
+	for s > 0 && i-1-s < 4 && (text[s-1] >= 'A' && text[s-1] <= 'Z' || isDigit(text[s-1])) {
+		s--
+		if isDigit(text[s]) {
+			digit = true
+		} else {
+			letter = true
+		}
+	}
+	if s == i-1 || s > 0 && text[s-1] != ' ' {
+		return i, false, false
+	}
+	return s, letter, digit
 }
 
 // scanTrunkParen matches a national number whose trunk-0 area code is in

@@ -295,6 +295,19 @@ func TestPhoneForms(t *testing.T) {
 		{"office +7 (495) 123-45-67", "phone", "+7 (495) 123-45-67", "phone-e164"},
 		{"tel +49 (0)30 4920 7788", "phone", "+49 (0)30 4920 7788", "phone-e164"},
 		{"+44 (0) 1234", "", "", ""},
+		// Country and area codes set apart by spaces, the subscriber number
+		// by hyphens.
+		{"1. phone = +55 21 97314-2268", "phone", "+55 21 97314-2268", "phone-e164"},
+		{"mobile=+81 80-4417-9023 latency_ms=42", "phone", "+81 80-4417-9023", "phone-e164"},
+		{"office +7 812 447-31-09", "phone", "+7 812 447-31-09", "phone-e164"},
+		{"+1 646 732-4419", "phone", "+1 646 732-4419", "phone-nanp"},
+		{"+1-646-732-4419 at the start", "phone", "+1-646-732-4419", "phone-nanp"},
+		{"+1 2024-05-07 works for me", "", "", ""}, // a reaction and a date
+		{"+49 30.4920-7788", "", "", ""},
+		// The digit groups of an IBAN that failed its checksum.
+		{"NL27 QWRT 0592 7731 06", "", "", ""},
+		{"G T41 KPLZ 0733 0000 0091 4406 2217", "", "", ""},
+		{"CALL 020 7946 0958", "phone", "020 7946 0958", "phone-national"},
 	})
 }
 
