@@ -9,7 +9,7 @@ import "github.com/ccsync/ccsync/model"
 // numbers to an auditor, just not a customer's.
 func scanCard(c *collector, g *numGroups, i int) int {
 	text := c.text
-	if continuesGroups(text, i) {
+	if continuesGroups(c, i) {
 		return i
 	}
 	for k := g.n; k >= 1; k-- {

@@ -270,9 +270,24 @@ func contextWord(text string, i, window int, words []string) bool {
 
 // continuesGroups reports whether the number at i follows another group of
 // digits and a space: the tail of a longer run that did not validate as a
-// whole ("3580 6965 5120 1515"), which must not be matched piecemeal.
-func continuesGroups(text string, i int) bool {
-	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2])
+// whole ("3580 6965 5120 1515"), which must not be matched piecemeal. A
+// number that follows a reported one is a new value, as in a list of cards
+// separated by spaces.
+func continuesGroups(c *collector, i int) bool {
+	text := c.text
+	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2]) && !reportedEndsAt(c, i-1)
+}
+
+// reportedEndsAt reports whether one of the last findings ends at e.
+// Findings are recorded in text order, except for the few that context
+// rules add ahead of the scan, hence the short look back.
+func reportedEndsAt(c *collector, e int) bool {
+	for k := len(c.found) - 1; k >= 0 && k >= len(c.found)-4; k-- {
+		if c.found[k].End == e {
+			return true
+		}
+	}
+	return false
 }
 
 // thousandsGroup reports whether exactly three digits start at i and are not

@@ -197,7 +197,7 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
 		return i
 	}
-	if continuesGroups(text, i) || continuesCode(text, i) {
+	if continuesGroups(c, i) || continuesCode(text, i) {
 		return i
 	}
 	for k := g.n; k >= 2; k-- {

@@ -59,6 +59,29 @@ func TestCardNetworks(t *testing.T) {
 	}
 }
 
+// Cards listed one after another with spaces between them are each found;
+// the tail of a run that failed as a whole still is not.
+func TestCardLists(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"cards: 4663923321468814 4663-9233-2146-8814 4663 9233 2146 8814",
+			[]string{"4663923321468814", "4663-9233-2146-8814", "4663 9233 2146 8814"}},
+		{"on file 5197 3699 3563 2720 4951 8175 6048 0632", []string{"5197 3699 3563 2720", "4951 8175 6048 0632"}},
+		{"ref 3580 6965 5120 1515", nil},
+		{"ref 12 4663 9233 2146 8814", nil},
+	} {
+		var got []string
+		for _, f := range Default().Scan(tc.text) {
+			got = append(got, tc.text[f.Start:f.End])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: found %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
 func TestIINTable(t *testing.T) {
 	digits := func(s string) []byte {
 		d := make([]byte, len(s))

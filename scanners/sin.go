@@ -7,7 +7,7 @@ import "github.com/ccsync/ccsync/model"
 // the Luhn check. Service Canada never issues numbers starting with 0 or 8.
 func scanSIN(c *collector, g *numGroups, i int) int {
 	text := c.text
-	if continuesGroups(text, i) {
+	if continuesGroups(c, i) {
 		return i
 	}
 	var k int
