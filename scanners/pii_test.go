@@ -123,6 +123,8 @@ func TestSSNAndITIN(t *testing.T) {
 		{"ssn: 536228791", "ssn", "536228791", ""},
 		{"id 536228791", "", "", ""},
 		{"classname 536228791", "", "", ""}, // "ssn" inside a word is no context
+		{"customerSSN=536228791", "ssn", "536228791", ""},
+		{"social_security_number: 536228791", "ssn", "536228791", ""},
 		{"ITIN 912-71-2345", "itin", "912-71-2345", "us-itin"},
 		{"tax id 912712345", "itin", "912712345", ""},
 		{"ITIN 912-89-2345", "", "", ""},
@@ -148,6 +150,15 @@ func TestSIN(t *testing.T) {
 		{"SIN 130 692 545", "", "", ""},
 		{"SIN 130-692 544", "", "", ""},
 		{"SIN 1306925440", "", "", ""},
+		// Field names in any casing, and the nearest name wins.
+		{`{"social_insurance_number": "252601810"}`, "ca_sin", "252601810", "ca-sin"},
+		{"<SocialInsuranceNumber>459083010</SocialInsuranceNumber>", "ca_sin", "459083010", ""},
+		{"social-insurance-number=766131866", "ca_sin", "766131866", ""},
+		{"employeeSin: 909139099", "ca_sin", "909139099", ""},
+		{"ssn,social_insurance_number\n252601810", "ca_sin", "252601810", ""},
+		{"SIN on file, SSN 252601810", "ssn", "252601810", "us-ssn"},
+		{"my cousin 252601810", "", "", ""},
+		{"unsinkable 252601810", "", "", ""},
 	})
 }
 

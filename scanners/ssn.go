@@ -13,7 +13,7 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 	switch {
 	case g.shape(3, 2, 4) && (g.sameSep(3, '-') || g.sameSep(3, ' ') || g.sameSep(3, '.')) && g.endsClean(text, 3):
 		k = 3
-	case g.shape(9) && g.endsClean(text, 1) && contextWord(text, i, 48, ssnWords):
+	case g.shape(9) && g.endsClean(text, 1) && ssnNamed(text, i):
 		k = 1
 	default:
 		return i
@@ -54,3 +54,11 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 // ssnWords name an SSN or ITIN; nine bare digits are one only after them.
 var ssnWords = []string{"ssn", "social security", "ss#", "ss no", "taxpayer", "tax id", "tin", "itin",
 	"sozialversicherungsnummer"}
+
+// ssnNamed reports whether nine bare digits at i are named an SSN or ITIN:
+// an SSN word precedes them, and no SIN word comes between it and them (a
+// CSV header or a form naming both: "SSN …, SIN 130692544").
+func ssnNamed(text string, i int) bool {
+	at := lastContextWord(text, i, 48, ssnWords)
+	return at >= 0 && at > lastContextWord(text, i, 48, sinWords)
+}
