@@ -220,7 +220,55 @@ func TestPassport(t *testing.T) {
 		{"passport photo 12x", "", "", ""},
 		{"Passport number: 999999999", "", "", ""},
 		{"passport number: 5482139071234", "", "", ""},
+		// Nine characters led by a letter, letters and digits alike (DE, NL).
+		{"Reisepass: C7HKR4T2X", "passport", "C7HKR4T2X", ""},
+		{"<PassportNumber>FJ9LMT2P0</PassportNumber>", "passport", "FJ9LMT2P0", ""},
+		{"passport_no=CXRNV81ZT latency_ms=42", "passport", "CXRNV81ZT", ""},
+		{"passport: CHECKEDIN", "", "", ""}, // no digit
+		{"passport no. 7C4HKR2TX", "", "", ""},
+		{"passport: CHECKED1IN2", "", "", ""}, // ten characters
+		// Keys of config shapes.
+		{`<add key="passport_number" value="48CK71093" />`, "passport", "48CK71093", ""},
+		{`{"content":"{\"passport_no\": \"K4183992\"}"}`, "passport", "K4183992", ""},
+		{`- **passport_no**: C8N4T7PX2`, "passport", "C8N4T7PX2", ""},
 	})
+	_, sup := defaultEngine.ScanVerbose("Paspoort: SPECI2014")
+	if len(sup) != 1 || sup[0].By != "placeholder:specimen" {
+		t.Errorf("specimen passport: suppressed %+v", sup)
+	}
+}
+
+// Values in a table's rows take their name from the header line.
+func TestTableColumns(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string // type:value
+	}{
+		{"name,passport_number,email\nsven,274175745,sven@tyrell.io\nana,K4183992,ana@tyrell.io\n",
+			[]string{"passport:274175745", "email:sven@tyrell.io", "passport:K4183992", "email:ana@tyrell.io"}},
+		{"User name;Passport Number\r\nwen;\"FJ9LMT2P0\"\r\n", []string{"passport:FJ9LMT2P0"}},
+		{"id\tpassport\n1\t548213907\n\n2\t548213908\n", []string{"passport:548213907"}}, // the block ends
+		{"name,ticket\nsven,274175745\n", nil},
+		{"name,social_insurance_number\nyusuf,252601810\n", []string{"ca_sin:252601810"}},
+		{"name,social_security_number,social_insurance_number\nyusuf,536228791,252601810\n",
+			[]string{"ssn:536228791", "ca_sin:252601810"}},
+		{"name,card_number,rev\npriya,4398259791907,a36788f\n", []string{"credit_card:4398259791907"}},
+		{"name,order,rev\npriya,4398259791907,a36788f\n", nil},
+		{"name,passport\nsven,ticket 274175745\n", nil},
+		// A sentence with a comma above the header is not part of the table.
+		{"hey, see below\nname,mail,card_number,rev\npriya,priya@tyrell.io,4398259791907,a36788f\n",
+			[]string{"email:priya@tyrell.io", "credit_card:4398259791907"}},
+		// A row is not a header: its cells name nothing below them.
+		{"a,b\npassport,x\nq,548213907\n", nil},
+	} {
+		var got []string
+		for _, f := range Default().Scan(tc.text) {
+			got = append(got, f.Type+":"+tc.text[f.Start:f.End])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: found %q, want %q", tc.text, got, tc.want)
+		}
+	}
 }
 
 func TestPhones(t *testing.T) {
@@ -403,6 +451,10 @@ var adversarialPII = map[string]string{
 	"iban-prefixes":   strings.Repeat("DE89 3704 ", 1<<16),
 	"nino-prefixes":   strings.Repeat("AB 12 34 ", 1<<16),
 	"passport-words":  strings.Repeat("passport no. ", 1<<15),
+	"passport-header": strings.Repeat("passport,", 1<<16),
+	"passport-tables": strings.Repeat("passport,"+strings.Repeat("x,", 200)+"\n", 1<<10),
+	"table-rows":      "name,ssn,sin\n" + strings.Repeat(strings.Repeat("252601810,", 40)+"\n", 1<<11),
+	"table-headers":   strings.Repeat("\nname,sin\n"+strings.Repeat("252601810,", 40), 1<<11),
 	"card-groups":     strings.Repeat("6759 ", 1<<17),
 	"context-words":   strings.Repeat("card cc ssn sin tel 1 ", 1<<15),
 	"trunk-parens":    strings.Repeat("(020) ", 1<<17),
