@@ -137,6 +137,14 @@ func scanNumber(c *collector, i int) int {
 			return i
 		}
 	}
+	if i >= 3 && text[i-1] == ' ' && text[i-2] >= 'a' && text[i-2] <= 'z' && text[i-3] >= 'a' && text[i-3] <= 'z' &&
+		(i == 3 || !isAlnum(text[i-4])) {
+		// A National Insurance number typed in lower case, "hh 01 02 03 d":
+		// lower-case words do not reach scanWordPII, so its digits look back.
+		if end := scanNINO(c, i-3); end > i {
+			return end
+		}
+	}
 	g := parseGroups(text, i)
 	if e := g.end[0]; e < len(text) && (text[e] == ':' || setHex[text[e]] && !isDigit(text[e])) || i >= 2 && text[i-1] == ':' {
 		if s, ok := ipv6Start(text, i); ok {
