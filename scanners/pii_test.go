@@ -444,6 +444,34 @@ func TestIPv4Sanity(t *testing.T) {
 	})
 }
 
+// Private addresses map an internal network and are reported (low
+// severity); addresses that name no host are suppressed, with the reason.
+func TestIPPolicy(t *testing.T) {
+	checkPII(t, []piiCase{
+		{"db 10.24.7.3:5432", "ip_address", "10.24.7.3", "ipv4"},
+		{"lb 172.20.14.9 down", "ip_address", "172.20.14.9", "ipv4"},
+		{"router 192.168.40.2", "ip_address", "192.168.40.2", "ipv4"},
+		{"via 2a02:c7c:85a3::8a2e:10.40.7.1", "ip_address", "2a02:c7c:85a3::8a2e:10.40.7.1", "ipv6"},
+		{"via 2a02:c7c:0:0:0:0:172.20.14.9", "ip_address", "2a02:c7c:0:0:0:0:172.20.14.9", "ipv6"},
+	})
+	for text, by := range map[string]string{
+		"bind 0.0.0.0":                        "placeholder:reserved-ip",
+		"localhost 127.0.0.1":                 "placeholder:reserved-ip",
+		"Broadcast 255.255.255.255":           "placeholder:reserved-ip",
+		"doc 198.51.100.23":                   "placeholder:documentation-ip",
+		"tunnel 2001:db8:85a3::8a2e:10.0.0.1": "placeholder:documentation-ip",
+		"mapped ::ffff:127.0.0.1":             "placeholder:reserved-ip",
+	} {
+		fs, sup := defaultEngine.ScanVerbose(text)
+		if len(fs) != 0 || len(sup) != 1 || sup[0].Type != "ip_address" || sup[0].By != by {
+			t.Errorf("%q: found %+v, suppressed %+v; want suppressed by %s", text, fs, sup, by)
+		}
+	}
+	if fs := Default().Scan("router 192.168.40.2"); len(fs) != 1 || fs[0].Severity != "low" {
+		t.Errorf("private address: %+v, want one low-severity finding", fs)
+	}
+}
+
 // adversarialPII are hostile texts for the PII parsers: long runs of what
 // they start on. Each must scan at a throughput comparable to prose:
 //
