@@ -342,6 +342,9 @@ func FuzzPIIParsers(f *testing.F) {
 		"passport", "Reisepass Nr.", "fe80::1%", "::ffff:1.2.3.", "::", ":::", "1::2::3", "2001:db8:", "(0", "(020) ",
 		"+44 (0)", "+44 (0", "SIN 130 692 5", "ITIN 912-7", "4111 1111 1111 1111 111", "f:", "n°", "+7 (4", "+7 ()",
 		"1,234,", "12,536-22-8791", "0", "09-", "(0)", "pas", "PASSPORT", "Reis", "FE80::", "::ffff:256.1.1.1",
+		// Tables whose header names a column (column.go).
+		"a,passport\n1,", "x,sin\r\n1,130692544\r\n", "passport;\n;\n;K4183992", "\n,\n,", "passport,\n",
+		"id\tcard\n\t4398259791907\n", "hh 01 02 03 d", " 01", "ab 1",
 	} {
 		f.Add(s)
 	}
