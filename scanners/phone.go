@@ -76,6 +76,9 @@ func scanPhonePrefix(c *collector, i int) int {
 		if i+2 < len(text) && text[i+1] == '0' {
 			return scanTrunkParen(c, i)
 		}
+		if i+2 < len(text) && text[i+1] == '+' {
+			return scanParenCC(c, i)
+		}
 		return scanParenPhone(c, i, i)
 	}
 	if !isDigit(text[i+1]) || text[i+1] == '0' {
@@ -189,6 +192,9 @@ func allDigits(s string) bool {
 // before it.
 func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	text := c.text
+	if i+2 < len(text) && text[i+1] == '0' {
+		return scanPhone00(c, g, i)
+	}
 	if g.n == 1 && g.len(0) >= 10 && g.len(0) <= 11 && text[i] == '0' && text[i+1] != '0' && g.endsClean(text, 1) &&
 		phoneContext(text, i) {
 		c.add("phone", model.SeverityMedium, "phone-national", i, g.end[0], prioSpecific, preview{kind: pvDigits}, "")
@@ -221,6 +227,64 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 		return end
 	}
 	return i
+}
+
+// scanParenCC matches an international number whose country code is in
+// parentheses, (+44) 20 7946 0958, with '(' at p.
+func scanParenCC(c *collector, p int) int {
+	text := c.text
+	q := p + 2
+	for q < len(text) && isDigit(text[q]) && q-p-2 < 3 {
+		q++
+	}
+	cc := q - p - 2
+	if cc == 0 || text[p+2] == '0' || q >= len(text) || text[q] != ')' {
+		return p
+	}
+	j := q + 1
+	if j < len(text) && (text[j] == ' ' || text[j] == '-') {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return p
+	}
+	g := parseGroups(text, j)
+	return addIntlGroups(c, &g, p, cc, cc == 1 && text[p+2] == '1')
+}
+
+// scanPhone00 matches an international number dialled with the 00 prefix
+// most of the world uses instead of '+': 0049 30 4920 7788. "0012 3456 7890"
+// is as often an id, so a phone word must precede it.
+func scanPhone00(c *collector, g *numGroups, i int) int {
+	text := c.text
+	cc := g.len(0) - 2
+	if cc < 1 || cc > 3 || text[i+2] == '0' || g.n < 2 || !phoneContext(text, i) {
+		return i
+	}
+	// The country code may run on into the number (004930 4920 7788): count
+	// the digits after 00 as the E.164 number.
+	return addIntlGroups(c, g, i, 0, cc == 1 && text[i+2] == '1')
+}
+
+// addIntlGroups reports the longest run of the groups g that makes an E.164
+// number of 8–15 digits with pre digits before them (a country code already
+// read), starting at start; it returns the end, or start. The 00 prefix of
+// the first group is not counted.
+func addIntlGroups(c *collector, g *numGroups, start, pre int, cc1 bool) int {
+	text := c.text
+	for k := g.n; k >= 1; k-- {
+		nd := pre + g.digits(k)
+		if text[g.start[0]] == '0' && g.len(0) > 2 && text[g.start[0]+1] == '0' {
+			nd -= 2
+		}
+		if nd < 8 || nd > 15 || k == 1 && nd < 10 || k > 1 && !intlSeps(g, k, cc1) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-e164", start, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return start
 }
 
 // continuesCode reports whether the number at i follows the groups of an

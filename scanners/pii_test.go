@@ -398,6 +398,14 @@ func TestPhoneForms(t *testing.T) {
 		{"NL27 QWRT 0592 7731 06", "", "", ""},
 		{"G T41 KPLZ 0733 0000 0091 4406 2217", "", "", ""},
 		{"CALL 020 7946 0958", "phone", "020 7946 0958", "phone-national"},
+		// The country code in parentheses, or dialled with 00.
+		{"call (+44) 20 7946 0958", "phone", "(+44) 20 7946 0958", "phone-e164"},
+		{"tel (+49) 30-4920-7788", "phone", "(+49) 30-4920-7788", "phone-e164"},
+		{"ref (+3) 12", "", "", ""},
+		{"call 0049 30 49207788", "phone", "0049 30 49207788", "phone-e164"},
+		{"phone: 0033 6 12 34 56 78", "phone", "0033 6 12 34 56 78", "phone-e164"},
+		{"id 0049 30 49207788", "", "", ""}, // 00 needs a phone word
+		{"call 0004 30 49207788", "", "", ""},
 	})
 }
 
