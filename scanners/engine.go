@@ -147,6 +147,7 @@ type collector struct {
 	pemEndAt     int
 	pemNoneUntil int
 	awsSearched  int
+	table        tableMemo // column names of pasted tables (column.go)
 
 	// hidden is set when the pass saw a character that can hide a secret
 	// (normalize.go); the text is then scanned again through a cleaned copy.
