@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/ccsync/ccsync/model"
@@ -29,13 +30,16 @@ type Suppressed struct {
 
 // Scan returns the findings in text, ordered by Start, without overlaps.
 // Text with invisible characters, fullwidth letters or numeric entities is
-// scanned through a cleaned copy (normalize.go).
+// also scanned through a cleaned copy (normalize.go): what the reader sees
+// and what is stored can both hold a secret (a password typed across a
+// right-to-left override is one in stored order, a card after it is one in
+// display order), so both readings are reported.
 func (e *Engine) Scan(text string) []model.Finding {
 	c := collector{e: e, text: text}
 	e.scan(&c)
 	if c.hidden {
 		fs, _ := e.scanCleaned(text, false)
-		return fs
+		return mergeReadings(fs, c.result())
 	}
 	return c.result()
 }
@@ -46,9 +50,23 @@ func (e *Engine) ScanVerbose(text string) ([]model.Finding, []Suppressed) {
 	c := collector{e: e, text: text, verbose: true}
 	e.scan(&c)
 	if c.hidden {
-		return e.scanCleaned(text, true)
+		fs, sup := e.scanCleaned(text, true)
+		return mergeReadings(fs, c.result()), append(sup, c.suppressed...)
 	}
 	return c.result(), c.suppressed
+}
+
+// mergeReadings adds to the findings of the cleaned reading those of the
+// stored text that overlap none of them, in Start order.
+func mergeReadings(cleaned, stored []model.Finding) []model.Finding {
+	out := cleaned
+	for _, f := range stored {
+		if !slices.ContainsFunc(cleaned, func(g model.Finding) bool { return f.Start < g.End && g.Start < f.End }) {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	return out
 }
 
 // scan is the single pass. Each byte is classified by table lookup; words

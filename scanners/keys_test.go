@@ -365,3 +365,18 @@ func TestAWSNameHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestBothReadingsAreReported: with a right-to-left override in the text,
+// a card is a card in display order and a password is one in stored order;
+// the engine reports both, each once.
+func TestBothReadingsAreReported(t *testing.T) {
+	text := "card \u202e7646 3430 8841 9354\u202c and password: \"hunter2\u202eZq9xW7!kP\" now."
+	var got []string
+	for _, f := range defaultEngine.Scan(text) {
+		got = append(got, f.Type+":"+text[f.Start:f.End])
+	}
+	want := []string{"credit_card:7646 3430 8841 9354", "api_key:hunter2\u202eZq9xW7!kP"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("findings %q, want %q", got, want)
+	}
+}
