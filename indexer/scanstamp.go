@@ -78,5 +78,3 @@ func (ix *Indexer) scanMessage(m *model.Message) {
 // scannedCounter counts the stored messages carrying one ScannedBy value;
 // messages stored before stamps existed are in none.
 func scannedCounter(stamp string) string { return "scan/" + stamp }
-
-func (ix *Indexer) scannedCount(stamp string) int64 { return ix.counter(scannedCounter(stamp)) }
