@@ -37,6 +37,14 @@ var cloudRules = []*vendorRule{
 	ranged("pscale_tkn_", "planetscale-api-token", &setTokenDot, 32, 64),
 	ranged("pscale_oauth_", "planetscale-oauth-token", &setTokenDot, 32, 64),
 	ranged("pscale_pw_", "planetscale-password", &setTokenDot, 32, 64),
+	// Mapbox secret tokens: "sk." and base64url JSON naming the user
+	// ({"u":"…), then '.' and a 22-character signature. Public "pk." tokens
+	// are meant for browsers.
+	shaped("sk.eyJ1Ijoi", "mapbox-secret-token", run(&setBase64URL, 16, 200), lit("."), exactly(&setToken, 22)),
+	ranged("nfp_", "netlify-access-token", &setAlnum, 36, 40).withCheck(requireDigitAndLetter),
+	// Tailscale keys: "tskey-<kind>-k<id>CNTRL-<secret>"; the id's alphabet
+	// contains the marker, so the structure is checked by hand.
+	ranged("tskey-", "tailscale-key", &setToken, 40, 90).withCheck(checkTailscale),
 	// 1Password account secret key: A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX,
 	// the second group sometimes written without its inner dash.
 	shaped("A3-", "1password-secret-key", exactly(&setUpperAlnum, 6), lit("-"), exactly(&setUpperAlnum, 11), lit("-"),
@@ -164,4 +172,23 @@ func azureBoundary(ch byte) bool {
 		return true
 	}
 	return false
+}
+
+var tailscaleKinds = [...]string{"auth-k", "api-k", "client-k", "webhook-k", "scim-k"}
+
+// checkTailscale validates the body after "tskey-": a key kind, an id of at
+// least six characters, the "CNTRL-" marker and a random secret.
+func checkTailscale(tok, body string) string {
+	for _, k := range tailscaleKinds {
+		rest, ok := strings.CutPrefix(body, k)
+		if !ok {
+			continue
+		}
+		id, secret, ok := strings.Cut(rest, "CNTRL-")
+		if !ok || len(id) < 6 || len(secret) < 20 || !allIn(id, &setAlnum) || !allIn(secret, &setAlnum) {
+			return "invalid:tailscale-key-format"
+		}
+		return placeholderRandom(secret)
+	}
+	return "invalid:tailscale-key-format"
 }
