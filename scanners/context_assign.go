@@ -211,7 +211,10 @@ func reportContext(c *collector, a *assignment, r *contextRule, s []seg, v strin
 	if s[0].set == nil {
 		keep = len(s[0].lit)
 	}
-	c.add("api_key", model.SeverityHigh, r.rule, a.start, a.end, prioContext, preview{prefix: keep}, why)
+	// The vendor named by the identifier and the vendor's exact shape are
+	// as specific as a prefix: this outranks a 40-character value that the
+	// AWS rule claims only for being near a key id.
+	c.add("api_key", model.SeverityHigh, r.rule, a.start, a.end, prioSpecific, preview{prefix: keep}, why)
 }
 
 // contextIdentWhy rejects identifiers that name something other than the

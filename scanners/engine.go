@@ -99,6 +99,15 @@ func (e *Engine) scan(c *collector) {
 			} else {
 				i++
 			}
+		case clsArg:
+			// Only after a tag name (`<apiKey>`) or a closing quote
+			// (`getenv("API_KEY", "…")`): one table load for the rest.
+			if i > 0 {
+				if p := text[i-1]; text[i] == '>' && setWord[p] || text[i] == ',' && (p == '"' || p == '\'') {
+					scanArg(c, i)
+				}
+			}
+			i++
 		case clsEscape:
 			// `\nAKIA…`: the escape letter is not part of the word after it,
 			// which is then dispatched on its own first byte.

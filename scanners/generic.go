@@ -94,6 +94,18 @@ func scanAssign(c *collector, i int) {
 	for k := 0; k < 2 && j > 0 && (text[j-1] == ' ' || text[j-1] == '\t'); k++ {
 		j--
 	}
+	if j > 1 {
+		switch text[j-1] {
+		case ']': // `os.environ["API_KEY"] = …`
+			if text[j-2] == '"' || text[j-2] == '\'' {
+				j--
+			}
+		case '*': // markdown bold: `- **API_KEY**: …`
+			if text[j-2] == '*' {
+				j -= 2
+			}
+		}
+	}
 	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
 		j--
 		if j > 0 && text[j-1] == '\\' {
@@ -154,6 +166,14 @@ func scanAssign(c *collector, i int) {
 		a.identStart, a.identEnd = k, ne
 		ident = text[k:ne]
 	}
+	evalAssignment(c, &a, ident, valAt, rule, false)
+}
+
+// evalAssignment decides on the value of an assignment whose identifier is
+// known: keyword-context rules first, then the generic rule. With preset,
+// a.start and a.end already hold the value (an XML element's text).
+func evalAssignment(c *collector, a *assignment, ident string, valAt int, rule string, preset bool) {
+	text := c.text
 	kw, ok := matchKeyword(ident)
 	var near vendorMatch
 	if !ok {
@@ -166,17 +186,19 @@ func scanAssign(c *collector, i int) {
 		kw, ok = matchQualifiedKeyword(ident)
 	}
 	if ok {
-		near = vendorKeywordNear(text, &a, true)
+		near = vendorKeywordNear(text, a, true)
 	} else {
 		if !ctxValueAhead(text, valAt) {
 			return
 		}
-		if near = vendorKeywordNear(text, &a, false); near.kw == nil && !indentedLine(text, a.identStart) {
+		if near = vendorKeywordNear(text, a, false); near.kw == nil && (preset || !indentedLine(text, a.identStart)) {
 			return
 		}
 	}
-	a.start, a.end, a.quoted = assignedValue(text, valAt)
-	claimed, strict := scanContextRules(c, &a, ok, near)
+	if !preset {
+		a.start, a.end, a.quoted = assignedValue(text, valAt)
+	}
+	claimed, strict := scanContextRules(c, a, ok, near)
 	if claimed || !ok || a.end-a.start < kw.minLen {
 		return
 	}

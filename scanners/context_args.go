@@ -1,0 +1,87 @@
+package scanners
+
+// Assignments without ':' or '=': the text of an XML element named after
+// a key (`<herokuApiKey>…</herokuApiKey>`, also with the value on its own
+// line) and the second argument of a call whose first names it
+// (`System.setProperty("API_TOKEN", "…")`, `getenv("API_KEY", "…")`).
+// gitleaks' keyword rules accept '>' and ',' as operators too. The engine
+// calls scanArg only after a tag name or a closing quote.
+
+// argSpace is how much whitespace (newlines and indentation included) may
+// surround an element's text.
+const argSpace = 24
+
+func scanArg(c *collector, i int) {
+	if c.text[i] == '>' {
+		scanElement(c, i)
+		return
+	}
+	scanCallArg(c, i)
+}
+
+// scanElement handles `<name>value</name>` at the '>' of the start tag.
+func scanElement(c *collector, i int) {
+	text := c.text
+	j := i
+	for j > 0 && i-j < 64 && setIdent[text[j-1]] {
+		j--
+	}
+	if j == 0 || text[j-1] != '<' || i-j < 3 {
+		return
+	}
+	vs := skipSpace(text, i+1, argSpace)
+	ve := vs
+	for ve < len(text) && ve-vs < 320 && !elementStop[text[ve]] {
+		ve++
+	}
+	if ve == vs {
+		return
+	}
+	// The text must be the element's whole content: its end tag follows.
+	name := text[j:i]
+	if k := skipSpace(text, ve, argSpace); k+3+len(name) > len(text) || text[k] != '<' || text[k+1] != '/' ||
+		text[k+2:k+2+len(name)] != name || text[k+2+len(name)] != '>' {
+		return
+	}
+	a := assignment{identStart: j, identEnd: i, opStart: i, start: vs, end: ve}
+	evalAssignment(c, &a, name, vs, "", true)
+}
+
+// scanCallArg handles `("name", "value"` at the ',' after the first
+// argument: the name must open a call's argument list and the value be a
+// quoted literal.
+func scanCallArg(c *collector, i int) {
+	text := c.text
+	q := text[i-1]
+	j := i - 1
+	for j > 0 && i-1-j < 64 && setIdent[text[j-1]] {
+		j--
+	}
+	if j < 2 || text[j-1] != q || text[j-2] != '(' || i-1-j < 3 {
+		return
+	}
+	valAt := i + 1
+	if valAt < len(text) && text[valAt] == ' ' {
+		valAt++
+	}
+	if valAt >= len(text) || (text[valAt] != '"' && text[valAt] != '\'') {
+		return
+	}
+	a := assignment{identStart: j, identEnd: i - 1, opStart: i}
+	evalAssignment(c, &a, text[j:i-1], valAt, "", false)
+}
+
+// elementStop ends an element's text: markup, whitespace and quotes.
+var elementStop = func() (t [256]bool) {
+	for _, ch := range " \t\r\n<>\"'" {
+		t[ch] = true
+	}
+	return t
+}()
+
+func skipSpace(text string, i, max int) int {
+	for k := 0; k < max && i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'); k++ {
+		i++
+	}
+	return i
+}
