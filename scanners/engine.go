@@ -94,18 +94,20 @@ func (e *Engine) scan(c *collector) {
 				i++
 			}
 		case clsPhone:
+			if text[i] == '(' && i+1 < n && (text[i+1] == '"' || text[i+1] == '\'') {
+				scanCallArg(c, i+1) // `getenv("API_KEY", "…")`; no phone starts with a quote
+				i++
+				continue
+			}
 			if end := scanPhonePrefix(c, i); end > i {
 				i = end
 			} else {
 				i++
 			}
-		case clsArg:
-			// Only after a tag name (`<apiKey>`) or a closing quote
-			// (`getenv("API_KEY", "…")`): one table load for the rest.
-			if i > 0 {
-				if p := text[i-1]; text[i] == '>' && setWord[p] || text[i] == ',' && (p == '"' || p == '\'') {
-					scanArg(c, i)
-				}
+		case clsElement:
+			// Only the end of a start tag (`<apiKey>`) can open a value.
+			if i > 0 && setWord[text[i-1]] {
+				scanElement(c, i)
 			}
 			i++
 		case clsEscape:
