@@ -123,6 +123,8 @@ var contextRules = []*contextRule{
 		shape(exactly(&setTokenEq, 40)), prefixed("squ_", exactly(&setTokenEq, 40)),
 		prefixed("sqp_", exactly(&setTokenEq, 40)), prefixed("sqa_", exactly(&setTokenEq, 40)))},
 	{rule: "squarespace-access-token", keywords: kw("squarespace"), shapes: oneOf(uuidShape())},
+	{rule: "sumologic-access-id", keywords: kw("sumo"), shapes: oneOf(prefixed("su", exactly(&setAlnum, 12))), isID: true, minEntropy: 3},
+	{rule: "sourcegraph-access-token", keywords: kw("sourcegraph"), shapes: fixedShape(&setHex, 40), minEntropy: 3},
 	{rule: "sumologic-access-token", keywords: kw("sumo"), shapes: fixedShape(&setAlnum, 64), minEntropy: 3},
 	{rule: "telegram-bot-api-token", keywords: kw("telegr"),
 		shapes: oneOf(shape(run(&setDigit, 5, 16), lit(":A"), exactly(&setToken, 34)))},

@@ -45,7 +45,8 @@ var notSecretIdents = []string{
 	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
 	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
 	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
-	"websocket",           // Sec-WebSocket-Key is a handshake nonce
+	"websocket",                                             // Sec-WebSocket-Key is a handshake nonce
+	"authenticity", "csrfmiddleware", "requestverification", // per-session form nonces (Rails, Django, ASP.NET)
 	"publishable", "site", // public halves: Stripe publishable keys, reCAPTCHA site keys
 }
 
@@ -212,6 +213,9 @@ func evalAssignment(c *collector, a *assignment, ident string, valAt int, rule s
 	}
 	if why == "" && strict && kw.kind != kwPassword && entropy(v) < 3.5 {
 		why = "invalid:context-shape" // the vendor named here issues keys of another shape
+	}
+	if why == "" && kw.kind != kwPassword && len(v) != 40 && containsFold(ident, "aws") && containsFold(ident, "secret") {
+		why = "invalid:context-shape" // AWS secret access keys are exactly 40 characters
 	}
 	sev := model.SeverityHigh
 	if rule == "" {

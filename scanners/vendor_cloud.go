@@ -41,6 +41,8 @@ var cloudRules = []*vendorRule{
 	// ({"u":"…), then '.' and a 22-character signature. Public "pk." tokens
 	// are meant for browsers.
 	shaped("sk.eyJ1Ijoi", "mapbox-secret-token", run(&setBase64URL, 16, 200), lit("."), exactly(&setToken, 22)),
+	// Amazon Marketplace Web Service auth tokens.
+	shaped("amzn.mws.", "aws-mws-key", uuidSegs...),
 	ranged("nfp_", "netlify-access-token", &setAlnum, 36, 40).withCheck(requireDigitAndLetter),
 	// Tailscale keys: "tskey-<kind>-k<id>CNTRL-<secret>"; the id's alphabet
 	// contains the marker, so the structure is checked by hand.
