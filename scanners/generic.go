@@ -97,9 +97,11 @@ func scanAssign(c *collector, i int) {
 	}
 	if j > 1 {
 		switch text[j-1] {
-		case ']': // `os.environ["API_KEY"] = …`
+		case ']': // `os.environ["API_KEY"] = …`, PHP's `$keys[] = …`
 			if text[j-2] == '"' || text[j-2] == '\'' {
 				j--
+			} else if text[j-2] == '[' {
+				j -= 2
 			}
 		case '*': // markdown bold: `- **API_KEY**: …`
 			if text[j-2] == '*' {
@@ -373,6 +375,9 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 		}
 		return start, end, true
 	}
+	if text[i] == '@' && i+1 < len(text) && text[i+1] == '"' {
+		i++ // C# verbatim string
+	}
 	if q := text[i]; q == '"' || q == '\'' || q == '`' {
 		start = i + 1
 		end = start
@@ -389,6 +394,17 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 	}
 	start = i
 	end = i
+	if o := text[i]; o == '{' || o == '[' || o == '(' {
+		// A run that opens a bracket it does not close is not an
+		// expression: take it whole, up to white space.
+		for end < len(text) && end-start < 256 && !wordStop[text[end]] {
+			end++
+		}
+		if bracketsUnbalanced(text[start:end]) {
+			return start, end, false
+		}
+		end = i
+	}
 	for end < len(text) && end-start < 256 && !valueStop[text[end]] {
 		end++
 	}
@@ -408,11 +424,73 @@ var valueStop = func() (t [256]bool) {
 	return t
 }()
 
+// wordStop ends a run of non-blank bytes.
+var wordStop = func() (t [256]bool) {
+	for _, ch := range " \t\r\n\"'`" {
+		t[ch] = true
+	}
+	return t
+}()
+
+// bracketsUnbalanced reports a value whose (), [] and {} do not nest: code
+// and template expressions always close what they open, random material
+// need not.
+func bracketsUnbalanced(v string) bool {
+	var stack [16]byte
+	n := 0
+	for k := 0; k < len(v); k++ {
+		switch ch := v[k]; ch {
+		case '(', '[', '{':
+			if n == len(stack) {
+				return false
+			}
+			stack[n] = ch
+			n++
+		case ')', ']', '}':
+			open := byte('(')
+			if ch == ']' {
+				open = '['
+			} else if ch == '}' {
+				open = '{'
+			}
+			if n == 0 || stack[n-1] != open {
+				return true
+			}
+			n--
+		}
+	}
+	return n != 0
+}
+
+// symbolMaterial reports a value without digits that is still random
+// material: long, with several distinct symbols and brackets that do not
+// nest, so neither a word, an identifier nor an expression.
+func symbolMaterial(v string) bool {
+	if len(v) < 16 {
+		return false
+	}
+	var seen [4]uint64
+	distinct := 0
+	for k := 0; k < len(v); k++ {
+		ch := v[k]
+		if isAlnum(ch) || ch >= 0x80 {
+			continue
+		}
+		if seen[ch>>6]&(1<<(ch&63)) == 0 {
+			seen[ch>>6] |= 1 << (ch & 63)
+			distinct++
+		}
+	}
+	return distinct >= 4 && bracketsUnbalanced(v)
+}
+
 // looksLikeCode reports unquoted values that are expressions, not literals:
 // calls, member accesses, env references, type names.
 func looksLikeCode(v string) bool {
 	if strings.ContainsAny(v, "()[]{}") {
-		return true
+		// Only a whole run that opens with a bracket it never closes is
+		// material (see assignedValue); `foo(hey` is a cut-off call.
+		return !(strings.IndexByte("([{", v[0]) >= 0 && bracketsUnbalanced(v))
 	}
 	if !strings.Contains(v, ".") {
 		return false
@@ -526,7 +604,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		}
 		return "", true
 	case kwKey:
-		if digits == 0 {
+		if digits == 0 && !symbolMaterial(v) {
 			return "", false
 		}
 		if why := genericPlaceholder(v, placeholderRandom); why != "" {
@@ -537,7 +615,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		}
 		return "", true
 	default: // bare key/token
-		if digits == 0 || upper == 0 && len(v) < 32 {
+		if digits == 0 && !symbolMaterial(v) || upper == 0 && len(v) < 32 {
 			return "", false
 		}
 		if why := genericPlaceholder(v, placeholderRandom); why != "" {
