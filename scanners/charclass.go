@@ -4,16 +4,16 @@ package scanners
 // through this table and only leaves the fast path for the few classes that can
 // start a finding, so clean prose costs one load and one compare per byte.
 const (
-	clsOther   uint8 = iota // punctuation and bytes that start nothing
-	clsWord                 // letter or '_': start of a word, dispatched on its first byte
-	clsDigit                // start of a number: cards, SSNs, phones, IPs
-	clsAt                   // '@': emails and URL userinfo
-	clsAssign               // ':' or '=': keyword assignments
-	clsDash                 // '-': PEM armour
-	clsPhone                // '+' or '(': international and parenthesised phones
-	clsHidden               // lead byte of an invisible or fullwidth character, or '&' of an entity
-	clsEscape               // '\\': a `\n` escape in flattened JSON or logs runs into the next word
-	clsElement              // '>': the text of an XML element named after a key
+	clsOther  uint8 = iota // punctuation and bytes that start nothing
+	clsWord                // letter or '_': start of a word, dispatched on its first byte
+	clsDigit               // start of a number: cards, SSNs, phones, IPs
+	clsAt                  // '@': emails and URL userinfo
+	clsAssign              // ':' or '=': keyword assignments
+	clsDash                // '-': PEM armour
+	clsPhone               // '+' or '(': international and parenthesised phones
+	clsHidden              // lead byte of an invisible or fullwidth character, or '&' of an entity
+	clsEscape              // '\\': a `\n` escape in flattened JSON or logs runs into the next word
+	clsArg                 // '>' or ',': an XML element's text, a CSV header
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -32,7 +32,8 @@ var byteClass = func() (t [256]uint8) {
 	t['+'] = clsPhone
 	t['('] = clsPhone
 	t['\\'] = clsEscape
-	t['>'] = clsElement
+	t['>'] = clsArg
+	t[','] = clsArg
 	t['&'] = clsHidden
 	t[0xC2] = clsHidden // U+00AD soft hyphen
 	t[0xE2] = clsHidden // U+200B–U+206F: zero-width, bidi controls, word joiner

@@ -4,13 +4,39 @@ package scanners
 // a key (`<herokuApiKey>…</herokuApiKey>`, also with the value on its own
 // line) and the second argument of a call whose first names it
 // (`System.setProperty("API_TOKEN", "…")`, `getenv("API_KEY", "…")`).
-// gitleaks' keyword rules accept '>' and ',' as operators too. The engine
-// calls scanElement at a '>' after a tag name and scanCallArg at a quote
-// after '(', so commas stay on the fast path.
+// gitleaks' keyword rules accept '>' and ',' as operators too.
 
 // argSpace is how much whitespace (newlines and indentation included) may
 // surround an element's text.
 const argSpace = 24
+
+// scanArg runs at '>' and ','. Only the end of a start tag (`<apiKey>`)
+// opens a value, and only a comma between two words
+// (`name,API_KEY,region`) may be in a CSV header; prose puts a space after
+// its commas.
+func scanArg(c *collector, i int) {
+	text := c.text
+	if i == 0 || i+1 >= len(text) || !setWord[text[i-1]] {
+		return
+	}
+	if text[i] == '>' {
+		scanElement(c, i)
+	} else if setWord[text[i+1]] {
+		scanCSVComma(c, i)
+	}
+}
+
+// scanParen runs at '(' and '+': a call whose first argument is a quoted
+// name (`getenv("API_KEY", "…")`; no phone number starts with a quote),
+// else a phone number.
+func scanParen(c *collector, i int) int {
+	text := c.text
+	if text[i] == '(' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\'') {
+		scanCallArg(c, i+1)
+		return i
+	}
+	return scanPhonePrefix(c, i)
+}
 
 // scanElement handles `<name>value</name>` at the '>' of the start tag.
 func scanElement(c *collector, i int) {

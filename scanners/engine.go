@@ -94,21 +94,13 @@ func (e *Engine) scan(c *collector) {
 				i++
 			}
 		case clsPhone:
-			if text[i] == '(' && i+1 < n && (text[i+1] == '"' || text[i+1] == '\'') {
-				scanCallArg(c, i+1) // `getenv("API_KEY", "…")`; no phone starts with a quote
-				i++
-				continue
-			}
-			if end := scanPhonePrefix(c, i); end > i {
+			if end := scanParen(c, i); end > i {
 				i = end
 			} else {
 				i++
 			}
-		case clsElement:
-			// Only the end of a start tag (`<apiKey>`) can open a value.
-			if i > 0 && setWord[text[i-1]] {
-				scanElement(c, i)
-			}
+		case clsArg:
+			scanArg(c, i)
 			i++
 		case clsEscape:
 			// `\nAKIA…`: the escape letter is not part of the word after it,
@@ -158,6 +150,8 @@ type collector struct {
 	pemEndAt     int
 	pemNoneUntil int
 	awsSearched  int
+	// csvDone is the end of the last line looked at as a CSV header.
+	csvDone int
 
 	// hidden is set when the pass saw a character that can hide a secret
 	// (normalize.go); the text is then scanned again through a cleaned copy.
