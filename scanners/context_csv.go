@@ -74,6 +74,7 @@ func scanCSVHeader(c *collector, ws int) {
 		if csvSplit(text, rs, re, vals[:]) != n {
 			return
 		}
+		c.csvDone = re // a data row is not a header: each line is read once
 		for k := 0; k < n; k++ {
 			ns, ne := trimSpace(text, cols[k][0], cols[k][1])
 			if ne-ns < 3 {
