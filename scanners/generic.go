@@ -316,7 +316,10 @@ func qualifierStart(ident string) int {
 // report it instead.
 func ownedPrefix(v string) bool {
 	for _, r := range vendorRulesFor(v) {
-		if strings.HasPrefix(v, r.prefix) {
+		// A distinctive prefix owns any value; a two- or three-letter one
+		// only a value of the rule's alphabet: "SK" and mixed case is not
+		// a Twilio key (32 hex digits) gone wrong.
+		if strings.HasPrefix(v, r.prefix) && (len(r.prefix) >= 4 || allIn(v[len(r.prefix):], r.set)) {
 			return true
 		}
 	}
