@@ -35,6 +35,7 @@ var contextRules = []*contextRule{
 	{rule: "algolia-api-key", keywords: kw("algolia"), shapes: fixedShape(&setAlnum, 32)},
 	{rule: "alibaba-secret-key", keywords: kw("alibaba"), shapes: fixedShape(&setAlnum, 30), minEntropy: 2},
 	{rule: "asana-client-id", keywords: kw("asana"), shapes: fixedShape(&setDigit, 16), isID: true},
+	{rule: "asana-personal-access-token", keywords: kw("asana"), shapes: oneOf(asanaPATShape)},
 	{rule: "asana-client-secret", keywords: kw("asana"), shapes: fixedShape(&setAlnum, 32)},
 	{rule: "atlassian-api-token", keywords: kw("atlassian", "confluence", "jira"),
 		shapes: oneOf(shape(exactly(&setAlnum, 20), exactly(&setHex, 4))), minEntropy: 3.5},
