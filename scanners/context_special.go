@@ -191,7 +191,7 @@ var asanaPATShape = []seg{run(&setDigits, 1, 1), lit("/"), run(&setDigits, 13, 2
 // value, where no keyword precedes it) and returns its end, or p.
 func scanAsanaPAT(c *collector, p int) int {
 	text := c.text
-	if p+70 > len(text) || !isDigit(text[p]) || text[p+1] != '/' {
+	if p+62 > len(text) || !isDigit(text[p]) || text[p+1] != '/' {
 		return p
 	}
 	end := span(text, p, &setAsanaPAT, 80)
