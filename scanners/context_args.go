@@ -1,5 +1,7 @@
 package scanners
 
+import "github.com/ccsync/ccsync/model"
+
 // Assignments without ':' or '=': the text of an XML element named after
 // a key (`<herokuApiKey>…</herokuApiKey>`, also with the value on its own
 // line) and the second argument of a call whose first names it
@@ -10,7 +12,7 @@ package scanners
 // surround an element's text.
 const argSpace = 24
 
-// scanArg runs at '>' and ','. Only the end of a start tag (`<apiKey>`)
+// scanArg runs at '>', ',' and '|'. Only the end of a start tag (`<apiKey>`)
 // opens a value, and only a comma between two words
 // (`name,API_KEY,region`) may be in a CSV header; prose puts a space after
 // its commas.
@@ -19,11 +21,41 @@ func scanArg(c *collector, i int) {
 	if i == 0 || i+1 >= len(text) || !setWord[text[i-1]] {
 		return
 	}
-	if text[i] == '>' {
+	switch text[i] {
+	case '>':
 		scanElement(c, i)
-	} else if setWord[text[i+1]] {
-		scanCSVComma(c, i)
+	case '|':
+		if isDigit(text[i-1]) {
+			scanFacebookAppToken(c, i)
+		}
+	default:
+		if setWord[text[i+1]] {
+			scanCSVComma(c, i)
+		}
 	}
+}
+
+// scanFacebookAppToken reports a Facebook app access token at its '|':
+// the 15- or 16-digit app id, then the app secret or a token.
+func scanFacebookAppToken(c *collector, bar int) {
+	text := c.text
+	start := bar
+	for start > 0 && bar-start <= 16 && isDigit(text[start-1]) {
+		start--
+	}
+	if n := bar - start; n < 15 || n > 16 || start > 0 && setToken[text[start-1]] {
+		return
+	}
+	end := span(text, bar+1, &setToken, 41)
+	if n := end - bar - 1; n < 27 || n > 40 || end < len(text) && setToken[text[end]] {
+		return
+	}
+	secret := text[bar+1 : end]
+	why := placeholderRandom(secret)
+	if why == "" && (!hasDigitAndLetter(secret) || entropy(secret) < 3) {
+		why = "invalid:not-random"
+	}
+	c.add("api_key", model.SeverityCritical, "facebook-access-token", start, end, prioSpecific, preview{prefix: bar - start}, why)
 }
 
 // scanParen runs at '(' and '+': a call whose first argument is a quoted

@@ -169,7 +169,7 @@ func VendorRules() []string {
 
 // extraVendorRuleNames are rules implemented outside the prefix table
 // (URL-shaped webhooks, variable Anthropic kinds).
-var extraVendorRuleNames = []string{"asana-personal-access-token", "slack-webhook-url", "microsoft-teams-webhook", "discord-webhook-url", "azure-storage-account-key",
+var extraVendorRuleNames = []string{"asana-personal-access-token", "facebook-access-token", "slack-webhook-url", "microsoft-teams-webhook", "discord-webhook-url", "azure-storage-account-key",
 	"azure-ad-client-secret"}
 
 // vendorIndex maps the first two bytes of a word to the rules whose prefix
