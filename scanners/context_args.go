@@ -12,7 +12,7 @@ import "github.com/ccsync/ccsync/model"
 // surround an element's text.
 const argSpace = 24
 
-// scanArg runs at '>', ',' and '|'. Only the end of a start tag (`<apiKey>`)
+// scanArg runs at '>' and ','. Only the end of a start tag (`<apiKey>`)
 // opens a value, and only a comma between two words
 // (`name,API_KEY,region`) may be in a CSV header; prose puts a space after
 // its commas.
@@ -21,24 +21,21 @@ func scanArg(c *collector, i int) {
 	if i == 0 || i+1 >= len(text) || !setWord[text[i-1]] {
 		return
 	}
-	switch text[i] {
-	case '>':
+	if text[i] == '>' {
 		scanElement(c, i)
-	case '|':
-		if isDigit(text[i-1]) {
-			scanFacebookAppToken(c, i)
-		}
-	default:
-		if setWord[text[i+1]] {
-			scanCSVComma(c, i)
-		}
+	} else if setWord[text[i+1]] {
+		scanCSVComma(c, i)
 	}
 }
 
-// scanFacebookAppToken reports a Facebook app access token at its '|':
-// the 15- or 16-digit app id, then the app secret or a token.
+// scanFacebookAppToken reports a Facebook app access token at its '|'
+// (the engine looks for one after every number): the 15- or 16-digit app
+// id, then the app secret or a token.
 func scanFacebookAppToken(c *collector, bar int) {
 	text := c.text
+	if bar+28 > len(text) {
+		return
+	}
 	start := bar
 	for start > 0 && bar-start <= 16 && isDigit(text[start-1]) {
 		start--
@@ -135,4 +132,26 @@ func skipSpace(text string, i, max int) int {
 		i++
 	}
 	return i
+}
+
+// scanDigitWord runs at a word that starts with a digit: numbers (cards,
+// SSNs, phones, IPs), and the credentials that may start with one, an
+// Azure AD client secret or a Facebook app token ("<app id>|<token>").
+// It returns where the pass continues.
+func scanDigitWord(c *collector, i int) int {
+	text := c.text
+	if i+5 < len(text) && text[i+5] == '~' && text[i+4] == 'Q' {
+		if end := scanAzureADSecret(c, i, i+4); end > i {
+			return end
+		}
+	}
+	end := scanNumber(c, i)
+	if end <= i {
+		end = i + 1
+	}
+	end = span(text, end, &setWord, len(text))
+	if end < len(text) && text[end] == '|' {
+		scanFacebookAppToken(c, end)
+	}
+	return end
 }

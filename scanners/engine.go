@@ -76,18 +76,7 @@ func (e *Engine) scan(c *collector) {
 			}
 			i = span(text, end, &setWord, n)
 		case clsDigit:
-			if i+5 < n && text[i+5] == '~' && text[i+4] == 'Q' {
-				// An Azure AD client secret whose first character is a digit.
-				if end := scanAzureADSecret(c, i, i+4); end > i {
-					i = end
-					continue
-				}
-			}
-			end := scanNumber(c, i)
-			if end <= i {
-				end = i + 1
-			}
-			i = span(text, end, &setWord, n)
+			i = scanDigitWord(c, i)
 		case clsAt:
 			scanAt(c, i)
 			i++
