@@ -1,6 +1,10 @@
 package scanners
 
-import "github.com/ccsync/ccsync/model"
+import (
+	"strings"
+
+	"github.com/ccsync/ccsync/model"
+)
 
 // AWS access key ids are a four-letter kind followed by 16 base32 characters
 // (AWS IAM "unique identifiers" reference): AKIA long-term keys, ASIA
@@ -55,6 +59,9 @@ func scanAWSKeyID(c *collector, i int) int {
 		return i
 	}
 	why := placeholder(text[i+4 : end])
+	if why == "" && periodic(text[i+4:end]) {
+		why = "placeholder:repeated-pattern"
+	}
 	if why == "" && entropy(text[i:end]) < 3.0 {
 		why = "invalid:aws-key-entropy"
 	}
@@ -63,6 +70,18 @@ func scanAWSKeyID(c *collector, i int) int {
 		scanAWSSecretNear(c, i-awsSecretWindow, end+awsSecretWindow, "aws-secret-key-near-id")
 	}
 	return end
+}
+
+// periodic reports a value made of one shorter unit repeated
+// ("DEADBEEFDEADBEEF", "AB12AB12AB12AB12"): hand-typed filler, not base32
+// key material.
+func periodic(v string) bool {
+	for p := 2; p <= len(v)/2; p++ {
+		if len(v)%p == 0 && v[p:] == v[:len(v)-p] {
+			return true
+		}
+	}
+	return false
 }
 
 // scanAWSContext runs at a word starting with "AWS" or "sec", and looks a
@@ -169,14 +188,26 @@ func escapeLetterAt(text string, k int) bool {
 
 // reportAWSSecret validates a 40-character candidate: random key material has
 // mixed case and digits and high entropy, unlike a hex digest, a path or
-// base64 of text. It returns false when the value is plainly not a key (so
-// that the caller may try another rule) and true when it was recorded,
-// reported or suppressed.
+// base64 of text. When the value is assigned to a name that says it is an
+// AWS secret access key (see awsSecretNamed), the name is the evidence: any
+// 40 base64 characters that are not a placeholder are reported, hex too,
+// because the auditor must see what was assigned to an AWS secret. A value
+// assigned to another vendor's name (cohere_api_key, cf_api_token) is left to
+// the rules for that name. It returns false when the value is plainly not a
+// key (so that the caller may try another rule) and true when it was
+// recorded, reported or suppressed.
 func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool {
-	v := c.text[start:end]
-	if len(v) != 40 || vendorFormat(v) {
+	text := c.text
+	v := text[start:end]
+	if len(v) != 40 || vendorFormat(v) || insideToken(text, start, end) {
 		// A vendor's own 40-character format (Yandex's S3-compatible
-		// secrets start with "YC") is reported by its vendor rule.
+		// secrets start with "YC") is reported by its vendor rule, and so
+		// are the 40-character bodies of longer tokens (nfp_…, hvb.…).
+		return false
+	}
+	name, phrase, op := assignedName(text, start)
+	named := awsSecretNamed(phrase) || csvSecretColumn(text, start)
+	if !named && op && otherSecretName(name) {
 		return false
 	}
 	var lowerN, upperN, digitN, hexN int
@@ -194,6 +225,18 @@ func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool 
 		case ch != '+' && ch != '/':
 			return false
 		}
+	}
+	if named {
+		why := placeholderRandom(v)
+		switch {
+		case why != "":
+		case pathLike(v):
+			why = "invalid:aws-secret-path"
+		case encodedText(v):
+			why = "invalid:encoded-text"
+		}
+		c.add("aws_secret_key", model.SeverityCritical, rule, start, end, prio, preview{}, why)
+		return true
 	}
 	if hexN == len(v) {
 		// A SHA-1 digest or commit id, in any case: recorded so that the
@@ -216,6 +259,146 @@ func reportAWSSecret(c *collector, start, end int, rule string, prio int8) bool 
 	}
 	c.add("aws_secret_key", model.SeverityCritical, rule, start, end, prio, preview{}, why)
 	return true
+}
+
+// insideToken reports a candidate joined to more token characters by '_',
+// '-' or '.': the body of a longer credential (`nfp_` + 40, `hvb.` + …) whose
+// own rule reports it, or a fragment of a base64url string.
+func insideToken(text string, start, end int) bool {
+	joiner := func(ch byte) bool { return ch == '_' || ch == '-' || ch == '.' }
+	if start >= 2 && joiner(text[start-1]) && setAlnum[text[start-2]] {
+		return true
+	}
+	return end+1 < len(text) && joiner(text[end]) && setAlnum[text[end+1]]
+}
+
+// assignedName returns the name a value at start is assigned to: the
+// identifier before `=`, `:`, `:=`, `=>`, the '>' of an XML start tag, the
+// ']' of an index (`os.environ["X"] = `) or a space (`--flag value`), past
+// quotes and JSON escapes. It returns "" when no such name precedes; op
+// says an operator, not only a space, joins them (in prose the word before a
+// value is not its name). phrase extends name by up to three words before
+// it, for names written as words: "AWS Secret Access Key: …", a markdown
+// table's "| Secret access key | … |".
+func assignedName(text string, start int) (name, phrase string, op bool) {
+	k, sep := start, false
+	for n := 0; k > 0 && n < 10; n++ {
+		switch text[k-1] {
+		case '"', '\'', '`', '\\', '[':
+		case ' ', '\t':
+			sep = true
+		case '=', ':', '>', ']', '|':
+			sep, op = true, true
+		default:
+			n = 10
+			continue
+		}
+		k--
+	}
+	if !sep {
+		return "", "", false
+	}
+	end := k
+	for k > 0 && end-k < 64 && setIdent[text[k-1]] {
+		k--
+	}
+	name = text[k:end]
+	for words := 1; words < 4 && k >= 2 && text[k-1] == ' ' && setAlnum[text[k-2]] && end-k < 64; words++ {
+		k-- // the space
+		for k > 0 && end-k < 64 && setIdent[text[k-1]] {
+			k--
+		}
+	}
+	return name, text[k:end], op
+}
+
+// awsSecretNamed reports a name that says it holds an AWS secret access key:
+// aws_secret_access_key, AWS_SECRET_ACCESS_KEY, SecretAccessKey,
+// secret-access-key, AWS_SECRET_KEY, awsSecret.
+func awsSecretNamed(name string) bool {
+	if len(name) < len("secretaccesskey") && !containsFold(name, "aws") {
+		return false
+	}
+	var buf [64]byte
+	norm := squashName(buf[:0], name)
+	return strings.Contains(norm, "secretaccesskey") || strings.Contains(norm, "aws") && strings.Contains(norm, "secret")
+}
+
+// squashName lower-cases name and drops its separators: "AWS_Secret-Key" →
+// "awssecretkey".
+func squashName(dst []byte, name string) string {
+	for k := 0; k < len(name) && len(dst) < cap(dst); k++ {
+		if setAlnum[name[k]] {
+			dst = append(dst, lower(name[k]))
+		}
+	}
+	return string(dst)
+}
+
+// genericNameWords make up names that say "a secret" without saying whose:
+// secret, secret_key, access_key_secret, X-Api-Key, prod_password.
+var genericNameWords = [...]string{
+	"credentials", "credential", "production", "password", "private", "default", "current",
+	"secrets", "secret", "access", "passwd", "staging", "token", "value", "creds", "cred",
+	"stage", "keys", "prod", "priv", "auth", "pass", "test", "user", "key", "api", "pwd",
+	"dev", "iam", "env", "new", "old", "the", "my", "x",
+}
+
+// otherSecretName reports a name that names someone else's secret
+// (cohere_api_key, CF_API_TOKEN, netlifyAuthToken, client_secret): with the
+// generic words removed, something other than "aws" remains. A 40-character
+// value assigned to it is that vendor's, even next to an AWS key id.
+func otherSecretName(name string) bool {
+	if name == "" || containsFold(name, "aws") || containsFold(name, "amazon") {
+		return false
+	}
+	var buf [64]byte
+	rest := squashName(buf[:0], name)
+	for _, w := range genericNameWords {
+		rest = strings.ReplaceAll(rest, w, "")
+	}
+	return len(rest) >= 2
+}
+
+// awsCSVLines is how many lines above a row its CSV header may be: the IAM
+// console's download has one row, hand-made files a few.
+const awsCSVLines = 8
+
+// csvSecretColumn reports a value in the "Secret access key" column of a
+// CSV (the IAM console's credentials download: `User name,Password,Access key
+// ID,Secret access key,Console login link`, or `Access key ID,Secret access
+// key`).
+func csvSecretColumn(text string, start int) bool {
+	ls := strings.LastIndexByte(text[max(0, start-512):start], '\n')
+	if ls < 0 {
+		return false
+	}
+	ls += max(0, start-512) + 1
+	col := strings.Count(text[ls:start], ",")
+	end := ls - 1
+	for n := 0; n < awsCSVLines && end > 0 && ls-end < 4096; n++ {
+		hs := strings.LastIndexByte(text[max(0, end-512):end], '\n') + max(0, end-512) + 1
+		if csvCellIsSecretAccessKey(text[hs:end], col) {
+			return true
+		}
+		end = hs - 1
+	}
+	return false
+}
+
+func csvCellIsSecretAccessKey(line string, col int) bool {
+	for ; col > 0; col-- {
+		k := strings.IndexByte(line, ',')
+		if k < 0 {
+			return false
+		}
+		line = line[k+1:]
+	}
+	if k := strings.IndexByte(line, ','); k >= 0 {
+		line = line[:k]
+	}
+	line = strings.Trim(line, " \t\r\"")
+	return len(line) <= len("Secret access key")+2 && secretAccessKeyWord(line)
 }
 
 // pathLike reports a slash-separated run of words (`src/main/java/Config`),

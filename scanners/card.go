@@ -9,7 +9,7 @@ import "github.com/ccsync/ccsync/model"
 // numbers to an auditor, just not a customer's.
 func scanCard(c *collector, g *numGroups, i int) int {
 	text := c.text
-	if continuesGroups(text, i) {
+	if continuesGroups(c, i) {
 		return i
 	}
 	for k := g.n; k >= 1; k-- {
@@ -45,7 +45,8 @@ func scanCard(c *collector, g *numGroups, i int) int {
 		// Lengths a network allows but rarely issues look like any other id
 		// (4-4-4 is also an Aadhaar number) unless printed in four or more
 		// card groups; otherwise they need a card word nearby.
-		if borderline && k < 4 && !cardContext(text, i) && !testCard(digits) {
+		if borderline && k < 4 && !cardContext(text, i) && !testCard(digits) &&
+			!(isCell(text, i, g.end[k-1]) && columnNamed(c, i, cardWords)) {
 			continue
 		}
 		end := g.end[k-1]

@@ -75,7 +75,7 @@ func TestSuppressedBy(t *testing.T) {
 		{"version 1.2.3.4", "ip_address", "invalid:version-number"},
 		{"postgres://user:password@db:5432/app", "password_in_url", "placeholder:word:password"},
 		{"mail your.name@acme-corp.com", "email", "placeholder:word:your"},
-		{"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
+		{"eyJmb28iOiJiYXIifQ.eyJuYW1lIjoieCJ9.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
 		{"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----", "private_key", "placeholder:pem-elided"},
 		{"-----BEGIN PRIVATE KEY-----\nnot base64 !\n-----END PRIVATE KEY-----", "private_key", "invalid:pem-body"},
 	} {

@@ -146,7 +146,9 @@ type collector struct {
 	pemEndAt     int
 	pemNoneUntil int
 	awsSearched  int
-	// csvDone is the end of the last line looked at as a CSV header.
+	table        tableMemo // column names of pasted tables (column.go)
+	// csvDone is the end of the last line looked at as a CSV header
+	// (context_csv.go).
 	csvDone int
 
 	// hidden is set when the pass saw a character that can hide a secret

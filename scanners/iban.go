@@ -5,7 +5,8 @@ import "github.com/ccsync/ccsync/model"
 // scanIBAN finds International Bank Account Numbers: a country code, two
 // check digits and the country's BBAN, with the total length the SWIFT IBAN
 // registry gives for that country, written contiguously or in groups of four
-// separated by single spaces, whose ISO 7064 mod-97 remainder is 1.
+// separated by single spaces (or hyphens), whose ISO 7064 mod-97 remainder
+// is 1.
 func scanIBAN(c *collector, i int) int {
 	text := c.text
 	if i+15 > len(text) {
@@ -18,19 +19,20 @@ func scanIBAN(c *collector, i int) int {
 	var buf [34]byte
 	n := 0
 	p := i
-	grouped := false
+	var sep byte // ' ' or '-' between groups of four, once the first is seen
 	for n < want && p < len(text) {
 		ch := text[p]
-		if ch == ' ' && n > 0 && n%4 == 0 && p+1 < len(text) && ibanChar(text[p+1]) && (n == 4 || grouped) {
-			grouped = true
+		if (ch == ' ' || ch == '-') && n > 0 && n%4 == 0 && p+1 < len(text) && ibanChar(text[p+1]) &&
+			(n == 4 && sep == 0 || ch == sep) {
+			sep = ch
 			p++
 			continue
 		}
 		if !ibanChar(ch) {
 			break
 		}
-		if grouped && n%4 == 0 && text[p-1] != ' ' {
-			return i // groups of four, then one unspaced: not a printed IBAN
+		if sep != 0 && n%4 == 0 && text[p-1] != sep {
+			return i // groups of four, then one unseparated: not a printed IBAN
 		}
 		buf[n] = ch
 		n++
@@ -45,12 +47,49 @@ func scanIBAN(c *collector, i int) int {
 		}
 		return i
 	}
-	why := ""
-	if dominantChar(string(buf[4:n])) {
-		why = "placeholder:repeated-char"
-	}
-	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, why)
+	c.add("iban", model.SeverityHigh, "iban", i, p, prioSpecific, ibanPreview, ibanPlaceholder(buf[4:n]))
 	return p
+}
+
+// ibanPlaceholder reports a BBAN that carries no account: its digits one
+// digit repeated (GB..WEST00000000000000) or a counting run (1234567890…) as
+// in form examples. Long runs of zeros among other digits are not filler in
+// an IBAN: BBANs pad bank, branch and account numbers with zeros to fixed
+// widths, and a valid mod-97 check already says that the digits were not
+// typed at random.
+func ibanPlaceholder(bban []byte) string {
+	same, counting := true, true
+	var first, prev byte
+	n := 0
+	for _, ch := range bban {
+		if !isDigit(ch) {
+			if n > 0 {
+				counting = false // a counting run is all digits
+			}
+			continue
+		}
+		if n == 0 {
+			first = ch
+		} else {
+			if ch != first {
+				same = false
+			}
+			if (prev-'0'+1)%10 != ch-'0' {
+				counting = false
+			}
+		}
+		prev = ch
+		n++
+	}
+	switch {
+	case n < 8:
+		return ""
+	case same:
+		return "placeholder:repeated-char"
+	case counting:
+		return "placeholder:sequential"
+	}
+	return ""
 }
 
 func ibanChar(ch byte) bool { return ch >= 'A' && ch <= 'Z' || isDigit(ch) }

@@ -24,6 +24,8 @@ type jsonlFinding struct {
 	End      int    `json:"end"`
 	Severity string `json:"severity"`
 	Rule     string `json:"rule"`
+	// Attrs qualify the finding: "test-number", "checksum-invalid", "obfuscated".
+	Attrs []string `json:"attrs,omitempty"`
 }
 
 type jsonlResult struct {
@@ -139,7 +141,7 @@ func scanJSONLLine(s Scanner, n int, line []byte) []byte {
 	fs := s.Scan(*in.Text)
 	res := jsonlResult{Findings: make([]jsonlFinding, len(fs))}
 	for k, f := range fs {
-		res.Findings[k] = jsonlFinding{Type: f.Type, Start: f.Start, End: f.End, Severity: string(f.Severity), Rule: f.Rule}
+		res.Findings[k] = jsonlFinding{Type: f.Type, Start: f.Start, End: f.End, Severity: string(f.Severity), Rule: f.Rule, Attrs: f.Attrs}
 	}
 	out, err := json.Marshal(res)
 	if err != nil {

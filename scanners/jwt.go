@@ -14,8 +14,12 @@ import (
 // a JWE (header.key.iv.ciphertext.tag, RFC 7516) at a word starting "ey" or
 // "ew": the base64url encodings of '{' followed by '"', ' ', '\n', '\r' or
 // '\t', which covers compact and pretty-printed headers with any member
-// first. A JWS is reported only if its header decodes to a JSON object with
-// an "alg" and its payload to a JSON object; a JWE needs "alg" and "enc".
+// first. A JWS is reported only if its header decodes to a JSON object
+// naming a registered JOSE header parameter (or its payload names a
+// registered claim) and its payload decodes to a JSON object; a JWE needs
+// "alg" and "enc". Headers without "alg" ({"typ":"plain"}, {"x5c":[…]},
+// {"kid":…}) occur in unsecured and application-defined tokens that still
+// carry claims.
 // Unsecured tokens ("alg": "none", empty or missing signature part) are
 // reported too: they still carry the claims and are accepted by
 // misconfigured servers.
@@ -54,7 +58,7 @@ func scanJWT(c *collector, i int) int {
 		return seg[4]
 	}
 	if why == "" {
-		why = checkJWTPayload(payload)
+		why = checkJWTPayload(payload, hdr)
 	}
 	if n == 2 {
 		// header.payload without the signature part: an unsigned token or
@@ -81,9 +85,23 @@ func jwtSegmentEnd(text string, j, max int) int {
 	return e
 }
 
+// jwtHeaderNames are the parameters of the IANA "JSON Web Signature and
+// Encryption Header Parameters" registry (RFC 7515, 7516, 7518, 7519 §5.3,
+// 7797, 8225, 8555, 9321) and "ver", which several identity providers put in
+// their headers. One of them makes a JSON object a JOSE header.
+var jwtHeaderNames = [...]string{
+	"alg", "enc", "zip", "typ", "cty", "kid", "crit", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256",
+	"epk", "apu", "apv", "iv", "tag", "p2s", "p2c", "iss", "sub", "aud", "b64", "ppt", "url", "nonce",
+	"svt", "ver",
+}
+
+// jwtClaimNames are the registered claims of RFC 7519 §4.1.
+var jwtClaimNames = [...]string{"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
 type jwtHeader struct {
-	Alg *string `json:"alg"`
-	Enc *string `json:"enc"`
+	Alg, Enc *string
+	// registered: the header names a registered JOSE parameter.
+	registered bool
 }
 
 func decodeJWTHeader(header string) (jwtHeader, string) {
@@ -96,25 +114,67 @@ func decodeJWTHeader(header string) (jwtHeader, string) {
 	if len(hb) == 0 || hb[0] != '{' {
 		return hdr, "invalid:jwt-header"
 	}
-	if err := json.Unmarshal(hb, &hdr); err != nil || hdr.Alg == nil || *hdr.Alg == "" {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(hb, &members); err != nil || len(members) == 0 {
 		return hdr, "invalid:jwt-header"
 	}
-	if hdr.Enc != nil && *hdr.Enc == "" {
+	for _, name := range jwtHeaderNames {
+		if _, ok := members[name]; ok {
+			hdr.registered = true
+			break
+		}
+	}
+	var ok bool
+	if hdr.Alg, ok = jwtStringMember(members, "alg"); !ok {
+		return hdr, "invalid:jwt-header"
+	}
+	if hdr.Enc, ok = jwtStringMember(members, "enc"); !ok || hdr.Enc != nil && hdr.Alg == nil {
 		return hdr, "invalid:jwt-header"
 	}
 	return hdr, ""
 }
 
-func checkJWTPayload(payload string) string {
+// jwtStringMember returns the member name of a header, which when present
+// must be a non-empty string ("alg": "" or "alg": 5 is no algorithm).
+func jwtStringMember(members map[string]json.RawMessage, name string) (*string, bool) {
+	raw, present := members[name]
+	if !present {
+		return nil, true
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil || v == "" {
+		return nil, false
+	}
+	return &v, true
+}
+
+// checkJWTPayload requires a JSON object; unless the header named a
+// registered parameter, the object must carry a registered claim.
+func checkJWTPayload(payload string, hdr jwtHeader) string {
 	pb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(payload, "="))
 	if err != nil {
 		return "invalid:jwt-payload-base64"
 	}
 	pb = bytes.TrimSpace(pb)
-	if len(pb) == 0 || pb[0] != '{' || !json.Valid(pb) {
+	if len(pb) == 0 || pb[0] != '{' {
 		return "invalid:jwt-payload"
 	}
-	return ""
+	if hdr.registered {
+		if !json.Valid(pb) {
+			return "invalid:jwt-payload"
+		}
+		return ""
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(pb, &claims); err != nil {
+		return "invalid:jwt-payload"
+	}
+	for _, name := range jwtClaimNames {
+		if _, ok := claims[name]; ok {
+			return ""
+		}
+	}
+	return "invalid:jwt-header"
 }
 
 // scanJWTBase64 finds a JWT that was itself base64-encoded (Kubernetes

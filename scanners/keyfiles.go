@@ -25,6 +25,10 @@ func scanPuTTY(c *collector, i int) int {
 	limit := min(len(text), i+16<<10)
 	k := strings.Index(text[j:limit], "Private-Lines:")
 	if k < 0 {
+		// The format's name alone (a header line, a mention in prose)
+		// holds no key, like a PEM header without a body.
+		hdrEnd := span(text, j, &setDigits, 2)
+		c.add("private_key", model.SeverityCritical, "putty-private-key", i, hdrEnd, prioSpecific, preview{prefix: len(puttyPrefix)}, "invalid:ppk-no-body")
 		return i
 	}
 	j += k + len("Private-Lines:")

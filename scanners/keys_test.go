@@ -18,7 +18,7 @@ const (
 // look-alike the AWS, private-key and JWT detectors drop.
 func TestKeysSuppressedBy(t *testing.T) {
 	for _, tc := range []struct{ name, text, typ, by string }{
-		{"hex digest under an AWS name", "AWS_SECRET_ACCESS_KEY=95CB0BFD2977C761298D9624E4B4D4C72A39974A", "aws_secret_key", "invalid:aws-secret-hex"},
+		{"hex digest near a key id, no name", testKeyID + " built from 95cb0bfd2977c761298d9624e4b4d4c72a39974a", "aws_secret_key", "invalid:aws-secret-hex"},
 		{"path after aws", "AWS s3 sync src/main/resources/configs/Settings/v123 s3://b", "aws_secret_key", "invalid:aws-secret-path"},
 		{"example secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key", "placeholder:word:example"},
 		{"example key id", "AKIAIOSFODNN7EXAMPLE", "aws_access_key", "placeholder:word:example"},
@@ -27,9 +27,11 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"REDACTED letters", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nREDACTEDREDACTED\n-----END PRIVATE KEY-----", "private_key", "placeholder:pem-elided"},
 		{"zero body", "-----BEGIN EC PRIVATE KEY-----\n" + strings.Repeat("A", 64) + "\n" + strings.Repeat("A", 64) + "\n-----END EC PRIVATE KEY-----", "private_key", "placeholder:low-entropy"},
 		{"label mismatch", "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIL+H2oWAnPHL1/Jefg/HcNLx8n2TcWJsbWg7De9bOK8UoAoGCCqGSM49\n-----END RSA PRIVATE KEY-----", "private_key", "invalid:pem-label-mismatch"},
+		{"ppk header alone", "some text\nPuTTY-User-Key-File-2\nsecret key", "private_key", "invalid:ppk-no-body"},
+		{"repeated key id body", "key id is AKIADEADBEEFDEADBEEF (rotated?)", "aws_access_key", "placeholder:repeated-pattern"},
 		{"elided ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n...\nPrivate-MAC: ab", "private_key", "placeholder:ppk-elided"},
 		{"eyJ not JSON", "eyJhbGciOiJIUzI1NiJ9x.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2ln", "jwt", "invalid:jwt-header-base64"},
-		{"header without alg", "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiJ4In0.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
+		{"header naming no JOSE parameter, payload no claim", "eyJmb28iOiJiYXIifQ.eyJuYW1lIjoieCJ9.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
 		{"payload not JSON", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-payload"},
 		{"base64 of a jwt without alg", "blob ZXlKdWIzUWlPaUpoSUdwM2RDSjkuZXlKNElqb3hmUS5jMmxuYm1GMGRYSmxjMmxuYm1GMGRYSmw=", "jwt", "invalid:jwt-header"},
 		{"jwe with three parts", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.a2V5a2V5.aXZpdml2", "jwt", "invalid:jwe-parts"},
@@ -246,5 +248,120 @@ func TestEscapedWordStart(t *testing.T) {
 	}
 	if fs := defaultEngine.Scan(`C:\new\nAKIAQ2LXR7MZTB4KW6NEX`); len(fs) != 0 {
 		t.Errorf("21-character id after an escape: %+v", fs)
+	}
+}
+
+// TestJWTRegisteredHeader: a header naming any registered JOSE parameter
+// makes a token of a payload object; a bearer JWT is reported as a jwt, and
+// the jwt.io sample stays a documented sample.
+func TestJWTRegisteredHeader(t *testing.T) {
+	const payload = "eyJpc3MiOiJodHRwczovL2lkLmFjbWUudGVzdCIsInN1YiI6IjQyIn0" // {"iss":…,"sub":"42"}
+	const sig = ".Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0"
+	for _, tc := range []struct {
+		name, header string
+		want         bool
+	}{
+		{"typ only", "eyJ0eXAiOiJwbGFpbiJ9", true},           // {"typ":"plain"}
+		{"kid only", "eyJraWQiOiJrMSJ9", true},               // {"kid":"k1"}
+		{"ver only", "eyJ2ZXIiOiIyIn0", true},                // {"ver":"2"}
+		{"x5t only", "eyJ4NXQiOiJhYmMifQ", true},             // {"x5t":"abc"}
+		{"unregistered, claims", "eyJmb28iOiJiYXIifQ", true}, // {"foo":"bar"} + iss/sub
+		{"empty alg", "eyJhbGciOiIifQ", false},               // {"alg":""}
+		{"not JSON", "eyJzdnQiOn0", false},                   // {"svt":}
+	} {
+		text := "token " + tc.header + "." + payload + sig + " end"
+		fs := defaultEngine.Scan(text)
+		got := len(fs) == 1 && fs[0].Type == "jwt"
+		if got != tc.want {
+			t.Errorf("%s: findings %+v, want jwt=%v", tc.name, fs, tc.want)
+		}
+	}
+	fs := defaultEngine.Scan("Authorization: Bearer eyJraWQiOiJrMSJ9." + payload + sig)
+	if len(fs) != 1 || fs[0].Type != "jwt" || fs[0].Rule != "jwt" {
+		t.Errorf("bearer jwt: findings %+v, want one jwt", fs)
+	}
+	_, sup := defaultEngine.ScanVerbose("Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+	if !slices.ContainsFunc(sup, func(s Suppressed) bool { return s.Type == "jwt" && s.By == "placeholder:documented-sample" }) {
+		t.Errorf("jwt.io sample: suppressed %+v, want placeholder:documented-sample", sup)
+	}
+}
+
+// TestAWSSecretUnderItsName: under a name that says "AWS secret access key"
+// the name is the evidence, so a 40-character value that is not a
+// placeholder is an AWS secret even in lower-case hex; without such a name
+// the mixed-case rule stays, and a value assigned to another vendor's name
+// or inside a longer token is left to other rules.
+func TestAWSSecretUnderItsName(t *testing.T) {
+	const hex40 = "e9cb320fc90698ff29b1569cd139ce6b3827f309"
+	const mixed40 = "OJT6O2JgiwORFvOwGlILZ2qdcs7ux25di2AQZihq"
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"ini", "aws_secret_access_key = " + hex40, true},
+		{"env", "AWS_SECRET_ACCESS_KEY=" + hex40, true},
+		{"json", `{"SecretAccessKey": "` + hex40 + `"}`, true},
+		{"escaped json", `"{\"SecretAccessKey\":\"` + hex40 + `\"}"`, true},
+		{"xml", "<SecretAccessKey>" + hex40 + "</SecretAccessKey>", true},
+		{"yaml", "secret_access_key: " + hex40, true},
+		{"aws secret", "export AWS_SECRET='" + hex40 + "'", true},
+		{"csv", "User name,Password,Access key ID,Secret access key,Console login link\nci,," + testKeyID + "," + hex40 + ",https://console.aws.amazon.com/", true},
+		{"csv new form", "Access key ID,Secret access key\n" + testKeyID + "," + hex40, true},
+		{"42 hex", "AWS_SECRET_ACCESS_KEY=ce11b6226d16c7ba6bf0a7aa9343b04f1df7ba5ed3", false},
+		{"low entropy", "AWS_SECRET_ACCESS_KEY=" + strings.Repeat("ab12", 10), false},
+		{"documented", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", false},
+		{"hex near id, no name", testKeyID + " at commit " + hex40, false},
+		{"hex in csv password column", "User name,Password,Access key ID,Secret access key\nci," + hex40 + "," + testKeyID + ",x", false},
+		{"other vendor's name near id", "cohere_api_key = " + mixed40 + "\naws_access_key_id = " + testKeyID, false},
+		{"other vendor's name, index form", `os.environ["CO_API_KEY"] = '` + mixed40 + `'` + "\nid = " + testKeyID, false},
+		{"query parameter near id", "?cf_api_token=" + mixed40 + "&aws_access_key_id=" + testKeyID, false},
+		{"prefixed token body near id", testKeyID + " nfp_" + mixed40, false},
+		{"dotted token body near id", testKeyID + " hvb." + mixed40 + ".x", false},
+		{"generic name near id", "id: " + testKeyID + "\nsecret: " + mixed40, true},
+		{"prose near id", "key " + testKeyID + " / secret " + mixed40, true},
+		{"words", "AWS Secret Access Key: " + hex40, true},
+		{"markdown table", "| Access key ID | " + testKeyID + " |\n| Secret access key | " + hex40 + " |", true},
+	} {
+		fs := defaultEngine.Scan(tc.text)
+		got := slices.ContainsFunc(fs, func(f model.Finding) bool { return f.Type == "aws_secret_key" })
+		if got != tc.want {
+			t.Errorf("%s: findings %+v, want aws_secret_key=%v", tc.name, fs, tc.want)
+		}
+	}
+}
+
+func TestAWSNameHelpers(t *testing.T) {
+	for _, tc := range []struct {
+		text     string
+		name     string
+		phrase   string
+		op       bool
+		named    bool
+		otherKey bool
+	}{
+		{"aws_secret_access_key = V", "aws_secret_access_key", "aws_secret_access_key", true, true, false},
+		{`"SecretAccessKey": "V`, "SecretAccessKey", "SecretAccessKey", true, true, false},
+		{"<SecretAccessKey>V", "SecretAccessKey", "SecretAccessKey", true, true, false},
+		{`os.environ["CO_API_KEY"] = 'V`, "CO_API_KEY", "CO_API_KEY", true, false, true},
+		{"netlifyAuthToken := \"V", "netlifyAuthToken", "netlifyAuthToken", true, false, true},
+		{"X-Api-Key: V", "X-Api-Key", "X-Api-Key", true, false, false},
+		{"prod_secret_key=V", "prod_secret_key", "prod_secret_key", true, false, false},
+		{"--aws-secret-access-key V", "--aws-secret-access-key", "--aws-secret-access-key", false, true, false},
+		{"and the AWS Secret Access Key: V", "Key", "AWS Secret Access Key", true, true, false},
+		{"| Secret access key | V |", "key", "Secret access key", true, true, false},
+		{"so my secret is V", "is", "so my secret is", false, false, true},
+		{"(V", "", "", false, false, false},
+	} {
+		start := strings.IndexByte(tc.text, 'V')
+		name, phrase, op := assignedName(tc.text, start)
+		if name != tc.name || phrase != tc.phrase || op != tc.op {
+			t.Errorf("%q: assignedName = %q, %q, %v; want %q, %q, %v", tc.text, name, phrase, op, tc.name, tc.phrase, tc.op)
+		}
+		if got := awsSecretNamed(phrase); got != tc.named {
+			t.Errorf("%q: awsSecretNamed = %v", phrase, got)
+		}
+		if got := otherSecretName(name); got != tc.otherKey {
+			t.Errorf("%q: otherSecretName = %v", name, got)
+		}
 	}
 }

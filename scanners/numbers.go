@@ -137,6 +137,14 @@ func scanNumber(c *collector, i int) int {
 			return i
 		}
 	}
+	if i >= 3 && text[i-1] == ' ' && text[i-2] >= 'a' && text[i-2] <= 'z' && text[i-3] >= 'a' && text[i-3] <= 'z' &&
+		(i == 3 || !isAlnum(text[i-4])) {
+		// A National Insurance number typed in lower case, "hh 01 02 03 d":
+		// lower-case words do not reach scanWordPII, so its digits look back.
+		if end := scanNINO(c, i-3); end > i {
+			return end
+		}
+	}
 	g := parseGroups(text, i)
 	if e := g.end[0]; e < len(text) && (text[e] == ':' || setHex[text[e]] && !isDigit(text[e])) || i >= 2 && text[i-1] == ':' {
 		if s, ok := ipv6Start(text, i); ok {
@@ -159,7 +167,7 @@ func scanNumber(c *collector, i int) int {
 			return end
 		}
 	}
-	if end := scanPhoneNANP(c, &g, i, 0); end > i {
+	if end := scanPhoneNANP(c, &g, i, -1); end > i {
 		return end
 	}
 	if text[i] == '0' {
@@ -246,33 +254,86 @@ func scanWordPII(c *collector, i int) int {
 // bytes before i as the start of a word. Words of three letters or fewer
 // must also end there ("cc" but not "ccsync", "sin" but not "single").
 func contextWord(text string, i, window int, words []string) bool {
+	return lastContextWord(text, i, window, words) >= 0
+}
+
+// lastContextWord returns where the last of words (see contextWord) starts
+// in the window before i, or -1: the nearest name is the one a value
+// belongs to ("SSN 536-22-8791, SIN 130692544"). A space in a keyword also
+// matches '_', '-', '.' or nothing, so that field names count as well as
+// prose (social_insurance_number, SocialInsuranceNumber), and a camel-case
+// boundary starts and ends a word (customerSSN, sinNumber).
+func lastContextWord(text string, i, window int, words []string) int {
 	lo := i - window
 	if lo < 0 {
 		lo = 0
 	}
 	w := text[lo:i]
+	last := -1
 	for p := 0; p < len(w); p++ {
-		if !isLetterByte(w[p]) || (p > 0 && isLetterByte(w[p-1])) {
+		if !isLetterByte(w[p]) || p > 0 && isLetterByte(w[p-1]) && !camelBoundary(w, p) {
 			continue
 		}
 		for _, kw := range words {
-			if !hasPrefixFold(w[p:], kw) {
+			e := matchPhraseFold(w, p, kw)
+			if e < 0 {
 				continue
 			}
-			e := p + len(kw)
-			if len(kw) > 3 || e == len(w) || !isLetterByte(w[e]) {
-				return true
+			if len(kw) > 3 || e == len(w) || !isLetterByte(w[e]) || camelBoundary(w, e) {
+				last = lo + p
+				break
 			}
 		}
 	}
-	return false
+	return last
+}
+
+// camelBoundary reports whether a new word starts at p inside an
+// identifier: an upper-case letter after a lower-case one.
+func camelBoundary(w string, p int) bool {
+	return p > 0 && p < len(w) && w[p] >= 'A' && w[p] <= 'Z' && w[p-1] >= 'a' && w[p-1] <= 'z'
+}
+
+// matchPhraseFold matches the lower-case phrase kw at w[p:], ignoring case,
+// a space in kw matching one of " _-." or nothing, and returns the end of
+// the match or -1.
+func matchPhraseFold(w string, p int, kw string) int {
+	q := p
+	for k := 0; k < len(kw); k++ {
+		if kw[k] == ' ' {
+			if q < len(w) && (w[q] == ' ' || w[q] == '_' || w[q] == '-' || w[q] == '.') {
+				q++
+			}
+			continue
+		}
+		if q >= len(w) || lower(w[q]) != kw[k] {
+			return -1
+		}
+		q++
+	}
+	return q
 }
 
 // continuesGroups reports whether the number at i follows another group of
 // digits and a space: the tail of a longer run that did not validate as a
-// whole ("3580 6965 5120 1515"), which must not be matched piecemeal.
-func continuesGroups(text string, i int) bool {
-	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2])
+// whole ("3580 6965 5120 1515"), which must not be matched piecemeal. A
+// number that follows a reported one is a new value, as in a list of cards
+// separated by spaces.
+func continuesGroups(c *collector, i int) bool {
+	text := c.text
+	return i >= 2 && text[i-1] == ' ' && isDigit(text[i-2]) && !reportedEndsAt(c, i-1)
+}
+
+// reportedEndsAt reports whether one of the last findings ends at e.
+// Findings are recorded in text order, except for the few that context
+// rules add ahead of the scan, hence the short look back.
+func reportedEndsAt(c *collector, e int) bool {
+	for k := len(c.found) - 1; k >= 0 && k >= len(c.found)-4; k-- {
+		if c.found[k].End == e {
+			return true
+		}
+	}
+	return false
 }
 
 // thousandsGroup reports whether exactly three digits start at i and are not

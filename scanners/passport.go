@@ -14,8 +14,10 @@ var passportWords = []string{"passport", "passeport", "reisepass", "pasaporte", 
 	"paszport", "passaporte"}
 
 // passportFillers may stand between the keyword and the value.
+// "value" is the attribute of .NET config entries: <add key="passport_no"
+// value="…"/>.
 var passportFillers = []string{"no", "nr", "num", "number", "numbers", "numero", "número", "nummer", "numer",
-	"is", "id", "#", "n°", "nº", "of", "my", "the", "was", "de", "du", "del", "di", "van"}
+	"is", "id", "#", "n°", "nº", "of", "my", "the", "was", "de", "du", "del", "di", "van", "value"}
 
 func scanPassport(c *collector, i int) int {
 	text := c.text
@@ -34,10 +36,21 @@ func scanPassport(c *collector, i int) int {
 	for p < len(text) && p-i < 24 && (isLetterByte(text[p]) || text[p] == '_') {
 		p++
 	}
+	// A table's header: the values are in the rows below, in the same
+	// column. The name may run on over spaces ("Passport Number").
+	cell := p
+	for cell < len(text) && cell-i < 40 && (isLetterByte(text[cell]) || text[cell] == ' ' || text[cell] == '_' || text[cell] == '.' || text[cell] == '#') {
+		cell++
+	}
+	if col, ok := headerCellAt(c, i, cell); ok {
+		columnCells(c, col, func(cs, ce int) { addPassport(c, cs, cs) })
+		return p
+	}
 	limit := p + 40
 	for fillers := 0; p < len(text) && p < limit; {
 		switch text[p] {
-		case ' ', '\t', ':', '=', '#', '.', '"', '\'', '`', '*', '(', ')', ',', '-', '>':
+		// '\\' for keys and values in JSON escaped inside JSON.
+		case ' ', '\t', ':', '=', '#', '.', '"', '\'', '`', '*', '(', ')', ',', '-', '>', '\\':
 			p++
 			continue
 		}
@@ -67,8 +80,11 @@ func passportFiller(text string, p int) int {
 }
 
 // addPassport reports the value at p: 6–10 upper-case letters and digits,
-// at least five of them digits and at most three letters, ending the word.
-// It returns the end of what was consumed from the keyword at i.
+// ending the word, that are either mostly digits (at least five digits, at
+// most three letters: US, UK, FR, IN, CA and most other books) or nine
+// characters led by a letter and holding a digit (German and Dutch books,
+// drawn from letters and digits alike). It returns the end of what was
+// consumed from the keyword at i.
 func addPassport(c *collector, i, p int) int {
 	text := c.text
 	e, digits, letters := p, 0, 0
@@ -84,7 +100,9 @@ func addPassport(c *collector, i, p int) int {
 		e++
 	}
 	n := e - p
-	if n < 6 || n > 10 || digits < 5 || letters > 3 {
+	mostlyDigits := digits >= 5 && letters <= 3
+	alnum9 := n == 9 && digits >= 1 && !isDigit(text[p])
+	if n < 6 || n > 10 || !mostlyDigits && !alnum9 {
 		return i
 	}
 	if e < len(text) && (setWord[text[e]] || letterOrDigitAt(text, e) || text[e] == '-' && e+1 < len(text) && isAlnum(text[e+1])) {
@@ -95,6 +113,9 @@ func addPassport(c *collector, i, p int) int {
 	switch {
 	case dominantChar(v), repeatedRun(v, 5):
 		why = "placeholder:repeated-char"
+	case hasPrefixFold(v, "speci"), hasPrefixFold(v, "sample"), hasPrefixFold(v, "exampl"):
+		// Specimen books print SPECI2014 and the like.
+		why = "placeholder:specimen"
 	default:
 		for _, run := range sequentialRuns {
 			if containsFold(v, run) {

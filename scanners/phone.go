@@ -5,18 +5,19 @@ import "github.com/ccsync/ccsync/model"
 // scanPhoneNANP matches North American numbers written with separators:
 // 415-555-2671, 415.555.2671, 415 555 2671, 1-415-555-2671. Contiguous digit
 // runs are not phones: order numbers and ids look the same. from is where the
-// reported span starts (a '+' or '(' already consumed by the caller), or 0
-// for i.
+// reported span starts (a '+' or '(' already consumed by the caller, which
+// may be at offset 0), or -1 for i.
 func scanPhoneNANP(c *collector, g *numGroups, i, from int) int {
 	text := c.text
-	if from == 0 {
+	if from < 0 {
 		from = i
 	}
 	k := 0
 	switch {
 	case g.shape(3, 3, 4) && (g.sameSep(3, '-') || g.sameSep(3, '.') || g.sameSep(3, ' ')):
 		k = 3
-	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ')):
+	case g.shape(1, 3, 3, 4) && text[g.start[0]] == '1' && (g.sameSep(4, '-') || g.sameSep(4, '.') || g.sameSep(4, ' ') ||
+		from < i && intlSeps(g, 4, false)): // +1 415 555-2671
 		k = 4
 	case g.shape(3, 7) && (g.sep[0] == ' ' || g.sep[0] == '-') && g.endsClean(text, 2):
 		// 425 882-9090's looser cousin, 425 8829090.
@@ -75,6 +76,9 @@ func scanPhonePrefix(c *collector, i int) int {
 		if i+2 < len(text) && text[i+1] == '0' {
 			return scanTrunkParen(c, i)
 		}
+		if i+2 < len(text) && text[i+1] == '+' {
+			return scanParenCC(c, i)
+		}
 		return scanParenPhone(c, i, i)
 	}
 	if !isDigit(text[i+1]) || text[i+1] == '0' {
@@ -102,7 +106,7 @@ func scanPhonePrefix(c *collector, i int) int {
 		if nd < 8 || nd > 15 || (k == 1 && nd < 10) || !g.endsClean(text, k) {
 			continue
 		}
-		if k > 1 && !(g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.')) {
+		if k > 1 && !intlSeps(&g, k, g.len(0) == 1 && text[i+1] == '1') {
 			continue
 		}
 		end := g.end[k-1]
@@ -110,6 +114,36 @@ func scanPhonePrefix(c *collector, i int) int {
 		return end
 	}
 	return i
+}
+
+// intlSeps accepts the separators of the first k groups of an international
+// number: one kind throughout, or spaces that give way to hyphens once, the
+// way a country code and area code are set apart from a subscriber number
+// written with hyphens (+55 11 99945-1984, +81 90-8030-2086, +7 495
+// 123-45-67). Dots do not mix: 1.2.3-4 is a version or a date.
+// North American numbers have their own forms (scanPhoneNANP), so "+1" then
+// mixed separators is a reaction and a date (+1 2024-05-07), not a number.
+func intlSeps(g *numGroups, k int, cc1 bool) bool {
+	if g.sameSep(k, ' ') || g.sameSep(k, '-') || g.sameSep(k, '.') {
+		return true
+	}
+	if cc1 {
+		return false
+	}
+	hyphen := false
+	for j := 0; j < k-1; j++ {
+		switch g.sep[j] {
+		case '-':
+			hyphen = true
+		case ' ':
+			if hyphen {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // scanParenPhone matches (415) 555-2671 with '(' at p; the span starts at from.
@@ -158,6 +192,9 @@ func allDigits(s string) bool {
 // before it.
 func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	text := c.text
+	if i+2 < len(text) && text[i+1] == '0' {
+		return scanPhone00(c, g, i)
+	}
 	if g.n == 1 && g.len(0) >= 10 && g.len(0) <= 11 && text[i] == '0' && text[i+1] != '0' && g.endsClean(text, 1) &&
 		phoneContext(text, i) {
 		c.add("phone", model.SeverityMedium, "phone-national", i, g.end[0], prioSpecific, preview{kind: pvDigits}, "")
@@ -166,7 +203,7 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 	if g.n < 2 || text[i] != '0' || g.len(0) < 2 || g.len(0) > 5 || text[i+1] == '0' {
 		return i
 	}
-	if continuesGroups(text, i) {
+	if continuesGroups(c, i) || continuesCode(text, i) {
 		return i
 	}
 	for k := g.n; k >= 2; k-- {
@@ -190,6 +227,104 @@ func scanPhoneNational(c *collector, g *numGroups, i int) int {
 		return end
 	}
 	return i
+}
+
+// scanParenCC matches an international number whose country code is in
+// parentheses, (+44) 20 7946 0958, with '(' at p.
+func scanParenCC(c *collector, p int) int {
+	text := c.text
+	q := p + 2
+	for q < len(text) && isDigit(text[q]) && q-p-2 < 3 {
+		q++
+	}
+	cc := q - p - 2
+	if cc == 0 || text[p+2] == '0' || q >= len(text) || text[q] != ')' {
+		return p
+	}
+	j := q + 1
+	if j < len(text) && (text[j] == ' ' || text[j] == '-') {
+		j++
+	}
+	if j >= len(text) || !isDigit(text[j]) {
+		return p
+	}
+	g := parseGroups(text, j)
+	return addIntlGroups(c, &g, p, cc, cc == 1 && text[p+2] == '1')
+}
+
+// scanPhone00 matches an international number dialled with the 00 prefix
+// most of the world uses instead of '+': 0049 30 4920 7788. "0012 3456 7890"
+// is as often an id, so a phone word must precede it.
+func scanPhone00(c *collector, g *numGroups, i int) int {
+	text := c.text
+	cc := g.len(0) - 2
+	if cc < 1 || cc > 3 || text[i+2] == '0' || g.n < 2 || !phoneContext(text, i) {
+		return i
+	}
+	// The country code may run on into the number (004930 4920 7788): count
+	// the digits after 00 as the E.164 number.
+	return addIntlGroups(c, g, i, 0, cc == 1 && text[i+2] == '1')
+}
+
+// addIntlGroups reports the longest run of the groups g that makes an E.164
+// number of 8–15 digits with pre digits before them (a country code already
+// read), starting at start; it returns the end, or start. The 00 prefix of
+// the first group is not counted.
+func addIntlGroups(c *collector, g *numGroups, start, pre int, cc1 bool) int {
+	text := c.text
+	for k := g.n; k >= 1; k-- {
+		nd := pre + g.digits(k)
+		if text[g.start[0]] == '0' && g.len(0) > 2 && text[g.start[0]+1] == '0' {
+			nd -= 2
+		}
+		if nd < 8 || nd > 15 || k == 1 && nd < 10 || k > 1 && !intlSeps(g, k, cc1) || !g.endsClean(text, k) {
+			continue
+		}
+		end := g.end[k-1]
+		c.add("phone", model.SeverityMedium, "phone-e164", start, end, prioSpecific, preview{kind: pvDigits}, "")
+		return end
+	}
+	return start
+}
+
+// continuesCode reports whether the number at i follows the groups of an
+// IBAN or BBAN printed in fours that did not validate as a whole (NL91 ABNA
+// 0417 1643 00): a four-character group of capitals and digits holding a
+// letter, which holds a digit itself or follows a group that mixes letters
+// and digits. Its digit groups are not a phone number; "CALL 020 7946 0958"
+// still is.
+func continuesCode(text string, i int) bool {
+	s, letter, digit := codeGroupBefore(text, i)
+	if s != i-5 || !letter {
+		return false
+	}
+	if digit {
+		return true
+	}
+	_, letter, digit = codeGroupBefore(text, s)
+	return letter && digit
+}
+
+// codeGroupBefore reads the group of up to four capitals and digits that
+// ends one space before i and starts a word, returning its start (or i) and
+// whether it holds letters and digits.
+func codeGroupBefore(text string, i int) (start int, letter, digit bool) {
+	if i < 2 || text[i-1] != ' ' {
+		return i, false, false
+	}
+	s := i - 1
+	for s > 0 && i-1-s < 4 && (text[s-1] >= 'A' && text[s-1] <= 'Z' || isDigit(text[s-1])) {
+		s--
+		if isDigit(text[s]) {
+			digit = true
+		} else {
+			letter = true
+		}
+	}
+	if s == i-1 || s > 0 && text[s-1] != ' ' {
+		return i, false, false
+	}
+	return s, letter, digit
 }
 
 // scanTrunkParen matches a national number whose trunk-0 area code is in

@@ -59,6 +59,29 @@ func TestCardNetworks(t *testing.T) {
 	}
 }
 
+// Cards listed one after another with spaces between them are each found;
+// the tail of a run that failed as a whole still is not.
+func TestCardLists(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"cards: 4663923321468814 4663-9233-2146-8814 4663 9233 2146 8814",
+			[]string{"4663923321468814", "4663-9233-2146-8814", "4663 9233 2146 8814"}},
+		{"on file 5197 3699 3563 2720 4951 8175 6048 0632", []string{"5197 3699 3563 2720", "4951 8175 6048 0632"}},
+		{"ref 3580 6965 5120 1515", nil},
+		{"ref 12 4663 9233 2146 8814", nil},
+	} {
+		var got []string
+		for _, f := range Default().Scan(tc.text) {
+			got = append(got, tc.text[f.Start:f.End])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: found %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
 func TestIINTable(t *testing.T) {
 	digits := func(s string) []byte {
 		d := make([]byte, len(s))
@@ -100,6 +123,8 @@ func TestSSNAndITIN(t *testing.T) {
 		{"ssn: 536228791", "ssn", "536228791", ""},
 		{"id 536228791", "", "", ""},
 		{"classname 536228791", "", "", ""}, // "ssn" inside a word is no context
+		{"customerSSN=536228791", "ssn", "536228791", ""},
+		{"social_security_number: 536228791", "ssn", "536228791", ""},
 		{"ITIN 912-71-2345", "itin", "912-71-2345", "us-itin"},
 		{"tax id 912712345", "itin", "912712345", ""},
 		{"ITIN 912-89-2345", "", "", ""},
@@ -125,6 +150,15 @@ func TestSIN(t *testing.T) {
 		{"SIN 130 692 545", "", "", ""},
 		{"SIN 130-692 544", "", "", ""},
 		{"SIN 1306925440", "", "", ""},
+		// Field names in any casing, and the nearest name wins.
+		{`{"social_insurance_number": "252601810"}`, "ca_sin", "252601810", "ca-sin"},
+		{"<SocialInsuranceNumber>459083010</SocialInsuranceNumber>", "ca_sin", "459083010", ""},
+		{"social-insurance-number=766131866", "ca_sin", "766131866", ""},
+		{"employeeSin: 909139099", "ca_sin", "909139099", ""},
+		{"ssn,social_insurance_number\n252601810", "ca_sin", "252601810", ""},
+		{"SIN on file, SSN 252601810", "ssn", "252601810", "us-ssn"},
+		{"my cousin 252601810", "", "", ""},
+		{"unsinkable 252601810", "", "", ""},
 	})
 }
 
@@ -139,7 +173,23 @@ func TestIBAN(t *testing.T) {
 		{"DE89 3704 00440532 0130 00", "", "", ""},
 		{"QQ89370400440532013000", "", "", ""}, // no such country
 		{"de89370400440532013000", "", "", ""},
+		// Zero-padded bank, branch and account numbers are ordinary BBANs.
+		{"IBAN AD3200012030000017421809", "iban", "AD3200012030000017421809", ""},
+		{"iban: GR24 0110 1250 0000 0006 7929 081", "iban", "GR24 0110 1250 0000 0006 7929 081", ""},
+		{"SA0280000000787789328792", "iban", "SA0280000000787789328792", ""},
+		{"IBAN SA02-8000-0000-7877-8932-8792.", "iban", "SA02-8000-0000-7877-8932-8792", ""},
+		{"IBAN SA02-8000 0000-7877-8932-8792", "", "", ""}, // separators mixed
+		{"IBAN SA028-000-0000-7877-8932-8792", "", "", ""},
 	})
+	for v, why := range map[string]string{
+		"DE36000000000000000000": "placeholder:repeated-char",
+		"GB09WEST00000000000000": "placeholder:repeated-char", // a bank code and no account
+		"DE43123456789012345678": "placeholder:sequential",
+	} {
+		if fs, sup := defaultEngine.ScanVerbose("IBAN " + v); len(fs) != 0 || len(sup) != 1 || sup[0].By != why {
+			t.Errorf("%s: found %+v, suppressed %+v; want suppressed by %s", v, fs, sup, why)
+		}
+	}
 	_, sup := defaultEngine.ScanVerbose("IBAN DE89370400440532013001")
 	if len(sup) != 1 || sup[0].By != "invalid:iban-checksum" {
 		t.Errorf("bad checksum: suppressed %+v", sup)
@@ -157,6 +207,11 @@ func TestNINO(t *testing.T) {
 		{"AB123456E", "", "", ""},
 		{"AB123456CD", "", "", ""},
 		{"AB12345C", "", "", ""},
+		{"ni: jg 10 37 95 a", "uk_nino", "jg 10 37 95 a", ""},
+		{"ni: jg 10 37 95 A", "", "", ""}, // mixed case
+		{"aojg 10 37 95 a", "", "", ""},
+		{"we 10 37 95 a", "uk_nino", "we 10 37 95 a", ""},
+		{"at 10 37 95 e", "", "", ""},
 	})
 }
 
@@ -173,7 +228,55 @@ func TestPassport(t *testing.T) {
 		{"passport photo 12x", "", "", ""},
 		{"Passport number: 999999999", "", "", ""},
 		{"passport number: 5482139071234", "", "", ""},
+		// Nine characters led by a letter, letters and digits alike (DE, NL).
+		{"Reisepass: C7HKR4T2X", "passport", "C7HKR4T2X", ""},
+		{"<PassportNumber>FJ9LMT2P0</PassportNumber>", "passport", "FJ9LMT2P0", ""},
+		{"passport_no=CXRNV81ZT latency_ms=42", "passport", "CXRNV81ZT", ""},
+		{"passport: CHECKEDIN", "", "", ""}, // no digit
+		{"passport no. 7C4HKR2TX", "", "", ""},
+		{"passport: CHECKED1IN2", "", "", ""}, // ten characters
+		// Keys of config shapes.
+		{`<add key="passport_number" value="48CK71093" />`, "passport", "48CK71093", ""},
+		{`{"content":"{\"passport_no\": \"K4183992\"}"}`, "passport", "K4183992", ""},
+		{`- **passport_no**: C8N4T7PX2`, "passport", "C8N4T7PX2", ""},
 	})
+	_, sup := defaultEngine.ScanVerbose("Paspoort: SPECI2014")
+	if len(sup) != 1 || sup[0].By != "placeholder:specimen" {
+		t.Errorf("specimen passport: suppressed %+v", sup)
+	}
+}
+
+// Values in a table's rows take their name from the header line.
+func TestTableColumns(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string // type:value
+	}{
+		{"name,passport_number,email\nsven,274175745,sven@tyrell.io\nana,K4183992,ana@tyrell.io\n",
+			[]string{"passport:274175745", "email:sven@tyrell.io", "passport:K4183992", "email:ana@tyrell.io"}},
+		{"User name;Passport Number\r\nwen;\"FJ9LMT2P0\"\r\n", []string{"passport:FJ9LMT2P0"}},
+		{"id\tpassport\n1\t548213907\n\n2\t548213908\n", []string{"passport:548213907"}}, // the block ends
+		{"name,ticket\nsven,274175745\n", nil},
+		{"name,social_insurance_number\nyusuf,252601810\n", []string{"ca_sin:252601810"}},
+		{"name,social_security_number,social_insurance_number\nyusuf,536228791,252601810\n",
+			[]string{"ssn:536228791", "ca_sin:252601810"}},
+		{"name,card_number,rev\npriya,4398259791907,a36788f\n", []string{"credit_card:4398259791907"}},
+		{"name,order,rev\npriya,4398259791907,a36788f\n", nil},
+		{"name,passport\nsven,ticket 274175745\n", nil},
+		// A sentence with a comma above the header is not part of the table.
+		{"hey, see below\nname,mail,card_number,rev\npriya,priya@tyrell.io,4398259791907,a36788f\n",
+			[]string{"email:priya@tyrell.io", "credit_card:4398259791907"}},
+		// A row is not a header: its cells name nothing below them.
+		{"a,b\npassport,x\nq,548213907\n", nil},
+	} {
+		var got []string
+		for _, f := range Default().Scan(tc.text) {
+			got = append(got, f.Type+":"+tc.text[f.Start:f.End])
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: found %q, want %q", tc.text, got, tc.want)
+		}
+	}
 }
 
 func TestPhones(t *testing.T) {
@@ -242,6 +345,9 @@ func FuzzPIIParsers(f *testing.F) {
 		"passport", "Reisepass Nr.", "fe80::1%", "::ffff:1.2.3.", "::", ":::", "1::2::3", "2001:db8:", "(0", "(020) ",
 		"+44 (0)", "+44 (0", "SIN 130 692 5", "ITIN 912-7", "4111 1111 1111 1111 111", "f:", "n°", "+7 (4", "+7 ()",
 		"1,234,", "12,536-22-8791", "0", "09-", "(0)", "pas", "PASSPORT", "Reis", "FE80::", "::ffff:256.1.1.1",
+		// Tables whose header names a column (column.go).
+		"a,passport\n1,", "x,sin\r\n1,130692544\r\n", "passport;\n;\n;K4183992", "\n,\n,", "passport,\n",
+		"id\tcard\n\t4398259791907\n", "hh 01 02 03 d", " 01", "ab 1",
 	} {
 		f.Add(s)
 	}
@@ -282,6 +388,27 @@ func TestPhoneForms(t *testing.T) {
 		{"office +7 (495) 123-45-67", "phone", "+7 (495) 123-45-67", "phone-e164"},
 		{"tel +49 (0)30 4920 7788", "phone", "+49 (0)30 4920 7788", "phone-e164"},
 		{"+44 (0) 1234", "", "", ""},
+		// Country and area codes set apart by spaces, the subscriber number
+		// by hyphens.
+		{"1. phone = +55 21 97314-2268", "phone", "+55 21 97314-2268", "phone-e164"},
+		{"mobile=+81 80-4417-9023 latency_ms=42", "phone", "+81 80-4417-9023", "phone-e164"},
+		{"office +7 812 447-31-09", "phone", "+7 812 447-31-09", "phone-e164"},
+		{"+1 646 732-4419", "phone", "+1 646 732-4419", "phone-nanp"},
+		{"+1-646-732-4419 at the start", "phone", "+1-646-732-4419", "phone-nanp"},
+		{"+1 2024-05-07 works for me", "", "", ""}, // a reaction and a date
+		{"+49 30.4920-7788", "", "", ""},
+		// The digit groups of an IBAN that failed its checksum.
+		{"NL27 QWRT 0592 7731 06", "", "", ""},
+		{"G T41 KPLZ 0733 0000 0091 4406 2217", "", "", ""},
+		{"CALL 020 7946 0958", "phone", "020 7946 0958", "phone-national"},
+		// The country code in parentheses, or dialled with 00.
+		{"call (+44) 20 7946 0958", "phone", "(+44) 20 7946 0958", "phone-e164"},
+		{"tel (+49) 30-4920-7788", "phone", "(+49) 30-4920-7788", "phone-e164"},
+		{"ref (+3) 12", "", "", ""},
+		{"call 0049 30 49207788", "phone", "0049 30 49207788", "phone-e164"},
+		{"phone: 0033 6 12 34 56 78", "phone", "0033 6 12 34 56 78", "phone-e164"},
+		{"id 0049 30 49207788", "", "", ""}, // 00 needs a phone word
+		{"call 0004 30 49207788", "", "", ""},
 	})
 }
 
@@ -331,6 +458,34 @@ func TestIPv4Sanity(t *testing.T) {
 	})
 }
 
+// Private addresses map an internal network and are reported (low
+// severity); addresses that name no host are suppressed, with the reason.
+func TestIPPolicy(t *testing.T) {
+	checkPII(t, []piiCase{
+		{"db 10.24.7.3:5432", "ip_address", "10.24.7.3", "ipv4"},
+		{"lb 172.20.14.9 down", "ip_address", "172.20.14.9", "ipv4"},
+		{"router 192.168.40.2", "ip_address", "192.168.40.2", "ipv4"},
+		{"via 2a02:c7c:85a3::8a2e:10.40.7.1", "ip_address", "2a02:c7c:85a3::8a2e:10.40.7.1", "ipv6"},
+		{"via 2a02:c7c:0:0:0:0:172.20.14.9", "ip_address", "2a02:c7c:0:0:0:0:172.20.14.9", "ipv6"},
+	})
+	for text, by := range map[string]string{
+		"bind 0.0.0.0":                        "placeholder:reserved-ip",
+		"localhost 127.0.0.1":                 "placeholder:reserved-ip",
+		"Broadcast 255.255.255.255":           "placeholder:reserved-ip",
+		"doc 198.51.100.23":                   "placeholder:documentation-ip",
+		"tunnel 2001:db8:85a3::8a2e:10.0.0.1": "placeholder:documentation-ip",
+		"mapped ::ffff:127.0.0.1":             "placeholder:reserved-ip",
+	} {
+		fs, sup := defaultEngine.ScanVerbose(text)
+		if len(fs) != 0 || len(sup) != 1 || sup[0].Type != "ip_address" || sup[0].By != by {
+			t.Errorf("%q: found %+v, suppressed %+v; want suppressed by %s", text, fs, sup, by)
+		}
+	}
+	if fs := Default().Scan("router 192.168.40.2"); len(fs) != 1 || fs[0].Severity != "low" {
+		t.Errorf("private address: %+v, want one low-severity finding", fs)
+	}
+}
+
 // adversarialPII are hostile texts for the PII parsers: long runs of what
 // they start on. Each must scan at a throughput comparable to prose:
 //
@@ -343,6 +498,10 @@ var adversarialPII = map[string]string{
 	"iban-prefixes":   strings.Repeat("DE89 3704 ", 1<<16),
 	"nino-prefixes":   strings.Repeat("AB 12 34 ", 1<<16),
 	"passport-words":  strings.Repeat("passport no. ", 1<<15),
+	"passport-header": strings.Repeat("passport,", 1<<16),
+	"passport-tables": strings.Repeat("passport,"+strings.Repeat("x,", 200)+"\n", 1<<10),
+	"table-rows":      "name,ssn,sin\n" + strings.Repeat(strings.Repeat("252601810,", 40)+"\n", 1<<11),
+	"table-headers":   strings.Repeat("\nname,sin\n"+strings.Repeat("252601810,", 40), 1<<11),
 	"card-groups":     strings.Repeat("6759 ", 1<<17),
 	"context-words":   strings.Repeat("card cc ssn sin tel 1 ", 1<<15),
 	"trunk-parens":    strings.Repeat("(020) ", 1<<17),

@@ -8,10 +8,11 @@
 // backwards for a keyword before anything else runs), "-----BEGIN" and '+'/'('.
 // There are no regular expressions on that path; each candidate goes to a
 // hand-written validator (Luhn and issuer ranges, SSA rules, base32 AWS ids,
-// GitHub CRC32, JWT header JSON with "alg", PEM label match and base64 body)
-// and then a placeholder stage (EXAMPLE, xxxx, your-…-here, templates,
-// published test numbers) whose rule name ScanVerbose reports. Custom rules
-// from a Config are Go regexps (RE2, linear time) gated by literal keywords.
+// GitHub CRC32, JWT header JSON naming a JOSE parameter, PEM label match and
+// base64 body) and then a placeholder stage (EXAMPLE, xxxx, your-…-here,
+// templates, published test numbers) whose rule name ScanVerbose reports.
+// Custom rules from a Config are Go regexps (RE2, linear time) gated by
+// literal keywords.
 package scanners
 
 import "github.com/ccsync/ccsync/model"

@@ -7,14 +7,15 @@ import "github.com/ccsync/ccsync/model"
 // the Luhn check. Service Canada never issues numbers starting with 0 or 8.
 func scanSIN(c *collector, g *numGroups, i int) int {
 	text := c.text
-	if continuesGroups(text, i) {
+	if continuesGroups(c, i) {
 		return i
 	}
 	var k int
 	switch {
 	case g.shape(3, 3, 3) && (g.sameSep(3, ' ') || g.sameSep(3, '-')) && g.endsClean(text, 3):
 		k = 3
-	case g.shape(9) && g.endsClean(text, 1) && contextWord(text, i, 48, sinWords):
+	case g.shape(9) && g.endsClean(text, 1) && (contextWord(text, i, 48, sinWords) ||
+		isCell(text, i, g.end[0]) && columnNamed(c, i, sinWords)):
 		k = 1
 	default:
 		return i

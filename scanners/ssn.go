@@ -13,7 +13,7 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 	switch {
 	case g.shape(3, 2, 4) && (g.sameSep(3, '-') || g.sameSep(3, ' ') || g.sameSep(3, '.')) && g.endsClean(text, 3):
 		k = 3
-	case g.shape(9) && g.endsClean(text, 1) && contextWord(text, i, 48, ssnWords):
+	case g.shape(9) && g.endsClean(text, 1) && ssnNamed(c, i, g.end[0]):
 		k = 1
 	default:
 		return i
@@ -54,3 +54,21 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 // ssnWords name an SSN or ITIN; nine bare digits are one only after them.
 var ssnWords = []string{"ssn", "social security", "ss#", "ss no", "taxpayer", "tax id", "tin", "itin",
 	"sozialversicherungsnummer"}
+
+// ssnNamed reports whether nine bare digits at [i, end) are named an SSN or
+// ITIN: by the header of their table column, or else an SSN word precedes
+// them and no SIN word comes between it and them (a form naming both: "SSN
+// …, SIN 130692544").
+func ssnNamed(c *collector, i, end int) bool {
+	text := c.text
+	if isCell(text, i, end) {
+		if columnNamed(c, i, ssnWords) {
+			return true
+		}
+		if columnNamed(c, i, sinWords) {
+			return false
+		}
+	}
+	at := lastContextWord(text, i, 48, ssnWords)
+	return at >= 0 && at > lastContextWord(text, i, 48, sinWords)
+}

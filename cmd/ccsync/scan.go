@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 
 	"github.com/ccsync/ccsync/scanners"
 )
@@ -22,8 +23,9 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	fs := newFlags("scan", io)
 	configPath := fs.String("config", "", "scanner config file (JSON): disable detectors, custom rules, allowlist")
 	jsonl := fs.Bool("jsonl", false, `read one JSON object per line with a "text" field; write {"findings":[...]} or {"error":"..."} per line`)
+	explain := fs.Bool("explain", false, "also print the candidates that were not reported, with the rule that dropped them (plain mode)")
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: ccsync scan [--config FILE] [--jsonl] [FILE...]")
+		fmt.Fprintln(io.err, "Usage: ccsync scan [--config FILE] [--jsonl | --explain] [FILE...]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -43,19 +45,43 @@ func runScan(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
+	if *explain && *jsonl {
+		fmt.Fprintln(io.err, "ccsync scan: --explain is for plain text, not --jsonl")
+		return errUsage
+	}
+	var s scanners.Scanner = eng
+	if *explain {
+		s = explainer{eng}
+	}
 	files := fs.Args()
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	for _, name := range files {
-		if err := scanOne(ctx, eng, name, *jsonl, io); err != nil {
+		if err := scanOne(ctx, s, name, *jsonl, io); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func scanOne(ctx context.Context, eng *scanners.Engine, name string, jsonl bool, io stdio) error {
+// explainer reports, next to each finding, the candidates the engine
+// dropped, as findings of severity "suppressed" whose rule names the reason:
+// the way to see why a value was not flagged.
+type explainer struct{ eng *scanners.Engine }
+
+func (x explainer) Scan(text string) []scanners.Finding {
+	found, dropped := x.eng.ScanVerbose(text)
+	for _, d := range dropped {
+		f := d.Finding
+		f.Severity, f.Rule = "suppressed", f.Rule+" by "+d.By
+		found = append(found, f)
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].Start < found[j].Start })
+	return found
+}
+
+func scanOne(ctx context.Context, eng scanners.Scanner, name string, jsonl bool, io stdio) error {
 	in, label := io.in, "<stdin>"
 	if name != "-" {
 		f, err := os.Open(name)

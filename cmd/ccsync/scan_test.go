@@ -46,6 +46,12 @@ func TestScanCommand(t *testing.T) {
 		{"bad config", "", []string{"--config", badCfg}, 1, "", `rules[0] "x": regex`},
 		{"missing file", "", []string{filepath.Join(dir, "nope.txt")}, 1, "", "no such file"},
 		{"bad flag", "", []string{"--nope"}, 2, "", "Usage: ccsync scan"},
+		{"explain shows what was dropped and why", "key AKIAIOSFODNN7EXAMPLE and AKIAUHJ4AOXKNP3M4L5V\n", []string{"--explain"}, 0,
+			"<stdin>:1:5: suppressed aws_access_key aws-access-key-id by placeholder:word:example AKIA••••••••••••MPLE (bytes 4-24)\n" +
+				"<stdin>:1:30: critical aws_access_key aws-access-key-id AKIA••••••••••••4L5V (bytes 29-49)\n", ""},
+		{"explain is for plain text", "", []string{"--explain", "--jsonl"}, 2, "", "--explain is for plain text"},
+		{"jsonl carries attributes", "{\"text\":\"card 4242 4242 4242 4242\"}\n", []string{"--jsonl"}, 0,
+			`{"findings":[{"type":"credit_card","start":5,"end":24,"severity":"low","rule":"credit-card-test-number","attrs":["test-number"]}]}` + "\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := scanCLI(t, tc.stdin, tc.args...)

@@ -108,14 +108,6 @@ func TestNegativesFailTheirRule(t *testing.T) {
 		"nino-invalid":          func(s string) bool { return !validNINO(s) },
 		"fedex-tracking":        func(s string) bool { return len(s) == 12 || !luhnValid(s) },
 		"aws-non-credential-id": func(s string) bool { return !awsKeyID.Valid(s) },
-		"github-bad-checksum": func(s string) bool {
-			for _, ok := range gh {
-				if ok(s) {
-					return false
-				}
-			}
-			return true
-		},
 		"wrong-length-vendor": func(s string) bool {
 			for _, ok := range gh {
 				if ok(s) {

@@ -159,7 +159,6 @@ func negativeFormats() []*Format {
 			return pick(r, []string{"AIDA", "AROA", "AGPA", "ANPA", "ANVA", "AIPA"}) + tmpl(r, "{2:16}")
 		}, []string{"UserId", "RoleId", "GroupId", "PolicyId"}, []string{"the role id is %s", "IAM user id %s"}),
 		wrongLength(),
-		githubBadChecksum(),
 		placeholders(),
 	}
 }
@@ -181,21 +180,6 @@ func wrongLength() *Format {
 		d := pick(r, []int{-4, -3, -2, 2, 3, 5})
 		return f.prefix + tmpl(r, fmt.Sprintf("{%s:%d}", f.class, f.n+d))
 	}, []string{"value", "sample"}, []string{"this string %s is truncated, ignore it", "the tutorial shows %s as the shape"})
-}
-
-// githubBadChecksum is a GitHub-shaped token whose last six characters are
-// not the CRC32 of the rest.
-func githubBadChecksum() *Format {
-	return neg("github-bad-checksum", func(r *rand.Rand) string {
-		p := pick(r, []string{"ghp_", "gho_", "ghs_", "ghu_"})
-		body := randFrom(r, classes['A'], 30)
-		sum := base62CRC(body)
-		bad := sum
-		for bad == sum {
-			bad = randFrom(r, base62Digits, 6)
-		}
-		return p + body + bad
-	}, []string{"example"}, []string{"a made-up token like %s fails the checksum"})
 }
 
 // placeholders are values documentation and templates use instead of a

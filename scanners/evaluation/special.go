@@ -79,6 +79,7 @@ func specialFormats() []*Format {
 		apiKey("github-app-installation-token", checksummed("ghs_"), validChecksummed("ghs_"), "GITHUB_TOKEN", "INSTALLATION_TOKEN"),
 		apiKey("github-refresh-token", checksummed("ghr_"), validChecksummed("ghr_"), "GITHUB_REFRESH_TOKEN"),
 		apiKey("npm-access-token", checksummed("npm_"), validChecksummed("npm_"), "NPM_TOKEN", "NODE_AUTH_TOKEN"),
+		githubBadChecksum(),
 
 		apiKey("slack-bot-token", tmplGen("xoxb-{d:10-13}-{d:10-13}-{A:24}"),
 			reValid(`xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24}`), "SLACK_BOT_TOKEN"),
@@ -214,4 +215,32 @@ func genJFrogReference(r *rand.Rand) string {
 func validJFrogReference(s string) bool {
 	raw, err := base64.StdEncoding.DecodeString(s)
 	return err == nil && len(s) == 64 && !strings.Contains(s, "=") && strings.HasPrefix(string(raw), "reftkn:01:")
+}
+
+// githubBadChecksum is a GitHub-shaped token whose last six characters are
+// not the CRC32 of the rest: a typo, a truncated copy or a made-up fixture.
+// The project reports it anyway, ranked lower and marked "checksum-invalid"
+// (an auditor should see what was pasted; gitleaks and trufflehog report such
+// tokens too), so it is labelled as a positive carrying that attribute.
+func githubBadChecksum() *Format {
+	prefixes := []string{"ghp_", "gho_", "ghs_", "ghu_"}
+	f := apiKey("github-bad-checksum", func(r *rand.Rand) string {
+		p := pick(r, prefixes)
+		body := randFrom(r, classes['A'], 30)
+		sum := base62CRC(body)
+		bad := sum
+		for bad == sum {
+			bad = randFrom(r, base62Digits, 6)
+		}
+		return p + body + bad
+	}, func(s string) bool {
+		for _, p := range prefixes {
+			if validChecksummed(p)(s) {
+				return false
+			}
+		}
+		return len(s) == 40
+	}, "GITHUB_TOKEN", "GH_TOKEN")
+	f.Attrs = []string{"checksum-invalid"}
+	return f
 }
