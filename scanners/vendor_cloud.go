@@ -9,7 +9,7 @@ import (
 // Cloud platforms, infrastructure and secret managers.
 var cloudRules = []*vendorRule{
 	fixed("AIza", "gcp-api-key", &setToken, 35),
-	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireDigitAndLetter),
+	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireTwoClasses),
 	fixed("doo_v1_", "digitalocean-access-token", &setHexLower, 64),
 	fixed("dop_v1_", "digitalocean-pat", &setHexLower, 64),
 	fixed("dor_v1_", "digitalocean-refresh-token", &setHexLower, 64),
@@ -43,6 +43,8 @@ var cloudRules = []*vendorRule{
 	shaped("sk.eyJ1Ijoi", "mapbox-secret-token", run(&setBase64URL, 16, 200), lit("."), exactly(&setToken, 22)),
 	// Amazon Marketplace Web Service auth tokens.
 	shaped("amzn.mws.", "aws-mws-key", uuidSegs...),
+	// crates.io API tokens.
+	fixed("cio", "crates-io-api-token", &setAlnum, 32).withCheck(requireTwoClasses),
 	ranged("nfp_", "netlify-access-token", &setAlnum, 36, 40).withCheck(requireDigitAndLetter),
 	// Tailscale keys: "tskey-<kind>-k<id>CNTRL-<secret>"; the id's alphabet
 	// contains the marker, so the structure is checked by hand.
@@ -83,6 +85,28 @@ var setAuthress = makeSet("a-z", "A-Z", "0-9", "+/_=.-")
 // requireMixedCase rejects bodies without upper case, lower case and
 // digits: formats behind a common prefix ("s.", "live_", "secret_") whose
 // bodies are random base62, unlike identifiers and words.
+// requireTwoClasses rejects bodies made of one class of characters (all
+// lower case, all digits): random base62 mixes at least two, a word or a
+// number does not. A 20-character random body lacks digits one time in
+// thirty, so digits alone are not required.
+func requireTwoClasses(tok, body string) string {
+	up, low, dig := 0, 0, 0
+	for k := 0; k < len(body); k++ {
+		switch ch := body[k]; {
+		case ch >= 'A' && ch <= 'Z':
+			up = 1
+		case ch >= 'a' && ch <= 'z':
+			low = 1
+		case isDigit(ch):
+			dig = 1
+		}
+	}
+	if up+low+dig < 2 {
+		return "invalid:not-random"
+	}
+	return ""
+}
+
 func requireMixedCase(tok, body string) string {
 	up, low, dig := false, false, false
 	for k := 0; k < len(body); k++ {
