@@ -12,25 +12,40 @@ import "github.com/ccsync/ccsync/model"
 // surround an element's text.
 const argSpace = 24
 
-// scanArg runs at '>' and ','. Only the end of a start tag (`<apiKey>`)
-// opens a value, and only a comma between two words
-// (`name,API_KEY,region`) may be in a CSV header; prose puts a space after
-// its commas.
-func scanArg(c *collector, i int) {
+// scanArg runs at '>', ',', '|' and '~', bytes that are rare in prose, and
+// returns where the pass continues. Each needs a word byte before it: the
+// end of a start tag (`<apiKey>`), a comma between two words
+// (`name,API_KEY,region`; prose puts a space after its commas), the app id
+// of a Facebook token (`<digits>|<token>`), the "Q" of an Azure AD client
+// secret's "Q~".
+func scanArg(c *collector, i int) int {
 	text := c.text
 	if i == 0 || i+1 >= len(text) || !setWord[text[i-1]] {
-		return
+		return i + 1
 	}
-	if text[i] == '>' {
+	switch text[i] {
+	case '>':
 		scanElement(c, i)
-	} else if setWord[text[i+1]] {
-		scanCSVComma(c, i)
+	case '|':
+		if isDigit(text[i-1]) {
+			scanFacebookAppToken(c, i)
+		}
+	case '~':
+		if text[i-1] == 'Q' && i >= 5 {
+			if end := scanAzureADSecret(c, i-5, i-1); end > i-5 {
+				return end
+			}
+		}
+	default:
+		if setWord[text[i+1]] {
+			scanCSVComma(c, i)
+		}
 	}
+	return i + 1
 }
 
-// scanFacebookAppToken reports a Facebook app access token at its '|'
-// (the engine looks for one after every number): the 15- or 16-digit app
-// id, then the app secret or a token.
+// scanFacebookAppToken reports a Facebook app access token at its '|': the
+// 15- or 16-digit app id, then the app secret or a token.
 func scanFacebookAppToken(c *collector, bar int) {
 	text := c.text
 	if bar+28 > len(text) {
@@ -132,26 +147,4 @@ func skipSpace(text string, i, max int) int {
 		i++
 	}
 	return i
-}
-
-// scanDigitWord runs at a word that starts with a digit: numbers (cards,
-// SSNs, phones, IPs), and the credentials that may start with one, an
-// Azure AD client secret or a Facebook app token ("<app id>|<token>").
-// It returns where the pass continues.
-func scanDigitWord(c *collector, i int) int {
-	text := c.text
-	if i+5 < len(text) && text[i+5] == '~' && text[i+4] == 'Q' {
-		if end := scanAzureADSecret(c, i, i+4); end > i {
-			return end
-		}
-	}
-	end := scanNumber(c, i)
-	if end <= i {
-		end = i + 1
-	}
-	end = span(text, end, &setWord, len(text))
-	if end < len(text) && text[end] == '|' {
-		scanFacebookAppToken(c, end)
-	}
-	return end
 }

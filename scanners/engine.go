@@ -76,7 +76,11 @@ func (e *Engine) scan(c *collector) {
 			}
 			i = span(text, end, &setWord, n)
 		case clsDigit:
-			i = scanDigitWord(c, i)
+			end := scanNumber(c, i)
+			if end <= i {
+				end = i + 1
+			}
+			i = span(text, end, &setWord, n)
 		case clsAt:
 			scanAt(c, i)
 			i++
@@ -96,8 +100,7 @@ func (e *Engine) scan(c *collector) {
 				i++
 			}
 		case clsArg:
-			scanArg(c, i)
-			i++
+			i = scanArg(c, i)
 		case clsEscape:
 			// `\nAKIA…`: the escape letter is not part of the word after it,
 			// which is then dispatched on its own first byte.

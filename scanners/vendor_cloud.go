@@ -153,21 +153,12 @@ func allIn(s string, set *charset) bool {
 
 // Azure AD (Entra ID) client secrets: three characters, a digit, "Q~", and
 // 31 to 34 characters of [A-Za-z0-9_~.-]. The literal is not at the start,
-// so the word filter looks for "Q~" a few bytes into a word, and the match
-// may begin before the word (secrets can start with '~' or '.').
+// so the pass looks for it at its '~', a rare byte, and the match may begin
+// with '~', '.' or a digit.
 var setAzureSecret = makeSet("a-z", "A-Z", "0-9", "_~.-")
 
-// azureSecretAt returns the index of the 'Q' of "Q~" in the first six
-// bytes of text, or -1.
-func azureSecretAt(text string) int {
-	for q := 2; q <= 4 && q+1 < len(text); q++ {
-		if text[q] == 'Q' && text[q+1] == '~' {
-			return q
-		}
-	}
-	return -1
-}
-
+// scanAzureADSecret matches a secret whose "Q~" has its 'Q' at q, found
+// from the '~' (engine.go); i is where the match may start at the latest.
 func scanAzureADSecret(c *collector, i, q int) int {
 	text := c.text
 	start := q - 4

@@ -78,8 +78,8 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 
 // wordMayMatch reports whether the word at text[i] may start a finding;
 // other words are skipped without a call. The third and fourth bytes are
-// checked independently, which is looser than the prefixes but cheap.
-// Azure AD secrets carry their literal ("Q~") a few bytes in.
+// checked independently, and the fifth against the rules' bodies, which is
+// looser than the prefixes but cheap.
 func wordMayMatch(text string, i int) bool {
 	if i+3 < len(text) && piiTrigger[text[i]] && piiPairAt(text[i], text[i+1]) {
 		return true // IBAN, UK NINO, passport keywords (numbers.go)
@@ -89,7 +89,7 @@ func wordMayMatch(text string, i int) bool {
 	}
 	w := text[i : i+6]
 	tab := &wordFilter[wordFilterIdx[uint16(w[0])<<8|uint16(w[1])]]
-	return tab[w[2]]&(tab[w[3]]>>1)&(tab[w[4]]>>2)&1 != 0 || w[3] == '~' || w[4] == '~' || w[5] == '~'
+	return tab[w[2]]&(tab[w[3]]>>1)&(tab[w[4]]>>2)&1 != 0
 }
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
@@ -101,11 +101,6 @@ func scanWord(c *collector, i int) int {
 	// PII that starts with a letter (IBAN, UK NINO, passport); see numbers.go.
 	if piiTrigger[text[0]] && len(text) > 3 && piiPairAt(text[0], text[1]) {
 		if end := scanWordPII(c, i); end > i {
-			return end
-		}
-	}
-	if q := azureSecretAt(text); q >= 0 {
-		if end := scanAzureADSecret(c, i, i+q); end > i {
 			return end
 		}
 	}
