@@ -13,6 +13,7 @@ const (
 	clsPhone               // '+' or '(': international and parenthesised phones
 	clsHidden              // lead byte of an invisible or fullwidth character, or '&' of an entity
 	clsEscape              // '\\': a `\n` escape in flattened JSON or logs runs into the next word
+	clsArg                 // '>', ',', '|', '~': XML element text, CSV headers, Facebook app tokens, Azure AD secrets
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -31,6 +32,10 @@ var byteClass = func() (t [256]uint8) {
 	t['+'] = clsPhone
 	t['('] = clsPhone
 	t['\\'] = clsEscape
+	t['>'] = clsArg
+	t[','] = clsArg
+	t['|'] = clsArg
+	t['~'] = clsArg
 	t['&'] = clsHidden
 	t[0xC2] = clsHidden // U+00AD soft hyphen
 	t[0xE2] = clsHidden // U+200B–U+206F: zero-width, bidi controls, word joiner

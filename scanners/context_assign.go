@@ -211,7 +211,10 @@ func reportContext(c *collector, a *assignment, r *contextRule, s []seg, v strin
 	if s[0].set == nil {
 		keep = len(s[0].lit)
 	}
-	c.add("api_key", model.SeverityHigh, r.rule, a.start, a.end, prioContext, preview{prefix: keep}, why)
+	// The vendor named by the identifier and the vendor's exact shape are
+	// as specific as a prefix: this outranks a 40-character value that the
+	// AWS rule claims only for being near a key id.
+	c.add("api_key", model.SeverityHigh, r.rule, a.start, a.end, prioSpecific, preview{prefix: keep}, why)
 }
 
 // contextIdentWhy rejects identifiers that name something other than the
@@ -276,13 +279,43 @@ func findVendorKeyword(s string) (*ctxKeyword, int) {
 		if ctxPairs[pair>>3]&(1<<(pair&7)) == 0 {
 			continue
 		}
+		if !wordStartAt(s, p) {
+			continue // "SetSysctl" does not name Etsy
+		}
 		for _, k := range ctxLists[ctxIndex[uint16(lower(s[p]))<<8|uint16(lower(s[p+1]))]] {
-			if end := keywordAt(s, p, k.word); end > 0 {
+			if end := keywordAt(s, p, k.word); end > 0 && (len(k.word) > 5 || !camelInside(s[p:end])) {
 				return k, end
 			}
 		}
 	}
 	return nil, 0
+}
+
+// wordStartAt reports whether a word of an identifier starts at s[p]: at
+// the start, after a separator or digit, or at a camel-case capital.
+func wordStartAt(s string, p int) bool {
+	if p == 0 {
+		return true
+	}
+	b, c := s[p-1], s[p]
+	switch {
+	case b >= 'a' && b <= 'z':
+		return c >= 'A' && c <= 'Z'
+	case b >= 'A' && b <= 'Z':
+		return c >= 'A' && c <= 'Z' || p+1 < len(s) && s[p+1] >= 'a' && s[p+1] <= 'z' && c >= 'A' && c <= 'Z'
+	}
+	return true
+}
+
+// camelInside reports a lower-case letter followed by a capital: a short
+// keyword matched across two words ("sumOf" is not Sumo).
+func camelInside(s string) bool {
+	for k := 1; k < len(s); k++ {
+		if s[k] >= 'A' && s[k] <= 'Z' && s[k-1] >= 'a' && s[k-1] <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 // ctxPairs is a bit set of the first two bytes of every keyword in every

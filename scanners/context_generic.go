@@ -1,6 +1,9 @@
 package scanners
 
-import "strings"
+import (
+	"encoding/base64"
+	"strings"
+)
 
 // Values assigned to secret-sounding names that are not secrets: where a
 // keyword rule loses its precision. Each check names why, for ScanVerbose.
@@ -19,6 +22,10 @@ func notSecretValue(kw keyword, v string) string {
 		return "invalid:published-test-value"
 	case sshPublicKeyBlob(v):
 		return "invalid:ssh-public-key"
+	case agePublicKey(v):
+		return "invalid:public-key" // an age recipient: what files are encrypted to
+	case joseHeader(v):
+		return "invalid:jwt-header" // a token's algorithm and type, no key material
 	case looksLikeEmail(v):
 		return "invalid:email"
 	case strings.Contains(v, "://"):
@@ -245,4 +252,27 @@ func sshPublicKeyBlob(v string) bool {
 		}
 	}
 	return false
+}
+
+// joseHeader reports a lone base64url JSON object with an "alg" member: the
+// header of a JWT or JWS, published in every tutorial and carrying no key.
+func joseHeader(v string) bool {
+	if !strings.HasPrefix(v, "eyJ") || len(v) > 200 || strings.ContainsAny(v, ".+/") {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
+	return err == nil && b[len(b)-1] == '}' && strings.Contains(string(b), `"alg"`)
+}
+
+// agePublicKey reports an age recipient: "age1" and 58 bech32 characters.
+func agePublicKey(v string) bool {
+	if len(v) != 62 || !strings.HasPrefix(v, "age1") {
+		return false
+	}
+	for k := 4; k < len(v); k++ {
+		if strings.IndexByte("qpzry9x8gf2tvdw0s3jn54khce6mua7l", v[k]) < 0 {
+			return false
+		}
+	}
+	return true
 }

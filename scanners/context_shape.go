@@ -47,7 +47,7 @@ func shapeMaterialWhy(v string, segs []seg) string {
 			q++
 		}
 		if q-p >= 12 {
-			if why := placeholder(v[p:q]); why != "" {
+			if why := placeholderSegment(v[p:q]); why != "" {
 				return why
 			}
 		}
@@ -61,7 +61,11 @@ func shapeMaterialWhy(v string, segs []seg) string {
 	}
 	// Digit runs (client ids) are not expected to look random to the
 	// entropy test; letters-and-digits runs are.
-	if longestSet != &setDigit && longest >= 16 && entropy(v[lp:lp+longest]) < 3.0 {
+	floor := 3.0
+	if longest >= 32 && allIn(v[lp:lp+longest], &setHex) {
+		floor = 2.7 // see placeholderHex
+	}
+	if longestSet != &setDigit && longest >= 16 && entropy(v[lp:lp+longest]) < floor {
 		return "placeholder:low-entropy"
 	}
 	return ""

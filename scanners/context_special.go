@@ -81,6 +81,9 @@ func scanAuthorizationHeader(c *collector, j, colon int) {
 			break
 		}
 	}
+	if scanAsanaPAT(c, p) > p {
+		return
+	}
 	end := span(text, p, &setCurlToken, 1024)
 	if end-p < 8 || (end < len(text) && !valueStop[text[end]] && text[end] != '\\') {
 		return
@@ -178,3 +181,26 @@ func isTypeWord(ident string) bool {
 func hasSuffixFold(s, lowerSuffix string) bool {
 	return len(s) >= len(lowerSuffix) && hasPrefixFold(s[len(s)-len(lowerSuffix):], lowerSuffix)
 }
+
+// asanaPATShape is an Asana personal access token: a version digit, the
+// user and token ids, and a 32-hex secret ("2/<16>/<16>:<32 hex>").
+var asanaPATShape = []seg{run(&setDigits, 1, 1), lit("/"), run(&setDigits, 13, 20), lit("/"), run(&setDigits, 13, 20),
+	lit(":"), exactly(&setHexLower, 32)}
+
+// scanAsanaPAT reports an Asana personal access token at p (a header
+// value, where no keyword precedes it) and returns its end, or p.
+func scanAsanaPAT(c *collector, p int) int {
+	text := c.text
+	if p+62 > len(text) || !isDigit(text[p]) || text[p+1] != '/' {
+		return p
+	}
+	end := span(text, p, &setAsanaPAT, 80)
+	if end < len(text) && setToken[text[end]] || !matchShape(text[p:end], asanaPATShape) {
+		return p
+	}
+	why := placeholderRandom(text[end-32 : end])
+	c.add("api_key", model.SeverityCritical, "asana-personal-access-token", p, end, prioSpecific, preview{}, why)
+	return end
+}
+
+var setAsanaPAT = makeSet("0-9", "a-f", "/:")

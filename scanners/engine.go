@@ -112,11 +112,13 @@ func (e *Engine) scan(c *collector) {
 				i++
 			}
 		case clsPhone:
-			if end := scanPhonePrefix(c, i); end > i {
+			if end := scanParen(c, i); end > i {
 				i = end
 			} else {
 				i++
 			}
+		case clsArg:
+			i = scanArg(c, i)
 		case clsEscape:
 			// `\nAKIA…`: the escape letter is not part of the word after it,
 			// which is then dispatched on its own first byte.
@@ -166,6 +168,9 @@ type collector struct {
 	pemNoneUntil int
 	awsSearched  int
 	table        tableMemo // column names of pasted tables (column.go)
+	// csvDone is the end of the last line looked at as a CSV header
+	// (context_csv.go).
+	csvDone int
 
 	// hidden is set when the pass saw a character that can hide a secret
 	// (normalize.go); the text is then scanned again through a cleaned copy.

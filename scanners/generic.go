@@ -45,7 +45,8 @@ var notSecretIdents = []string{
 	"public", "pubkey", "primary", "foreign", "sort", "partition", "cache", "idempotency", "next", "page",
 	"continuation", "cursor", "csrf", "xsrf", "max", "num", "count", "hotkey", "monkey", "turkey", "donkey",
 	"jockey", "hockey", "whiskey", "lookup", "hash", "type", "name", "file", "path", "length", "size", "id",
-	"websocket",           // Sec-WebSocket-Key is a handshake nonce
+	"websocket",                                             // Sec-WebSocket-Key is a handshake nonce
+	"authenticity", "csrfmiddleware", "requestverification", // per-session form nonces (Rails, Django, ASP.NET)
 	"publishable", "site", // public halves: Stripe publishable keys, reCAPTCHA site keys
 }
 
@@ -93,6 +94,20 @@ func scanAssign(c *collector, i int) {
 	j := opStart
 	for k := 0; k < 2 && j > 0 && (text[j-1] == ' ' || text[j-1] == '\t'); k++ {
 		j--
+	}
+	if j > 1 {
+		switch text[j-1] {
+		case ']': // `os.environ["API_KEY"] = …`, PHP's `$keys[] = …`
+			if text[j-2] == '"' || text[j-2] == '\'' {
+				j--
+			} else if text[j-2] == '[' {
+				j -= 2
+			}
+		case '*': // markdown bold: `- **API_KEY**: …`
+			if text[j-2] == '*' {
+				j -= 2
+			}
+		}
 	}
 	if j > 0 && (text[j-1] == '"' || text[j-1] == '\'') {
 		j--
@@ -154,6 +169,14 @@ func scanAssign(c *collector, i int) {
 		a.identStart, a.identEnd = k, ne
 		ident = text[k:ne]
 	}
+	evalAssignment(c, &a, ident, valAt, rule, false)
+}
+
+// evalAssignment decides on the value of an assignment whose identifier is
+// known: keyword-context rules first, then the generic rule. With preset,
+// a.start and a.end already hold the value (an XML element's text).
+func evalAssignment(c *collector, a *assignment, ident string, valAt int, rule string, preset bool) {
+	text := c.text
 	kw, ok := matchKeyword(ident)
 	var near vendorMatch
 	if !ok {
@@ -166,17 +189,19 @@ func scanAssign(c *collector, i int) {
 		kw, ok = matchQualifiedKeyword(ident)
 	}
 	if ok {
-		near = vendorKeywordNear(text, &a, true)
+		near = vendorKeywordNear(text, a, true)
 	} else {
 		if !ctxValueAhead(text, valAt) {
 			return
 		}
-		if near = vendorKeywordNear(text, &a, false); near.kw == nil && !indentedLine(text, a.identStart) {
+		if near = vendorKeywordNear(text, a, false); near.kw == nil && (preset || !indentedLine(text, a.identStart)) {
 			return
 		}
 	}
-	a.start, a.end, a.quoted = assignedValue(text, valAt)
-	claimed, strict := scanContextRules(c, &a, ok, near)
+	if !preset {
+		a.start, a.end, a.quoted = assignedValue(text, valAt)
+	}
+	claimed, strict := scanContextRules(c, a, ok, near)
 	if claimed || !ok || a.end-a.start < kw.minLen {
 		return
 	}
@@ -190,6 +215,9 @@ func scanAssign(c *collector, i int) {
 	}
 	if why == "" && strict && kw.kind != kwPassword && entropy(v) < 3.5 {
 		why = "invalid:context-shape" // the vendor named here issues keys of another shape
+	}
+	if why == "" && kw.kind != kwPassword && len(v) != 40 && containsFold(ident, "aws") && containsFold(ident, "secret") {
+		why = "invalid:context-shape" // AWS secret access keys are exactly 40 characters
 	}
 	sev := model.SeverityHigh
 	if rule == "" {
@@ -288,7 +316,10 @@ func qualifierStart(ident string) int {
 // report it instead.
 func ownedPrefix(v string) bool {
 	for _, r := range vendorRulesFor(v) {
-		if strings.HasPrefix(v, r.prefix) {
+		// A distinctive prefix owns any value; a two- or three-letter one
+		// only a value of the rule's alphabet: "SK" and mixed case is not
+		// a Twilio key (32 hex digits) gone wrong.
+		if strings.HasPrefix(v, r.prefix) && (len(r.prefix) >= 4 || allIn(v[len(r.prefix):], r.set)) {
 			return true
 		}
 	}
@@ -347,6 +378,9 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 		}
 		return start, end, true
 	}
+	if text[i] == '@' && i+1 < len(text) && text[i+1] == '"' {
+		i++ // C# verbatim string
+	}
 	if q := text[i]; q == '"' || q == '\'' || q == '`' {
 		start = i + 1
 		end = start
@@ -363,6 +397,17 @@ func assignedValue(text string, i int) (start, end int, quoted bool) {
 	}
 	start = i
 	end = i
+	if o := text[i]; o == '{' || o == '[' || o == '(' {
+		// A run that opens a bracket it does not close is not an
+		// expression: take it whole, up to white space.
+		for end < len(text) && end-start < 256 && !wordStop[text[end]] {
+			end++
+		}
+		if bracketsUnbalanced(text[start:end]) {
+			return start, end, false
+		}
+		end = i
+	}
 	for end < len(text) && end-start < 256 && !valueStop[text[end]] {
 		end++
 	}
@@ -382,11 +427,73 @@ var valueStop = func() (t [256]bool) {
 	return t
 }()
 
+// wordStop ends a run of non-blank bytes.
+var wordStop = func() (t [256]bool) {
+	for _, ch := range " \t\r\n\"'`" {
+		t[ch] = true
+	}
+	return t
+}()
+
+// bracketsUnbalanced reports a value whose (), [] and {} do not nest: code
+// and template expressions always close what they open, random material
+// need not.
+func bracketsUnbalanced(v string) bool {
+	var stack [16]byte
+	n := 0
+	for k := 0; k < len(v); k++ {
+		switch ch := v[k]; ch {
+		case '(', '[', '{':
+			if n == len(stack) {
+				return false
+			}
+			stack[n] = ch
+			n++
+		case ')', ']', '}':
+			open := byte('(')
+			if ch == ']' {
+				open = '['
+			} else if ch == '}' {
+				open = '{'
+			}
+			if n == 0 || stack[n-1] != open {
+				return true
+			}
+			n--
+		}
+	}
+	return n != 0
+}
+
+// symbolMaterial reports a value without digits that is still random
+// material: long, with several distinct symbols and brackets that do not
+// nest, so neither a word, an identifier nor an expression.
+func symbolMaterial(v string) bool {
+	if len(v) < 16 {
+		return false
+	}
+	var seen [4]uint64
+	distinct := 0
+	for k := 0; k < len(v); k++ {
+		ch := v[k]
+		if isAlnum(ch) || ch >= 0x80 {
+			continue
+		}
+		if seen[ch>>6]&(1<<(ch&63)) == 0 {
+			seen[ch>>6] |= 1 << (ch & 63)
+			distinct++
+		}
+	}
+	return distinct >= 4 && bracketsUnbalanced(v)
+}
+
 // looksLikeCode reports unquoted values that are expressions, not literals:
 // calls, member accesses, env references, type names.
 func looksLikeCode(v string) bool {
 	if strings.ContainsAny(v, "()[]{}") {
-		return true
+		// Only a whole run that opens with a bracket it never closes is
+		// material (see assignedValue); `foo(hey` is a cut-off call.
+		return !(strings.IndexByte("([{", v[0]) >= 0 && bracketsUnbalanced(v))
 	}
 	if !strings.Contains(v, ".") {
 		return false
@@ -500,7 +607,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		}
 		return "", true
 	case kwKey:
-		if digits == 0 {
+		if digits == 0 && !symbolMaterial(v) {
 			return "", false
 		}
 		if why := genericPlaceholder(v, placeholderRandom); why != "" {
@@ -511,7 +618,7 @@ func genericValueShape(kw keyword, v string) (why string, report bool) {
 		}
 		return "", true
 	default: // bare key/token
-		if digits == 0 || upper == 0 && len(v) < 32 {
+		if digits == 0 && !symbolMaterial(v) || upper == 0 && len(v) < 32 {
 			return "", false
 		}
 		if why := genericPlaceholder(v, placeholderRandom); why != "" {

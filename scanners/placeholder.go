@@ -104,10 +104,46 @@ func placeholderText(value string) string {
 // placeholderRandom is placeholder for values that should be random key
 // material: it adds an entropy floor, which human-chosen passwords would fail.
 func placeholderRandom(value string) string {
+	if allIn(value, &setHex) && len(value) >= 32 {
+		return placeholderHex(value)
+	}
 	if why := placeholder(value); why != "" {
 		return why
 	}
 	if len(value) >= 16 && entropy(value) < 3.0 {
+		return "placeholder:low-entropy"
+	}
+	return ""
+}
+
+// placeholderSegment is placeholder for one segment of a shaped value,
+// with placeholderHex's run length for long hex segments.
+func placeholderSegment(seg string) string {
+	if len(seg) >= 32 && allIn(seg, &setHex) {
+		if why := placeholderText(seg); why != "" {
+			return why
+		}
+		if repeatedRun(seg, 6) || dominantChar(seg) {
+			return "placeholder:repeated-char"
+		}
+		return ""
+	}
+	return placeholder(seg)
+}
+
+// placeholderHex is placeholderRandom for long hex strings. Sixteen symbols
+// repeat by chance more than sixty-two do: a run of five occurs in one
+// random 64-digit hex key in a thousand, and a 32-digit one falls below
+// 3.0 bits of entropy about as often, so the thresholds are one step
+// lower (runs of six, 2.7 bits).
+func placeholderHex(value string) string {
+	if why := placeholderText(value); why != "" {
+		return why
+	}
+	if repeatedRun(value, 6) || dominantChar(value) {
+		return "placeholder:repeated-char"
+	}
+	if entropy(value) < 2.7 {
 		return "placeholder:low-entropy"
 	}
 	return ""

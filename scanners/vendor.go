@@ -169,7 +169,7 @@ func VendorRules() []string {
 
 // extraVendorRuleNames are rules implemented outside the prefix table
 // (URL-shaped webhooks, variable Anthropic kinds).
-var extraVendorRuleNames = []string{"slack-webhook-url", "microsoft-teams-webhook", "discord-webhook-url", "azure-storage-account-key",
+var extraVendorRuleNames = []string{"asana-personal-access-token", "facebook-access-token", "slack-webhook-url", "microsoft-teams-webhook", "discord-webhook-url", "azure-storage-account-key",
 	"azure-ad-client-secret"}
 
 // vendorIndex maps the first two bytes of a word to the rules whose prefix
@@ -398,6 +398,9 @@ func scanBearer(c *collector, i int) int {
 	start := i + len("Bearer ")
 	if start >= len(text) {
 		return i
+	}
+	if end := scanAsanaPAT(c, start); end > start {
+		return end
 	}
 	if byteClass[text[start]] == clsWord && !hasPrefixFold(text[start:], "bearer") {
 		if end := scanWord(c, start); end > start {

@@ -12,6 +12,9 @@ import (
 // configuration tokens xoxe.xoxp-/xoxe.xoxb- and their refresh tokens
 // xoxe-, legacy workspace xoxa-/xoxr-, legacy xoxs-/xoxo-.
 var chatRules = append(slackRules,
+	// Firebase Cloud Messaging legacy server keys: "AAAA", a 7-character
+	// sender id hash, then ":APA91b" and 134 characters.
+	shaped("AAAA", "firebase-cloud-messaging-key", exactly(&setToken, 7), lit(":APA91b"), exactly(&setToken, 134)),
 	fixed("SK", "twilio-api-key", &setHex, 32),
 	// SendGrid: SG.<22 id>.<43 secret>; the body is 66 characters of
 	// [A-Za-z0-9_.=-] (other tools' fixtures do not always keep the dot).

@@ -9,7 +9,7 @@ import (
 // Cloud platforms, infrastructure and secret managers.
 var cloudRules = []*vendorRule{
 	fixed("AIza", "gcp-api-key", &setToken, 35),
-	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireDigitAndLetter),
+	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireTwoClasses),
 	fixed("doo_v1_", "digitalocean-access-token", &setHexLower, 64),
 	fixed("dop_v1_", "digitalocean-pat", &setHexLower, 64),
 	fixed("dor_v1_", "digitalocean-refresh-token", &setHexLower, 64),
@@ -37,6 +37,18 @@ var cloudRules = []*vendorRule{
 	ranged("pscale_tkn_", "planetscale-api-token", &setTokenDot, 32, 64),
 	ranged("pscale_oauth_", "planetscale-oauth-token", &setTokenDot, 32, 64),
 	ranged("pscale_pw_", "planetscale-password", &setTokenDot, 32, 64),
+	// Mapbox secret tokens: "sk." and base64url JSON naming the user
+	// ({"u":"…), then '.' and a 22-character signature. Public "pk." tokens
+	// are meant for browsers.
+	shaped("sk.eyJ1Ijoi", "mapbox-secret-token", run(&setBase64URL, 16, 200), lit("."), exactly(&setToken, 22)),
+	// Amazon Marketplace Web Service auth tokens.
+	shaped("amzn.mws.", "aws-mws-key", uuidSegs...),
+	// crates.io API tokens.
+	fixed("cio", "crates-io-api-token", &setAlnum, 32).withCheck(requireTwoClasses),
+	ranged("nfp_", "netlify-access-token", &setAlnum, 36, 40).withCheck(requireDigitAndLetter),
+	// Tailscale keys: "tskey-<kind>-k<id>CNTRL-<secret>"; the id's alphabet
+	// contains the marker, so the structure is checked by hand.
+	ranged("tskey-", "tailscale-key", &setToken, 40, 90).withCheck(checkTailscale),
 	// 1Password account secret key: A3-XXXXXX-XXXXXX-XXXXX-XXXXX-XXXXX-XXXXX,
 	// the second group sometimes written without its inner dash.
 	shaped("A3-", "1password-secret-key", exactly(&setUpperAlnum, 6), lit("-"), exactly(&setUpperAlnum, 11), lit("-"),
@@ -73,6 +85,28 @@ var setAuthress = makeSet("a-z", "A-Z", "0-9", "+/_=.-")
 // requireMixedCase rejects bodies without upper case, lower case and
 // digits: formats behind a common prefix ("s.", "live_", "secret_") whose
 // bodies are random base62, unlike identifiers and words.
+// requireTwoClasses rejects bodies made of one class of characters (all
+// lower case, all digits): random base62 mixes at least two, a word or a
+// number does not. A 20-character random body lacks digits one time in
+// thirty, so digits alone are not required.
+func requireTwoClasses(tok, body string) string {
+	up, low, dig := 0, 0, 0
+	for k := 0; k < len(body); k++ {
+		switch ch := body[k]; {
+		case ch >= 'A' && ch <= 'Z':
+			up = 1
+		case ch >= 'a' && ch <= 'z':
+			low = 1
+		case isDigit(ch):
+			dig = 1
+		}
+	}
+	if up+low+dig < 2 {
+		return "invalid:not-random"
+	}
+	return ""
+}
+
 func requireMixedCase(tok, body string) string {
 	up, low, dig := false, false, false
 	for k := 0; k < len(body); k++ {
@@ -119,21 +153,12 @@ func allIn(s string, set *charset) bool {
 
 // Azure AD (Entra ID) client secrets: three characters, a digit, "Q~", and
 // 31 to 34 characters of [A-Za-z0-9_~.-]. The literal is not at the start,
-// so the word filter looks for "Q~" a few bytes into a word, and the match
-// may begin before the word (secrets can start with '~' or '.').
+// so the pass looks for it at its '~', a rare byte, and the match may begin
+// with '~', '.' or a digit.
 var setAzureSecret = makeSet("a-z", "A-Z", "0-9", "_~.-")
 
-// azureSecretAt returns the index of the 'Q' of "Q~" in the first six
-// bytes of text, or -1.
-func azureSecretAt(text string) int {
-	for q := 2; q <= 4 && q+1 < len(text); q++ {
-		if text[q] == 'Q' && text[q+1] == '~' {
-			return q
-		}
-	}
-	return -1
-}
-
+// scanAzureADSecret matches a secret whose "Q~" has its 'Q' at q, found
+// from the '~' (engine.go); i is where the match may start at the latest.
 func scanAzureADSecret(c *collector, i, q int) int {
 	text := c.text
 	start := q - 4
@@ -164,4 +189,23 @@ func azureBoundary(ch byte) bool {
 		return true
 	}
 	return false
+}
+
+var tailscaleKinds = [...]string{"auth-k", "api-k", "client-k", "webhook-k", "scim-k"}
+
+// checkTailscale validates the body after "tskey-": a key kind, an id of at
+// least six characters, the "CNTRL-" marker and a random secret.
+func checkTailscale(tok, body string) string {
+	for _, k := range tailscaleKinds {
+		rest, ok := strings.CutPrefix(body, k)
+		if !ok {
+			continue
+		}
+		id, secret, ok := strings.Cut(rest, "CNTRL-")
+		if !ok || len(id) < 6 || len(secret) < 20 || !allIn(id, &setAlnum) || !allIn(secret, &setAlnum) {
+			return "invalid:tailscale-key-format"
+		}
+		return placeholderRandom(secret)
+	}
+	return "invalid:tailscale-key-format"
 }

@@ -45,4 +45,8 @@ var paymentRules = []*vendorRule{
 	shaped("access-production-", "plaid-api-token", uuidSegs...),
 	fixed("duffel_test_", "duffel-api-token", &setTokenEq, 43),
 	fixed("duffel_live_", "duffel-api-token", &setTokenEq, 43),
+	// Braintree access tokens name their environment; the merchant id and
+	// the secret follow, '$'-separated.
+	shaped("access_token$production$", "braintree-access-token", exactly(&setLowerAlnum, 16), lit("$"), exactly(&setHexLower, 32)),
+	shaped("access_token$sandbox$", "braintree-access-token", exactly(&setLowerAlnum, 16), lit("$"), exactly(&setHexLower, 32)),
 }

@@ -37,6 +37,10 @@ var sourceRules = []*vendorRule{
 	fixed("dckr_pat_", "docker-hub-pat", &setToken, 27),
 	fixed("ATATT3", "atlassian-api-token", &setTokenEq, 186),
 	fixed("ATBB", "bitbucket-app-password", &setAlnum, 32),
+	fixed("ATCTT3", "atlassian-access-token", &setTokenEq, 186),
+	// CircleCI personal and project API tokens.
+	shaped("CCIPAT_", "circleci-access-token", exactly(&setAlnum, 22), lit("_"), exactly(&setHexLower, 40)),
+	shaped("CCIPRJ_", "circleci-access-token", exactly(&setAlnum, 22), lit("_"), exactly(&setHexLower, 40)),
 	fixed("squ_", "sonar-api-token", &setAlnum, 40),
 	fixed("sqp_", "sonar-api-token", &setAlnum, 40),
 	fixed("sqa_", "sonar-api-token", &setAlnum, 40),

@@ -11,7 +11,8 @@ var wordSpecialPrefixes = []string{"A", "ey", "ew", "Bearer ", "bearer ", "Basic
 	"sec", "Sec", "SEC", "ZXlK", "ZXdv", puttyPrefix, "LS0tLS1CRUdJTi", slackHooksHost, "https://"}
 
 // wordFilter holds, for each pair of first bytes, which third bytes (bit
-// 1) and fourth bytes (bit 2) a word may have to start a finding. The
+// 1), fourth bytes (bit 2) and fifth bytes (bit 4) a word may have to start
+// a finding. The
 // vendor prefixes start with most letters of the alphabet but with few
 // pairs and fewer triples ("sk-", "ghp", "xox"), and the fourth byte rules
 // out the common words that remain ("api" for "api_org_", "key" for
@@ -21,7 +22,7 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 	tabs = append(tabs, [256]uint8{}) // 0: nothing starts with this pair
 	var any [256]uint8
 	for t := range any {
-		any[t] = 3
+		any[t] = 7
 	}
 	tabs = append(tabs, any) // 1: anything may follow
 	for _, p := range wordSpecialPrefixes {
@@ -31,11 +32,21 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 			}
 		}
 	}
-	prefixes := append([]string(nil), wordSpecialPrefixes...)
-	for _, r := range vendorRules {
-		prefixes = append(prefixes, r.prefix)
+	// A byte past a vendor prefix must belong to the rule's body ("path="
+	// is not Airtable's "pat…"); past a special prefix anything may follow.
+	type trigger struct {
+		prefix string
+		body   *charset
 	}
-	for _, p := range prefixes {
+	var prefixes []trigger
+	for _, p := range wordSpecialPrefixes {
+		prefixes = append(prefixes, trigger{p, nil})
+	}
+	for _, r := range vendorRules {
+		prefixes = append(prefixes, trigger{r.prefix, r.set})
+	}
+	for _, tr := range prefixes {
+		p := tr.prefix
 		if len(p) < 2 {
 			continue
 		}
@@ -51,12 +62,12 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 			tabs = append(tabs, [256]uint8{})
 		}
 		tab := &tabs[idx[k]]
-		for pos, bit := range [...]uint8{2: 1, 3: 2} {
+		for pos, bit := range [...]uint8{2: 1, 3: 2, 4: 4} {
 			if bit == 0 {
 				continue
 			}
 			for t := 0; t < 256; t++ {
-				if len(p) <= pos || t == int(p[pos]) {
+				if len(p) > pos && t == int(p[pos]) || len(p) <= pos && (tr.body == nil || tr.body[t]) {
 					tab[t] |= bit
 				}
 			}
@@ -67,8 +78,8 @@ var wordFilterIdx, wordFilter = func() (idx [1 << 16]uint8, tabs [][256]uint8) {
 
 // wordMayMatch reports whether the word at text[i] may start a finding;
 // other words are skipped without a call. The third and fourth bytes are
-// checked independently, which is looser than the prefixes but cheap.
-// Azure AD secrets carry their literal ("Q~") a few bytes in.
+// checked independently, and the fifth against the rules' bodies, which is
+// looser than the prefixes but cheap.
 func wordMayMatch(text string, i int) bool {
 	if i+3 < len(text) && piiTrigger[text[i]] && piiPairAt(text[i], text[i+1]) {
 		return true // IBAN, UK NINO, passport keywords (numbers.go)
@@ -78,7 +89,7 @@ func wordMayMatch(text string, i int) bool {
 	}
 	w := text[i : i+6]
 	tab := &wordFilter[wordFilterIdx[uint16(w[0])<<8|uint16(w[1])]]
-	return tab[w[2]]&(tab[w[3]]>>1)&1 != 0 || w[3] == '~' || w[4] == '~' || w[5] == '~'
+	return tab[w[2]]&(tab[w[3]]>>1)&(tab[w[4]]>>2)&1 != 0
 }
 
 // scanWord runs at the first byte of every word. It dispatches on that byte
@@ -90,11 +101,6 @@ func scanWord(c *collector, i int) int {
 	// PII that starts with a letter (IBAN, UK NINO, passport); see numbers.go.
 	if piiTrigger[text[0]] && len(text) > 3 && piiPairAt(text[0], text[1]) {
 		if end := scanWordPII(c, i); end > i {
-			return end
-		}
-	}
-	if q := azureSecretAt(text); q >= 0 {
-		if end := scanAzureADSecret(c, i, i+q); end > i {
 			return end
 		}
 	}
