@@ -20,7 +20,7 @@ import (
 // trufflehog and detect-secrets accept them; after a credential prefix, at
 // exactly 20 upper-case characters between word boundaries, such a string is
 // meant as a key id either way, so the body may be any upper-case
-// alphanumeric (setUpperAlnum). Swap in setBase32 to require the real
+// alphanumeric (setUpperAlnum). Swap in makeSet("A-Z", "2-7") to require the real
 // alphabet.
 var awsKeyKinds = [...]string{"AKIA", "ASIA", "ABIA", "ACCA"}
 

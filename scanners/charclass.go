@@ -65,7 +65,6 @@ func makeSet(ranges ...string) (s charset) {
 var (
 	setAlnum     = makeSet("a-z", "A-Z", "0-9")
 	setWord      = makeSet("a-z", "A-Z", "0-9", "_")
-	setBase32    = makeSet("A-Z", "2-7")
 	setBase64    = makeSet("a-z", "A-Z", "0-9", "+/")
 	setBase64URL = makeSet("a-z", "A-Z", "0-9", "-_")
 	setHexLower  = makeSet("a-f", "0-9")

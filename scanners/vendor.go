@@ -99,7 +99,6 @@ func (r *vendorRule) asLoose() *vendorRule                                  { r.
 func (r *vendorRule) withSeverity(s model.Severity) *vendorRule             { r.sev = s; return r }
 func (r *vendorRule) asEncoded() *vendorRule                                { r.encoded = true; return r }
 func (r *vendorRule) asStandalone() *vendorRule                             { r.standalone = true; return r }
-func (r *vendorRule) asSecretTail() *vendorRule                             { r.secretTail = true; return r }
 
 // matchShape reports whether body consists exactly of the segments.
 func matchShape(body string, segs []seg) bool {
