@@ -133,7 +133,13 @@ func scanNumber(c *collector, i int) int {
 			if isDigit(text[i-2]) && thousandsGroup(text, i) {
 				return i
 			}
-		case '+', '(', '$', '#':
+		case '#':
+			// "#1234" is an issue or a colour; "SSN#…", "Acct#…" label a
+			// value.
+			if !isAlnum(text[i-2]) {
+				return i
+			}
+		case '+', '(', '$':
 			return i
 		}
 	}

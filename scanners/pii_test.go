@@ -532,3 +532,23 @@ func TestPIIPreviews(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelHashBeforeNumber: "SSN#…" and "Acct#…" label the number after
+// them; a lone "#1234" is an issue reference, not a value.
+func TestLabelHashBeforeNumber(t *testing.T) {
+	for _, tc := range []struct {
+		text, typ string
+	}{
+		{"SSN#561-06-1540", "ssn"},
+		{"Acct#4111 1111 1111 1111", "credit_card"},
+		{"see #4111111111111111 in the tracker", ""}, // a card without the "#"
+	} {
+		fs := defaultEngine.Scan(tc.text)
+		switch {
+		case tc.typ == "" && len(fs) != 0:
+			t.Errorf("%q: findings %+v, want none", tc.text, fs)
+		case tc.typ != "" && (len(fs) != 1 || fs[0].Type != tc.typ):
+			t.Errorf("%q: findings %+v, want one %s", tc.text, fs, tc.typ)
+		}
+	}
+}
