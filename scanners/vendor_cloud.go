@@ -7,6 +7,9 @@ import (
 )
 
 // Cloud platforms, infrastructure and secret managers.
+// setDopplerEnv is what a Doppler environment slug is made of.
+var setDopplerEnv = makeSet("a-z", "0-9", "_-")
+
 var cloudRules = []*vendorRule{
 	fixed("AIza", "gcp-api-key", &setToken, 35),
 	fixed("LTAI", "alibaba-access-key-id", &setAlnum, 20).withCheck(requireTwoClasses),
@@ -32,6 +35,13 @@ var cloudRules = []*vendorRule{
 	shaped("dapi", "databricks-api-token", exactly(&setHexLower, 32), lit("-"), exactly(&setDigits, 1)).asStandalone(),
 	fixed("sha256~", "openshift-user-token", &setToken, 43),
 	fixed("dp.pt.", "doppler-api-token", &setAlnum, 43),
+	// Doppler's other token kinds (CLI, service account, SCIM, audit, and
+	// service tokens that name their environment: dp.st.<env>.<secret>).
+	ranged("dp.ct.", "doppler-api-token", &setAlnum, 40, 44),
+	ranged("dp.sa.", "doppler-api-token", &setAlnum, 40, 44),
+	ranged("dp.scim.", "doppler-api-token", &setAlnum, 40, 44),
+	ranged("dp.audit.", "doppler-api-token", &setAlnum, 40, 44),
+	shaped("dp.st.", "doppler-api-token", run(&setDopplerEnv, 2, 35), lit("."), run(&setAlnum, 40, 44)),
 	fixed("pul-", "pulumi-api-token", &setHexLower, 40).asStandalone(),
 	fixed("ico-", "infracost-api-token", &setAlnum, 32).asStandalone(),
 	ranged("pscale_tkn_", "planetscale-api-token", &setTokenDot, 32, 64),
