@@ -152,6 +152,11 @@ func scanNumber(c *collector, i int) int {
 		}
 	}
 	g := parseGroups(text, i)
+	if e := g.end[0]; e < len(text) && text[e] == ':' {
+		if end := scanTelegramBotToken(c, i, e); end > i {
+			return end
+		}
+	}
 	if e := g.end[0]; e < len(text) && (text[e] == ':' || setHex[text[e]] && !isDigit(text[e])) || i >= 2 && text[i-1] == ':' {
 		if s, ok := ipv6Start(text, i); ok {
 			if end := scanIPv6(c, s); end > s {

@@ -216,3 +216,22 @@ func scanDiscordWebhook(c *collector, i int) int {
 	addVendor(c, model.SeverityCritical, "discord-webhook-url", i, end, preview{prefix: p - i}, placeholderRandom(text[p:end]), "")
 	return end
 }
+
+// scanTelegramBotToken reports a Telegram bot token standing alone: the
+// bot's numeric id (8 to 10 digits), ':' and a 35-character secret that
+// always starts with "AA" (Telegram's Bot API documentation). The shape is
+// distinctive enough to need no "telegram" nearby; with one, the key-name
+// rule of the same name reports it too and the overlap keeps one.
+func scanTelegramBotToken(c *collector, i, colon int) int {
+	text := c.text
+	if n := colon - i; n < 8 || n > 10 || !strings.HasPrefix(text[colon+1:], "AA") {
+		return i
+	}
+	end := span(text, colon+1, &setToken, 36)
+	if end-colon-1 != 35 {
+		return i
+	}
+	why := placeholderRandom(text[colon+3 : end])
+	addVendor(c, model.SeverityCritical, "telegram-bot-api-token", i, end, preview{prefix: colon - i + 1}, why, "")
+	return end
+}
