@@ -27,7 +27,11 @@ var sequentialRuns = []string{"1234567", "abcdefgh", "0123456", "9876543"}
 var documentedSamples = map[string]bool{
 	"sk_test_4eC39HqLyjWDarjtT1zdp7dc":                      true,
 	"xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy": true,
-	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true, // Google API keys that their projects publish on purpose (browser keys
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c": true,
+	// The storage emulator's (Azurite's) fixed account key, published by
+	// Microsoft for local development.
+	"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==": true,
+	// Google API keys that their projects publish on purpose (browser keys
 	// of public Google and Firebase demos), listed as public by gitleaks'
 	// default configuration.
 	"AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs": true,
