@@ -26,6 +26,9 @@ var cloudRules = []*vendorRule{
 	fixed("tk-us-", "scalingo-api-token", &setToken, 48),
 	// Vault tokens are base64url protobuf.
 	ranged("hvs.", "vault-service-token", &setToken, 90, 120).asEncoded(),
+	// Service tokens of Vault versions and storage modes that keep the
+	// short form: hvs. and the 24 characters the old s. tokens had.
+	fixed("hvs.", "vault-service-token", &setAlnum, 24).withCheck(requireMixedCase),
 	ranged("hvb.", "vault-batch-token", &setToken, 138, 300).asEncoded(),
 	// Legacy Vault service tokens: "s." and 24 characters. The prefix is
 	// common in code (s.fieldName), so the body must mix digits and
