@@ -34,6 +34,7 @@ func TestKeysSuppressedBy(t *testing.T) {
 		{"header naming no JOSE parameter, payload no claim", "eyJmb28iOiJiYXIifQ.eyJuYW1lIjoieCJ9.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-header"},
 		{"payload not JSON", "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.kQvmjo3eX5MSls4XZWX_OsTLxoQ2Jg", "jwt", "invalid:jwt-payload"},
 		{"base64 of a jwt without alg", "blob ZXlKdWIzUWlPaUpoSUdwM2RDSjkuZXlKNElqb3hmUS5jMmxuYm1GMGRYSmxjMmxuYm1GMGRYSmw=", "jwt", "invalid:jwt-header"},
+		{"jwt.io sample, newer page", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30", "jwt", "placeholder:documented-sample"},
 		{"jwe with three parts", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0.a2V5a2V5.aXZpdml2", "jwt", "invalid:jwe-parts"},
 	} {
 		fs, sup := defaultEngine.ScanVerbose(tc.text)
