@@ -187,6 +187,17 @@ func jwtIOSample(payload []byte) bool {
 	return bytes.Contains(payload, []byte(`"sub":"1234567890"`)) && bytes.Contains(payload, []byte(`"name":"John Doe"`))
 }
 
+// jwtIOSampleToken reports whether a dotted token's payload carries
+// jwt.io's sample claims.
+func jwtIOSampleToken(v string) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	pb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	return err == nil && jwtIOSample(pb)
+}
+
 // scanJWTBase64 finds a JWT that was itself base64-encoded (Kubernetes
 // secrets, CI variables): "eyJ" encodes to "ZXlK", "ewo" to "ZXdv". The
 // decoded token must pass scanJWT; the encoded span is reported.

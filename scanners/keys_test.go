@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"encoding/base64"
 	"github.com/ccsync/ccsync/model"
 	"slices"
 	"strings"
@@ -379,5 +380,17 @@ func TestBothReadingsAreReported(t *testing.T) {
 	want := []string{"credit_card:7646 3430 8841 9354", "api_key:hunter2\u202eZq9xW7!kP"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("findings %q, want %q", got, want)
+	}
+}
+
+// TestJWTIOSampleBehindBearer: jwt.io's sample claims under any header
+// layout and signature are the documented sample, also after "Bearer".
+func TestJWTIOSampleBehindBearer(t *testing.T) {
+	enc := base64.RawURLEncoding.EncodeToString
+	for _, hdr := range []string{`{"alg":"HS256","typ":"JWT"}`, "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}"} {
+		tok := enc([]byte(hdr)) + "." + enc([]byte(`{"sub":"1234567890","name":"John Doe","iat":1516239022}`)) + ".c2lnbmF0dXJlLW9mLWFub3RoZXIta2V5LTEyMzQ1Ng"
+		if fs := defaultEngine.Scan("Authorization: Bearer " + tok); len(fs) != 0 {
+			t.Errorf("header %q: findings %+v, want the documented sample dropped", hdr, fs)
+		}
 	}
 }
