@@ -1,18 +1,24 @@
 // Package scanners detects sensitive data (secrets and PII) in message text.
 //
 // The Engine makes one pass over the text. A 256-entry byte-class table
-// sends each position down a fast path unless it can start a finding: the
-// first byte of a word (dispatched on its first two bytes to vendor formats:
-// sk-ant-, ghp_, AKIA, eyJ, …), a digit (cards, SSNs, phones, IPv4), '@'
-// (emails, URL passwords), ':' and '=' (keyword assignments, checked
-// backwards for a keyword before anything else runs), "-----BEGIN" and '+'/'('.
-// There are no regular expressions on that path; each candidate goes to a
-// hand-written validator (Luhn and issuer ranges, SSA rules, base32 AWS ids,
-// GitHub CRC32, JWT header JSON naming a JOSE parameter, PEM label match and
-// base64 body) and then a placeholder stage (EXAMPLE, xxxx, your-…-here,
-// templates, published test numbers) whose rule name ScanVerbose reports.
-// Custom rules from a Config are Go regexps (RE2, linear time) gated by
-// literal keywords.
+// sends each position down a fast path unless it can start a finding: a word
+// whose first four bytes can begin a vendor format or a letter-led PII value
+// (wordMayMatch: sk-ant-, ghp_, AKIA, eyJ, IBAN country codes, passport
+// keywords, …), a digit (cards, SSNs, ITINs, SINs, phones, IPs, Telegram bot
+// tokens), '@' (emails, URL passwords), ':' and '=' (key-name assignments:
+// vendor key-name rules and the generic rule, checked backwards for a keyword
+// before anything else runs), "-----BEGIN", '+'/'(' (phones), and the rare
+// bytes that start XML values, call arguments and CSV headers. There are no
+// regular expressions on that path; each candidate goes to a hand-written
+// validator (exact vendor shapes, Luhn and issuer ranges, IBAN mod-97, SSA,
+// IRS and HMRC rules, GitHub CRC32, age Bech32, JWT JSON naming a JOSE
+// parameter, PEM labels and base64 body) and then a placeholder stage
+// (EXAMPLE, xxxx, your-…-here, templates, documented samples) whose reason
+// ScanVerbose reports. Text with invisible or bidi characters, fullwidth
+// letters or numeric entities is also scanned as a cleaned copy
+// (normalize.go). Custom rules from a Config are Go regexps (RE2, linear
+// time) gated by literal keywords. docs/detectors.md lists every type and
+// format.
 package scanners
 
 import "github.com/ccsync/ccsync/model"
