@@ -37,12 +37,14 @@ var adversarialInputs = map[string]string{
 }
 
 func BenchmarkAdversarial(b *testing.B) {
-	for name, text := range adversarialInputs {
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			for b.Loop() {
-				defaultEngine.Scan(text)
-			}
-		})
+	for _, inputs := range []map[string]string{adversarialInputs, adversarialPII} {
+		for name, text := range inputs {
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					defaultEngine.Scan(text)
+				}
+			})
+		}
 	}
 }

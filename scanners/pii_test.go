@@ -508,16 +508,6 @@ var adversarialPII = map[string]string{
 	"upper-words":     strings.Repeat("AB CD EF GH ", 1<<16),
 }
 
-func BenchmarkAdversarialPII(b *testing.B) {
-	for name, text := range adversarialPII {
-		b.Run(name, func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			for b.Loop() {
-				defaultEngine.Scan(text)
-			}
-		})
-	}
-}
 
 func TestPIIPreviews(t *testing.T) {
 	for _, tc := range []struct{ text, preview string }{
