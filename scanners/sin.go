@@ -21,14 +21,7 @@ func scanSIN(c *collector, g *numGroups, i int) int {
 		return i
 	}
 	end := g.end[k-1]
-	var d [9]byte
-	n := 0
-	for p := i; p < end; p++ {
-		if isDigit(text[p]) {
-			d[n] = text[p] - '0'
-			n++
-		}
-	}
+	d := nineDigits(text, i, end)
 	if d[0] == 0 || d[0] == 8 || !luhn(d[:]) {
 		if c.verbose && k == 1 {
 			c.add("ca_sin", model.SeverityCritical, "ca-sin", i, end, prioSpecific, preview{kind: pvDigits}, "invalid:sin")

@@ -19,14 +19,7 @@ func scanSSN(c *collector, g *numGroups, i int) int {
 		return i
 	}
 	end := g.end[k-1]
-	var d [9]byte
-	n := 0
-	for p := i; p < end; p++ {
-		if isDigit(text[p]) {
-			d[n] = text[p] - '0'
-			n++
-		}
-	}
+	d := nineDigits(text, i, end)
 	area, group, serial := prefixNum(d[:], 3), prefixNum(d[3:], 2), prefixNum(d[5:], 4)
 	if area >= 900 {
 		return scanITIN(c, i, end, group)
@@ -71,4 +64,17 @@ func ssnNamed(c *collector, i, end int) bool {
 	}
 	at := lastContextWord(text, i, 48, ssnWords)
 	return at >= 0 && at > lastContextWord(text, i, 48, sinWords)
+}
+
+// nineDigits reads the nine digits of an SSN, ITIN or SIN printed between i
+// and end, skipping its separators.
+func nineDigits(text string, i, end int) (d [9]byte) {
+	n := 0
+	for p := i; p < end && n < 9; p++ {
+		if isDigit(text[p]) {
+			d[n] = text[p] - '0'
+			n++
+		}
+	}
+	return d
 }
