@@ -489,7 +489,7 @@ func TestIPPolicy(t *testing.T) {
 // adversarialPII are hostile texts for the PII parsers: long runs of what
 // they start on. Each must scan at a throughput comparable to prose:
 //
-//	go test ./scanners -run '^$' -bench 'BenchmarkAdversarialPII|BenchmarkScan$/engine/5MB'
+//	go test ./scanners -run '^$' -bench 'BenchmarkAdversarial|BenchmarkScan$/engine/5MB'
 var adversarialPII = map[string]string{
 	"ipv6-colons":     strings.Repeat("fe80:", 1<<17),
 	"ipv6-compressed": strings.Repeat("::1:", 1<<17),
@@ -507,7 +507,6 @@ var adversarialPII = map[string]string{
 	"trunk-parens":    strings.Repeat("(020) ", 1<<17),
 	"upper-words":     strings.Repeat("AB CD EF GH ", 1<<16),
 }
-
 
 func TestPIIPreviews(t *testing.T) {
 	for _, tc := range []struct{ text, preview string }{
