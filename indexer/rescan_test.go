@@ -27,6 +27,20 @@ func openScan(t *testing.T, dir string, cfg *scanners.Config) *Indexer {
 	return ix
 }
 
+// staleStore ingests rescanOrg(seed) with the email detector off and
+// reopens the store with the default detectors, so every message is stale.
+func staleStore(t *testing.T, seed uint64) (*Indexer, Batch) {
+	t.Helper()
+	dir := t.TempDir()
+	b := rescanOrg(seed)
+	ix := openScan(t, dir, noEmail)
+	if _, err := ix.Ingest(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+	return openScan(t, dir, nil), b
+}
+
 // rescanOrg is a small organisation with an email planted in every 3rd
 // message, spread over three months.
 func rescanOrg(seed uint64) Batch {
@@ -201,14 +215,7 @@ func TestRescanStampsMessagesWithoutFindings(t *testing.T) {
 // next run resumes from the checkpoint rather than starting over.
 func TestRescanResumesAfterCancel(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	b := rescanOrg(2)
-	ix := openScan(t, dir, noEmail)
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix = openScan(t, dir, nil)
+	ix, b := staleStore(t, 2)
 	defer ix.Close()
 	events, _, stop := ix.Subscribe()
 	defer stop()
@@ -266,14 +273,7 @@ func TestRescanResumesAfterCancel(t *testing.T) {
 // neither restore the older content nor attach findings of the older text.
 func TestRescanLeavesNewerIngestAlone(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	b := rescanOrg(3)
-	ix := openScan(t, dir, noEmail)
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix = openScan(t, dir, nil)
+	ix, b := staleStore(t, 3)
 	defer ix.Close()
 
 	var target model.Message
@@ -329,14 +329,7 @@ func TestRescanLeavesNewerIngestAlone(t *testing.T) {
 // refusal leaves the first run alone.
 func TestRescanOneAtATime(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	b := rescanOrg(4)
-	ix := openScan(t, dir, noEmail)
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix = openScan(t, dir, nil)
+	ix, b := staleStore(t, 4)
 	defer ix.Close()
 	var second error
 	ix.rescanScanned = func([]string) {
@@ -365,14 +358,7 @@ func TestRescanOneAtATime(t *testing.T) {
 // findings of that text, and the store is consistent.
 func TestRescanRacesIngest(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	b := rescanOrg(5)
-	ix := openScan(t, dir, noEmail)
-	if _, err := ix.Ingest(ctx, b); err != nil {
-		t.Fatal(err)
-	}
-	ix.Close()
-	ix = openScan(t, dir, nil)
+	ix, b := staleStore(t, 5)
 	defer ix.Close()
 
 	conv := b.Messages[0].ConversationID
