@@ -6,14 +6,16 @@ import (
 	"testing"
 )
 
-func TestLuhnAndIssuer(t *testing.T) {
-	digits := func(s string) []byte {
-		d := make([]byte, len(s))
-		for i := range s {
-			d[i] = s[i] - '0'
-		}
-		return d
+// digitValues turns "4111…" into the digit values the card checks take.
+func digitValues(s string) []byte {
+	d := make([]byte, len(s))
+	for i := range s {
+		d[i] = s[i] - '0'
 	}
+	return d
+}
+
+func TestLuhnAndIssuer(t *testing.T) {
 	for _, tc := range []struct {
 		num          string
 		luhn, issuer bool
@@ -28,7 +30,7 @@ func TestLuhnAndIssuer(t *testing.T) {
 		{"1234567812345670", true, false}, // no network starts with 1
 		{"9111111111111111", false, false},
 	} {
-		d := digits(tc.num)
+		d := digitValues(tc.num)
 		if got := luhn(d); got != tc.luhn {
 			t.Errorf("luhn(%s) = %v", tc.num, got)
 		}

@@ -83,13 +83,6 @@ func TestCardLists(t *testing.T) {
 }
 
 func TestIINTable(t *testing.T) {
-	digits := func(s string) []byte {
-		d := make([]byte, len(s))
-		for i := range s {
-			d[i] = s[i] - '0'
-		}
-		return d
-	}
 	for _, tc := range []struct {
 		prefix     string
 		length     int
@@ -104,7 +97,7 @@ func TestIINTable(t *testing.T) {
 		{"1", 15, "uatp", false}, {"1", 16, "", false}, {"5019", 16, "dankort", false}, {"508", 16, "rupay", false},
 		{"7", 16, "", false}, {"0", 16, "", false}, {"3130", 19, "china-t-union", false}, {"3088", 16, "jcb", false}, {"3112", 16, "jcb", false}, {"3112", 19, "", false},
 	} {
-		d := digits(tc.prefix)
+		d := digitValues(tc.prefix)
 		for len(d) < tc.length {
 			d = append(d, 0)
 		}
