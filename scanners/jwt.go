@@ -64,6 +64,13 @@ func scanJWT(c *collector, i int) int {
 		// header.payload without the signature part: an unsigned token or
 		// one whose signature was cut off, still claims a server may
 		// accept. Without a third part, only a valid one is worth a record.
+		// A documented sample is one, with or without its signature: it
+		// is recorded as such and consumed, so no weaker rule (Bearer)
+		// reports it instead.
+		if strings.HasPrefix(why, "placeholder:") {
+			c.add("jwt", model.SeverityHigh, "jwt", i, seg[1], prioSpecific, preview{}, why)
+			return seg[1]
+		}
 		if why != "" {
 			return i
 		}
@@ -185,17 +192,6 @@ func checkJWTPayload(payload string, hdr jwtHeader) string {
 // signed it): it is pasted from the debugger into countless tutorials.
 func jwtIOSample(payload []byte) bool {
 	return bytes.Contains(payload, []byte(`"sub":"1234567890"`)) && bytes.Contains(payload, []byte(`"name":"John Doe"`))
-}
-
-// jwtIOSampleToken reports whether a dotted token's payload carries
-// jwt.io's sample claims.
-func jwtIOSampleToken(v string) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	pb, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	return err == nil && jwtIOSample(pb)
 }
 
 // scanJWTBase64 finds a JWT that was itself base64-encoded (Kubernetes

@@ -418,10 +418,6 @@ func scanBearer(c *collector, i int) int {
 	if why == "" && !hasDigitAndLetter(v) {
 		why = "invalid:bearer-not-random"
 	}
-	if why == "" && jwtIOSampleToken(v) {
-		// Dropped as a JWT already; a bearer of it is no secret either.
-		why = "placeholder:documented-sample"
-	}
 	c.add("api_key", model.SeverityHigh, "bearer-token", start, end, prioContext, preview{}, why)
 	return end
 }
