@@ -373,8 +373,12 @@ func parentKey(text string, identStart int) (string, bool) {
 		return "", false
 	}
 	end := ls - 1 // the '\n' ending the previous line
-	for lines := 0; lines < 12 && end > 0 && identStart-end < 1500; lines++ {
-		start := strings.LastIndexByte(text[:end], '\n') + 1
+	floor := max(0, identStart-1500)
+	for lines := 0; lines < 12 && end > floor; lines++ {
+		start, ok := lineStartAbove(text, floor, end)
+		if !ok {
+			break
+		}
 		line := text[start:end]
 		ind := 0
 		for ind < len(line) && (line[ind] == ' ' || line[ind] == '\t' || line[ind] == '-') {
@@ -392,17 +396,34 @@ func parentKey(text string, identStart int) (string, bool) {
 	return "", false
 }
 
+// lineStartAbove returns the start of the line ending at end, looking back
+// no further than floor: without the floor, every assignment on a long line
+// would rescan the line from its start, and a text of repeated assignments
+// would cost time quadratic in its length. ok is false when the line starts
+// before floor.
+func lineStartAbove(text string, floor, end int) (start int, ok bool) {
+	k := strings.LastIndexByte(text[floor:end], '\n')
+	if k < 0 {
+		return floor, floor == 0
+	}
+	return floor + k + 1, true
+}
+
 // sectionName returns the name of the TOML or INI section (`[heroku]`,
 // `[tool.heroku]`) that an unindented key at identStart belongs to, looking
 // a few lines up.
 func sectionName(text string, identStart int) (string, bool) {
-	ls := strings.LastIndexByte(text[:identStart], '\n') + 1
-	if ls != identStart && strings.TrimLeft(text[ls:identStart], "\"'") != "" {
+	floor := max(0, identStart-800)
+	ls, ok := lineStartAbove(text, floor, identStart)
+	if !ok || ls != identStart && strings.TrimLeft(text[ls:identStart], "\"'") != "" {
 		return "", false
 	}
 	end := ls - 1
-	for lines := 0; lines < 8 && end > 0 && identStart-end < 800; lines++ {
-		start := strings.LastIndexByte(text[:end], '\n') + 1
+	for lines := 0; lines < 8 && end > floor; lines++ {
+		start, ok := lineStartAbove(text, floor, end)
+		if !ok {
+			break
+		}
 		line := strings.TrimSpace(text[start:end])
 		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
 			return strings.Trim(line, "[]\"' "), true

@@ -226,3 +226,20 @@ func FuzzContextAssign(f *testing.F) {
 		}
 	})
 }
+
+// TestLineStartAboveIsBounded: the look-back for a section or parent key
+// stops at its floor, which is what keeps a long line of assignments
+// (BenchmarkAdversarial/assignments) linear instead of quadratic.
+func TestLineStartAboveIsBounded(t *testing.T) {
+	text := "[heroku]\n" + strings.Repeat("x", 5000) + "api_key="
+	end := len(text) - len("api_key=")
+	if s, ok := lineStartAbove(text, end-800, end); ok || s != end-800 {
+		t.Fatalf("long line: start %d ok %v, want the floor and not ok", s, ok)
+	}
+	if s, ok := lineStartAbove(text, 0, end); !ok || s != len("[heroku]\n") {
+		t.Fatalf("from 0: start %d ok %v, want %d", s, ok, len("[heroku]\n"))
+	}
+	if _, ok := sectionName(text, end); ok {
+		t.Fatalf("a key 5000 bytes into its line was given a section")
+	}
+}
