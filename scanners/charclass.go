@@ -1,5 +1,7 @@
 package scanners
 
+import "strings"
+
 // Byte classes for the single pass. The main loop looks at each byte once
 // through this table and only leaves the fast path for the few classes that can
 // start a finding, so clean prose costs one load and one compare per byte.
@@ -116,12 +118,49 @@ func hasPrefixFold(s, p string) bool {
 	return true
 }
 
-// containsFold reports whether s contains the lowercase ASCII needle, ignoring case.
+// containsFold reports whether s contains the lowercase ASCII needle,
+// ignoring case. It jumps between occurrences of the needle's first byte in
+// either case with IndexByte: the placeholder stage runs it for twenty-odd
+// words over every assigned value, which a text of repeated assignments
+// makes a cost per byte of input.
 func containsFold(s, needle string) bool {
-	for i := 0; i+len(needle) <= len(s); i++ {
+	if needle == "" {
+		return true
+	}
+	last := len(s) - len(needle) // the last position a match may start
+	if last < 0 {
+		return false
+	}
+	lo, up := needle[0], needle[0]
+	if lo >= 'a' && lo <= 'z' {
+		up = lo - 'a' + 'A'
+	}
+	// next returns the next position ≥ from holding c, or last+1; each
+	// case is searched again only once the scan has passed its position,
+	// so the whole search stays linear.
+	next := func(c byte, from int) int {
+		if k := strings.IndexByte(s[from:last+1], c); k >= 0 {
+			return from + k
+		}
+		return last + 1
+	}
+	jl, ju := next(lo, 0), last+1
+	if up != lo {
+		ju = next(up, 0)
+	}
+	for {
+		i := min(jl, ju)
+		if i > last {
+			return false
+		}
 		if hasPrefixFold(s[i:], needle) {
 			return true
 		}
+		if i == jl {
+			jl = next(lo, i+1)
+		}
+		if i == ju && up != lo {
+			ju = next(up, i+1)
+		}
 	}
-	return false
 }

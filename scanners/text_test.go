@@ -83,3 +83,25 @@ func TestFormatTextFinding(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestContainsFold checks the jumping search against the plain definition
+// on texts with the needle's first byte in both cases, at both ends.
+func TestContainsFold(t *testing.T) {
+	plain := func(s, needle string) bool {
+		for i := 0; i+len(needle) <= len(s); i++ {
+			if hasPrefixFold(s[i:], needle) {
+				return true
+			}
+		}
+		return false
+	}
+	texts := []string{"", "e", "E", "example", "EXAMPLE", "xEXAMPLx", "eeeeEEEexample", "EeEeExAmPlE!", "exampl", "ex ample",
+		"YOUR_KEY", "yoyoyour", "1234567", "x1234567", "12345678", "abc"}
+	for _, s := range texts {
+		for _, n := range []string{"example", "your", "1234567", "e", "xxxx"} {
+			if got, want := containsFold(s, n), plain(s, n); got != want {
+				t.Errorf("containsFold(%q, %q) = %v, want %v", s, n, got, want)
+			}
+		}
+	}
+}
