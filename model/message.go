@@ -12,6 +12,24 @@ type Role string
 const (
 	RoleHuman     Role = "human"
 	RoleAssistant Role = "assistant"
+	// RoleTool is a session turn made only of tool results: the API sends
+	// them as user-role messages, but they are what a tool printed, not what
+	// a person typed, and role:human must keep meaning the latter.
+	RoleTool Role = "tool"
+)
+
+// Provenance values of a session message; "" is ordinary captured content.
+const (
+	// ProvenanceUnavailable is a prefix: "content_unavailable:<reason>"
+	// (not_captured, client_aborted, cmek_key_revoked, retention_elapsed,
+	// oversize, or a reason the API adds later).
+	ProvenanceUnavailable = "content_unavailable"
+	// ProvenanceClientAsserted is content the client reported, not seen by
+	// Anthropic's servers.
+	ProvenanceClientAsserted = "client_asserted"
+	// ProvenanceSyntheticMarker is bracketed text the API put in place of
+	// content ("[system prompt content not shown]"): never a person's words.
+	ProvenanceSyntheticMarker = "synthetic_marker"
 )
 
 // Message is one turn of a conversation.
@@ -35,6 +53,16 @@ type Message struct {
 	// value is not the current one. A message with no findings carries it
 	// too, so that it is re-scanned after an upgrade like any other.
 	ScannedBy string `json:"scanned_by,omitempty"`
+	// Model is the model that wrote an assistant turn, where the source
+	// says per message (sessions); chats carry it on the conversation.
+	Model string `json:"model,omitempty"`
+	// Provenance is one of the Provenance* values ("" for ordinary content).
+	Provenance string `json:"provenance,omitempty"`
+}
+
+// Unavailable reports whether the source withheld the message's content.
+func (m *Message) Unavailable() bool {
+	return strings.HasPrefix(m.Provenance, ProvenanceUnavailable)
 }
 
 // BlockType is the kind of a content block.
@@ -88,7 +116,28 @@ type File struct {
 	// ExtractedText is the file's text where the source provides it; it is
 	// scanned and searchable like the message itself.
 	ExtractedText string `json:"extracted_text,omitempty"`
+	// Artifacts: ArtifactID is shared by every version; VersionID (also the
+	// ID) names one version.
+	ArtifactID string `json:"artifact_id,omitempty"`
+	VersionID  string `json:"version_id,omitempty"`
+	MD5        string `json:"md5,omitempty"` // as the API lists it (hex or base64)
+	// Fetch is what became of fetching the content: one of the Fetch* values,
+	// "" when it was never tried.
+	Fetch     FetchState `json:"fetch,omitempty"`
+	FetchedAt time.Time  `json:"fetched_at,omitzero"`
 }
+
+// FetchState is the outcome of fetching a file's content.
+type FetchState string
+
+const (
+	FetchText     FetchState = "text"      // text extracted into ExtractedText
+	FetchTooLarge FetchState = "too_large" // over the per-file budget: metadata only
+	FetchBinary   FetchState = "binary"    // not text: metadata only
+	FetchGone     FetchState = "gone"      // 404: the file is no longer held
+	FetchSkipped  FetchState = "skipped"   // deleted chat, or the run's budget spent
+	FetchError    FetchState = "error"     // will be retried
+)
 
 // PartField names which field of a block or file a Part was taken from.
 type PartField string

@@ -32,6 +32,12 @@ type Config struct {
 	// documented 600/min per organisation so other tools sharing the key's
 	// organisation are not starved.
 	RequestsPerMinute int
+	// Budget, when set, is shared with other clients (every stream of a
+	// sync) and RequestsPerMinute is ignored.
+	Budget *Budget
+	// OnResponse is called after every response received, so a caller can
+	// remember the request ids it caused (the Activity Feed logs each call).
+	OnResponse func(Response)
 	// MaxRetries bounds retries of 5xx and timeouts (default 8: 1 s doubling
 	// to 60 s is about 3 minutes), and separately of 429s (default 20).
 	MaxRetries          int
@@ -57,7 +63,7 @@ type Client struct {
 	cfg    Config
 	base   *url.URL
 	hc     *http.Client
-	budget *budget
+	budget *Budget
 	log    *slog.Logger
 	stats  counters
 }
@@ -120,8 +126,11 @@ func New(cfg Config) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	return &Client{cfg: cfg, base: base, hc: hc, log: cfg.Logger,
-		budget: newBudget(cfg.RequestsPerMinute, cfg.Now)}, nil
+	b := cfg.Budget
+	if b == nil {
+		b = NewBudget(cfg.RequestsPerMinute, cfg.Now)
+	}
+	return &Client{cfg: cfg, base: base, hc: hc, log: cfg.Logger, budget: b}, nil
 }
 
 // Stats returns the client's counters.
@@ -152,6 +161,31 @@ func (c *Client) wait(ctx context.Context, reason string, d time.Duration) error
 		c.cfg.OnWait(reason, d)
 	}
 	return c.cfg.Sleep(ctx, d)
+}
+
+// Response describes one response the client received (Config.OnResponse).
+type Response struct {
+	RequestID string
+	Method    string
+	Path      string
+	Status    int
+	Family    string
+}
+
+// CallOpts tunes one call of GetJSON.
+type CallOpts struct {
+	// Family names the endpoint family ("chats", "sessions/local",
+	// "sessions/remote", "activities", "files") for per-family rate-limit
+	// backoff and Response.Family.
+	Family string
+}
+
+// GetJSON sends GET path?q (path from the API root, e.g.
+// "/v1/compliance/apps/sessions/local") with the client's retries and budget
+// and decodes a 2xx JSON body into out. Sources of their own packages
+// (sessions, activities, files) call it.
+func (c *Client) GetJSON(ctx context.Context, path string, q url.Values, out any, opts CallOpts) error {
+	return c.get(ctx, path, q, out)
 }
 
 // get sends GET path?q and decodes a 2xx JSON body into out, retrying as the

@@ -305,7 +305,7 @@ func TestBudgetFollowsServerHeaders(t *testing.T) {
 
 func TestLocalBudgetPaces(t *testing.T) {
 	now := time.Date(2026, 4, 21, 14, 0, 0, 0, time.UTC)
-	b := newBudget(60, func() time.Time { return now }) // 1/s, burst 3
+	b := NewBudget(60, func() time.Time { return now }) // 1/s, burst 3
 	var waits []time.Duration
 	for i := 0; i < 5; i++ {
 		waits = append(waits, b.reserve())

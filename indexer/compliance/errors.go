@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Sentinel errors; an *APIError matches the one for its status with errors.Is.
@@ -75,4 +76,60 @@ type errorBody struct {
 		Message string `json:"message"`
 	} `json:"error"`
 	RequestID string `json:"request_id"`
+}
+
+// ErrKeyNotAccepted: since late 2026 a missing key, a key of the wrong kind
+// and an unknown path all answer 404 with the bare message "Not found"
+// (reference §8.2). Only the chat preflight reads it as "the key was not
+// accepted"; on newer endpoints it can mean the endpoint is not available.
+var ErrKeyNotAccepted = errors.New("the key was not accepted")
+
+// ErrNotEnabled: 400 "Compliance API is not enabled for this organization".
+var ErrNotEnabled = errors.New("compliance api not enabled for this organization")
+
+// IsKeyNotFound reports the bare 404 "Not found" that a missing or wrong key
+// gets, as opposed to a 404 naming a record.
+func IsKeyNotFound(err error) bool {
+	var e *APIError
+	if !errors.As(err, &e) || e.Status != http.StatusNotFound {
+		return false
+	}
+	m := strings.TrimSuffix(strings.TrimSpace(e.Message), ".")
+	return strings.EqualFold(m, "not found")
+}
+
+// IsNotEnabled reports the 400 that says the organisation has the
+// Compliance API switched off: not a cursor error, so no cursor is dropped.
+func IsNotEnabled(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(e.Message), "not enabled")
+}
+
+// IsCursorError reports a 400 that rejects the cursor the caller sent, the
+// only 400 after which a saved cursor may be dropped and the walk restarted.
+// Anything else (unknown parameter, feature not enabled, a bad date) is a
+// fault the cursor did not cause, and dropping it would re-walk everything.
+func IsCursorError(err error) bool {
+	var e *APIError
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return false
+	}
+	m := strings.ToLower(e.Message)
+	if strings.Contains(m, "unknown query parameter") || strings.Contains(m, "not enabled") {
+		return false
+	}
+	for _, s := range []string{"pagination cursor", "invalid activity_id", "not a valid cursor", "page cursor has expired", "after_id", "before_id", "cursor"} {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsGone reports a 404 about a record (chat, session, file): it was deleted
+// upstream and retrying will not bring it back. The key 404 is not one.
+func IsGone(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && !IsKeyNotFound(err)
 }
