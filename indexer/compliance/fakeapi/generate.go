@@ -20,6 +20,12 @@ type GenOptions struct {
 	DeletedEvery int
 	// PlantEvery plants a sensitive value in every n-th chat; default 3.
 	PlantEvery int
+	// Sessions and RemoteSessions are how many Claude Code/Cowork local and
+	// remote sessions to generate (default none); Activities how many
+	// Activity Feed events besides the API access log; FileContent gives
+	// file and artifact references bytes to fetch.
+	Sessions, RemoteSessions, Activities int
+	FileContent                          bool
 }
 
 func (o *GenOptions) defaults() {
@@ -87,6 +93,11 @@ func Generate(seed uint64, o GenOptions) *Org {
 		}
 		org.Chats = append(org.Chats, c)
 	}
+	// Each stream draws from a generator of its own, so adding sessions does
+	// not change the chats, activities or files a seed gives.
+	genSessions(org, rand.New(rand.NewPCG(seed, 0x5e5510)), o)
+	genActivities(org, rand.New(rand.NewPCG(seed, 0xac7171)), o)
+	genBlobs(org, rand.New(rand.NewPCG(seed, 0xf11e5)), o)
 	return org
 }
 

@@ -13,6 +13,13 @@ type Org struct {
 	// Planted lists the sensitive values placed in chats, so tests know what
 	// a detector must find and where.
 	Planted []Plant
+	// Agent sessions (sessions.go), the Activity Feed's own events
+	// (activity.go; compliance_api_accessed events come from the request
+	// log), and the bytes behind file and artifact references (files.go).
+	Local      []*LocalSession
+	Remote     []*RemoteSession
+	Activities []*Activity
+	Blobs      map[string]*Blob // by file, generated-file or artifact version id
 }
 
 // User is an organisation member.

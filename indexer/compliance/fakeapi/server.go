@@ -99,6 +99,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests["users"]++
 		org := strings.TrimSuffix(strings.TrimPrefix(path, "/v1/compliance/organizations/"), "/users")
 		s.listUsers(w, r, org)
+	case strings.HasPrefix(path, "/v1/compliance/apps/sessions/"):
+		s.routeSessions(w, r, strings.TrimPrefix(path, "/v1/compliance/apps/sessions/"))
+	case path == "/v1/compliance/activities":
+		s.requests["activities"]++
+		s.listActivities(w, r)
+	case strings.HasPrefix(path, "/v1/compliance/apps/chats/files/"),
+		strings.HasPrefix(path, "/v1/compliance/apps/chats/generated-files/"),
+		strings.HasPrefix(path, "/v1/compliance/apps/artifacts/"):
+		s.routeFiles(w, r, strings.TrimPrefix(path, "/v1/compliance/apps/"))
 	default:
 		s.fail(w, http.StatusNotFound, "not_found_error", "Not found.")
 	}
