@@ -69,6 +69,9 @@ type Env struct {
 	// Report updates this stream's State under the engine's lock and
 	// publishes a progress event.
 	Report func(update func(*State))
+	// OwnRequests collects the request ids of every stream's responses (the
+	// activity stream matches them against compliance_api_accessed events).
+	OwnRequests *RequestIDs
 }
 
 // Meta keys of a stream.
