@@ -76,3 +76,17 @@ func (s *Server) Snapshot() *Org {
 	}
 	return &o
 }
+
+// HardDeleteChat removes a chat entirely: it is no longer listed and its
+// endpoints answer 404, as for a chat purged by retention or by Anthropic.
+func (s *Server) HardDeleteChat(chatID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range s.org.Chats {
+		if c.ID == chatID {
+			s.org.Chats = append(s.org.Chats[:i], s.org.Chats[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("fakeapi: no chat %s", chatID)
+}

@@ -14,7 +14,9 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	Key string // the only accepted x-api-key
+	Key string // the only accepted x-api-key (or Keys)
+	// Keys are further keys of the organisation sharing one quota.
+	Keys []KeySpec
 	// RequestsPerMinute is the organisation's quota; default 600, as documented.
 	RequestsPerMinute int
 	Now               func() time.Time // default time.Now
@@ -33,6 +35,7 @@ type Server struct {
 	faults   faults
 	requests map[string]int // by endpoint: "chats", "messages", "users", "organizations"
 	latency  time.Duration
+	logged   []Logged
 }
 
 // New returns a server for org. The server owns org from now on: change it
