@@ -36,11 +36,12 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 	apiBase := *cfg["api-base"]
 	stop := func() {}
 	if demo {
-		var key string
-		apiBase, key, stop, err = fakeapi.StartDemo(ctx, 1)
+		fake, err := fakeapi.StartDemo(ctx, 1)
 		if err != nil {
 			return nil, nil, err
 		}
+		apiBase, stop = fake.URL, fake.Stop
+		key := fake.Key
 		envKey = ""
 		eng := syncer.New(ix, syncer.Config{BaseURL: apiBase, Keys: keys, Logger: log})
 		if _, err := eng.SaveKey(ctx, key); err != nil {

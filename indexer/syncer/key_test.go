@@ -151,11 +151,12 @@ func TestAutoToggleAndSchedule(t *testing.T) {
 func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	url, key, stop, err := fakeapi.StartDemo(ctx, 1)
+	demo, err := fakeapi.StartDemo(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer demo.Stop()
+	url, key := demo.URL, demo.Key
 	ix, err := indexer.Open(ctx, indexer.Options{Dir: t.TempDir(), Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,11 @@ type faults struct {
 	echoKey    int // next n requests get echoStatus quoting the key sent
 	echoStatus int
 	echoText   bool // a text/plain body instead of the JSON error envelope
+	disabled   bool // the organisation has the Compliance API switched off
+	byRecord   map[faultKey]*Fault
 }
+
+type faultKey struct{ family, id string }
 
 // RateLimitNext answers the next n authorised requests with 429 and
 // retry-after: seconds (omitted when seconds < 0).
@@ -105,8 +109,7 @@ func (s *Server) injected(w http.ResponseWriter) bool {
 			w.Header().Set("retry-after", strconv.Itoa(s.faults.retryAfter))
 		}
 		w.Header().Set("anthropic-ratelimit-requests-remaining", "0")
-		s.fail(w, http.StatusTooManyRequests, "rate_limit_error",
-			"Compliance API rate limit of 600 requests per minute per parent organization has been exceeded.")
+		s.fail(w, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(msgRateLimit, s.opts.RequestsPerMinute))
 		return true
 	case s.faults.server > 0:
 		s.faults.server--
@@ -118,4 +121,125 @@ func (s *Server) injected(w http.ResponseWriter) bool {
 		return true
 	}
 	return false
+}
+
+// SetEnabled switches the organisation's Compliance API on or off. While it
+// is off every request with an accepted key gets 400 "Compliance API is not
+// enabled for this organization" (reference §8.2), before the quota: the
+// reference does not say the refusal costs a unit, and it is refused as
+// early as an auth failure.
+func (s *Server) SetEnabled(on bool) {
+	s.mu.Lock()
+	s.faults.disabled = !on
+	s.mu.Unlock()
+}
+
+// Fault is a canned failure for one record of an endpoint family (a chat,
+// session, file…) or, with id "", for the whole family. Families are the
+// route families (Family* constants). With Status set the server answers it
+// before the family's handler runs; with Status 0 only the family's handler
+// gives Kind a meaning (a malformed body, a cut stream…), through faultFor.
+type Fault struct {
+	Kind    string // family-specific behaviour; "" when Status says it all
+	Status  int
+	Type    string // error.type; default from Status
+	Message string
+	Header  map[string]string // extra response headers (retry-after, x-should-retry)
+	// Times answers the fault this many times, then clears it; 0 = until
+	// cleared.
+	Times int
+}
+
+// SetFault installs f on family/id ("" = every record of the family);
+// ClearFault removes it.
+func (s *Server) SetFault(family, id string, f Fault) {
+	s.mu.Lock()
+	if s.faults.byRecord == nil {
+		s.faults.byRecord = map[faultKey]*Fault{}
+	}
+	s.faults.byRecord[faultKey{family, id}] = &f
+	s.mu.Unlock()
+}
+
+// ClearFault removes a fault set with SetFault.
+func (s *Server) ClearFault(family, id string) {
+	s.mu.Lock()
+	delete(s.faults.byRecord, faultKey{family, id})
+	s.mu.Unlock()
+}
+
+// faultFor returns the fault for a record of family (the record's own, else
+// the family's) and counts one use of it. Handlers of Kind faults call it
+// once per request with the id from the path; status faults never reach
+// them (ServeHTTP answers those). The caller holds s.mu.
+func (s *Server) faultFor(family, id string) (Fault, bool) {
+	f, k := s.lookupFault(family, id)
+	if f == nil {
+		return Fault{}, false
+	}
+	s.useFault(f, k)
+	return *f, true
+}
+
+func (s *Server) lookupFault(family, id string) (*Fault, faultKey) {
+	for _, k := range []faultKey{{family, id}, {family, ""}} {
+		if f, ok := s.faults.byRecord[k]; ok {
+			return f, k
+		}
+	}
+	return nil, faultKey{}
+}
+
+func (s *Server) useFault(f *Fault, k faultKey) {
+	if f.Times > 0 {
+		if f.Times--; f.Times == 0 {
+			delete(s.faults.byRecord, k)
+		}
+	}
+}
+
+// statusFault answers a status fault on family/id, if one is set, and
+// reports whether it did; Kind faults are left for the handler.
+func (s *Server) statusFault(w http.ResponseWriter, family, id string) bool {
+	f, k := s.lookupFault(family, id)
+	if f == nil || f.Status == 0 {
+		return false
+	}
+	s.useFault(f, k)
+	return s.serveFault(w, *f)
+}
+
+// serveFault answers f when it is a status fault and reports whether it did.
+func (s *Server) serveFault(w http.ResponseWriter, f Fault) bool {
+	if f.Status == 0 {
+		return false
+	}
+	for k, v := range f.Header {
+		w.Header().Set(k, v)
+	}
+	typ := f.Type
+	if typ == "" {
+		typ = errorType(f.Status)
+	}
+	s.fail(w, f.Status, typ, f.Message)
+	return true
+}
+
+// errorType is the error.type the API pairs with a status.
+func errorType(status int) string {
+	switch {
+	case status == http.StatusBadRequest, status == http.StatusConflict:
+		return "invalid_request_error"
+	case status == http.StatusUnauthorized:
+		return "authentication_error"
+	case status == http.StatusForbidden:
+		return "permission_error"
+	case status == http.StatusNotFound:
+		return "not_found_error"
+	case status == http.StatusTooManyRequests:
+		return "rate_limit_error"
+	case status == http.StatusServiceUnavailable, status == 529:
+		return "overloaded_error"
+	}
+	return "api_error"
 }

@@ -20,6 +20,10 @@ type GenOptions struct {
 	DeletedEvery int
 	// PlantEvery plants a sensitive value in every n-th chat; default 3.
 	PlantEvery int
+	// NoUserEvery sends every n-th chat with "user": null, as the API does
+	// when the creator left an organisation the key is restricted to
+	// (§4.2); default none.
+	NoUserEvery int
 	// Sessions and RemoteSessions are how many Claude Code/Cowork local and
 	// remote sessions to generate (default none); Activities how many
 	// Activity Feed events besides the API access log; FileContent gives
@@ -78,6 +82,9 @@ func Generate(seed uint64, o GenOptions) *Org {
 			OwnerID: org.Users[r.IntN(len(org.Users))].ID, CreatedAt: created}
 		if r.IntN(10) == 0 {
 			c.Model = "" // legacy chats have a null model
+		}
+		if o.NoUserEvery > 0 && (i+1)%o.NoUserEvery == 0 {
+			c.OwnerID = "" // after drawing it, so other chats stay as the seed made them
 		}
 		if r.IntN(4) == 0 {
 			c.ProjectID = pick(r, projects)

@@ -3,68 +3,21 @@ package fakeapi
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/goccy/go-json"
 )
 
-// timeFilter is one created_at.* / updated_at.* bound.
-type timeFilter struct {
-	op string
-	t  time.Time
-}
-
-func (f timeFilter) match(v time.Time) bool {
-	switch f.op {
-	case "gt":
-		return v.After(f.t)
-	case "gte":
-		return !v.Before(f.t)
-	case "lt":
-		return v.Before(f.t)
-	case "lte":
-		return !v.After(f.t)
-	}
-	return true
-}
-
-// parseFilters reads created_at.* and updated_at.* params, rejecting bad
-// timestamps with the API's message.
-func (s *Server) parseFilters(w http.ResponseWriter, q url.Values) (map[string][]timeFilter, bool) {
-	out := map[string][]timeFilter{}
-	for _, key := range []string{"created_at", "updated_at"} {
-		for _, op := range []string{"gt", "gte", "lt", "lte"} {
-			name := key + "." + op
-			v := q.Get(name)
-			if v == "" {
-				continue
-			}
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				s.badRequest(w, "The `%s` parameter contains an invalid timestamp format. Timestamps must be provided in RFC 3339 format e.g., \"2024-03-01T00:00:00Z\". Got %q.", name, v)
-				return nil, false
-			}
-			out[key] = append(out[key], timeFilter{op, t})
-		}
-	}
-	return out, true
-}
-
-func (s *Server) parseLimit(w http.ResponseWriter, q url.Values, def, maxN int) (int, bool) {
-	v := q.Get("limit")
-	if v == "" {
-		return def, true
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxN {
-		s.badRequest(w, "The limit parameter must be between 1 and %d, inclusive. Got %s.", maxN, v)
-		return 0, false
-	}
-	return n, true
-}
+// Documented parameters per endpoint (reference §4.2, §4.3, §9.3); anything
+// else is a 400.
+var (
+	chatsParams = append([]string{"after_id", "before_id", "limit", "order_by", "organization_ids[]", "project_ids[]", "user_ids[]"},
+		timeParams("created_at", "updated_at")...)
+	messagesParams = append([]string{"after_id", "before_id", "limit", "order", "tool_use_input_max_chars", "tool_result_max_chars"},
+		timeParams("created_at", "updated_at")...)
+	pageParams = []string{"limit", "page"}
+)
 
 func sortKey(c *Chat, key string) time.Time {
 	if key == "updated_at" {
@@ -82,18 +35,19 @@ func after(t1 time.Time, id1 string, t2 time.Time, id2 string) bool {
 }
 
 func (s *Server) listChats(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	order := q.Get("order_by")
-	if order == "" {
-		order = "created_at"
+	if !s.strictParams(w, r, chatsParams...) {
+		return
 	}
-	if order != "created_at" && order != "updated_at" {
-		s.badRequest(w, "Invalid `order_by` %q: must be one of `created_at`, `updated_at`.", order)
+	q := r.URL.Query()
+	order, ok := s.parseEnum(w, q, "order_by", "created_at", "updated_at")
+	if !ok {
 		return
 	}
 	users := q["user_ids[]"]
+	// The rules below have no published wording; the messages are guesses
+	// that name the parameters involved.
 	if len(users) > 10 {
-		s.badRequest(w, "At most 10 `user_ids[]` may be provided. Got %d.", len(users))
+		s.failInput(w, "user_ids[]", "have at most 10 items after validation, not "+fmt.Sprint(len(users)))
 		return
 	}
 	if len(users) > 0 && order == "updated_at" {
@@ -120,6 +74,11 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if len(users) > 0 && len(filters["updated_at"]) > 0 {
+		// Rejected since 2026-09-22 (reference §4.1).
+		s.badRequest(w, "`updated_at` filters cannot be combined with `user_ids[]`.")
+		return
+	}
 	other := map[string]string{"created_at": "updated_at", "updated_at": "created_at"}[order]
 	if len(users) == 0 && len(filters[other]) > 0 {
 		s.badRequest(w, "Organization-wide queries may only filter on the sort key: `%s.*` requires `order_by=%s`.", other, other)
@@ -131,11 +90,19 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(name); v != "" {
 			c, t, err := decodeChatCursor(v)
 			if err != nil || c.K != order {
-				s.badRequest(w, "Invalid `%s`. The cursor is malformed or was issued for a different `order_by`.", name)
+				s.failCursor(w, name)
 				return
 			}
 			cur, curT = &c, t
 		}
+	}
+	orgs := map[string]bool{}
+	for _, o := range q["organization_ids[]"] {
+		orgs[o] = true
+	}
+	if len(orgs) > 0 && !orgs[s.org.UUID] && !orgs[s.org.ID] {
+		writeJSON(w, wireChatList{Data: []json.RawMessage{}})
+		return
 	}
 	projects := map[string]bool{}
 	for _, p := range q["project_ids[]"] {
@@ -191,9 +158,12 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request, id string) {
+	if !s.strictParams(w, r, messagesParams...) {
+		return
+	}
 	c := s.org.Chat(id)
 	if c == nil || s.faults.chat[id] == FaultNotFound {
-		s.fail(w, http.StatusNotFound, "not_found_error", fmt.Sprintf("Chat %s not found.", id))
+		s.chatNotFound(w, id)
 		return
 	}
 	switch s.faults.chat[id] {
@@ -206,23 +176,16 @@ func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request, id string)
 		return
 	}
 	q := r.URL.Query()
-	lim := limits{10000, 10000}
-	for name, dst := range map[string]*int{"tool_use_input_max_chars": &lim.toolInput, "tool_result_max_chars": &lim.toolResult} {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < -1 {
-				s.badRequest(w, "The `%s` parameter must be an integer greater than or equal to -1. Got %s.", name, v)
-				return
-			}
-			*dst = n
-		}
+	var lim limits
+	var ok bool
+	if lim.toolInput, ok = s.parseInt(w, q, "tool_use_input_max_chars", 10000, -1, 1<<31-1); !ok {
+		return
 	}
-	order := q.Get("order")
-	if order == "" {
-		order = "asc"
+	if lim.toolResult, ok = s.parseInt(w, q, "tool_result_max_chars", 10000, -1, 1<<31-1); !ok {
+		return
 	}
-	if order != "asc" && order != "desc" {
-		s.badRequest(w, "Invalid `order` %q: must be `asc` or `desc`.", order)
+	order, ok := s.parseEnum(w, q, "order", "asc", "desc")
+	if !ok {
 		return
 	}
 	limit, ok := s.parseLimit(w, q, 0, 1000)
@@ -233,9 +196,14 @@ func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request, id string)
 	if !ok {
 		return
 	}
+	if q.Get("after_id") != "" && q.Get("before_id") != "" {
+		s.badRequest(w, "Only one of `after_id` and `before_id` may be provided.")
+		return
+	}
 	resp := wireChatMessages{wireChat: s.wireChat(c), ChatMessages: []wireMessage{}}
+	deleted := c.DeletedAt != nil
 	var msgs []*Message
-	if c.DeletedAt == nil {
+	if !deleted || !s.opts.HideDeletedMessages {
 		for i := range c.Messages {
 			m := &c.Messages[i]
 			okm := true
@@ -252,20 +220,34 @@ func (s *Server) chatMessages(w http.ResponseWriter, r *http.Request, id string)
 			msgs[i], msgs[j] = msgs[j], msgs[i]
 		}
 	}
+	hasBefore := false
 	if v := q.Get("after_id"); v != "" {
 		u, err := decodeMsgCursor(v)
 		idx := indexOfMsg(msgs, u)
 		if err != nil || idx < 0 {
-			s.badRequest(w, "Invalid `after_id`. No message found for `after_id` %q", v)
+			s.failCursor(w, "after_id")
 			return
 		}
 		msgs = msgs[idx+1:]
 	}
+	if v := q.Get("before_id"); v != "" {
+		u, err := decodeMsgCursor(v)
+		idx := indexOfMsg(msgs, u)
+		if err != nil || idx < 0 {
+			s.failCursor(w, "before_id")
+			return
+		}
+		msgs = msgs[:idx]
+		if limit > 0 && len(msgs) > limit {
+			msgs, hasBefore = msgs[len(msgs)-limit:], true
+		}
+	}
 	if limit > 0 && len(msgs) > limit {
 		msgs, resp.HasMore = msgs[:limit], true
 	}
+	resp.HasMore = resp.HasMore || hasBefore
 	for _, m := range msgs {
-		resp.ChatMessages = append(resp.ChatMessages, wireMsg(m, lim))
+		resp.ChatMessages = append(resp.ChatMessages, wireMsg(m, lim, deleted))
 	}
 	if len(msgs) > 0 {
 		f, l := encodeMsgCursor(msgs[0].UUID), encodeMsgCursor(msgs[len(msgs)-1].UUID)
@@ -290,16 +272,50 @@ func indexOfMsg(ms []*Message, uuid string) int {
 	return -1
 }
 
+// pageOffset reads a page token of the directory endpoints.
+func (s *Server) pageOffset(w http.ResponseWriter, v string, n int) (int, bool) {
+	if v == "" {
+		return 0, true
+	}
+	o, err := decodePage(v)
+	if err != nil {
+		// Directory page errors are "endpoint-specific" in the reference;
+		// this wording is the chats one, which clients know as a cursor 400.
+		s.failCursor(w, "page")
+		return 0, false
+	}
+	return min(o, n), true
+}
+
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.parseLimit(w, r.URL.Query(), 1000, 1000); !ok {
+	if !s.strictParams(w, r, pageParams...) {
 		return
 	}
-	writeJSON(w, wirePage{Data: []wireOrg{{UUID: s.org.UUID, Name: s.org.Name, CreatedAt: ts(s.org.CreatedAt)}}})
+	q := r.URL.Query()
+	limit, ok := s.parseLimit(w, q, 1000, 1000)
+	if !ok {
+		return
+	}
+	orgs := []wireOrg{{UUID: s.org.UUID, Name: s.org.Name, CreatedAt: ts(s.org.CreatedAt)}}
+	off, ok := s.pageOffset(w, q.Get("page"), len(orgs))
+	if !ok {
+		return
+	}
+	end := min(off+limit, len(orgs))
+	resp := wirePage{Data: orgs[off:end], HasMore: end < len(orgs)}
+	if resp.HasMore {
+		p := encodePage(end)
+		resp.NextPage = &p
+	}
+	writeJSON(w, resp)
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, orgUUID string) {
+	if !s.strictParams(w, r, pageParams...) {
+		return
+	}
 	if orgUUID != s.org.UUID {
-		s.fail(w, http.StatusNotFound, "not_found_error", "No organization found with the provided id.")
+		s.fail(w, http.StatusNotFound, "not_found_error", fmt.Sprintf(msgOrgNotFound, orgUUID))
 		return
 	}
 	q := r.URL.Query()
@@ -307,14 +323,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, orgUUID strin
 	if !ok {
 		return
 	}
-	off := 0
-	if v := q.Get("page"); v != "" {
-		o, err := decodePage(v)
-		if err != nil {
-			s.badRequest(w, "Invalid `page` token.")
-			return
-		}
-		off = min(o, len(s.org.Users))
+	off, ok := s.pageOffset(w, q.Get("page"), len(s.org.Users))
+	if !ok {
+		return
 	}
 	end := min(off+limit, len(s.org.Users))
 	data := make([]wireUser, 0, end-off)

@@ -31,11 +31,14 @@ func (s *Server) AddMessage(chatID, text string) (string, error) {
 	m := Message{ID: tagged(r, "claude_chat_msg_"), UUID: uuid(r), Role: "user", CreatedAt: t,
 		Content: []Block{{Type: "text", Text: text}}}
 	c.Messages = append(c.Messages, m)
+	s.org.fileChat = nil
 	return m.ID, nil
 }
 
 // DeleteChat soft-deletes a chat as a user does in claude.ai: it stays
-// listed with deleted_at set and serves no content.
+// listed with deleted_at set and name "", its messages come back with empty
+// content and null files/generated_files/artifacts, and its files'
+// endpoints answer 404 (reference §4.4).
 func (s *Server) DeleteChat(chatID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -66,6 +69,7 @@ func (s *Server) Snapshot() *Org {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := *s.org
+	o.fileChat = nil
 	o.Users = append([]User(nil), s.org.Users...)
 	o.Planted = append([]Plant(nil), s.org.Planted...)
 	o.Chats = make([]*Chat, len(s.org.Chats))
@@ -77,14 +81,17 @@ func (s *Server) Snapshot() *Org {
 	return &o
 }
 
-// HardDeleteChat removes a chat entirely: it is no longer listed and its
-// endpoints answer 404, as for a chat purged by retention or by Anthropic.
+// HardDeleteChat removes a chat entirely: it is no longer listed, its
+// messages endpoint answers 404 "Chat conversation not found: '<id>'" and
+// its files' endpoints 404, as for a chat deleted through the API or purged
+// by retention.
 func (s *Server) HardDeleteChat(chatID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, c := range s.org.Chats {
 		if c.ID == chatID {
 			s.org.Chats = append(s.org.Chats[:i], s.org.Chats[i+1:]...)
+			s.org.fileChat = nil
 			return nil
 		}
 	}

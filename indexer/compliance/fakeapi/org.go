@@ -20,6 +20,8 @@ type Org struct {
 	Remote     []*RemoteSession
 	Activities []*Activity
 	Blobs      map[string]*Blob // by file, generated-file or artifact version id
+
+	fileChat map[string]*Chat // chatOfFile's index, built on first use
 }
 
 // User is an organisation member.
@@ -116,4 +118,38 @@ func (o *Org) MessageCount() int {
 		}
 	}
 	return n
+}
+
+// chatOfFile returns the chat whose messages reference id (a claude_file_…,
+// claude_gen_file_… or artifact version id), or nil when no listed chat
+// does (never referenced, or its chat was hard-deleted). The index is built
+// on first use and dropped by every mutation that adds or removes messages.
+func (o *Org) chatOfFile(id string) *Chat {
+	if o.fileChat == nil {
+		o.fileChat = map[string]*Chat{}
+		for _, c := range o.Chats {
+			for i := range c.Messages {
+				m := &c.Messages[i]
+				for _, f := range m.Files {
+					o.fileChat[f.ID] = c
+				}
+				for _, f := range m.GeneratedFiles {
+					o.fileChat[f.ID] = c
+				}
+				for _, a := range m.Artifacts {
+					o.fileChat[a.VersionID] = c
+				}
+			}
+		}
+	}
+	return o.fileChat[id]
+}
+
+// fileServed reports whether the file, generated-file and artifact
+// endpoints may serve id: a listed chat references it and the user has not
+// deleted that chat (deleting a chat deletes its files, §4.4). Otherwise
+// they answer their 404. The caller holds s.mu.
+func (s *Server) fileServed(id string) bool {
+	c := s.org.chatOfFile(id)
+	return c != nil && c.DeletedAt == nil
 }

@@ -2,9 +2,7 @@ package fakeapi
 
 import (
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,12 +12,22 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	Key string // the only accepted x-api-key (or Keys)
+	Key string // an accepted x-api-key: a compliance key with every read scope
 	// Keys are further keys of the organisation sharing one quota.
 	Keys []KeySpec
-	// RequestsPerMinute is the organisation's quota; default 600, as documented.
+	// RequestsPerMinute is the organisation's quota, shared by every key and
+	// endpoint; default 600, as documented.
 	RequestsPerMinute int
-	Now               func() time.Time // default time.Now
+	// RemoteRequestsPerMinute is the remote-session endpoints' second
+	// budget; default DefaultRemoteRequestsPerMinute.
+	RemoteRequestsPerMinute int
+	// LogCapacity bounds Log(); default DefaultLogCapacity.
+	LogCapacity int
+	// HideDeletedMessages serves a user-deleted chat's messages endpoint
+	// with no messages at all, the other reading of reference §4.4 (by
+	// default its messages come back with empty content).
+	HideDeletedMessages bool
+	Now                 func() time.Time // default time.Now
 }
 
 // Server serves an Org over the Compliance API's wire format. It is an
@@ -29,13 +37,15 @@ type Server struct {
 
 	mu       sync.Mutex
 	org      *Org
-	window   time.Time // start of the current rate-limit minute
-	used     int
+	keys     []KeySpec
+	shared   budget // the organisation's quota
+	remote   budget // the remote-session endpoints' second budget
 	reqID    int
 	faults   faults
-	requests map[string]int // by endpoint: "chats", "messages", "users", "organizations"
+	envelope ErrorEnvelope
+	requests map[string]int // by route, see Requests
 	latency  time.Duration
-	logged   []Logged
+	logged   requestLog
 }
 
 // New returns a server for org. The server owns org from now on: change it
@@ -44,14 +54,25 @@ func New(org *Org, opts Options) *Server {
 	if opts.RequestsPerMinute <= 0 {
 		opts.RequestsPerMinute = 600
 	}
+	if opts.RemoteRequestsPerMinute <= 0 {
+		opts.RemoteRequestsPerMinute = DefaultRemoteRequestsPerMinute
+	}
+	if opts.LogCapacity <= 0 {
+		opts.LogCapacity = DefaultLogCapacity
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, org: org, requests: map[string]int{},
-		faults: faults{chat: map[string]ChatFault{}}}
+	return &Server{opts: opts, org: org, keys: keyTable(opts), requests: map[string]int{},
+		faults: faults{chat: map[string]ChatFault{}}, logged: requestLog{cap: opts.LogCapacity}}
 }
 
-// ServeHTTP routes a request.
+// ServeHTTP answers a request in the order the reference implies: unknown
+// paths and keys the API does not recognise get 404 Not found, bad
+// recognised keys 401 (neither spends quota); a switched-off organisation
+// 400; then one unit of quota is spent (429 past it) before the scope check
+// (403) and the endpoint's own validation and answer. Every answered request
+// is logged.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	lat := s.latency
@@ -65,9 +86,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	rec := &statusRecorder{ResponseWriter: w}
+	var key *KeySpec
+	defer func() { s.record(rec, r, key) }()
 	s.reqID++
-	w.Header().Set("request-id", fmt.Sprintf("req_fake%06d", s.reqID))
-	w.Header().Set("content-type", "application/json")
+	rec.Header().Set("request-id", fmt.Sprintf("req_fake%06d", s.reqID))
+	rec.Header().Set("content-type", "application/json")
+	s.serve(rec, r, &key)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, keyOut **KeySpec) {
+	rt, ok := resolve(r.URL.Path)
+	if !ok {
+		s.notFound(w)
+		return
+	}
 	if r.Method != http.MethodGet {
 		s.fail(w, http.StatusMethodNotAllowed, "invalid_request_error", "Method not allowed.")
 		return
@@ -75,89 +108,117 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.echoedKey(w, r) {
 		return
 	}
-	if !s.authorised(r) {
-		// Auth failures do not consume quota.
-		s.fail(w, http.StatusUnauthorized, "authentication_error", "The API key provided is invalid or has been revoked.")
+	key, ok := s.authenticate(w, r)
+	if !ok {
 		return
 	}
-	if !s.spend(w) {
+	*keyOut = key
+	if s.faults.disabled {
+		s.badRequest(w, msgNotEnabled)
 		return
 	}
-	if s.injected(w) {
+	if !s.spend(w) || !s.authorise(w, key, rt.need) || s.injected(w) || s.statusFault(w, rt.family, rt.id) {
 		return
 	}
-	path := strings.TrimSuffix(r.URL.Path, "/")
+	s.requests[rt.count]++
+	rt.serve(s, w, r)
+}
+
+// route is one documented endpoint a path resolved to.
+type route struct {
+	count  string   // key in Requests
+	family string   // fault family (Family*)
+	id     string   // the record id in the path, "" for lists
+	need   []string // scopes, any one of which grants it
+	rest   string   // the path after the family's prefix, for the sub-routers
+	serve  func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// Fault families, for SetFault. A record fault applies to every endpoint of
+// the record (a session's retrieve and messages), a family fault ("" id) to
+// the family's list too.
+const (
+	FamilyChats          = "chats" // list; id = chat id for its messages
+	FamilyOrganizations  = "organizations"
+	FamilyUsers          = "users"
+	FamilyActivities     = "activities"
+	FamilyLocalSessions  = "local_sessions"
+	FamilyRemoteSessions = "remote_sessions"
+	FamilyFiles          = "files"
+	FamilyGeneratedFiles = "generated_files"
+	FamilyArtifacts      = "artifacts"
+)
+
+// resolve maps a path to its endpoint. Only documented paths resolve, so an
+// unknown one is refused before the key is even looked at (no quota spent),
+// and the sub-routers of sessions and files only ever see their own shapes.
+func resolve(path string) (route, bool) {
+	p, ok := strings.CutPrefix(strings.TrimSuffix(path, "/"), "/v1/compliance/")
+	if !ok {
+		return route{}, false
+	}
+	seg := strings.Split(p, "/")
+	for _, s := range seg {
+		if s == "" {
+			return route{}, false
+		}
+	}
+	n := len(seg)
 	switch {
-	case path == "/v1/compliance/apps/chats":
-		s.requests["chats"]++
-		s.listChats(w, r)
-	case strings.HasPrefix(path, "/v1/compliance/apps/chats/") && strings.HasSuffix(path, "/messages"):
-		s.requests["messages"]++
-		id := strings.TrimSuffix(strings.TrimPrefix(path, "/v1/compliance/apps/chats/"), "/messages")
-		s.chatMessages(w, r, id)
-	case path == "/v1/compliance/organizations":
-		s.requests["organizations"]++
-		s.listOrgs(w, r)
-	case strings.HasPrefix(path, "/v1/compliance/organizations/") && strings.HasSuffix(path, "/users"):
-		s.requests["users"]++
-		org := strings.TrimSuffix(strings.TrimPrefix(path, "/v1/compliance/organizations/"), "/users")
-		s.listUsers(w, r, org)
-	case strings.HasPrefix(path, "/v1/compliance/apps/sessions/"):
-		s.routeSessions(w, r, strings.TrimPrefix(path, "/v1/compliance/apps/sessions/"))
-	case path == "/v1/compliance/activities":
-		s.requests["activities"]++
-		s.listActivities(w, r)
-	case strings.HasPrefix(path, "/v1/compliance/apps/chats/files/"),
-		strings.HasPrefix(path, "/v1/compliance/apps/chats/generated-files/"),
-		strings.HasPrefix(path, "/v1/compliance/apps/artifacts/"):
-		s.routeFiles(w, r, strings.TrimPrefix(path, "/v1/compliance/apps/"))
-	default:
-		s.fail(w, http.StatusNotFound, "not_found_error", "Not found.")
+	case n == 1 && seg[0] == "activities":
+		return route{count: "activities", family: FamilyActivities, need: needActivities,
+			serve: func(s *Server, w http.ResponseWriter, r *http.Request) { s.listActivities(w, r) }}, true
+	case n == 1 && seg[0] == "organizations":
+		return route{count: "organizations", family: FamilyOrganizations, need: needOrgData,
+			serve: (*Server).listOrgs}, true
+	case n == 3 && seg[0] == "organizations" && seg[2] == "users":
+		org := seg[1]
+		return route{count: "users", family: FamilyUsers, id: org, need: needUserData,
+			serve: func(s *Server, w http.ResponseWriter, r *http.Request) { s.listUsers(w, r, org) }}, true
+	case n < 2 || seg[0] != "apps":
+		return route{}, false
 	}
-}
-
-func (s *Server) authorised(r *http.Request) bool {
-	k := r.Header.Get("x-api-key")
-	if k == "" {
-		// Accepting Bearer is a guess: only generated curl examples use it.
-		k = strings.TrimPrefix(r.Header.Get("authorization"), "Bearer ")
+	app, rest := seg[1], seg[2:]
+	switch {
+	case app == "chats" && len(rest) == 0:
+		return route{count: "chats", family: FamilyChats, need: needUserData, serve: (*Server).listChats}, true
+	case app == "chats" && len(rest) == 2 && rest[1] == "messages" && rest[0] != "files" && rest[0] != "generated-files":
+		id := rest[0]
+		return route{count: "messages", family: FamilyChats, id: id, need: needUserData,
+			serve: func(s *Server, w http.ResponseWriter, r *http.Request) { s.chatMessages(w, r, id) }}, true
+	case app == "chats" && len(rest) >= 2 && len(rest) <= 3 && (rest[0] == "files" || rest[0] == "generated-files"),
+		app == "artifacts" && len(rest) >= 1 && len(rest) <= 2:
+		fam, id, tail := FamilyArtifacts, rest[0], rest[1:]
+		if app == "chats" {
+			fam, id, tail = FamilyFiles, rest[1], rest[2:]
+			if rest[0] == "generated-files" {
+				fam = FamilyGeneratedFiles
+			}
+		}
+		if len(tail) == 1 && tail[0] != "content" {
+			return route{}, false
+		}
+		sub := strings.Join(seg[1:], "/")
+		return route{count: fam, family: fam, id: id, need: needUserData,
+			serve: func(s *Server, w http.ResponseWriter, r *http.Request) { s.routeFiles(w, r, sub) }}, true
+	case app == "sessions" && len(rest) >= 1:
+		kind := rest[0]
+		fam := map[string]string{"local": FamilyLocalSessions, "remote": FamilyRemoteSessions}[kind]
+		ok := fam != "" && (len(rest) == 1 ||
+			len(rest) == 2 && kind == "local" ||
+			len(rest) == 3 && rest[2] == "messages")
+		if !ok {
+			return route{}, false
+		}
+		id := ""
+		if len(rest) > 1 {
+			id = rest[1]
+		}
+		sub := strings.Join(rest, "/")
+		return route{count: fam, family: fam, id: id, need: needUserData,
+			serve: func(s *Server, w http.ResponseWriter, r *http.Request) { s.routeSessions(w, r, sub) }}, true
 	}
-	return k != "" && k == s.opts.Key
-}
-
-// spend takes one request from the organisation's per-minute quota, sets the
-// rate-limit headers, and answers 429 when the quota is spent.
-func (s *Server) spend(w http.ResponseWriter) bool {
-	now := s.opts.Now()
-	if now.Sub(s.window) >= time.Minute || now.Before(s.window) {
-		s.window, s.used = now.Truncate(time.Minute), 0
-	}
-	reset := s.window.Add(time.Minute)
-	s.used++
-	h := w.Header()
-	h.Set("anthropic-ratelimit-requests-limit", strconv.Itoa(s.opts.RequestsPerMinute))
-	h.Set("anthropic-ratelimit-requests-remaining", strconv.Itoa(max(0, s.opts.RequestsPerMinute-s.used)))
-	h.Set("anthropic-ratelimit-requests-reset", reset.UTC().Format(time.RFC3339))
-	if s.used <= s.opts.RequestsPerMinute {
-		return true
-	}
-	h.Set("retry-after", strconv.Itoa(int(math.Ceil(reset.Sub(now).Seconds()))+1))
-	s.fail(w, http.StatusTooManyRequests, "rate_limit_error", fmt.Sprintf(
-		"Compliance API rate limit of %d requests per minute per parent organization has been exceeded. Please wait before retrying.", s.opts.RequestsPerMinute))
-	return false
-}
-
-func (s *Server) fail(w http.ResponseWriter, status int, typ, msg string) {
-	var b wireErrorBody
-	b.Type = "error"
-	b.Error.Type, b.Error.Message = typ, msg
-	b.RequestID = w.Header().Get("request-id")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(b)
-}
-
-func (s *Server) badRequest(w http.ResponseWriter, format string, args ...any) {
-	s.fail(w, http.StatusBadRequest, "invalid_request_error", fmt.Sprintf(format, args...))
+	return route{}, false
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -165,8 +226,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Requests returns how many requests each endpoint answered past auth and
-// quota: "chats", "messages", "users", "organizations".
+// Requests returns how many requests each endpoint was handed past auth,
+// quota, scope and injected faults: "chats", "messages", "users",
+// "organizations", "activities", and the Family* names of sessions and files.
 func (s *Server) Requests() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -131,13 +131,15 @@ type wireUser struct {
 	OrganizationRole string `json:"organization_role"`
 }
 
+// wireErrorBody is the error envelope; Type and RequestID are left out of
+// the bare form (EnvelopeBare).
 type wireErrorBody struct {
-	Type  string `json:"type"`
+	Type  string `json:"type,omitempty"`
 	Error struct {
 		Type    string `json:"type"`
 		Message string `json:"message"`
 	} `json:"error"`
-	RequestID string `json:"request_id"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 const wireTime = "2006-01-02T15:04:05.000000Z"
@@ -156,8 +158,9 @@ func (s *Server) wireChat(c *Chat) wireChat {
 		Href: "https://claude.ai/chat/" + c.UUID, Model: nullable(c.Model), OrganizationID: s.org.ID,
 		OrganizationUUID: s.org.UUID, ProjectID: nullable(c.ProjectID)}
 	if c.DeletedAt != nil {
+		// A chat the user deleted keeps being listed, nameless (§4.2).
 		d := ts(*c.DeletedAt)
-		w.DeletedAt = &d
+		w.DeletedAt, w.Name = &d, ""
 	}
 	for _, u := range s.org.Users {
 		if u.ID == c.OwnerID {
@@ -170,8 +173,13 @@ func (s *Server) wireChat(c *Chat) wireChat {
 // limits are the truncation bounds of a messages request; -1 is unbounded.
 type limits struct{ toolInput, toolResult int }
 
-func wireMsg(m *Message, lim limits) wireMessage {
+// wireMsg renders a message; a deleted chat's messages keep id, role and
+// time but lose content, files, generated files and artifacts (§4.3).
+func wireMsg(m *Message, lim limits, deleted bool) wireMessage {
 	w := wireMessage{ID: m.ID, Role: m.Role, CreatedAt: ts(m.CreatedAt), Content: make([]json.RawMessage, 0, len(m.Content))}
+	if deleted {
+		return w
+	}
 	for _, b := range m.Content {
 		w.Content = append(w.Content, wireBlock(b, lim))
 	}
