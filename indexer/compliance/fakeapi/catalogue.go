@@ -157,8 +157,9 @@ func contains(xs []string, x string) bool {
 }
 
 // didYouMean suggests the allowed name a client most likely meant: bracket
-// ranges (created_at[gte] → created_at.gte), a missing or extra [] and, last,
-// a name at most two edits away.
+// ranges (created_at[gte] → created_at.gte), a missing or extra [], a name
+// the sent one starts (order → order_by) and, last, the nearest name within
+// a third of the sent one's length in edits (at least two).
 func didYouMean(name string, allowed []string) string {
 	if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") && i < len(name)-2 {
 		if c := name[:i] + "." + name[i+1:len(name)-1]; contains(allowed, c) {
@@ -174,7 +175,14 @@ func didYouMean(name string, allowed []string) string {
 	if len(name) > 64 {
 		return "" // bound the edit-distance cost on hostile names
 	}
-	best, bestD := "", 3
+	if len(name) >= 4 {
+		for _, a := range allowed {
+			if strings.HasPrefix(a, name) {
+				return a
+			}
+		}
+	}
+	best, bestD := "", max(2, len(name)/3)+1
 	for _, a := range allowed {
 		if d := editDistance(name, a); d < bestD {
 			best, bestD = a, d

@@ -440,3 +440,11 @@ func TestMutations(t *testing.T) {
 		t.Error("AddMessage on a missing chat succeeded")
 	}
 }
+
+func getKey(t *testing.T, u, key string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("x-api-key", key)
+	resp, b := do(t, req)
+	return resp.StatusCode, b
+}
