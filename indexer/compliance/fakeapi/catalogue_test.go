@@ -166,6 +166,12 @@ func TestScopesGrantTheirFamilies(t *testing.T) {
 			}
 		}
 	}
+	for _, k := range []string{testKey, keyActivitiesOnly, keyAdmin, keyAdminAudit} {
+		// The feed's handler is another file's; only the gate is checked.
+		if resp, b := get(t, hs.URL, "/v1/compliance/activities", nil, k); resp.StatusCode == 401 || resp.StatusCode == 403 {
+			t.Errorf("key %s refused the Activity Feed: %d %s", k, resp.StatusCode, b)
+		}
+	}
 	mustRevoke(t, s, "apikey_01userdata", KeyDeactivated)
 	if resp, b := get(t, hs.URL, paths["chats"], nil, keyUserDataOnly); resp.StatusCode != 401 || !bytes.Contains(b, []byte(msgKeyDeactivated)) {
 		t.Errorf("deactivated key: %d %s", resp.StatusCode, b)

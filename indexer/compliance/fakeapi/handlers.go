@@ -44,10 +44,10 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users := q["user_ids[]"]
-	// The rules below have no published wording; the messages are guesses
-	// that name the parameters involved.
+	// The rules below have no published wording: the first is pydantic's,
+	// the others are guesses that name the parameters involved.
 	if len(users) > 10 {
-		s.failInput(w, "user_ids[]", "have at most 10 items after validation, not "+fmt.Sprint(len(users)))
+		s.badRequest(w, "user_ids[]: List should have at most 10 items after validation, not %d", len(users))
 		return
 	}
 	if len(users) > 0 && order == "updated_at" {

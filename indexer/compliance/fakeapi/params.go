@@ -124,8 +124,10 @@ func parseDatetime(v string) (time.Time, bool, string) {
 	if strings.HasSuffix(norm, "z") {
 		norm = norm[:len(norm)-1] + "Z"
 	}
-	if t, err := time.Parse(time.RFC3339Nano, norm); err == nil {
-		return t, true, ""
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, norm); err == nil {
+			return t, true, ""
+		}
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02T15:04"} {
 		if t, err := time.Parse(layout, norm); err == nil {
