@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -136,7 +137,7 @@ func (s *Server) strictParams(w http.ResponseWriter, r *http.Request, allowed ..
 func unknownParam(q url.Values, allowed []string) (string, bool) {
 	var bad []string
 	for k := range q {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			bad = append(bad, k)
 		}
 	}
@@ -147,29 +148,20 @@ func unknownParam(q url.Values, allowed []string) (string, bool) {
 	return bad[0], false
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // didYouMean suggests the allowed name a client most likely meant: bracket
 // ranges (created_at[gte] → created_at.gte), a missing or extra [], a name
 // the sent one starts (order → order_by) and, last, the nearest name within
 // a third of the sent one's length in edits (at least two).
 func didYouMean(name string, allowed []string) string {
 	if i := strings.IndexByte(name, '['); i > 0 && strings.HasSuffix(name, "]") && i < len(name)-2 {
-		if c := name[:i] + "." + name[i+1:len(name)-1]; contains(allowed, c) {
+		if c := name[:i] + "." + name[i+1:len(name)-1]; slices.Contains(allowed, c) {
 			return c
 		}
 	}
-	if contains(allowed, name+"[]") {
+	if slices.Contains(allowed, name+"[]") {
 		return name + "[]"
 	}
-	if t := strings.TrimSuffix(name, "[]"); t != name && contains(allowed, t) {
+	if t := strings.TrimSuffix(name, "[]"); t != name && slices.Contains(allowed, t) {
 		return t
 	}
 	if len(name) > 64 {

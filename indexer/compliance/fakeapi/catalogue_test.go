@@ -67,7 +67,7 @@ func TestErrorCatalogueGolden(t *testing.T) {
 		{name: "error_key_deactivated", path: chats, key: keyDeactivated, status: 401},
 		{name: "error_key_expired", path: "/v1/compliance/activities", key: keyAdminExpired, status: 401},
 		{name: "error_key_expired", path: chats, key: testKey, status: 401,
-			setup: func(s *Server) { mustRevoke(t, s, keyID(testKey), KeyExpired) }},
+			setup: func(s *Server) { mustRevoke(t, s, derivedKeyID(testKey), KeyExpired) }},
 		{name: "error_scope_user_data", path: chats, key: keyActivitiesOnly, status: 403, spends: true},
 		{name: "error_scope_org_data", path: "/v1/compliance/organizations", key: keyUserDataOnly, status: 403, spends: true},
 		{name: "error_scope_activities", path: "/v1/compliance/activities", key: keyUserDataOnly, status: 403, spends: true},
@@ -100,7 +100,7 @@ func TestErrorCatalogueGolden(t *testing.T) {
 			if tc.key != "" {
 				req.Header.Set("x-api-key", tc.key)
 			}
-			resp, body := do(t, req)
+			resp, body := send(t, req)
 			if resp.StatusCode != tc.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
 			}
@@ -123,7 +123,7 @@ func mustRevoke(t *testing.T, s *Server, id string, how KeyState) {
 	}
 }
 
-func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
+func send(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

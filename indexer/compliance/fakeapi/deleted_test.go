@@ -28,7 +28,7 @@ type servedMessages struct {
 	} `json:"chat_messages"`
 }
 
-func listAll(t *testing.T, base string) map[string]listedChat {
+func listAllChats(t *testing.T, base string) map[string]listedChat {
 	t.Helper()
 	out := map[string]listedChat{}
 	q := url.Values{"limit": {"7"}}
@@ -100,7 +100,7 @@ func TestDeletedChatServedEmpty(t *testing.T) {
 		if err := s.DeleteChat(c.ID); err != nil {
 			t.Fatal(err)
 		}
-		l, ok := listAll(t, hs.URL)[c.ID]
+		l, ok := listAllChats(t, hs.URL)[c.ID]
 		if !ok || l.Name != "" || l.DeletedAt == nil || *l.DeletedAt != "2026-12-01T09:00:00.000000Z" {
 			t.Errorf("listed deleted chat %+v (listed %v)", l, ok)
 		}
@@ -145,11 +145,11 @@ func TestHardDeletedChat404(t *testing.T) {
 	org := Generate(11, GenOptions{Chats: 40, DeletedEvery: -1})
 	c, files := chatWithFiles(t, org)
 	s, hs := newTestServer(t, org, Options{})
-	before := listAll(t, hs.URL)
+	before := listAllChats(t, hs.URL)
 	if err := s.HardDeleteChat(c.ID); err != nil {
 		t.Fatal(err)
 	}
-	after := listAll(t, hs.URL)
+	after := listAllChats(t, hs.URL)
 	if _, ok := after[c.ID]; ok || len(after) != len(before)-1 {
 		t.Errorf("listed %d chats after hard delete (was %d), deleted one listed: %v", len(after), len(before), ok)
 	}
@@ -177,7 +177,7 @@ func TestNoUserChats(t *testing.T) {
 	plain := Generate(5, GenOptions{Chats: 12})
 	org := Generate(5, GenOptions{Chats: 12, NoUserEvery: 4})
 	_, hs := newTestServer(t, org, Options{})
-	listed := listAll(t, hs.URL)
+	listed := listAllChats(t, hs.URL)
 	for i, c := range org.Chats {
 		p := plain.Chats[i]
 		wantNull := (i+1)%4 == 0

@@ -18,7 +18,7 @@ func TestDemoAfterFirstSync(t *testing.T) {
 	}
 	defer d.Stop()
 	get := func(path string) int {
-		resp, _ := getKey(t, d.URL+path, d.Key)
+		resp, _ := getWithKey(t, d.URL+path, d.Key)
 		return resp
 	}
 	if st := get("/v1/compliance/apps/chats"); st != 200 {

@@ -11,7 +11,7 @@ import (
 
 // checkAnswer fails unless the fake answered 200 or a 4xx with the
 // documented error envelope: never a 5xx, never a bare body.
-func checkAnswer(t *testing.T, w *httptest.ResponseRecorder, what string) {
+func checkEnveloped(t *testing.T, w *httptest.ResponseRecorder, what string) {
 	t.Helper()
 	if w.Code >= 500 {
 		t.Fatalf("%s: %d %s", what, w.Code, w.Body)
@@ -50,7 +50,7 @@ func FuzzQueryParams(f *testing.F) {
 			req.Header.Set("x-api-key", "k")
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, req)
-			checkAnswer(t, w, c.path+"?"+c.q.Encode())
+			checkEnveloped(t, w, c.path+"?"+c.q.Encode())
 		}
 	})
 }
@@ -85,7 +85,7 @@ func FuzzHandlers(f *testing.F) {
 		before := len(s.Log())
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, req)
-		checkAnswer(t, w, u+"?"+rawQuery)
+		checkEnveloped(t, w, u+"?"+rawQuery)
 		if log := s.Log(); len(log) != min(before+1, 16) || log[len(log)-1].Status != w.Code {
 			t.Fatalf("request not logged as answered: %d entries (was %d), status %d", len(log), before, w.Code)
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,7 +59,7 @@ func keyTable(o Options) []KeySpec {
 			k.Kind = KindCompliance
 		}
 		if k.ID == "" {
-			k.ID = keyID(k.Secret)
+			k.ID = derivedKeyID(k.Secret)
 		}
 		if k.Scopes == nil {
 			if k.Kind == KindAdmin {
@@ -74,7 +75,7 @@ func keyTable(o Options) []KeySpec {
 
 // keyID derives a stable apikey_… id from a secret, so the feed names a key
 // the same way in every run without revealing it.
-func keyID(secret string) string {
+func derivedKeyID(secret string) string {
 	h := sha256.Sum256([]byte("fakeapi key id\x00" + secret))
 	b := make([]byte, 22)
 	for i := range b {
@@ -169,7 +170,7 @@ func (s *Server) keyByID(id string) *KeySpec {
 // already spent: the reference says a scope failure costs one unit.
 func (s *Server) authorise(w http.ResponseWriter, k *KeySpec, needed []string) bool {
 	for _, n := range needed {
-		if contains(k.Scopes, n) {
+		if slices.Contains(k.Scopes, n) {
 			return true
 		}
 	}

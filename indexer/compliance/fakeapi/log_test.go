@@ -43,7 +43,7 @@ func TestLogCountsEveryRequest(t *testing.T) {
 		if r.key != "" {
 			req.Header.Set("x-api-key", r.key)
 		}
-		resp, _ := do(t, req)
+		resp, _ := send(t, req)
 		ids = append(ids, resp.Header.Get("request-id"))
 		statuses = append(statuses, resp.StatusCode)
 	}
@@ -52,7 +52,7 @@ func TestLogCountsEveryRequest(t *testing.T) {
 		t.Fatalf("logged %d requests, sent %d", len(log), len(reqs))
 	}
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	wantKey := map[string]string{testKey: keyID(testKey), second.Secret: second.ID}
+	wantKey := map[string]string{testKey: derivedKeyID(testKey), second.Secret: second.ID}
 	for i, e := range log {
 		r := reqs[i]
 		ip := "127.0.0.1"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,7 +203,7 @@ func (s *Server) parseEnum(w http.ResponseWriter, q url.Values, name string, val
 	if v == "" {
 		return values[0], true
 	}
-	if contains(values, v) {
+	if slices.Contains(values, v) {
 		return v, true
 	}
 	should := "be "

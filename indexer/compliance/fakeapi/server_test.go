@@ -441,10 +441,10 @@ func TestMutations(t *testing.T) {
 	}
 }
 
-func getKey(t *testing.T, u, key string) (int, []byte) {
+func getWithKey(t *testing.T, u, key string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("x-api-key", key)
-	resp, b := do(t, req)
+	resp, b := send(t, req)
 	return resp.StatusCode, b
 }
