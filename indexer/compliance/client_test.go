@@ -308,7 +308,12 @@ func TestLocalBudgetPaces(t *testing.T) {
 	b := NewBudget(60, func() time.Time { return now }) // 1/s, burst 3
 	var waits []time.Duration
 	for i := 0; i < 5; i++ {
-		waits = append(waits, b.reserve())
+		var d time.Duration
+		err := b.acquire(context.Background(), FamilyChats, func(_ context.Context, _ string, w time.Duration) error { d += w; return nil }, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, d)
 	}
 	want := []time.Duration{0, 0, 0, time.Second, 2 * time.Second}
 	if !equalDurations(waits, want) {
