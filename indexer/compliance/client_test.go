@@ -404,11 +404,12 @@ func TestLenientParsing(t *testing.T) {
 					t.Errorf("result %+v", r)
 				}
 			}},
-		{"files, generated files and artifacts", `{"id":"m6","role":"user","created_at":"2026-01-01T00:00:00Z","content":[],"files":[{"id":"claude_file_1","created_at":"2026-01-01T00:00:00Z","filename":"a.pdf","md5":null,"mime_type":"application/pdf","size_bytes":12}],"generated_files":[{"id":"claude_gen_file_1","filename":"c.png","md5":null,"mime_type":null,"size_bytes":null}],"artifacts":[{"id":"claude_artifact_1","version_id":"claude_artifact_version_1","title":null,"artifact_type":"code"}]}`,
+		{"files, generated files and artifacts", `{"id":"m6","role":"user","created_at":"2026-01-01T00:00:00Z","content":[],"files":[{"id":"claude_file_1","created_at":"2026-01-01T00:00:00Z","filename":"a.pdf","md5":"89968669461d95416549937168269d6b","mime_type":"application/pdf","size_bytes":12}],"generated_files":[{"id":"claude_gen_file_1","filename":"c.png","md5":null,"mime_type":null,"size_bytes":null},{"id":"claude_file_2","filename":"d.csv","md5":null,"mime_type":"text/csv","size_bytes":3}],"artifacts":[{"id":"claude_artifact_1","version_id":"claude_artifact_version_1","title":null,"artifact_type":"code"}]}`,
 			func(t *testing.T, m *Message, mm model.Message) {
-				want := []model.File{{Kind: model.FileUpload, ID: "claude_file_1", Name: "a.pdf", MimeType: "application/pdf", Size: 12},
+				want := []model.File{{Kind: model.FileUpload, ID: "claude_file_1", Name: "a.pdf", MimeType: "application/pdf", Size: 12, MD5: "89968669461d95416549937168269d6b"},
 					{Kind: model.FileGenerated, ID: "claude_gen_file_1", Name: "c.png"},
-					{Kind: model.FileArtifact, ID: "claude_artifact_version_1", MimeType: "code"}}
+					{Kind: model.FileGenerated, ID: "claude_file_2", Name: "d.csv", MimeType: "text/csv", Size: 3},
+					{Kind: model.FileArtifact, ID: "claude_artifact_version_1", MimeType: "code", ArtifactID: "claude_artifact_1", VersionID: "claude_artifact_version_1"}}
 				got, _ := json.Marshal(mm.Files)
 				exp, _ := json.Marshal(want)
 				if !bytes.Equal(got, exp) {
