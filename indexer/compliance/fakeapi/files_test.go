@@ -150,7 +150,9 @@ func TestFileContentHeaders(t *testing.T) {
 // the real API.
 func TestFileFaults(t *testing.T) {
 	org := fileOrg()
-	id := blobWhere(org, func(id string, b *Blob) bool { return b.Kind == BlobFile && b.MimeType == "text/plain" && liveChat(org, b) })
+	id := blobWhere(org, func(id string, b *Blob) bool {
+		return b.Kind == BlobFile && b.MimeType == "text/plain" && liveChat(org, b)
+	})
 	s, hs := newTestServer(t, org, Options{})
 	path := "/v1/compliance/apps/chats/files/" + id + "/content"
 
