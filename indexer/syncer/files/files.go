@@ -91,7 +91,9 @@ func (s *filesStream) Run(ctx context.Context, env *stream.Env) error {
 	if err != nil {
 		return err
 	}
-	r.report(func(st *stream.State) { st.State, st.Phase = stream.StateRunning, fmt.Sprintf("%d files queued", total) })
+	r.report(func(st *stream.State) {
+		st.State, st.Phase = stream.StateRunning, fmt.Sprintf("%d files queued", total)
+	})
 	work := make(chan []stream.PendingFile)
 	errs := make(chan error, s.opts.Concurrency)
 	var wg sync.WaitGroup
