@@ -33,8 +33,9 @@ type Budget struct {
 	now       func() time.Time
 	perMinute int
 	lim       *rate.Limiter
-	sent      []time.Time // ring of the last perMinute send times
-	next      int         // ring position of the oldest send
+	// sent holds the send times of the last 60 s, oldest first (at most
+	// perMinute of them), so memory follows the traffic, not the budget.
+	sent []time.Time
 	// blockedUntil holds every request: the server said the quota is spent.
 	blockedUntil time.Time
 	blockReason  string
@@ -60,7 +61,6 @@ func NewBudget(perMinute int, now func() time.Time) *Budget {
 	}
 	return &Budget{now: now, perMinute: perMinute,
 		lim:      rate.NewLimiter(rate.Limit(float64(perMinute)/60), max(1, perMinute/20)),
-		sent:     make([]time.Time, perMinute),
 		families: map[string]*familyBackoff{}}
 }
 
@@ -104,8 +104,7 @@ func (b *Budget) acquire(ctx context.Context, family string, wait Wait, waited t
 		d, reason := b.gate(now, family)
 		target := now.Add(d)
 		if d <= 0 || !target.After(waited) {
-			b.sent[b.next] = now
-			b.next = (b.next + 1) % len(b.sent)
+			b.sent = append(b.sent, now)
 			b.mu.Unlock()
 			return ctx.Err()
 		}
@@ -136,8 +135,16 @@ func (b *Budget) pace(ctx context.Context, wait Wait) error {
 func (b *Budget) gate(now time.Time, family string) (time.Duration, string) {
 	var d time.Duration
 	reason := WaitBudget
-	if oldest := b.sent[b.next]; !oldest.IsZero() {
-		d = oldest.Add(window).Sub(now)
+	drop := 0
+	for drop < len(b.sent) && now.Sub(b.sent[drop]) >= window {
+		drop++
+	}
+	if drop > 0 {
+		b.sent = append(b.sent[:0], b.sent[drop:]...)
+	}
+	// The perMinute-th most recent send must have left the window.
+	if n := len(b.sent); n >= b.perMinute {
+		d = b.sent[n-b.perMinute].Add(window).Sub(now)
 	}
 	if w := b.blockedUntil.Sub(now); w > d {
 		d, reason = w, b.blockReason
