@@ -89,3 +89,23 @@ func TestGetBodyBounded(t *testing.T) {
 		t.Errorf("cut body without retries: %v", err)
 	}
 }
+
+// TestGetBodyErrorsNeverQuoteTheKey: a content endpoint quoting the key in
+// its error (or in a header the client reports) does not leak it.
+func TestGetBodyErrorsNeverQuoteTheKey(t *testing.T) {
+	var seen []Response
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("request-id", "req_1")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":{"type":"invalid_request_error","message":"key ` + r.Header.Get("x-api-key") + ` refused"}}`))
+	}))
+	defer hs.Close()
+	c, _ := newClient(t, hs.URL, Config{OnResponse: func(r Response) { seen = append(seen, r) }})
+	_, err := c.GetBody(context.Background(), "/v1/compliance/apps/chats/files/claude_file_1/content", nil, 10, CallOpts{Family: "files"})
+	if !errors.Is(err, ErrBadRequest) || strings.Contains(err.Error(), testKey) {
+		t.Errorf("err %v", err)
+	}
+	if len(seen) != 1 || seen[0].Status != 400 || seen[0].Family != "files" || seen[0].RequestID != "req_1" {
+		t.Errorf("OnResponse saw %+v; want the error response too", seen)
+	}
+}
