@@ -157,15 +157,17 @@ func (b *Budget) gate(now time.Time, family string) (time.Duration, string) {
 	return d, reason
 }
 
-// observe reads the server's remaining quota: when it is spent, hold every
-// request until the advertised reset rather than collecting 429s.
+// observe reads the server's remaining quota. When it is spent, every
+// request waits for the advertised reset rather than collecting 429s; when
+// little is left (other tools share the quota), the rest is spread evenly
+// until the reset instead of being spent in a burst.
 func (b *Budget) observe(h http.Header) {
 	if b.parent != nil {
 		b.parent.observe(h)
 		return
 	}
 	rem, err := strconv.Atoi(h.Get("anthropic-ratelimit-requests-remaining"))
-	if err != nil || rem > 0 {
+	if err != nil || rem < 0 || rem >= b.slack() {
 		return
 	}
 	reset, err := ParseTime(h.Get("anthropic-ratelimit-requests-reset"))
@@ -174,8 +176,18 @@ func (b *Budget) observe(h http.Header) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.blockLocked(reset, WaitBudget)
+	now := b.now()
+	if rem == 0 {
+		b.blockLocked(reset, WaitBudget)
+		return
+	}
+	if left := reset.Sub(now); left > 0 {
+		b.blockLocked(now.Add(left/time.Duration(rem+1)), WaitBudget)
+	}
 }
+
+// slack is the remaining quota under which requests are spread out.
+func (b *Budget) slack() int { return max(1, b.perMinute/20) }
 
 // rateLimited handles a 429 on family. A 429 of the shared quota blocks
 // every stream until retry-after (or the backoff the caller computed); the

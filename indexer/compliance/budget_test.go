@@ -307,3 +307,39 @@ func TestBudgetShareCapsRate(t *testing.T) {
 		t.Error("share did not spend from its parent")
 	}
 }
+
+// TestBudgetSpreadsLowRemaining: with little of the shared quota left
+// (another tool is using it), requests are spread until the reset rather
+// than spent at once and answered with 429s.
+func TestBudgetSpreadsLowRemaining(t *testing.T) {
+	start := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	clk := newVClock(start, 1)
+	b := NewBudget(600, clk.Now) // slack 30
+	wait := func(ctx context.Context, _ string, d time.Duration) error { return clk.Sleep(ctx, d) }
+	reset := start.Add(40 * time.Second)
+	var sends []time.Time
+	for rem := 4; rem >= 0; rem-- {
+		if err := b.acquire(context.Background(), FamilyChats, wait, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		sends = append(sends, clk.Now())
+		b.observe(http.Header{"Anthropic-Ratelimit-Requests-Remaining": {strconv.Itoa(rem)},
+			"Anthropic-Ratelimit-Requests-Reset": {reset.Format(time.RFC3339)}})
+	}
+	if err := b.acquire(context.Background(), FamilyChats, wait, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	sends = append(sends, clk.Now())
+	if sends[4].Sub(start) < 20*time.Second {
+		t.Errorf("last 4 requests of the quota spent within %v of 40 s", sends[4].Sub(start))
+	}
+	if got := sends[5]; got.Before(reset) {
+		t.Errorf("request after the quota was spent sent at %v, before the reset %v", got.Sub(start), reset.Sub(start))
+	}
+	// Plenty left: no spreading.
+	b2 := NewBudget(600, clk.Now)
+	b2.observe(http.Header{"Anthropic-Ratelimit-Requests-Remaining": {"500"}, "Anthropic-Ratelimit-Requests-Reset": {reset.Format(time.RFC3339)}})
+	if until, _ := b2.BlockedUntil(); !until.IsZero() {
+		t.Errorf("blocked until %v with 500 left", until)
+	}
+}
