@@ -65,7 +65,7 @@ type Client struct {
 	hc     *http.Client
 	budget *Budget
 	log    *slog.Logger
-	stats  counters
+	stats  *counters
 }
 
 type counters struct {
@@ -130,8 +130,20 @@ func New(cfg Config) (*Client, error) {
 	if b == nil {
 		b = NewBudget(cfg.RequestsPerMinute, cfg.Now)
 	}
-	return &Client{cfg: cfg, base: base, hc: hc, log: cfg.Logger, budget: b}, nil
+	return &Client{cfg: cfg, base: base, hc: hc, log: cfg.Logger, budget: b, stats: &counters{}}, nil
 }
+
+// WithShare returns a client that spends from c's budget but paces itself
+// to fraction of its rate (Budget.Share), counting into c's Stats. The files
+// stream uses it so file downloads never starve chats and sessions.
+func (c *Client) WithShare(fraction float64) *Client {
+	cc := *c
+	cc.budget = c.budget.Share(fraction)
+	return &cc
+}
+
+// Budget is the budget the client spends from, for "waiting until" reports.
+func (c *Client) Budget() *Budget { return c.budget }
 
 // Stats returns the client's counters.
 func (c *Client) Stats() Stats {
@@ -172,12 +184,17 @@ type Response struct {
 	Family    string
 }
 
-// CallOpts tunes one call of GetJSON.
+// CallOpts tunes one call of GetJSON or GetBody.
 type CallOpts struct {
 	// Family names the endpoint family ("chats", "sessions/local",
 	// "sessions/remote", "activities", "files") for per-family rate-limit
-	// backoff and Response.Family.
+	// backoff (FamilyRemoteSessions) and Response.Family.
 	Family string
+	// ServerRetries bounds retries of 5xx, timeouts and cut bodies for this
+	// call: 0 keeps Config.MaxRetries, negative means none. Local-session
+	// 503s that can persist and file bodies use a small number, so one item
+	// does not hold a stream for minutes.
+	ServerRetries int
 }
 
 // GetJSON sends GET path?q (path from the API root, e.g.
@@ -185,117 +202,174 @@ type CallOpts struct {
 // and decodes a 2xx JSON body into out. Sources of their own packages
 // (sessions, activities, files) call it.
 func (c *Client) GetJSON(ctx context.Context, path string, q url.Values, out any, opts CallOpts) error {
-	return c.get(ctx, path, q, out)
+	return c.redactErr(c.send(ctx, path, q, opts, "application/json", func(r *http.Response) error {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			return fmt.Errorf("reading body: %w", err)
+		}
+		if err := json.Unmarshal(body, out); err != nil {
+			return fmt.Errorf("compliance api: GET %s: %w: %v", path, ErrDecode, err)
+		}
+		return nil
+	}))
 }
 
-// get sends GET path?q and decodes a 2xx JSON body into out, retrying as the
-// API documents: 429 after retry-after, 5xx and timeouts with exponential
-// backoff unless x-should-retry: false; 4xx never. Every error leaves the
-// client here, so this is where the key is scrubbed from them.
+// get is GetJSON for the chat endpoints of this package.
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
-	return c.redactErr(c.getRetrying(ctx, path, q, out))
+	return c.GetJSON(ctx, path, q, out, CallOpts{Family: FamilyChats})
 }
 
-func (c *Client) getRetrying(ctx context.Context, path string, q url.Values, out any) error {
+// Endpoint families of this package's own calls.
+const (
+	FamilyChats     = "chats"
+	FamilyDirectory = "directory"
+)
+
+// send sends GET path?q and hands a 2xx response to consume, retrying as the
+// API documents: 429 after retry-after (the whole Budget waits) or, for the
+// remote-session family, its own backoff; 5xx, timeouts and cut bodies with
+// exponential backoff unless x-should-retry: false; 4xx never.
+func (c *Client) send(ctx context.Context, path string, q url.Values, opts CallOpts, accept string, consume func(*http.Response) error) error {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawQuery = q.Encode()
+	maxServer := c.cfg.MaxRetries
+	if opts.ServerRetries > 0 {
+		maxServer = opts.ServerRetries
+	} else if opts.ServerRetries < 0 {
+		maxServer = 0
+	}
 	backoff := c.cfg.BackoffInitial
 	serverTries, limitTries := 0, 0
+	var waited time.Time // end of the last 429 wait, so acquire does not repeat it
+	retryServer := func(attempt int, what string, args ...any) (bool, error) {
+		if serverTries >= maxServer {
+			return false, nil
+		}
+		serverTries++
+		c.log.Warn("compliance api "+what+"; retrying", append([]any{"path", path, "attempt", attempt, "backoff", backoff}, args...)...)
+		if err := c.wait(ctx, "backoff", backoff); err != nil {
+			return false, err
+		}
+		backoff = min(backoff*2, c.cfg.BackoffMax)
+		return true, nil
+	}
 	for attempt := 1; ; attempt++ {
-		if d := c.budget.reserve(); d > 0 {
-			if err := c.wait(ctx, "budget", d); err != nil {
-				return err
-			}
+		if err := c.budget.acquire(ctx, opts.Family, c.waitFor, waited); err != nil {
+			return err
 		}
 		if attempt > 1 {
 			c.stats.retries.Add(1)
 		}
-		status, hdr, body, err := c.do(ctx, u.String())
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+		err := c.attempt(ctx, u.String(), accept, func(resp *http.Response) error {
+			c.budget.observe(resp.Header)
+			if c.cfg.OnResponse != nil {
+				c.cfg.OnResponse(Response{RequestID: resp.Header.Get("request-id"), Method: http.MethodGet,
+					Path: path, Status: resp.StatusCode, Family: opts.Family})
 			}
-			if !transient(err) || serverTries >= c.cfg.MaxRetries {
-				return fmt.Errorf("compliance api: GET %s: %w (after %d attempts)", path, err, attempt)
+			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+				c.budget.succeeded(opts.Family)
+				return consume(resp)
 			}
-			serverTries++
-			c.log.Warn("compliance api request failed; retrying", "path", path, "attempt", attempt, "backoff", backoff, "err", c.redactErr(err))
-			if err := c.wait(ctx, "backoff", backoff); err != nil {
-				return err
-			}
-			backoff = min(backoff*2, c.cfg.BackoffMax)
-			continue
-		}
-		c.budget.observe(hdr)
-		if status >= 200 && status < 300 {
-			if err := json.Unmarshal(body, out); err != nil {
-				return fmt.Errorf("compliance api: GET %s: %w: %v", path, ErrDecode, err)
-			}
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+			return c.apiError(path, resp.StatusCode, resp.Header, body, attempt)
+		})
+		if err == nil {
 			return nil
 		}
-		apiErr := c.apiError(path, status, hdr, body, attempt)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			if errors.Is(err, ErrDecode) || !transient(err) {
+				return c.wrapAttemptErr(path, err, attempt)
+			}
+			ok, werr := retryServer(attempt, "request failed", "err", c.redactErr(err))
+			if werr != nil {
+				return werr
+			}
+			if !ok {
+				return c.wrapAttemptErr(path, err, attempt)
+			}
+			continue
+		}
 		switch {
-		case status == http.StatusTooManyRequests:
+		case apiErr.Status == http.StatusTooManyRequests:
 			c.stats.rateLimited.Add(1)
 			if limitTries >= c.cfg.MaxRateLimitRetries {
 				return apiErr
 			}
 			limitTries++
-			d, ok := retryAfter(hdr)
-			if !ok {
-				d = backoff
+			d, reason := c.budget.rateLimited(opts.Family, apiErr.header, backoff)
+			if _, ok := retryAfter(apiErr.header); !ok && reason != WaitFamily {
 				backoff = min(backoff*2, c.cfg.BackoffMax)
 			}
-			c.log.Info("compliance api rate limited; waiting", "path", path, "retry_after", d)
-			if err := c.wait(ctx, "rate_limit", d); err != nil {
+			waited = c.cfg.Now().Add(d)
+			c.log.Info("compliance api rate limited; waiting", "path", path, "family", opts.Family, "wait", d)
+			if err := c.wait(ctx, reason, d); err != nil {
 				return err
 			}
-		case status >= 500 && hdr.Get("x-should-retry") != "false" && serverTries < c.cfg.MaxRetries:
-			serverTries++
-			c.log.Warn("compliance api server error; retrying", "path", path, "status", status, "attempt", attempt, "backoff", backoff)
-			if err := c.wait(ctx, "backoff", backoff); err != nil {
-				return err
+		case apiErr.Status >= 500 && apiErr.header.Get("x-should-retry") != "false":
+			ok, werr := retryServer(attempt, "server error", "status", apiErr.Status)
+			if werr != nil {
+				return werr
 			}
-			backoff = min(backoff*2, c.cfg.BackoffMax)
+			if !ok {
+				return apiErr
+			}
 		default:
 			return apiErr
 		}
 	}
 }
 
+func (c *Client) wrapAttemptErr(path string, err error, attempt int) error {
+	if errors.Is(err, ErrDecode) {
+		return err
+	}
+	return fmt.Errorf("compliance api: GET %s: %w (after %d attempts)", path, err, attempt)
+}
+
+// waitFor adapts Client.wait to the Budget's Wait.
+func (c *Client) waitFor(ctx context.Context, reason string, d time.Duration) error {
+	return c.wait(ctx, reason, d)
+}
+
 // errAttemptTimeout marks an attempt cut off by Config.Timeout, which is
 // retried, as opposed to the caller's own cancellation, which is not.
 var errAttemptTimeout = errors.New("request timed out")
 
-func (c *Client) do(ctx context.Context, u string) (int, http.Header, []byte, error) {
+// attempt sends one request and passes the response to handle while the
+// attempt's timeout still runs, so reading the body is bounded too.
+func (c *Client) attempt(ctx context.Context, u, accept string, handle func(*http.Response) error) error {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, nil, nil, err
+		return err
 	}
 	req.Header.Set("x-api-key", c.cfg.Key)
 	req.Header.Set("anthropic-version", "2023-06-01")
-	req.Header.Set("accept", "application/json")
+	req.Header.Set("accept", accept)
 	c.stats.requests.Add(1)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if ctx.Err() == nil && actx.Err() != nil {
-			return 0, nil, nil, errAttemptTimeout
+			return errAttemptTimeout
 		}
-		return 0, nil, nil, scrubURL(err)
+		return scrubURL(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		if ctx.Err() == nil && actx.Err() != nil {
-			return 0, nil, nil, errAttemptTimeout
-		}
-		return 0, nil, nil, fmt.Errorf("reading body: %w", err)
+	err = handle(resp)
+	if err != nil && ctx.Err() == nil && actx.Err() != nil {
+		return errAttemptTimeout
 	}
-	return resp.StatusCode, resp.Header, body, nil
+	return err
 }
+
+// maxErrorBody bounds an error response read: error envelopes are small.
+const maxErrorBody = 1 << 20
 
 // maxBody bounds one response in memory. The API's own bound is 1 MiB per
 // text block; a whole chat in one response can hold many of them.
@@ -331,7 +405,7 @@ func (c *Client) apiError(path string, status int, hdr http.Header, body []byte,
 	// Scrubbed before parsing and truncating: a key cut in half by the
 	// truncation would no longer be found, and half a key is still a leak.
 	body = c.redactBytes(body)
-	e := &APIError{Method: http.MethodGet, Path: path, Status: status, RequestID: c.redact(hdr.Get("request-id")), Attempts: attempts}
+	e := &APIError{Method: http.MethodGet, Path: path, Status: status, RequestID: c.redact(hdr.Get("request-id")), Attempts: attempts, header: hdr}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
 		e.Type, e.Message = eb.Error.Type, truncate(eb.Error.Message, 500)

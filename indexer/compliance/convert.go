@@ -58,6 +58,7 @@ func (c *Chat) Conversation() model.Conversation {
 		OrgID: c.OrganizationUUID, Provider: model.ProviderAnthropic,
 		Model: deref(c.Model), Title: c.Name, ProjectID: deref(c.ProjectID), URL: c.Href,
 		CreatedAt: c.CreatedAt.Time, UpdatedAt: c.UpdatedAt.Time,
+		Kind: model.KindChat, Product: model.ProductClaudeAI,
 	}
 	if conv.OrgID == "" {
 		conv.OrgID = c.OrganizationID
@@ -109,19 +110,24 @@ func (m *Message) ModelMessage(convID string, seq int) model.Message {
 	}
 	for _, f := range m.Files {
 		out.Files = append(out.Files, model.File{Kind: model.FileUpload, ID: f.ID, Name: f.Filename,
-			MimeType: deref(f.MimeType), Size: deref(f.SizeBytes)})
+			MimeType: deref(f.MimeType), Size: deref(f.SizeBytes), MD5: deref(f.MD5)})
 	}
+	// A generated file's id may be claude_gen_file_… or claude_file_…; it is
+	// kept as sent, and the files source routes its download by the prefix.
 	for _, f := range m.GeneratedFiles {
 		out.Files = append(out.Files, model.File{Kind: model.FileGenerated, ID: f.ID, Name: f.Filename,
-			MimeType: deref(f.MimeType), Size: deref(f.SizeBytes)})
+			MimeType: deref(f.MimeType), Size: deref(f.SizeBytes), MD5: deref(f.MD5)})
 	}
+	// Each revision of an artifact is a version under one artifact id: the
+	// version id is the file's id (the content endpoint takes it), the
+	// artifact id groups the versions.
 	for _, a := range m.Artifacts {
 		id := a.VersionID
 		if id == "" {
 			id = a.ID
 		}
 		out.Files = append(out.Files, model.File{Kind: model.FileArtifact, ID: id, Name: deref(a.Title),
-			MimeType: deref(a.ArtifactType)})
+			MimeType: deref(a.ArtifactType), ArtifactID: a.ID, VersionID: a.VersionID})
 	}
 	return out
 }

@@ -21,7 +21,7 @@ func (c *Client) ListOrganizations(ctx context.Context) ([]Organization, error) 
 	q := url.Values{"limit": {"1000"}}
 	for {
 		var env pageEnvelope
-		if err := c.get(ctx, "/v1/compliance/organizations", q, &env); err != nil {
+		if err := c.GetJSON(ctx, "/v1/compliance/organizations", q, &env, CallOpts{Family: FamilyDirectory}); err != nil {
 			return nil, err
 		}
 		var orgs []Organization
@@ -49,7 +49,7 @@ func (c *Client) ListUsers(ctx context.Context, orgUUID, page string, limit int)
 		q.Set("page", page)
 	}
 	var env pageEnvelope
-	if err := c.get(ctx, "/v1/compliance/organizations/"+url.PathEscape(orgUUID)+"/users", q, &env); err != nil {
+	if err := c.GetJSON(ctx, "/v1/compliance/organizations/"+url.PathEscape(orgUUID)+"/users", q, &env, CallOpts{Family: FamilyDirectory}); err != nil {
 		return nil, err
 	}
 	var users []User

@@ -1,0 +1,110 @@
+package files
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
+	"github.com/ccsync/ccsync/model"
+)
+
+// TestFilesKilledChild is the child half of TestFilesResumeAfterKill: it
+// runs the files stream on the directory it is given until killed.
+func TestFilesKilledChild(t *testing.T) {
+	dir, url := os.Getenv("CCSYNC_FILES_CHILD_DIR"), os.Getenv("CCSYNC_FILES_CHILD_URL")
+	if dir == "" {
+		t.Skip("child process of TestFilesResumeAfterKill")
+	}
+	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: slog.New(slog.DiscardHandler), MinFreeBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := New(Options{Concurrency: 2}).Run(context.Background(), streamEnv(ix, newClient(t, url), &stream.State{})); err != nil {
+		t.Fatal(err)
+	}
+	t.Fatal("child finished before it was killed; slow the fake down")
+}
+
+// TestFilesResumeAfterKill kills a process running the files stream with
+// SIGKILL twice, mid-queue, then lets a fresh run finish: every file ends
+// with its content, nothing is queued, and the store verifies.
+func TestFilesResumeAfterKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns child processes")
+	}
+	e := newEnv(t)
+	seed(t, e.ix, newClient(t, e.url))
+	queued := len(pending(t, e.ix))
+	msgs, err := e.ix.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ix.Close() // the child owns the directory while it runs
+	e.fake.SetLatency(20 * time.Millisecond)
+	for i, after := range []int{6, 18} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFilesKilledChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "CCSYNC_FILES_CHILD_DIR="+e.dir, "CCSYNC_FILES_CHILD_URL="+e.url)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for e.fake.Requests()["files"] < after {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("child %d made only %d file requests", i, e.fake.Requests()["files"])
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			t.Fatalf("child %d was not killed mid-run: %v", i, err)
+		}
+	}
+	e.fake.SetLatency(0)
+	e.open()
+	left := len(pending(t, e.ix))
+	if left == 0 || left >= queued {
+		t.Fatalf("killed runs left %d of %d queued; want some done, some not", left, queued)
+	}
+	verify(t, e.ix)
+	var st stream.State
+	if err := New(Options{}).Run(context.Background(), streamEnv(e.ix, newClient(t, e.url), &st)); err != nil {
+		t.Fatal(err)
+	}
+	if st.Items != left {
+		t.Errorf("resumed run stored %d files, %d were left", st.Items, left)
+	}
+	if n := len(pending(t, e.ix)); n != 0 {
+		t.Errorf("%d still queued", n)
+	}
+	rep, err := e.ix.Verify(context.Background())
+	if err != nil || !rep.OK() || rep.Messages != msgs.Messages || rep.Conversations != msgs.Conversations {
+		t.Fatalf("verify after resume: %+v (before %+v) %v", rep, msgs, err)
+	}
+	for _, ch := range e.org.Chats {
+		if ch.DeletedAt != nil {
+			continue
+		}
+		for _, m := range ch.Messages {
+			sm, err := e.ix.Message(context.Background(), m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range sm.Files {
+				b := e.org.Blobs[f.ID]
+				if want := wantState(b); f.Fetch != want || (want == model.FetchText && f.ExtractedText != string(b.Data)) {
+					t.Errorf("%s: %q, want %q", f.ID, f.Fetch, want)
+				}
+			}
+		}
+	}
+}
