@@ -247,7 +247,6 @@ func content(r *rand.Rand, mime, title string) []byte {
 // chats/generated-files/{id}[/content] and artifacts/{version_id}[/content];
 // rest is the path after /v1/compliance/apps/.
 func (s *Server) routeFiles(w http.ResponseWriter, r *http.Request, rest string) {
-	s.requests["files"]++
 	family, tail, _ := strings.Cut(rest, "/")
 	if family == "chats" {
 		var sub string

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 	"github.com/ccsync/ccsync/model"
 )
@@ -54,10 +55,10 @@ func TestFilesResumeAfterKill(t *testing.T) {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(60 * time.Second)
-		for e.fake.Requests()["files"] < after {
+		for fileRequests(e.fake) < after {
 			if time.Now().After(deadline) {
 				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d file requests", i, e.fake.Requests()["files"])
+				t.Fatalf("child %d made only %d file requests", i, fileRequests(e.fake))
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -107,4 +108,10 @@ func TestFilesResumeAfterKill(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fileRequests counts requests to the three file endpoint families.
+func fileRequests(s *fakeapi.Server) int {
+	n := s.Requests()
+	return n[fakeapi.FamilyFiles] + n[fakeapi.FamilyGeneratedFiles] + n[fakeapi.FamilyArtifacts]
 }

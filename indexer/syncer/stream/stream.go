@@ -84,6 +84,9 @@ func PendingFileKey(fileID string) string { return PendingFilePrefix() + fileID 
 // LoadJSON reads meta key into v; false when absent.
 func LoadJSON(ix *indexer.Indexer, key string, v any) (bool, error) {
 	b, err := ix.Meta(key)
+	if errors.Is(err, indexer.ErrNotFound) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", key, err)
 	}
