@@ -32,6 +32,9 @@ func (w *writer) putConversation(c model.Conversation) error {
 		// title, project and owner the export filled in when the API copy
 		// comes round again.
 		c = fillEmpty(c, old)
+		keepDeletion(&c, old)
+	} else if c.DeletedAt != nil && c.DeletedBy == "" {
+		c.DeletedBy = model.DeletedByUser
 	}
 	// Aggregates belong to the indexer, not to the source.
 	c.MessageCount, c.FindingCount, c.FindingCounts = 0, 0, nil
@@ -109,7 +112,11 @@ func fillEmpty(c, from model.Conversation) model.Conversation {
 			*dst = src
 		}
 	}
-	fill(&c.Title, from.Title)
+	if c.Title == "" && from.Title != "" {
+		// A deleted chat is listed with name "": the archived title stays,
+		// and so does whether it was inferred.
+		c.Title, c.TitleDerived = from.Title, from.TitleDerived
+	}
 	fill(&c.Summary, from.Summary)
 	fill(&c.ProjectID, from.ProjectID)
 	fill(&c.OwnerID, from.OwnerID)
@@ -117,5 +124,13 @@ func fillEmpty(c, from model.Conversation) model.Conversation {
 	fill(&c.URL, from.URL)
 	fill(&c.OrgID, from.OrgID)
 	fill(&c.ExternalID, from.ExternalID)
+	fill((*string)(&c.Kind), string(from.Kind))
+	fill(&c.Product, from.Product)
+	fill(&c.Surface, from.Surface)
+	fill(&c.Status, from.Status)
+	fill(&c.AgentID, from.AgentID)
+	fill(&c.StartedBy, from.StartedBy)
+	fill(&c.WorkspaceID, from.WorkspaceID)
+	fill(&c.Workdir, from.Workdir)
 	return c
 }

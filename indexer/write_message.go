@@ -16,6 +16,14 @@ func (w *writer) putMessage(e encodedMessage) error {
 	if err != nil {
 		return err
 	}
+	if found {
+		if kept, rescan, changed := keepArchivedMessage(m, &old); changed {
+			if e, err = w.reencode(kept, rescan); err != nil {
+				return err
+			}
+			m = e.msg
+		}
+	}
 	if found && bytes.Equal(oldRaw, e.raw) {
 		w.res.Unchanged++
 		return nil
