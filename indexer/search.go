@@ -297,6 +297,8 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 	anyOf(fModel, req.Models)
 	anyOf(fTools, req.Tools)
 	anyOf(fSource, req.Sources)
+	anyOf(fProduct, req.Products)
+	anyOf(fConvKind, req.ConversationKinds)
 	if req.Kind == KindMessage {
 		anyOf(fRole, req.Roles)
 	}
@@ -340,6 +342,9 @@ var facetFields = map[string]struct {
 	FacetSource:      {fSource, 4},
 	FacetRole:        {fRole, 4},
 	FacetDate:        {fMonth, 240},
+	FacetProduct:     {fProduct, 20},
+	// Two values today; room for what the API adds.
+	FacetConversationKind: {fConvKind, 4},
 }
 
 // addFacets adds the requested facets. Over several partitions each one
@@ -504,6 +509,7 @@ func setHitOwner(h *Hit, c *model.Conversation, u *model.User) {
 		return
 	}
 	h.Title, h.Model, h.Provider, h.Source, h.UserID = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
+	h.Product, h.ConversationKind = c.ProductOrClaudeAI(), string(c.KindOrChat())
 	if u != nil {
 		h.UserID, h.UserName, h.UserEmail, h.UserAvatarSeed = u.ID, u.Name, u.Email, u.AvatarSeed
 	}

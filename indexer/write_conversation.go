@@ -53,9 +53,11 @@ func (w *writer) putConversation(c model.Conversation) error {
 		if err := w.del(userConvKey(old.OwnerID, old.CreatedAt, old.ID)); err != nil {
 			return err
 		}
+		w.countConversation(&old, -1)
 	} else {
 		w.count("conversations", 1)
 	}
+	w.countConversation(&c, 1)
 	if err := w.set(key(pConv, c.ID), raw); err != nil {
 		return err
 	}
@@ -73,14 +75,16 @@ func (w *writer) putConversation(c model.Conversation) error {
 	}
 	if n := int64(a.Messages); n > 0 {
 		prev := old // the zero value when messages came before their conversation
-		w.countConversationFacets(&prev, -n)
-		w.countConversationFacets(&c, n)
+		f := int64(a.Findings)
+		w.countConversationFacets(&prev, -n, -f)
+		w.countConversationFacets(&c, n, f)
 	}
 	w.convs[c.ID] = &c
 	// Message documents carry the owner, model, source and title: when those
 	// change, every message of the conversation is reindexed.
 	if !found || old.OwnerID != c.OwnerID || old.Model != c.Model || old.Source != c.Source ||
-		old.Provider != c.Provider || old.Title != c.Title {
+		old.Provider != c.Provider || old.Title != c.Title ||
+		old.ProductOrClaudeAI() != c.ProductOrClaudeAI() || old.KindOrChat() != c.KindOrChat() {
 		return w.outbox(obConvDeep, c.ID)
 	}
 	return w.outbox(obConv, c.ID)
