@@ -141,6 +141,17 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		out.Took = time.Since(start)
 		return out, nil
 	}
+	if req.Kind == KindConversation && strings.TrimSpace(req.Query) != "" {
+		if req.After != "" && ((req.Sort == SortRelevance && (c.Offset < 0 || c.Offset > maxGroups)) ||
+			(req.Sort != SortRelevance && len(c.After) != 2)) {
+			return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
+		}
+		out, err := ix.searchConversations(ctx, req, c, start)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		return out, nil
+	}
 	if req.After != "" {
 		if req.Sort == SortRelevance {
 			if c.Offset < 0 || c.Offset > maxRelevanceDepth {
