@@ -17,21 +17,30 @@ func (s *Server) stats(c *fiber.Ctx) error {
 }
 
 // analyticsResponse is the dashboard: the counters kept at ingest plus
-// views that need the index. Counts in TopUsersByFindings and
-// FindingsOverTime are flagged messages, not individual findings.
+// views that need the index. Counts in TopUsersByFindings,
+// FlaggedByProduct and FindingsOverTime are flagged messages, not
+// individual findings (Stats.FindingsPerProduct counts findings, all-time).
 type analyticsResponse struct {
 	indexer.Stats
 	TopUsersByFindings []indexer.FacetCount            `json:"top_users_by_findings"`
+	FlaggedByProduct   []indexer.FacetCount            `json:"flagged_by_product"`
 	FindingsOverTime   map[string][]indexer.FacetCount `json:"findings_over_time"` // finding type -> date buckets
+	Products           []string                        `json:"products,omitempty"` // the ?product= filter applied
 }
 
 // maxTrendTypes bounds the per-type searches behind FindingsOverTime.
 const maxTrendTypes = 10
 
-// analytics serves GET /api/v1/analytics?from=&to=. The time range applies
-// to the index-backed views; the counters are all-time.
+// analytics serves GET /api/v1/analytics?from=&to=&product=. The time
+// range and the products apply to the index-backed views (top users and
+// findings over time; flagged by product takes the range only, so it always
+// shows every product); the counters are all-time.
 func (s *Server) analytics(c *fiber.Ctx) error {
 	from, to, err := queryRange(c)
+	if err != nil {
+		return err
+	}
+	products, err := multi(c, "product")
 	if err != nil {
 		return err
 	}
@@ -40,10 +49,22 @@ func (s *Server) analytics(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	resp := analyticsResponse{Stats: st, TopUsersByFindings: []indexer.FacetCount{}, FindingsOverTime: map[string][]indexer.FacetCount{}}
-	flagged, err := s.store.Search(ctx, indexer.SearchRequest{Kind: indexer.KindMessage, FlaggedOnly: true, From: from, To: to, Size: 1})
+	resp := analyticsResponse{Stats: st, TopUsersByFindings: []indexer.FacetCount{}, FlaggedByProduct: []indexer.FacetCount{},
+		FindingsOverTime: map[string][]indexer.FacetCount{}, Products: products}
+	flagged, err := s.store.Search(ctx, indexer.SearchRequest{Kind: indexer.KindMessage, FlaggedOnly: true, From: from, To: to, Size: 1,
+		Facets: []string{indexer.FacetUser, indexer.FacetProduct}})
 	if err != nil {
 		return err
+	}
+	if f := flagged.Facets[indexer.FacetProduct]; f != nil {
+		resp.FlaggedByProduct = f
+	}
+	if len(products) > 0 {
+		flagged, err = s.store.Search(ctx, indexer.SearchRequest{Kind: indexer.KindMessage, FlaggedOnly: true, From: from, To: to, Size: 1,
+			Products: products, Facets: []string{indexer.FacetUser}})
+		if err != nil {
+			return err
+		}
 	}
 	if f := flagged.Facets[indexer.FacetUser]; f != nil {
 		resp.TopUsersByFindings = f
@@ -59,7 +80,8 @@ func (s *Server) analytics(c *fiber.Ctx) error {
 		return types[i] < types[j]
 	})
 	for _, t := range types[:min(len(types), maxTrendTypes)] {
-		res, err := s.store.Search(ctx, indexer.SearchRequest{Kind: indexer.KindMessage, FindingTypes: []string{t}, From: from, To: to, Size: 1})
+		res, err := s.store.Search(ctx, indexer.SearchRequest{Kind: indexer.KindMessage, FindingTypes: []string{t}, From: from, To: to, Size: 1,
+			Products: products, Facets: []string{indexer.FacetDate}})
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/model"
 )
 
 const (
@@ -112,15 +113,27 @@ func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, erro
 		return r, errBadRequest(fmt.Sprintf("parameter \"q\": longer than %d bytes", maxQueryLen))
 	}
 	r.Kind = kind
-	if k := c.Query("kind"); k != "" {
-		switch indexer.Kind(k) {
-		case indexer.KindMessage, indexer.KindConversation:
-			if kind != "" && indexer.Kind(k) != kind {
-				return r, errBadRequest(fmt.Sprintf("parameter \"kind\": this endpoint lists %ss", kind))
+	// ?kind= takes two vocabularies that never overlap: message or
+	// conversation picks what a hit is, chat or session filters by the
+	// conversation's kind (repeatable: kind=conversation&kind=session).
+	kinds, err := multi(c, "kind")
+	if err != nil {
+		return r, err
+	}
+	for _, k := range kinds {
+		switch k {
+		case string(indexer.KindMessage), string(indexer.KindConversation):
+			if (kind != "" && indexer.Kind(k) != kind) || (r.Kind != "" && r.Kind != indexer.Kind(k)) {
+				if kind != "" {
+					return r, errBadRequest(fmt.Sprintf("parameter \"kind\": this endpoint lists %ss", kind))
+				}
+				return r, errBadRequest("parameter \"kind\": both message and conversation")
 			}
 			r.Kind = indexer.Kind(k)
+		case string(model.KindChat), string(model.KindSession):
+			r.ConversationKinds = append(r.ConversationKinds, k)
 		default:
-			return r, errBadRequest(fmt.Sprintf("parameter \"kind\": %q is not message or conversation", k))
+			return r, errBadRequest(fmt.Sprintf("parameter \"kind\": %q is not message, conversation, chat or session", k))
 		}
 	}
 	if r.Kind == "" {
@@ -132,14 +145,17 @@ func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, erro
 	}{
 		{"finding_type", &r.FindingTypes}, {"severity", &r.Severities}, {"user", &r.Users},
 		{"model", &r.Models}, {"role", &r.Roles}, {"tool", &r.Tools}, {"source", &r.Sources},
+		{"product", &r.Products},
 	} {
 		if *f.dst, err = multi(c, f.name); err != nil {
 			return r, err
 		}
 	}
 	for _, role := range r.Roles {
-		if role != "human" && role != "assistant" {
-			return r, errBadRequest(fmt.Sprintf("parameter \"role\": %q is not human or assistant", role))
+		switch model.Role(role) {
+		case model.RoleHuman, model.RoleAssistant, model.RoleTool:
+		default:
+			return r, errBadRequest(fmt.Sprintf("parameter \"role\": %q is not human, assistant or tool", role))
 		}
 	}
 	for _, sev := range r.Severities {
@@ -193,6 +209,8 @@ func auditDetail(r indexer.SearchRequest) map[string]string {
 	add("role", strings.Join(r.Roles, ","))
 	add("tool", strings.Join(r.Tools, ","))
 	add("source", strings.Join(r.Sources, ","))
+	add("product", strings.Join(r.Products, ","))
+	add("conversation_kind", strings.Join(r.ConversationKinds, ","))
 	add("conversation_id", r.ConversationID)
 	if r.FlaggedOnly {
 		d["flagged"] = "true"
@@ -209,6 +227,7 @@ func auditDetail(r indexer.SearchRequest) map[string]string {
 var facetNames = map[string]bool{
 	indexer.FacetFindingType: true, indexer.FacetSeverity: true, indexer.FacetUser: true, indexer.FacetModel: true,
 	indexer.FacetRole: true, indexer.FacetTool: true, indexer.FacetSource: true, indexer.FacetDate: true,
+	indexer.FacetProduct: true, indexer.FacetConversationKind: true,
 }
 
 // parseFacets reads ?facets=: absent or "all" computes every facet, "none"

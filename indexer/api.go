@@ -75,22 +75,26 @@ const (
 // empty query matches everything. Filters are ANDed; values within one
 // filter are ORed.
 type SearchRequest struct {
-	Kind           Kind      `json:"kind,omitempty"`
-	Query          string    `json:"query,omitempty"`
-	FindingTypes   []string  `json:"finding_types,omitempty"`
-	Severities     []string  `json:"severities,omitempty"`
-	FlaggedOnly    bool      `json:"flagged_only,omitempty"`
-	Users          []string  `json:"users,omitempty"` // user ids
-	Models         []string  `json:"models,omitempty"`
-	Roles          []string  `json:"roles,omitempty"`
-	Tools          []string  `json:"tools,omitempty"`
-	Sources        []string  `json:"sources,omitempty"`
-	ConversationID string    `json:"conversation_id,omitempty"`
-	From           time.Time `json:"from,omitzero"` // inclusive
-	To             time.Time `json:"to,omitzero"`   // exclusive
-	Sort           Sort      `json:"sort,omitempty"`
-	Size           int       `json:"size,omitempty"`  // default 20, max 200
-	After          string    `json:"after,omitempty"` // cursor from SearchResult.Next
+	Kind         Kind     `json:"kind,omitempty"`
+	Query        string   `json:"query,omitempty"`
+	FindingTypes []string `json:"finding_types,omitempty"`
+	Severities   []string `json:"severities,omitempty"`
+	FlaggedOnly  bool     `json:"flagged_only,omitempty"`
+	Users        []string `json:"users,omitempty"` // user ids
+	Models       []string `json:"models,omitempty"`
+	Roles        []string `json:"roles,omitempty"`
+	Tools        []string `json:"tools,omitempty"`
+	Sources      []string `json:"sources,omitempty"`
+	// Products (model.Product* values) and ConversationKinds (chat,
+	// session) filter by the conversation's product and kind.
+	Products          []string  `json:"products,omitempty"`
+	ConversationKinds []string  `json:"conversation_kinds,omitempty"`
+	ConversationID    string    `json:"conversation_id,omitempty"`
+	From              time.Time `json:"from,omitzero"` // inclusive
+	To                time.Time `json:"to,omitzero"`   // exclusive
+	Sort              Sort      `json:"sort,omitempty"`
+	Size              int       `json:"size,omitempty"`  // default 20, max 200
+	After             string    `json:"after,omitempty"` // cursor from SearchResult.Next
 	// Facets names the facets to compute (Facet* constants); empty means all.
 	Facets   []string `json:"facets,omitempty"`
 	NoFacets bool     `json:"no_facets,omitempty"`
@@ -126,8 +130,14 @@ type Hit struct {
 	FindingTypes []string `json:"finding_types,omitempty"`
 	FindingCount int      `json:"finding_count"`
 	MessageCount int      `json:"message_count,omitempty"` // conversation hits
-	Tools        []string `json:"tools,omitempty"`
-	Score        float64  `json:"score,omitempty"`
+	// MatchCount is, on a conversation hit, how many of its messages match
+	// the query (0 when only its title or summary does).
+	MatchCount int `json:"match_count,omitempty"`
+	// Product and ConversationKind of the hit's conversation.
+	Product          string   `json:"product,omitempty"`
+	ConversationKind string   `json:"conversation_kind,omitempty"`
+	Tools            []string `json:"tools,omitempty"`
+	Score            float64  `json:"score,omitempty"`
 }
 
 // FacetCount is one facet value. Label is a display name where the term is an
@@ -148,6 +158,10 @@ const (
 	FacetTool        = "tool"
 	FacetSource      = "source"
 	FacetDate        = "date" // per day when the range spans ≤ 92 days, else per month
+	// FacetProduct is the Claude product (claude_ai, claude_code, cowork,
+	// ...) and FacetConversationKind chat or session.
+	FacetProduct          = "product"
+	FacetConversationKind = "conversation_kind"
 )
 
 // DeleteResult counts what DeleteRange removed (or would remove, on a dry run).
@@ -167,6 +181,13 @@ type Stats struct {
 	MessagesPerUser  map[string]int `json:"messages_per_user"`
 	MessagesPerModel map[string]int `json:"messages_per_model"`
 	FindingsPerType  map[string]int `json:"findings_per_type"`
+	// By product (claude_ai, claude_code, ...) and by kind (chat, session).
+	ConversationsPerProduct map[string]int `json:"conversations_per_product"`
+	MessagesPerProduct      map[string]int `json:"messages_per_product"`
+	FindingsPerProduct      map[string]int `json:"findings_per_product"`
+	ConversationsPerKind    map[string]int `json:"conversations_per_kind"`
+	MessagesPerKind         map[string]int `json:"messages_per_kind"`
+	FindingsPerKind         map[string]int `json:"findings_per_kind"`
 }
 
 // Progress reports a long operation (reindex) as done of total.

@@ -31,6 +31,7 @@ func isUnfiltered(req SearchRequest) bool {
 	return req.Kind == KindMessage && strings.TrimSpace(req.Query) == "" &&
 		len(req.FindingTypes) == 0 && len(req.Severities) == 0 && !req.FlaggedOnly && len(req.Users) == 0 &&
 		len(req.Models) == 0 && len(req.Roles) == 0 && len(req.Tools) == 0 && len(req.Sources) == 0 &&
+		len(req.Products) == 0 && len(req.ConversationKinds) == 0 &&
 		req.ConversationID == "" && req.From.IsZero() && req.To.IsZero()
 }
 
@@ -178,7 +179,8 @@ func (ix *Indexer) orderFacets(counts map[string]map[string]int) map[string][]Fa
 
 // facetCountsVersion marks a store whose facet counters are complete; a store
 // written before they existed gets them computed once at Open.
-const facetCountsVersion = "stats/facet_counts_v1"
+// v2: product and conversation kind (facets, findings and conversations).
+const facetCountsVersion = "stats/facet_counts_v2"
 
 func (ix *Indexer) ensureFacetCounts() error {
 	if _, err := ix.Meta(facetCountsVersion); err == nil {
@@ -187,7 +189,10 @@ func (ix *Indexer) ensureFacetCounts() error {
 	counts := map[string]int64{}
 	err := ix.db.View(func(txn *badger.Txn) error {
 		w := &writer{txn: txn, counters: counts, convs: map[string]*model.Conversation{}}
-		return eachMessage(txn, func(m *model.Message) error { return w.countMessageFacets(m, 1) })
+		if err := eachMessage(txn, func(m *model.Message) error { return w.countMessageFacets(m, 1) }); err != nil {
+			return err
+		}
+		return eachConversation(txn, func(c *model.Conversation) error { w.countConversation(c, 1); return nil })
 	})
 	if err != nil {
 		return fmt.Errorf("compute facet counts: %w", err)

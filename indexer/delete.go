@@ -367,5 +367,6 @@ func (w *writer) deleteConversation(c *model.Conversation) error {
 	delete(w.aggs, c.ID)
 	w.convs[c.ID] = nil
 	w.count("conversations", -1)
+	w.countConversation(c, -1)
 	return w.outbox(obConv, c.ID)
 }

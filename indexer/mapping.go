@@ -14,7 +14,9 @@ import (
 
 // mappingVersion is stored beside the index; a change rebuilds the index at
 // the next start so the derived index never disagrees with the code.
-const mappingVersion = "2" // 2: partitioned by month
+//
+// 3: product and conversation_kind fields, doc values on conversation_id.
+const mappingVersion = "3"
 
 // The Bleve fields searches filter, sort and facet on (docmap has them all).
 const (
@@ -31,6 +33,8 @@ const (
 	fCreated  = docmap.FieldCreated
 	fDay      = docmap.FieldDay
 	fMonth    = docmap.FieldMonth
+	fProduct  = docmap.FieldProduct
+	fConvKind = docmap.FieldConvKind
 )
 
 // doc is what Bleve indexes for a message or a conversation.

@@ -141,6 +141,17 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		out.Took = time.Since(start)
 		return out, nil
 	}
+	if req.Kind == KindConversation && strings.TrimSpace(req.Query) != "" {
+		if req.After != "" && ((req.Sort == SortRelevance && (c.Offset < 0 || c.Offset > maxGroups)) ||
+			(req.Sort != SortRelevance && len(c.After) != 2)) {
+			return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
+		}
+		out, err := ix.searchConversations(ctx, req, c, start)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		return out, nil
+	}
 	if req.After != "" {
 		if req.Sort == SortRelevance {
 			if c.Offset < 0 || c.Offset > maxRelevanceDepth {
@@ -297,6 +308,8 @@ func buildQuery(req SearchRequest) (query.Query, error) {
 	anyOf(fModel, req.Models)
 	anyOf(fTools, req.Tools)
 	anyOf(fSource, req.Sources)
+	anyOf(fProduct, req.Products)
+	anyOf(fConvKind, req.ConversationKinds)
 	if req.Kind == KindMessage {
 		anyOf(fRole, req.Roles)
 	}
@@ -340,6 +353,9 @@ var facetFields = map[string]struct {
 	FacetSource:      {fSource, 4},
 	FacetRole:        {fRole, 4},
 	FacetDate:        {fMonth, 240},
+	FacetProduct:     {fProduct, 20},
+	// Two values today; room for what the API adds.
+	FacetConversationKind: {fConvKind, 4},
 }
 
 // addFacets adds the requested facets. Over several partitions each one
@@ -504,6 +520,7 @@ func setHitOwner(h *Hit, c *model.Conversation, u *model.User) {
 		return
 	}
 	h.Title, h.Model, h.Provider, h.Source, h.UserID = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
+	h.Product, h.ConversationKind = c.ProductOrClaudeAI(), string(c.KindOrChat())
 	if u != nil {
 		h.UserID, h.UserName, h.UserEmail, h.UserAvatarSeed = u.ID, u.Name, u.Email, u.AvatarSeed
 	}

@@ -13,7 +13,9 @@ import (
 // and model when they change.
 func (ix *Indexer) Stats(ctx context.Context) (Stats, error) {
 	s := Stats{MessagesPerDay: map[string]int{}, MessagesPerUser: map[string]int{},
-		MessagesPerModel: map[string]int{}, FindingsPerType: map[string]int{}}
+		MessagesPerModel: map[string]int{}, FindingsPerType: map[string]int{},
+		ConversationsPerProduct: map[string]int{}, MessagesPerProduct: map[string]int{}, FindingsPerProduct: map[string]int{},
+		ConversationsPerKind: map[string]int{}, MessagesPerKind: map[string]int{}, FindingsPerKind: map[string]int{}}
 	err := ix.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pStat), PrefetchValues: true})
 		defer it.Close()
@@ -34,6 +36,15 @@ func (ix *Indexer) Stats(ctx context.Context) (Stats, error) {
 				s.MessagesPerDay[name[4:]] = v
 			case strings.HasPrefix(name, "ftype/"):
 				s.FindingsPerType[name[6:]] = v
+			case v == 0:
+			case strings.HasPrefix(name, findingsByProduct):
+				s.FindingsPerProduct[name[len(findingsByProduct):]] = v
+			case strings.HasPrefix(name, findingsByKind):
+				s.FindingsPerKind[name[len(findingsByKind):]] = v
+			case strings.HasPrefix(name, convsByProduct):
+				s.ConversationsPerProduct[name[len(convsByProduct):]] = v
+			case strings.HasPrefix(name, convsByKind):
+				s.ConversationsPerKind[name[len(convsByKind):]] = v
 			}
 		}
 		return nil
@@ -43,7 +54,13 @@ func (ix *Indexer) Stats(ctx context.Context) (Stats, error) {
 	}
 	// Per user and per model: the facet counts kept at ingest, which follow
 	// a conversation's owner and model when they change.
-	facets, err := ix.dashboardFacetsAll([]string{FacetUser, FacetModel})
+	facets, err := ix.dashboardFacetsAll([]string{FacetUser, FacetModel, FacetProduct, FacetConversationKind})
+	for term, n := range facets[FacetProduct] {
+		s.MessagesPerProduct[term] = n
+	}
+	for term, n := range facets[FacetConversationKind] {
+		s.MessagesPerKind[term] = n
+	}
 	for term, n := range facets[FacetUser] {
 		s.MessagesPerUser[term] = n
 	}

@@ -104,6 +104,9 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 		}
 		return verifyScanCounters(txn, scanned, problem)
 	})
+	if err == nil {
+		err = ix.verifyProducts(ctx, problem)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("verify: %w", err)
 	}

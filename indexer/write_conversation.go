@@ -32,6 +32,9 @@ func (w *writer) putConversation(c model.Conversation) error {
 		// title, project and owner the export filled in when the API copy
 		// comes round again.
 		c = fillEmpty(c, old)
+		keepDeletion(&c, old)
+	} else if c.DeletedAt != nil && c.DeletedBy == "" {
+		c.DeletedBy = model.DeletedByUser
 	}
 	// Aggregates belong to the indexer, not to the source.
 	c.MessageCount, c.FindingCount, c.FindingCounts = 0, 0, nil
@@ -50,9 +53,11 @@ func (w *writer) putConversation(c model.Conversation) error {
 		if err := w.del(userConvKey(old.OwnerID, old.CreatedAt, old.ID)); err != nil {
 			return err
 		}
+		w.countConversation(&old, -1)
 	} else {
 		w.count("conversations", 1)
 	}
+	w.countConversation(&c, 1)
 	if err := w.set(key(pConv, c.ID), raw); err != nil {
 		return err
 	}
@@ -70,14 +75,16 @@ func (w *writer) putConversation(c model.Conversation) error {
 	}
 	if n := int64(a.Messages); n > 0 {
 		prev := old // the zero value when messages came before their conversation
-		w.countConversationFacets(&prev, -n)
-		w.countConversationFacets(&c, n)
+		f := int64(a.Findings)
+		w.countConversationFacets(&prev, -n, -f)
+		w.countConversationFacets(&c, n, f)
 	}
 	w.convs[c.ID] = &c
 	// Message documents carry the owner, model, source and title: when those
 	// change, every message of the conversation is reindexed.
 	if !found || old.OwnerID != c.OwnerID || old.Model != c.Model || old.Source != c.Source ||
-		old.Provider != c.Provider || old.Title != c.Title {
+		old.Provider != c.Provider || old.Title != c.Title ||
+		old.ProductOrClaudeAI() != c.ProductOrClaudeAI() || old.KindOrChat() != c.KindOrChat() {
 		return w.outbox(obConvDeep, c.ID)
 	}
 	return w.outbox(obConv, c.ID)
@@ -109,7 +116,11 @@ func fillEmpty(c, from model.Conversation) model.Conversation {
 			*dst = src
 		}
 	}
-	fill(&c.Title, from.Title)
+	if c.Title == "" && from.Title != "" {
+		// A deleted chat is listed with name "": the archived title stays,
+		// and so does whether it was inferred.
+		c.Title, c.TitleDerived = from.Title, from.TitleDerived
+	}
 	fill(&c.Summary, from.Summary)
 	fill(&c.ProjectID, from.ProjectID)
 	fill(&c.OwnerID, from.OwnerID)
@@ -117,5 +128,13 @@ func fillEmpty(c, from model.Conversation) model.Conversation {
 	fill(&c.URL, from.URL)
 	fill(&c.OrgID, from.OrgID)
 	fill(&c.ExternalID, from.ExternalID)
+	fill((*string)(&c.Kind), string(from.Kind))
+	fill(&c.Product, from.Product)
+	fill(&c.Surface, from.Surface)
+	fill(&c.Status, from.Status)
+	fill(&c.AgentID, from.AgentID)
+	fill(&c.StartedBy, from.StartedBy)
+	fill(&c.WorkspaceID, from.WorkspaceID)
+	fill(&c.Workdir, from.Workdir)
 	return c
 }

@@ -16,6 +16,14 @@ func (w *writer) putMessage(e encodedMessage) error {
 	if err != nil {
 		return err
 	}
+	if found {
+		if kept, rescan, changed := keepArchivedMessage(m, &old); changed {
+			if e, err = w.reencode(kept, rescan); err != nil {
+				return err
+			}
+			m = e.msg
+		}
+	}
 	if found && bytes.Equal(oldRaw, e.raw) {
 		w.res.Unchanged++
 		return nil
@@ -119,15 +127,35 @@ func (w *writer) countMessageFacets(m *model.Message, sign int) error {
 		// until putConversation moves the count.
 		c = &model.Conversation{}
 	}
-	w.countConversationFacets(c, d)
+	w.countConversationFacets(c, d, d*int64(len(m.Findings)))
 	return nil
 }
 
-// countConversationFacets adds n messages to the conversation-derived facets.
-// Empty values count too: Bleve indexes them as the empty term, which the UI
-// shows as "(not set)".
-func (w *writer) countConversationFacets(c *model.Conversation, n int64) {
+// countConversationFacets adds n messages holding findings findings to the
+// conversation-derived facets. Empty values count too: Bleve indexes them as
+// the empty term, which the UI shows as "(not set)".
+func (w *writer) countConversationFacets(c *model.Conversation, n, findings int64) {
 	w.count(facetCounter(FacetUser, c.OwnerID), n)
 	w.count(facetCounter(FacetModel, c.Model), n)
 	w.count(facetCounter(FacetSource, string(c.Source)), n)
+	product, kind := c.ProductOrClaudeAI(), string(c.KindOrChat())
+	w.count(facetCounter(FacetProduct, product), n)
+	w.count(facetCounter(FacetConversationKind, kind), n)
+	w.count(findingsByProduct+product, findings)
+	w.count(findingsByKind+kind, findings)
+}
+
+// Counters of findings and conversations by product and kind, for Stats.
+const (
+	findingsByProduct = "fprod/"
+	findingsByKind    = "fkind/"
+	convsByProduct    = "cprod/"
+	convsByKind       = "ckind/"
+)
+
+// countConversation counts conversation c in (sign 1) or out (-1) of the
+// per-product and per-kind conversation counters.
+func (w *writer) countConversation(c *model.Conversation, sign int64) {
+	w.count(convsByProduct+c.ProductOrClaudeAI(), sign)
+	w.count(convsByKind+string(c.KindOrChat()), sign)
 }

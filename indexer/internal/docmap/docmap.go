@@ -47,6 +47,12 @@ const (
 	FieldCreated  = "created_at"
 	FieldDay      = "created_day"
 	FieldMonth    = "created_month"
+	// FieldProduct is the Claude product (model.Conversation.ProductOrClaudeAI)
+	// and FieldConvKind chat or session (KindOrChat), on message and
+	// conversation documents alike, so records stored before sessions
+	// existed read as claude.ai chats.
+	FieldProduct  = "product"
+	FieldConvKind = "conversation_kind"
 )
 
 // Doc is what Bleve indexes for a message or a conversation.
@@ -69,6 +75,8 @@ type Doc struct {
 	Created  time.Time `json:"created_at"`
 	Day      string    `json:"created_day"`
 	Month    string    `json:"created_month"`
+	Product  string    `json:"product"`
+	ConvKind string    `json:"conversation_kind"`
 }
 
 // Bleve document ids carry the kind so message and conversation ids never collide.
@@ -107,9 +115,15 @@ func NewMapping() mapping.IndexMapping {
 	for _, f := range []string{FieldUser, FieldModel, FieldSource, FieldRole, FieldTools, FieldFinding, FieldSeverity, FieldDay, FieldMonth} {
 		dm.AddFieldMappingsAt(f, facet())
 	}
-	for _, f := range []string{FieldKind, FieldEmail, FieldName, FieldProvider, FieldConv} {
+	for _, f := range []string{FieldProduct, FieldConvKind} {
+		dm.AddFieldMappingsAt(f, facet())
+	}
+	for _, f := range []string{FieldKind, FieldEmail, FieldName, FieldProvider} {
 		dm.AddFieldMappingsAt(f, filter())
 	}
+	// Doc values on the conversation id let conversation-mode search group
+	// message hits per conversation with a terms facet.
+	dm.AddFieldMappingsAt(FieldConv, facet())
 	flagged := bleve.NewBooleanFieldMapping()
 	flagged.Store, flagged.IncludeInAll, flagged.DocValues = false, false, false
 	dm.AddFieldMappingsAt(FieldFlagged, flagged)
@@ -164,8 +178,13 @@ func setTime(d *Doc, t time.Time) {
 
 func setOwner(d *Doc, c *model.Conversation, u *model.User) {
 	if c == nil {
+		// Not stored yet: the defaults, as the indexer's counters assume
+		// until the conversation arrives and moves them.
+		c = &model.Conversation{}
+		d.Product, d.ConvKind = c.ProductOrClaudeAI(), string(c.KindOrChat())
 		return
 	}
+	d.Product, d.ConvKind = c.ProductOrClaudeAI(), string(c.KindOrChat())
 	d.Title, d.Model, d.Provider, d.Source, d.User = c.Title, c.Model, c.Provider, string(c.Source), c.OwnerID
 	if u != nil {
 		// Facet on the primary id even when the conversation names an alias.

@@ -7,34 +7,47 @@ import { avatar, providerLogo } from '../avatar.js';
 import { badge, typeLabel } from '../findings.js';
 import { snippet } from '../snippet.js';
 import { rememberLogs } from '../session.js';
+import { productLabel, kindLabel, roleLabel } from '../products.js';
 
-const FILTERS = ['finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
+const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
-  finding_type: 'Detection type', severity: 'Severity', user: 'User', model: 'Model', role: 'Role', tool: 'Tool', source: 'Source', date: 'Date',
+  product: 'Product', conversation_kind: 'Kind', finding_type: 'Detection type', severity: 'Severity', user: 'User', model: 'Model', role: 'Role', tool: 'Tool', source: 'Source', date: 'Date',
 };
+// The API's ?kind= carries both what a hit is (message, conversation: the
+// tabs) and the conversation-kind filter (chat, session).
+const CONV_KINDS = ['chat', 'session'];
 const PAGE = 25;
 const SEV_RANK = { critical: 4, high: 3, medium: 2, low: 1 };
 
 // state <-> URL. Only non-default values are written, so URLs stay short.
 function readState(q) {
-  const s = { kind: q.get('kind') === 'conversation' ? 'conversation' : 'message', q: q.get('q') || '', flagged: q.get('flagged') === 'true', from: q.get('from') || '', to: q.get('to') || '', sort: q.get('sort') || '' };
+  const kinds = q.getAll('kind');
+  const s = { kind: kinds.includes('conversation') ? 'conversation' : 'message', q: q.get('q') || '', flagged: q.get('flagged') === 'true', from: q.get('from') || '', to: q.get('to') || '', sort: q.get('sort') || '' };
   for (const f of FILTERS) s[f] = q.getAll(f);
+  s.conversation_kind = kinds.filter((k) => CONV_KINDS.includes(k));
   return s;
 }
 
-function toParams(s) {
-  const p = { kind: s.kind === 'conversation' ? 'conversation' : '', q: s.q, flagged: s.flagged ? 'true' : '', from: s.from, to: s.to, sort: s.sort };
+// toParams is the URL's query; withKind(s) the API's, which always names
+// the tab's kind.
+function toParams(s, tabKind = s.kind === 'conversation' ? 'conversation' : '') {
+  const p = { q: s.q, flagged: s.flagged ? 'true' : '', from: s.from, to: s.to, sort: s.sort };
   for (const f of FILTERS) p[f] = s[f];
+  delete p.conversation_kind;
+  p.kind = [tabKind, ...s.conversation_kind].filter(Boolean);
   return p;
 }
 
-function roleLabel(r) { return r === 'human' ? 'User' : r === 'assistant' ? 'Assistant' : r; }
+function withKind(s) { return toParams(s, s.kind); }
+
 function sourceLabel(s) { return s === 'compliance_api' ? 'Compliance API' : s === 'export' ? 'Data export' : s; }
 
 function termLabel(facet, t) {
   if (facet === 'finding_type') return typeLabel(t.term);
   if (facet === 'role') return roleLabel(t.term);
   if (facet === 'source') return sourceLabel(t.term);
+  if (facet === 'product') return productLabel(t.term);
+  if (facet === 'conversation_kind') return kindLabel(t.term);
   return t.label || t.term;
 }
 
@@ -53,7 +66,9 @@ export async function logsView(main, ctx) {
     ...['message', 'conversation'].map((k) => h('button', {
       type: 'button', id: `tab-${k}`, 'aria-pressed': String(state.kind === k), class: state.kind === k ? 'on' : '',
       onclick: () => update({ kind: k, sort: '' }),
-    }, k === 'message' ? 'Messages' : 'Conversations')));
+    }, k === 'message' ? 'Messages' : 'Conversations')),
+    // The Activity Feed is a Logs mode of its own, with its own view.
+    h('button', { type: 'button', id: 'tab-activity', 'aria-pressed': 'false', onclick: () => ctx.navigate('/activity') }, 'Activity'));
 
   const flagged = h('input', { type: 'checkbox', id: 'flagged', checked: state.flagged, onchange: () => update({ flagged: flagged.checked }) });
   const from = h('input', { type: 'date', id: 'from', value: state.from, onchange: () => update({ from: from.value }) });
@@ -107,8 +122,8 @@ export async function logsView(main, ctx) {
       b.setAttribute('aria-pressed', String(on));
       b.className = on ? 'on' : '';
     }
-    q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…';
-    const ex = api.qs({ ...toParams(state), kind: state.kind });
+    q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…  words in any message, the title or the summary';
+    const ex = api.qs(withKind(state));
     csv.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=csv`;
     jsonl.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=jsonl`;
   }
@@ -124,7 +139,7 @@ export async function logsView(main, ctx) {
     summary.textContent = '';
     list.append(spinner('Searching…'));
     try {
-      const res = await api.get(`/search${api.qs({ ...toParams(state), kind: state.kind, size: PAGE })}`, { signal: ctrl.signal });
+      const res = await api.get(`/search${api.qs({ ...withKind(state), size: PAGE })}`, { signal: ctrl.signal });
       clear(list);
       list.removeAttribute('aria-busy');
       renderFacets(res.facets || {});
@@ -160,7 +175,7 @@ export async function logsView(main, ctx) {
     if (!next || loading) return;
     loading = true;
     try {
-      const res = await api.get(`/search${api.qs({ ...toParams(state), kind: state.kind, size: PAGE, after: next, facets: 'none' })}`, { signal: ctrl.signal });
+      const res = await api.get(`/search${api.qs({ ...withKind(state), size: PAGE, after: next, facets: 'none' })}`, { signal: ctrl.signal });
       appendHits(res.hits);
       setNext(res.next);
     } catch (e) {
@@ -247,6 +262,7 @@ function messageHit(hit) {
         h('strong', null, assistant ? 'Claude' : u.name),
         assistant ? h('span', { class: 'muted' }, `to ${u.name}`) : null,
         hit.model ? h('span', { class: 'chip model' }, hit.model) : null,
+        productChip(hit),
         timeEl(hit.created_at),
         hit.source ? h('span', { class: 'muted small' }, sourceLabel(hit.source)) : null),
       h('a', { class: 'hit-title', href: convURL }, hit.title || 'Untitled conversation'),
@@ -262,12 +278,22 @@ function conversationHit(hit) {
   return h('article', { class: ['hit', hit.finding_count > 0 && 'flagged'], dataset: { id: hit.id } },
     h('div', { class: 'hit-side' }, avatar(u.name, u.seed)),
     h('div', { class: 'hit-main' },
-      h('div', { class: 'hit-meta' }, h('strong', null, u.name), hit.model ? h('span', { class: 'chip model' }, providerLogo(hit.provider, 'xs'), hit.model) : null, timeEl(hit.created_at)),
+      h('div', { class: 'hit-meta' }, h('strong', null, u.name), hit.model ? h('span', { class: 'chip model' }, providerLogo(hit.provider, 'xs'), hit.model) : null, productChip(hit), timeEl(hit.created_at)),
       h('a', { class: 'hit-title', href: `/conversations/${encodeURIComponent(hit.conversation_id || hit.id)}` }, hit.title || 'Untitled conversation'),
       snippet(hit.snippet),
       h('div', { class: 'hit-foot' },
         h('div', { class: 'badges' }, ...(hit.finding_types || []).map((t) => badge(t))),
-        h('span', { class: 'muted small' }, `${fmtNum(hit.message_count)} messages`, hit.finding_count ? ` · ${fmtNum(hit.finding_count)} flagged` : ''))));
+        h('span', { class: 'muted small match-count', dataset: { matches: String(hit.match_count || 0) } },
+          hit.match_count ? `${fmtNum(hit.match_count)} matching of ` : '', `${fmtNum(hit.message_count)} messages`,
+          hit.finding_count ? ` · ${fmtNum(hit.finding_count)} flagged` : ''))));
+}
+
+// productChip names the product of a session, or of a chat outside
+// claude.ai; ordinary claude.ai chats carry none, as before sessions.
+function productChip(hit) {
+  if (!hit.product || (hit.product === 'claude_ai' && hit.conversation_kind !== 'session')) return null;
+  const label = productLabel(hit.product) + (hit.conversation_kind === 'session' ? ' session' : '');
+  return h('span', { class: 'chip product', dataset: { product: hit.product } }, label);
 }
 
 // helpPopover explains the query syntax. It is a disclosure: a button with
