@@ -36,6 +36,7 @@ type Server struct {
 	requests map[string]int // by endpoint: "chats", "messages", "users", "organizations"
 	latency  time.Duration
 	logged   []Logged
+	sess     sessionState // session faults and switches (sessions_mutate.go)
 }
 
 // New returns a server for org. The server owns org from now on: change it
