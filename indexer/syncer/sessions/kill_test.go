@@ -55,7 +55,7 @@ func TestSessionsResumeAfterKill(t *testing.T) {
 	org := genOrg(9, 30, 10)
 	e := newEnv(t, org)
 	e.clk.Advance(time.Until(e.clk.Now()) * -1) // real time: the children use it
-	e.ix.Close() // the child owns the directory while it runs
+	e.ix.Close()                                // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{25, 70} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSessionsKilledChild$", "-test.count=1")
