@@ -352,3 +352,21 @@ func TestHugeSessionPaged(t *testing.T) {
 	}
 	e.verify(nil)
 }
+
+// TestLocalList503FailsPartKeepsToken: a 503 on the list itself stops the
+// local part (nothing to skip) with the token kept; the next run resumes.
+func TestLocalList503FailsPartKeepsToken(t *testing.T) {
+	org := genOrg(10, 6, 2)
+	e := newEnv(t, org)
+	e.opts = Options{ListPageSize: 2}
+	e.fake.SetLocalListFault(fakeapi.SessFaultRetention503)
+	st := e.run()
+	if st.State != stream.StateFailed || !strings.Contains(st.LastError, "retention overrides") {
+		t.Fatalf("state %+v", st)
+	}
+	e.fake.SetLocalListFault(fakeapi.SessFaultNone)
+	if st := e.run(); st.State != stream.StateDone {
+		t.Fatalf("state %+v", st)
+	}
+	e.verify(nil)
+}
