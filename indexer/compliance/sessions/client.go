@@ -49,6 +49,12 @@ type WalkOpts struct {
 	Page  string
 }
 
+// callOpts are the options of every session call. A session 503 (index,
+// CMEK, retention overrides) is skipped and retried next run by the
+// stream, so the transport should not back off for minutes on it: once
+// CallOpts can say so (H1), say it here.
+func callOpts(family string) compliance.CallOpts { return compliance.CallOpts{Family: family} }
+
 // timeParam formats t with an explicit offset: the session endpoints refuse
 // a timestamp without one (400 "Input should have timezone info").
 func timeParam(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -88,7 +94,7 @@ func ListLocal(ctx context.Context, c *compliance.Client, o LocalListOpts) (Loca
 		q.Set("page", o.Page)
 	}
 	var env envelope
-	if err := c.GetJSON(ctx, localPath, q, &env, compliance.CallOpts{Family: FamilyLocal}); err != nil {
+	if err := c.GetJSON(ctx, localPath, q, &env, callOpts(FamilyLocal)); err != nil {
 		return LocalPage{}, fmt.Errorf("list local sessions: %w", err)
 	}
 	p := LocalPage{NextPage: deref(env.NextPage)}
@@ -99,7 +105,7 @@ func ListLocal(ctx context.Context, c *compliance.Client, o LocalListOpts) (Loca
 // GetLocal retrieves one local session; its email and updated_at are exact.
 func GetLocal(ctx context.Context, c *compliance.Client, id string) (LocalSession, error) {
 	var s LocalSession
-	if err := c.GetJSON(ctx, localPath+"/"+url.PathEscape(id), nil, &s, compliance.CallOpts{Family: FamilyLocal}); err != nil {
+	if err := c.GetJSON(ctx, localPath+"/"+url.PathEscape(id), nil, &s, callOpts(FamilyLocal)); err != nil {
 		return LocalSession{}, fmt.Errorf("local session %s: %w", id, err)
 	}
 	return s, nil
@@ -108,7 +114,7 @@ func GetLocal(ctx context.Context, c *compliance.Client, id string) (LocalSessio
 // LocalMessagesPage reads one page of a local session's transcript.
 func LocalMessagesPage(ctx context.Context, c *compliance.Client, id string, o WalkOpts) (LocalMessages, error) {
 	var env envelope
-	if err := c.GetJSON(ctx, localPath+"/"+url.PathEscape(id)+"/messages", walkQuery(o), &env, compliance.CallOpts{Family: FamilyLocal}); err != nil {
+	if err := c.GetJSON(ctx, localPath+"/"+url.PathEscape(id)+"/messages", walkQuery(o), &env, callOpts(FamilyLocal)); err != nil {
 		return LocalMessages{}, fmt.Errorf("local session %s messages: %w", id, err)
 	}
 	p := LocalMessages{NextPage: deref(env.NextPage)}
@@ -132,7 +138,7 @@ func ListRemote(ctx context.Context, c *compliance.Client, o RemoteListOpts) (Re
 		q.Set("page", o.Page)
 	}
 	var env envelope
-	if err := c.GetJSON(ctx, remotePath, q, &env, compliance.CallOpts{Family: FamilyRemote}); err != nil {
+	if err := c.GetJSON(ctx, remotePath, q, &env, callOpts(FamilyRemote)); err != nil {
 		return RemotePage{}, fmt.Errorf("list remote sessions: %w", err)
 	}
 	p := RemotePage{NextPage: deref(env.NextPage)}
@@ -143,7 +149,7 @@ func ListRemote(ctx context.Context, c *compliance.Client, o RemoteListOpts) (Re
 // RemoteMessagesPage reads one page of a remote session's transcript.
 func RemoteMessagesPage(ctx context.Context, c *compliance.Client, id string, o WalkOpts) (RemoteMessages, error) {
 	var env envelope
-	if err := c.GetJSON(ctx, remotePath+"/"+url.PathEscape(id)+"/messages", walkQuery(o), &env, compliance.CallOpts{Family: FamilyRemote}); err != nil {
+	if err := c.GetJSON(ctx, remotePath+"/"+url.PathEscape(id)+"/messages", walkQuery(o), &env, callOpts(FamilyRemote)); err != nil {
 		return RemoteMessages{}, fmt.Errorf("remote session %s messages: %w", id, err)
 	}
 	p := RemoteMessages{NextPage: deref(env.NextPage)}

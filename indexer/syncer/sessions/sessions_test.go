@@ -370,3 +370,23 @@ func TestLocalList503FailsPartKeepsToken(t *testing.T) {
 	}
 	e.verify(nil)
 }
+
+// TestEmptyPageDoesNotEndWalk: a transcript page can come back empty with a
+// next_page (the size cap); only a null next_page ends the walk.
+func TestEmptyPageDoesNotEndWalk(t *testing.T) {
+	org := genOrg(11, 3, 0)
+	e := newEnv(t, org)
+	e.fake.SetSessionFault(org.Local[1].ID, fakeapi.SessFaultEmptyFirstPage)
+	if st := e.run(); st.State != stream.StateDone || st.Skipped != 0 {
+		t.Fatalf("state %+v", st)
+	}
+	e.verify(nil)
+	// And newest first, on the next run's refresh.
+	if _, err := e.fake.AppendSessionTurns(org.Local[1].ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.run(); st.Messages != 2 {
+		t.Fatalf("state %+v", st)
+	}
+	e.verify(nil)
+}
