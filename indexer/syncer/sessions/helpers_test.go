@@ -68,7 +68,7 @@ func (t *tap) requests(substr string) []string {
 }
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	ix   *indexer.Indexer
 	fake *fakeapi.Server
@@ -86,7 +86,7 @@ func genOrg(seed uint64, local, remote int) *fakeapi.Org {
 		End: windowStart.Add(20 * 24 * time.Hour)})
 }
 
-func newEnv(t *testing.T, org *fakeapi.Org) *env {
+func newEnv(t testing.TB, org *fakeapi.Org) *env {
 	t.Helper()
 	clk := &clock{now: windowStart.Add(25 * 24 * time.Hour)}
 	fake := fakeapi.New(org, fakeapi.Options{Key: testKey, Now: clk.Now})

@@ -167,10 +167,10 @@ func (r *run) readLocal(ctx context.Context, s *sessions.LocalSession, retry boo
 		}
 		return out, p.NextPage, nil
 	}
-	if err := t.sync(ctx, fetch); err != nil {
-		return err
-	}
-	if envelope != nil {
+	t.finish = func() {
+		if envelope == nil {
+			return
+		}
 		// The envelope's updated_at is exact where the list's may lag;
 		// its email is always null and is not used.
 		if envelope.UpdatedAt.After(t.conv.UpdatedAt) {
@@ -178,11 +178,12 @@ func (r *run) readLocal(ctx context.Context, s *sessions.LocalSession, retry boo
 		}
 		t.conv.Truncated = t.conv.Truncated || envelope.Truncated
 	}
-	err = t.commit(ctx, nil, true, func(b *indexer.Batch) { r.fails.Clear(b, s.ID) })
-	if err == nil {
-		r.counted(1, 0)
+	t.checkpoints = append(t.checkpoints, func(b *indexer.Batch) { r.fails.Clear(b, s.ID) })
+	if err := t.sync(ctx, fetch); err != nil {
+		return err
 	}
-	return err
+	r.counted(1, 0)
+	return nil
 }
 
 func (r *run) hasFailure(id string) bool {

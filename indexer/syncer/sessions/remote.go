@@ -170,21 +170,19 @@ func (r *run) readRemote(ctx context.Context, rs *sessions.RemoteSession) error 
 		}
 		return out, p.NextPage, nil
 	}
-	if err := t.sync(ctx, fetch); err != nil {
-		return err
-	}
 	seen := remoteSeen{UpdatedAt: rs.UpdatedAt.Time, Status: rs.Status, CreatedAt: rs.CreatedAt.Time}
-	err = t.commit(ctx, nil, true, func(b *indexer.Batch) {
+	t.checkpoints = append(t.checkpoints, func(b *indexer.Batch) {
 		r.fails.Clear(b, rs.ID)
 		if b.Checkpoints == nil {
 			b.Checkpoints = map[string][]byte{}
 		}
 		b.Checkpoints[remoteKey(rs.ID)] = stream.MustJSON(seen)
 	})
-	if err == nil {
-		r.counted(1, 0)
+	if err := t.sync(ctx, fetch); err != nil {
+		return err
 	}
-	return err
+	r.counted(1, 0)
+	return nil
 }
 
 // retryFailures re-reads sessions recorded as failed that this run has not

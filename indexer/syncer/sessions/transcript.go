@@ -27,6 +27,11 @@ type transcript struct {
 	title  string
 	model  string
 	added  int
+	// finish runs before the walk's last batch is built (metadata learnt
+	// from the pages); checkpoints add to that batch (failure records,
+	// change-detection marks), so they commit with the data they cover.
+	finish      func()
+	checkpoints []func(*indexer.Batch)
 }
 
 // seqReader is the indexer's key-only read of a conversation's message
@@ -105,7 +110,7 @@ func (t *transcript) ascending(ctx context.Context, fetch fetchFn) error {
 			t.known[m.ID] = m.Seq
 			fresh = append(fresh, m)
 		}
-		if err := t.commit(ctx, fresh, false); err != nil {
+		if err := t.commit(ctx, fresh, next == ""); err != nil {
 			return err
 		}
 		if next == "" {
@@ -163,7 +168,7 @@ func (t *transcript) newestFirst(ctx context.Context, fetch fetchFn) error {
 		held[i].Seq = t.maxSeq
 		t.known[held[i].ID] = held[i].Seq
 	}
-	return t.commit(ctx, dedupe(held), false)
+	return t.commit(ctx, dedupe(held), true)
 }
 
 func dedupe(ms []model.Message) []model.Message {
@@ -256,9 +261,13 @@ func (t *transcript) record(final bool) model.Conversation {
 }
 
 // commit stores msgs (in chunks bounded by MaxBatchBytes) with the
-// conversation record; final also stores checkpoints.
-func (t *transcript) commit(ctx context.Context, msgs []model.Message, final bool, cps ...func(*indexer.Batch)) error {
+// conversation record; the final commit of a walk also marks the
+// conversation up to date and stores the checkpoints.
+func (t *transcript) commit(ctx context.Context, msgs []model.Message, final bool) error {
 	t.observe(msgs)
+	if final && t.finish != nil {
+		t.finish()
+	}
 	for start := 0; ; {
 		end, size := start, 0
 		for end < len(msgs) && (end == start || size+contentBytes(&msgs[end]) <= t.r.opts.MaxBatchBytes) {
@@ -274,7 +283,7 @@ func (t *transcript) commit(ctx context.Context, msgs []model.Message, final boo
 			stream.QueueMessageFiles(&b, &b.Messages[i], false)
 		}
 		if final && last {
-			for _, f := range cps {
+			for _, f := range t.checkpoints {
 				f(&b)
 			}
 		}
