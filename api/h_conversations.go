@@ -13,7 +13,9 @@ import (
 type conversationResponse struct {
 	Conversation model.Conversation `json:"conversation"`
 	User         *userView          `json:"user,omitempty"`
-	Messages     []messageView      `json:"messages"`
+	// StartedBy is the person who started an agent-owned session.
+	StartedBy *userView     `json:"started_by,omitempty"`
+	Messages  []messageView `json:"messages"`
 }
 
 func (s *Server) getConversation(c *fiber.Ctx) error {
@@ -33,9 +35,15 @@ func (s *Server) getConversation(c *fiber.Ctx) error {
 		return err
 	}
 	resp := conversationResponse{Conversation: conv, Messages: make([]messageView, 0, len(msgs))}
-	if conv.OwnerID != "" {
-		if u, err := s.store.User(c.UserContext(), conv.OwnerID); err == nil {
-			resp.User = newUserView(u)
+	for _, who := range []struct {
+		id  string
+		dst **userView
+	}{{conv.OwnerID, &resp.User}, {conv.StartedBy, &resp.StartedBy}} {
+		if who.id == "" {
+			continue
+		}
+		if u, err := s.store.User(c.UserContext(), who.id); err == nil {
+			*who.dst = newUserView(u)
 		} else if !errors.Is(err, indexer.ErrNotFound) {
 			return err
 		}

@@ -50,6 +50,11 @@ type messageView struct {
 	Files           []model.File  `json:"files,omitempty"`
 	Findings        []findingView `json:"findings"`
 	Tools           []string      `json:"tools,omitempty"`
+	// Sessions: the model of this turn and where its content came from
+	// (model.Provenance*): the UI greys markers and shows withheld turns
+	// as placeholders.
+	Model      string `json:"model,omitempty"`
+	Provenance string `json:"provenance,omitempty"`
 }
 
 type userView struct {
@@ -65,6 +70,7 @@ func (s *Server) messageView(m model.Message) messageView {
 		OnCurrentBranch: m.OnCurrentBranch, Role: m.Role, CreatedAt: m.CreatedAt,
 		Blocks: make([]blockView, 0, len(m.Blocks)), Files: m.Files,
 		Findings: make([]findingView, 0, len(m.Findings)), Tools: m.ToolNames(),
+		Model: m.Model, Provenance: m.Provenance,
 	}
 	for _, b := range m.Blocks {
 		bv := blockView{

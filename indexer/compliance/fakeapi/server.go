@@ -46,6 +46,7 @@ type Server struct {
 	requests map[string]int // by route, see Requests
 	latency  time.Duration
 	logged   requestLog
+	sess     sessionState // session faults and switches (sessions_mutate.go)
 }
 
 // New returns a server for org. The server owns org from now on: change it

@@ -16,6 +16,69 @@ const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').match
 
 function plural(n, word) { return `${fmtNum(n)} ${word}${n === 1 ? '' : 's'}`; }
 
+// Product facet values (model.Product*); a surface the API adds later is
+// shown as its raw value.
+const PRODUCTS = {
+  claude_ai: 'Claude.ai', claude_code: 'Claude Code', cowork: 'Cowork', claude_science: 'Claude Science',
+  office_agents: 'Microsoft 365', claude_in_chrome: 'Claude in Chrome', unknown_surface: 'Unknown surface',
+};
+export function productLabel(p) { return PRODUCTS[p || 'claude_ai'] || p; }
+
+// pairTools maps each tool_use id to the message holding the call and the
+// one holding its result: in sessions they are separate turns.
+export function pairTools(messages) {
+  const pairs = new Map();
+  const get = (id) => { if (!pairs.has(id)) pairs.set(id, {}); return pairs.get(id); };
+  messages.forEach((m, i) => {
+    for (const b of m.blocks) {
+      if (!b.tool_use_id) continue;
+      if (b.type === 'tool_use') get(b.tool_use_id).call = { index: i, name: b.tool_name, input: b.tool_input || '' };
+      else if (b.type === 'tool_result' && get(b.tool_use_id).result === undefined) get(b.tool_use_id).result = i;
+    }
+  });
+  return pairs;
+}
+
+// artifactVersions lists each artifact's version ids in conversation order.
+export function artifactVersions(messages) {
+  const out = new Map();
+  for (const m of messages) {
+    for (const f of m.files || []) {
+      if (f.kind !== 'artifact' || !f.artifact_id) continue;
+      const v = f.version_id || f.id;
+      const list = out.get(f.artifact_id) || [];
+      if (!list.includes(v)) list.push(v);
+      out.set(f.artifact_id, list);
+    }
+  }
+  return out;
+}
+
+// deletedBanner says who removed the conversation upstream and that ccsync
+// kept it.
+export function deletedBanner(conv) {
+  if (!conv.deleted_at) return null;
+  let lead;
+  if (conv.deleted_by === 'upstream') lead = [h('strong', null, 'Gone from the Compliance API'), ' since ', timeEl(conv.deleted_at), '; archived content kept.'];
+  else if (conv.deleted_by === 'user') lead = [h('strong', null, 'Deleted by the user'), ' on ', timeEl(conv.deleted_at), '; archived content kept.'];
+  else lead = [h('strong', null, 'Deleted in claude.ai'), ' on ', timeEl(conv.deleted_at), '. ccsync keeps the record because the audit trail must outlive the user\u2019s deletion.'];
+  return h('div', { class: 'banner deleted', role: 'note', id: 'deleted-banner', dataset: { deletedBy: conv.deleted_by || '' } }, icon('trash'), h('span', null, ...lead));
+}
+
+// sessionMeta is the header line of an agent session: what the API says
+// (surface, status, workspace, agent) and what ccsync inferred, labelled so.
+export function sessionMeta(conv, startedBy) {
+  if (conv.kind !== 'session') return null;
+  const inferred = h('span', { class: 'inferred', title: 'The API gives sessions no such field: ccsync inferred it from the transcript' }, 'inferred');
+  return h('div', { class: 'conv-meta session-meta', id: 'session-meta' },
+    conv.surface ? h('span', { class: 'chip', title: 'product_surface as the API reports it' }, conv.surface) : null,
+    conv.status ? h('span', { class: ['chip', 'status', `status-${conv.status}`], id: 'session-status' }, conv.status) : null,
+    conv.workdir ? h('span', { class: 'workdir', id: 'session-workdir' }, 'Working directory ', h('code', null, conv.workdir), ' ', inferred.cloneNode(true)) : null,
+    conv.agent_id ? h('span', { class: 'muted' }, 'Agent ', h('code', null, conv.agent_id)) : null,
+    startedBy ? h('span', { class: 'muted' }, 'started by ', startedBy.display_name) : null,
+    conv.workspace_id ? h('span', { class: 'muted' }, 'Workspace ', h('code', null, conv.workspace_id)) : null);
+}
+
 export async function conversationView(main, ctx) {
   const id = ctx.params[0];
   const page = h('div', { class: 'page conv' });
@@ -35,6 +98,9 @@ export async function conversationView(main, ctx) {
   }
   clear(page);
   const { conversation: conv, user, messages } = data;
+  const startedBy = data.started_by || null;
+  const pairs = pairTools(messages);
+  const versions = artifactVersions(messages);
 
   // siblings counts versions of each turn (children of the same parent) to
   // mark edits and retries.
@@ -51,20 +117,25 @@ export async function conversationView(main, ctx) {
 
   const head = h('header', { class: 'conv-head' },
     h('a', { href: lastLogs(), class: 'back' }, '← Logs'),
-    h('h1', null, conv.title || 'Untitled conversation'),
+    h('h1', null, h('span', { class: ['chip', 'product', `product-${conv.product || 'claude_ai'}`], id: 'product-badge' }, productLabel(conv.product)), ' ',
+      conv.title || (conv.kind === 'session' ? 'Untitled session' : 'Untitled conversation'),
+      conv.title && conv.title_derived ? h('span', { class: 'inferred', id: 'title-inferred', title: 'The API gives sessions no title: this is the first thing the user typed' }, 'inferred title') : null),
     h('div', { class: 'conv-meta' },
       user ? h('span', { class: 'owner' }, avatar(user.display_name, user.avatar_seed || user.id, 'sm'), h('span', null, user.display_name), user.email && user.email !== user.display_name ? h('span', { class: 'muted' }, user.email) : null) : null,
       conv.model ? h('span', { class: 'chip model' }, providerLogo(conv.provider, 'xs'), conv.model) : null,
-      h('span', { class: 'muted' }, conv.source === 'export' ? 'Data export' : 'Compliance API'),
+      h('span', { class: 'muted' }, conv.source === 'export' ? 'Data export' : conv.kind === 'session' ? 'Compliance API · session' : 'Compliance API'),
       timeEl(conv.created_at),
       h('span', { class: 'muted' }, `${fmtNum(messages.length)} messages`),
       totalFindings ? h('span', { class: 'flag-count' }, icon('flag'), `${plural(totalFindings, 'finding')} in ${plural(flaggedIdx.length, 'message')}`) : null));
+  const sm = sessionMeta(conv, startedBy);
+  if (sm) head.append(sm);
   page.append(head);
 
-  if (conv.deleted_at) {
-    page.append(h('div', { class: 'banner deleted', role: 'note', id: 'deleted-banner' },
-      icon('trash'), h('span', null, h('strong', null, 'Deleted in claude.ai'), ' on ', timeEl(conv.deleted_at),
-        '. ccsync keeps the record because the audit trail must outlive the user\u2019s deletion.')));
+  const del = deletedBanner(conv);
+  if (del) page.append(del);
+  if (conv.truncated) {
+    page.append(h('div', { class: 'banner truncated', role: 'note', id: 'truncated-banner' }, icon('flag'),
+      h('span', null, h('strong', null, 'Truncated by the API'), ': the session has more than 100,000 calls and only the earliest 100,000 are returned.')));
   }
 
   const toggle = h('input', { type: 'checkbox', id: 'hl-toggle', checked: hlOn, onchange: () => setHighlight(toggle.checked) });
@@ -88,7 +159,7 @@ export async function conversationView(main, ctx) {
     const frag = document.createDocumentFragment();
     for (let i = rendered.length; i < n; i++) {
       const m = messages[i];
-      const r = renderMessage(m, { user, provider: conv.provider, siblings, index: i, link: `/messages/${encodeURIComponent(m.id)}` });
+      const r = renderMessage(m, { user, provider: conv.provider, siblings, index: i, link: `/messages/${encodeURIComponent(m.id)}`, pairs, jump: jumpToElement, artifactVersions: versions });
       rendered.push(r);
       if (hlOn) r.highlight(true);
       frag.append(r.el);
@@ -129,12 +200,25 @@ export async function conversationView(main, ctx) {
     for (const i of flaggedIdx) {
       const m = messages[i];
       for (let fi = 0; fi < m.findings.length && shown < PANEL_MAX; fi++, shown++) {
-        const label = `${m.role === 'human' ? 'User' : 'Claude'} · message ${i + 1}`;
+        const who = { human: 'User', assistant: 'Claude', tool: 'Tool output', system: 'Marker' }[m.role] || m.role;
+        const label = `${who} · message ${i + 1}`;
         list.append(findingRow(m.findings[fi], label, () => jumpTo(i, fi)));
       }
     }
     panel.append(list);
     if (totalFindings > shown) panel.append(h('p', { class: 'muted small' }, `and ${fmtNum(totalFindings - shown)} more — use Next flagged to walk them.`));
+  }
+
+  // jumpToElement shows element elId inside message i (a paired tool call
+  // or output).
+  function jumpToElement(i, elId) {
+    if (i >= rendered.length) renderUpTo(i + CHUNK);
+    const el = document.getElementById(elId) || (rendered[i] && rendered[i].el);
+    if (!el) return;
+    if (el.tagName === 'DETAILS') el.open = true;
+    el.scrollIntoView({ block: 'center', behavior: reducedMotion() ? 'auto' : 'smooth' });
+    for (const x of thread.querySelectorAll('.flash')) x.classList.remove('flash');
+    el.classList.add('flash');
   }
 
   // jumpTo shows message i (and finding fi in it when highlights are on).

@@ -4,6 +4,7 @@ import { h, clear, errorBox, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { lastLogs } from '../session.js';
 import { renderMessage, findingRow, findingId } from '../thread.js';
+import { productLabel, deletedBanner } from './conversation.js';
 
 export async function messageView(main, ctx) {
   const page = h('div', { class: 'page conv single' });
@@ -23,8 +24,15 @@ export async function messageView(main, ctx) {
   page.append(h('header', { class: 'conv-head' },
     h('a', { href: lastLogs(), class: 'back' }, '← Logs'),
     h('h1', null, conv ? conv.title || 'Untitled conversation' : 'Message'),
-    h('div', { class: 'conv-meta' }, h('span', { class: 'muted' }, `Message ${m.seq + 1}`),
+    h('div', { class: 'conv-meta' },
+      conv ? h('span', { class: ['chip', 'product', `product-${conv.product || 'claude_ai'}`], id: 'product-badge' }, productLabel(conv.product)) : null,
+      conv && conv.title && conv.title_derived ? h('span', { class: 'inferred' }, 'inferred title') : null,
+      h('span', { class: 'muted' }, `Message ${m.seq + 1}`),
       h('a', { class: 'btn primary', href: threadURL, id: 'open-conversation' }, 'Open full conversation'))));
+  const del = conv ? deletedBanner(conv) : null;
+  if (del) page.append(del);
+  // On its own a tool output has no call beside it: the full conversation
+  // pairs them.
   const r = renderMessage(m, { user, provider: conv && conv.provider, index: 0 });
   const toggle = h('input', { type: 'checkbox', id: 'hl-toggle', checked: true, onchange: () => { r.highlight(toggle.checked); panel.hidden = !toggle.checked; } });
   page.append(h('div', { class: 'conv-toolbar' }, h('label', { class: 'switch', for: 'hl-toggle' }, toggle, h('span', { class: 'track', 'aria-hidden': 'true' }), 'Highlight guardrail catches')));
