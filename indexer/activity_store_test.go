@@ -122,8 +122,14 @@ func TestActivityStoreIngestSearchFacets(t *testing.T) {
 	if n := searchActs(t, ix, ActivityRequest{Query: "thief"}).Total; n != 0 {
 		t.Errorf("query matched a partial id: %d", n)
 	}
-	if n := searchActs(t, ix, ActivityRequest{Query: "apikey_thief"}).Total; n != uint64(other) {
-		t.Errorf("query by key id: %d, want %d", n, other)
+	for _, q := range []string{"apikey_thief", `"apikey_thief"`, `"req_7"`} {
+		want := uint64(other)
+		if q == `"req_7"` {
+			want = 1
+		}
+		if n := searchActs(t, ix, ActivityRequest{Query: q}).Total; n != want {
+			t.Errorf("query %s: %d, want %d", q, n, want)
+		}
 	}
 	// Cursor paging visits every event once, newest first.
 	seen := map[string]bool{}

@@ -134,3 +134,14 @@ func str(p *string) string {
 	}
 	return strings.TrimSpace(*p)
 }
+
+// ItemID returns a raw item's id, or "" when it has none a string can hold:
+// a malformed item is still named in failure records.
+func ItemID(raw json.RawMessage) string {
+	var v struct {
+		ID any `json:"id"`
+	}
+	_ = json.Unmarshal(raw, &v)
+	s, _ := v.ID.(string)
+	return truncate(s, 256)
+}

@@ -109,7 +109,8 @@ func NewActivityMapping() mapping.IndexMapping {
 	im.DefaultField = AFieldText
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
 	text := bleve.NewTextFieldMapping()
-	text.Store, text.IncludeInAll, text.DocValues, text.IncludeTermVectors = false, false, false, false
+	// Term vectors: phrase queries ("req_…", quoted URLs) need positions.
+	text.Store, text.IncludeInAll, text.DocValues, text.IncludeTermVectors = false, false, false, true
 	dm := bleve.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(AFieldText, text)
 	for _, f := range []string{AFieldType, AFieldFamily, AFieldActor, AFieldActorType, AFieldIP, AFieldOrg, AFieldFlag, AFieldStatus, AFieldDay, AFieldMonth} {
