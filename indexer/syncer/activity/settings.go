@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goccy/go-json"
+
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
@@ -94,10 +96,32 @@ func (s *Settings) Validate() error {
 	return nil
 }
 
+// Meta is the keyed storage the settings live in (*indexer.Indexer, or the
+// API's store).
+type Meta interface {
+	Meta(key string) ([]byte, error)
+	PutMeta(key string, value []byte) error
+}
+
+// loadJSON reads key into v; absent leaves v as it is.
+func loadJSON(m Meta, key string, v any) error {
+	b, err := m.Meta(key)
+	if errors.Is(err, indexer.ErrNotFound) || (err == nil && len(b) == 0) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}
+
 // LoadSettings reads the setting; absent means empty.
-func LoadSettings(ix *indexer.Indexer) (Settings, error) {
+func LoadSettings(m Meta) (Settings, error) {
 	var s Settings
-	if _, err := stream.LoadJSON(ix, KeySettings, &s); err != nil && !errors.Is(err, indexer.ErrNotFound) {
+	if err := loadJSON(m, KeySettings, &s); err != nil {
 		return s, err
 	}
 	if err := s.Validate(); err != nil {
@@ -107,11 +131,11 @@ func LoadSettings(ix *indexer.Indexer) (Settings, error) {
 }
 
 // SaveSettings validates and stores s.
-func SaveSettings(ix *indexer.Indexer, s Settings) (Settings, error) {
+func SaveSettings(m Meta, s Settings) (Settings, error) {
 	if err := s.Validate(); err != nil {
 		return s, fmt.Errorf("%w: %v", indexer.ErrBadRequest, err)
 	}
-	return s, ix.PutMeta(KeySettings, stream.MustJSON(s))
+	return s, m.PutMeta(KeySettings, stream.MustJSON(s))
 }
 
 // LearnedKey is a key ccsync saw answer its own requests.
@@ -132,9 +156,9 @@ type Learned struct {
 }
 
 // LoadLearned reads what earlier runs learned.
-func LoadLearned(ix *indexer.Indexer) (Learned, error) {
+func LoadLearned(m Meta) (Learned, error) {
 	l := Learned{Keys: map[string]*LearnedKey{}}
-	if _, err := stream.LoadJSON(ix, KeyLearned, &l); err != nil && !errors.Is(err, indexer.ErrNotFound) {
+	if err := loadJSON(m, KeyLearned, &l); err != nil {
 		return l, err
 	}
 	if l.Keys == nil {

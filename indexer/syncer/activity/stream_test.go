@@ -245,7 +245,7 @@ func TestLateRowsCaught(t *testing.T) {
 	e.mustRun(Options{PageSize: 7}, run1, time.Time{})
 	e.verify(40)
 	late := &fakeapi.Activity{ID: "activity_01LateRow", CreatedAt: run1.Add(-3 * time.Minute), Type: "claude_chat_deleted",
-		Actor: map[string]any{"type": "user_actor", "user_id": e.org.Users[0].ID, "email_address": e.org.Users[0].Email},
+		Actor:  map[string]any{"type": "user_actor", "user_id": e.org.Users[0].ID, "email_address": e.org.Users[0].Email},
 		Fields: map[string]any{"claude_chat_id": e.org.Chats[0].ID}}
 	// A row newer than the late one, so the cursor is past it.
 	e.fake.AddActivity(&fakeapi.Activity{ID: "activity_01OnTime", CreatedAt: run1.Add(-time.Minute), Type: "user_logged_out",
