@@ -695,6 +695,15 @@ func (ix *Indexer) verifyActivities(ctx context.Context, problem func(string, ..
 		if err := scanKeys(txn, []byte(pActivityOutbox), func([]byte) error { outbox++; return nil }); err != nil {
 			return err
 		}
+		// A bucket no stored event accounts for (left by a bug) shows too.
+		if err := scanKeys(txn, []byte(pActivityHealth), func(k []byte) error {
+			if hour := timeFromKey(k[len(pActivityHealth):]); recount[hour] == nil {
+				problem("activity health %s has counts but no own calls are stored in it", hour.Format(time.RFC3339))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		for hour, want := range recount {
 			got, err := readHealth(txn, hour)
 			if err != nil {

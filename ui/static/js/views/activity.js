@@ -192,7 +192,8 @@ async function renderHealth(box) {
     return;
   }
   clear(box);
-  const lag = res.lag_seconds == null ? 'no events yet' : res.lag_seconds < 120 ? `${res.lag_seconds} s` : `${Math.round(res.lag_seconds / 60)} min`;
+  const lagOf = (s) => (s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`);
+  const lag = res.lag_seconds == null ? 'no events yet' : lagOf(res.lag_seconds);
   const stat = (id, label, value, warn) => h('div', { class: ['stat', warn && 'warn'], id }, h('div', { class: 'stat-v' }, value), h('div', { class: 'stat-l' }, label));
   box.append(h('h2', null, "ccsync's Compliance API access", h('span', { class: 'muted small' }, ' · last 48 hours')));
   if (res.logging_alert) box.append(h('div', { class: 'notice error', role: 'alert', id: 'logging-alert' }, res.logging_alert));
