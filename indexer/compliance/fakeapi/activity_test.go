@@ -1,6 +1,8 @@
 package fakeapi
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -166,4 +168,28 @@ func TestActivityMalformedItem(t *testing.T) {
 	if bad != 1 {
 		t.Errorf("%d malformed items, want 1", bad)
 	}
+}
+
+// FuzzListActivities: whatever the query, the feed answers 200 or a 400 in
+// the API's envelope, never a panic or a 5xx.
+func FuzzListActivities(f *testing.F) {
+	f.Add("after_id=activity_01x&limit=5000&order=asc")
+	f.Add("created_at.gte=2026-10-01&created_at[lt]=x&activity_types[]=Bad")
+	f.Add("before_id=activity_%00&exclude_activity_types[]=sso_login_succeeded&activity_types[]=a")
+	f.Add("limit=-1&order=sideways&organization_ids[]=")
+	s := New(activityOrg(), Options{Key: testKey})
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/v1/compliance/activities", nil)
+		r.URL.RawQuery = query
+		r.Header.Set("x-api-key", testKey)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != 200 && w.Code != 400 && w.Code != 429 {
+			t.Fatalf("%q: status %d %s", query, w.Code, w.Body)
+		}
+		var e wireErrorBody
+		if w.Code == 400 && (json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Error.Message == "") {
+			t.Fatalf("%q: 400 without the error envelope: %s", query, w.Body)
+		}
+	})
 }
