@@ -14,6 +14,7 @@ import (
 // searches, lists, exports and the dashboards built from them.
 var budgetedRoutes = map[string]bool{
 	"/api/v1/search": true, "/api/v1/conversations": true, "/api/v1/export": true,
+	"/api/v1/activities": true, "/api/v1/activities/export": true, "/api/v1/activities/health": true,
 	"/api/v1/analytics": true, "/api/v1/stats": true,
 }
 

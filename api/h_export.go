@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/model"
 )
 
 // exportRow is one exported hit: the hit without its HTML snippet, plus the
@@ -125,10 +127,20 @@ var errExportWrite = errors.New("client stopped reading")
 // it needs from the request is taken now: the fiber.Ctx is recycled once
 // the handler returns.
 func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req indexer.SearchRequest, first *indexer.SearchResult) {
-	conn := c.Context().Conn()
-	recordLater := s.auditLater(c, p)
 	end := auditDetail(req)
 	end["format"] = format
+	s.streamRows(c, p, "export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
+		return s.writeExport(ctx, w, format, req, first)
+	})
+}
+
+// streamRows streams what write produces after the handler returns, and
+// records endAction with end's detail, the rows written and whether the
+// file is complete, before the client can see the end.
+func (s *Server) streamRows(c *fiber.Ctx, p *principal, endAction string, end map[string]string,
+	write func(ctx context.Context, w *bufio.Writer) (int, error)) {
+	conn := c.Context().Conn()
+	recordLater := s.auditLater(c, p)
 	s.streamBody(c, func(w *bufio.Writer) {
 		ctx, cancel := context.WithCancel(s.ctx)
 		defer cancel()
@@ -137,7 +149,7 @@ func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req ind
 			gone.Store(true)
 			cancel()
 		})
-		rows, err := s.writeExport(ctx, w, format, req, first)
+		rows, err := write(ctx, w)
 		stop()
 		end["rows"] = strconv.Itoa(rows)
 		end["complete"] = strconv.FormatBool(err == nil)
@@ -146,8 +158,8 @@ func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req ind
 		}
 		// Recorded before the client can see the end (or the abort), so
 		// the trail never lags behind what the client holds.
-		if aerr := recordLater("export.end", end); aerr != nil {
-			s.log.Error("audit export.end", "err", aerr)
+		if aerr := recordLater(endAction, end); aerr != nil {
+			s.log.Error("audit "+endAction, "err", aerr)
 		}
 		if err != nil {
 			s.log.Warn("export cut", "rows", rows, "reason", end["reason"], "err", err)
@@ -254,4 +266,145 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string
 			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
 	}
+}
+
+var activityCSVHeader = []string{"id", "created_at", "type", "actor_type", "actor_id", "actor_email", "ip", "user_agent",
+	"org_id", "api_key_id", "request_id", "method", "status", "url", "flags", "subjects"}
+
+func activityCSV(a *model.Activity) []string {
+	var acc model.APIAccess
+	if a.Access != nil {
+		acc = *a.Access
+	}
+	status := ""
+	if acc.Status != 0 {
+		status = strconv.Itoa(acc.Status)
+	}
+	keys := make([]string, 0, len(a.Subjects))
+	for k := range a.Subjects {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	subj := make([]string, len(keys))
+	for i, k := range keys {
+		subj[i] = k + "=" + a.Subjects[k]
+	}
+	return []string{a.ID, a.CreatedAt.UTC().Format(time.RFC3339Nano), a.Type, a.Actor.Type, a.Actor.ID, a.Actor.Email,
+		a.Actor.IP, a.Actor.UserAgent, a.OrgID, acc.APIKeyID, acc.RequestID, acc.Method, status, acc.URL,
+		strings.Join(a.Flags, ";"), strings.Join(subj, ";")}
+}
+
+// exportActivities streams every Activity Feed event of an activity search
+// as CSV or JSON Lines (the stored event, raw text included), audited as
+// activity.export and activity.export.end like a search export.
+func (s *Server) exportActivities(c *fiber.Ctx) error {
+	store, err := s.activities()
+	if err != nil {
+		return err
+	}
+	req, err := activityRequest(c)
+	if err != nil {
+		return err
+	}
+	format := c.Query("format", "jsonl")
+	if format != "csv" && format != "jsonl" {
+		return errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
+	}
+	req.NoFacets, req.Facets, req.Size = true, nil, maxPageSize
+	if req.Sort != indexer.SortOldest {
+		req.Sort = indexer.SortNewest
+	}
+	p := principalOf(c)
+	resumed := req.After != ""
+	if resumed {
+		if req.After, err = s.cursors.open(p.Account, sealable(req), req.After); err != nil {
+			return err
+		}
+	}
+	first, err := store.SearchActivities(c.UserContext(), req)
+	if err != nil {
+		return err
+	}
+	detail := activityAudit(req)
+	detail["format"] = format
+	detail["total"] = strconv.FormatUint(first.Total, 10)
+	if resumed {
+		detail["from_cursor"] = "true"
+	}
+	if err := s.audit.record(c, p, "activity.export", "", detail); err != nil {
+		return err
+	}
+	name := fmt.Sprintf("ccsync-activities-%s.%s", s.now().UTC().Format("20060102T150405Z"), format)
+	if format == "csv" {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	} else {
+		c.Set(fiber.HeaderContentType, "application/x-ndjson")
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	end := activityAudit(req)
+	end["format"] = format
+	s.streamRows(c, p, "activity.export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
+		return s.writeActivityExport(ctx, w, format, store, req, first)
+	})
+	return nil
+}
+
+func (s *Server) writeActivityExport(ctx context.Context, w *bufio.Writer, format string, store ActivityStore,
+	req indexer.ActivityRequest, page *indexer.ActivityResult) (int, error) {
+	var cw *csv.Writer
+	if format == "csv" {
+		cw = csv.NewWriter(w)
+		if err := cw.Write(activityCSVHeader); err != nil {
+			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
+		}
+	}
+	enc := json.NewEncoder(w)
+	rows := 0
+	for n := 0; ; n++ {
+		for i := range page.Hits {
+			var err error
+			if cw != nil {
+				err = cw.Write(csvSafe(activityCSV(&page.Hits[i])))
+			} else {
+				err = enc.Encode(&page.Hits[i])
+			}
+			if err != nil {
+				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
+			}
+			rows++
+		}
+		if cw != nil {
+			cw.Flush()
+			if err := cw.Error(); err != nil {
+				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
+		}
+		if page.Next == "" {
+			return rows, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return rows, fmt.Errorf("export page %d: %w", n+1, err)
+		}
+		req.After = page.Next
+		var err error
+		if page, err = s.exportActivityPage(ctx, store, req); err != nil {
+			return rows, fmt.Errorf("export page %d: %w", n+1, err)
+		}
+	}
+}
+
+// exportActivityPage fetches a later page within a search's bounds (a
+// query slot, Config.QueryTimeout), as exportPage does.
+func (s *Server) exportActivityPage(ctx context.Context, store ActivityStore, req indexer.ActivityRequest) (*indexer.ActivityResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
+	defer cancel()
+	release, err := s.queries.acquireCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return store.SearchActivities(ctx, req)
 }

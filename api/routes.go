@@ -63,6 +63,11 @@ func (s *Server) routeTable() []route {
 		{Method: get, Path: v1 + "/stats", Access: anyRole, Handler: s.stats},
 		{Method: get, Path: v1 + "/analytics", Access: anyRole, Handler: s.analytics},
 		{Method: get, Path: v1 + "/progress", Access: anyRole, Handler: s.progressSocket()},
+		{Method: get, Path: v1 + "/activities", Access: anyRole, Handler: s.listActivities},
+		{Method: get, Path: v1 + "/activities/health", Access: anyRole, Handler: s.activityHealth},
+		{Method: get, Path: v1 + "/activities/export", Access: anyRole, Handler: s.exportActivities},
+		{Method: get, Path: v1 + "/activities/settings", Access: adminOnly, Handler: s.getActivitySettings},
+		{Method: put, Path: v1 + "/activities/settings", Access: adminOnly, Handler: s.putActivitySettings},
 
 		{Method: get, Path: v1 + "/settings", Access: adminOnly, Handler: s.getSettings},
 		{Method: put, Path: v1 + "/settings/key", Access: adminOnly, Handler: s.saveKey},

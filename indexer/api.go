@@ -168,6 +168,7 @@ const (
 type DeleteResult struct {
 	Messages      int  `json:"messages"`
 	Conversations int  `json:"conversations"`
+	Activities    int  `json:"activities"` // Activity Feed events (activity_store.go)
 	DryRun        bool `json:"dry_run"`
 }
 

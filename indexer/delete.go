@@ -50,6 +50,9 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	if dryRun {
 		res, err := ix.countDelete(ctx, from, to)
+		if err == nil {
+			res.Activities, err = ix.deleteActivities(ctx, from, to, true)
+		}
 		if err != nil {
 			return DeleteResult{}, fmt.Errorf("delete: %w", err)
 		}
@@ -61,6 +64,9 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	}
 	r := purgedRange{From: from, To: to, At: time.Now().UTC(), Pending: true}
 	res, err := ix.purge(ctx, r)
+	if err == nil {
+		res.Activities, err = ix.deleteActivities(ctx, from, to, false)
+	}
 	// The ranges that drop ingest must be the ones on disk, whatever
 	// happened: a deletion that failed after its first transaction is
 	// recorded as pending, and until it is finished (by a retry or the next

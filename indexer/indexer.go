@@ -70,7 +70,8 @@ type Indexer struct {
 	stamp  string // ScannedBy of what scan produces: engine version + config fingerprint
 	lock   *os.File
 	db     *badger.DB
-	parts  *partitions // the search index, one Bleve index per month
+	parts  *partitions    // the search index, one Bleve index per month
+	acts   *activityIndex // the Activity Feed's index (activity_store.go)
 	writes sync.Mutex
 	closed bool          // guarded by writes
 	purged []purgedRange // deleted ranges; guarded by writes
@@ -138,6 +139,10 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 		_ = ix.Close()
 		return nil, fmt.Errorf("open indexer: replay index outbox: %w", err)
 	}
+	if err := ix.openActivities(ctx); err != nil {
+		_ = ix.Close()
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
 	if err := ix.resumeDeletes(ctx); err != nil {
 		_ = ix.Close()
 		return nil, fmt.Errorf("open indexer: %w", err)
@@ -201,6 +206,7 @@ func (ix *Indexer) Close() error {
 	if ix.parts != nil {
 		errs = append(errs, ix.parts.close())
 	}
+	errs = append(errs, ix.closeActivities())
 	if ix.db != nil {
 		errs = append(errs, ix.db.Close())
 	}

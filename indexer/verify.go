@@ -15,6 +15,7 @@ import (
 type VerifyReport struct {
 	Messages      int      `json:"messages"`      // stored in Badger
 	Conversations int      `json:"conversations"` // stored in Badger
+	Activities    int      `json:"activities"`    // Activity Feed events in Badger
 	IndexDocs     uint64   `json:"index_docs"`    // in the search index
 	OutboxPending int      `json:"outbox_pending"`
 	Problems      []string `json:"problems,omitempty"`
@@ -90,6 +91,9 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 	}
 	if missing > 0 {
 		problem("%d stored records have no index document", missing)
+	}
+	if rep.Activities, err = ix.verifyActivities(ctx, problem); err != nil {
+		return rep, fmt.Errorf("verify: %w", err)
 	}
 	counted := map[string]int{"messages": rep.Messages, "conversations": rep.Conversations, "flagged": flagged}
 	err = ix.db.View(func(txn *badger.Txn) error {

@@ -204,8 +204,8 @@ func TestAuditorSeesNoAdminPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-password"), password),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)))
 	tb.waitJS("header", `document.querySelector('[data-testid=role]')?.textContent === 'auditor'`)
-	if links := js[[]string](tb, `[...document.querySelectorAll('.top nav a')].map(a => a.textContent)`); strings.Join(links, ",") != "Logs,Analytics" {
-		t.Errorf("auditor nav shows %v, want Logs and Analytics", links)
+	if links := js[[]string](tb, `[...document.querySelectorAll('.top nav a')].map(a => a.textContent)`); strings.Join(links, ",") != "Logs,Activity,Analytics" {
+		t.Errorf("auditor nav shows %v, want Logs, Activity and Analytics", links)
 	}
 	tb.open("/settings")
 	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)

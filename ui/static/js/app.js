@@ -13,12 +13,14 @@ import { messageView } from './views/message.js';
 import { settingsView } from './views/settings.js';
 import { analyticsView } from './views/analytics.js';
 import { adminView } from './views/admin.js';
+import { activityView } from './views/activity.js';
 
 const routes = [
   { re: /^\/login$/, view: loginView, title: 'Sign in', public: true },
   { re: /^\/(logs)?$/, view: logsView, title: 'Logs', nav: 'logs' },
   { re: /^\/conversations\/([^/]+)$/, view: conversationView, title: 'Conversation', nav: 'logs' },
   { re: /^\/messages\/([^/]+)$/, view: messageView, title: 'Message', nav: 'logs' },
+  { re: /^\/activity$/, view: activityView, title: 'Activity', nav: 'activity' },
   { re: /^\/analytics$/, view: analyticsView, title: 'Analytics', nav: 'analytics' },
   { re: /^\/settings$/, view: settingsView, title: 'Settings', nav: 'settings', admin: true },
   { re: /^\/admin$/, view: adminView, title: 'Admin', nav: 'admin', admin: true },
@@ -68,6 +70,7 @@ function header(active) {
     h('a', { href: '/logs', class: 'brand' }, h('img', { src: '/img/logo.svg', alt: '', width: 28, height: 28 }), h('span', null, 'ccsync'), h('small', null, 'Compliance')),
     h('nav', { 'aria-label': 'Main' },
       link('/logs', 'Logs', 'logs'),
+      link('/activity', 'Activity', 'activity'),
       link('/analytics', 'Analytics', 'analytics'),
       s.role === 'admin' ? link('/settings', 'Settings', 'settings') : null,
       s.role === 'admin' ? link('/admin', 'Admin', 'admin') : null),
