@@ -72,7 +72,7 @@ func (s *Server) AddActivity(a *Activity) {
 func (s *Server) LogForTest(l Logged) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.logged = append(s.logged, l)
+	s.logged.add(l)
 }
 
 // Agents and networks the generator draws from.
@@ -411,9 +411,10 @@ func set(vs []string) map[string]bool {
 // selectActivities merges the org's events with one compliance_api_accessed
 // event per logged call and applies the filters.
 func (s *Server) selectActivities(bounds []timeFilter, types, excluded, actors, orgs map[string]bool) []*Activity {
-	all := make([]*Activity, 0, len(s.org.Activities)+len(s.logged))
+	calls := s.accessLog(time.Time{}, time.Time{})
+	all := make([]*Activity, 0, len(s.org.Activities)+len(calls))
 	all = append(all, s.org.Activities...)
-	for _, l := range s.logged {
+	for _, l := range calls {
 		all = append(all, loggedActivity(l))
 	}
 	var sel []*Activity

@@ -46,7 +46,12 @@ func newEnv(t *testing.T, activities int) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), own: &stream.RequestIDs{}}
 	e.org = fakeapi.Generate(5, fakeapi.GenOptions{Users: 4, Chats: 3, MaxMessages: 2, Activities: activities})
-	e.fake = fakeapi.New(e.org, fakeapi.Options{Key: testKey})
+	// The fake logs every call it answers as a compliance_api_accessed
+	// event, as the real feed does. Its clock stands before SyncFrom so the
+	// tests' own traffic stays out of the walks they count; the calls a test
+	// is about are logged explicitly with LogForTest.
+	e.fake = fakeapi.New(e.org, fakeapi.Options{Key: testKey, RequestsPerMinute: 1 << 20,
+		Now: func() time.Time { return syncFrom.Add(-time.Hour) }})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == feedPath {
 			e.mu.Lock()
