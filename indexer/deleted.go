@@ -9,7 +9,8 @@ import (
 // MarkDeleted records that conversation id was deleted upstream (by its user,
 // or gone with a 404) at the given time, keeping everything archived. A
 // conversation already marked keeps its first mark; an unknown id is not an
-// error (nothing was archived to mark).
+// error (nothing was archived to mark). A zero time means "now": a source
+// that only learns of the deletion (a 404) knows no better time.
 //
 // The read and the write happen in one transaction under the write lock, so
 // an Ingest of the same conversation running at the same time cannot slip
@@ -18,6 +19,9 @@ import (
 func (ix *Indexer) MarkDeleted(ctx context.Context, id, by string, at time.Time) error {
 	if id == "" {
 		return fmt.Errorf("mark deleted: %w: empty conversation id", ErrBadRequest)
+	}
+	if at.IsZero() {
+		at = time.Now()
 	}
 	if err := CheckTime("deleted_at", at); err != nil {
 		return fmt.Errorf("mark deleted %s: %w", id, err)

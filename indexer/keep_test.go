@@ -170,8 +170,11 @@ func TestMarkDeleted(t *testing.T) {
 	if err := ix.MarkDeleted(ctx, "no-such-chat", model.DeletedByUpstream, later); err != nil {
 		t.Errorf("unknown id: %v", err)
 	}
-	if err := ix.MarkDeleted(ctx, "c1", model.DeletedByUser, time.Time{}); err == nil {
-		t.Error("a zero time was accepted")
+	if err := ix.MarkDeleted(ctx, "c1", model.DeletedByUser, time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
+		t.Error("a time outside the supported window was accepted")
+	}
+	if err := ix.MarkDeleted(ctx, "", model.DeletedByUser, later); err == nil {
+		t.Error("an empty id was accepted")
 	}
 	c, _ := ix.Conversation(ctx, "c1")
 	if c.DeletedAt == nil || !c.DeletedAt.Equal(first) || c.DeletedBy != model.DeletedByUpstream {
