@@ -58,6 +58,8 @@ type SyncStatus struct {
 	// Streams is each stream's state (chats, sessions, activities, files):
 	// the running run's, else the last run's. Passed through like LastRun.
 	Streams any `json:"streams,omitempty"`
+	// RequestsPerMinute is the request budget the streams share.
+	RequestsPerMinute int `json:"requests_per_minute,omitempty"`
 }
 
 // Importer imports uploaded export files in the background.

@@ -45,7 +45,7 @@ func (s Sync) Status(ctx context.Context) (api.SyncStatus, error) {
 		return api.SyncStatus{}, err
 	}
 	out := api.SyncStatus{KeySaved: st.KeyHint != "" || s.EnvKey, KeyHint: st.KeyHint, SyncFrom: st.SyncFrom,
-		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun}
+		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun, RequestsPerMinute: st.RequestsPerMinute}
 	if st.Progress != nil {
 		out.JobID = st.Progress.ID
 	}
