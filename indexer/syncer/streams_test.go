@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -342,4 +343,38 @@ func TestForbiddenDisablesOneStream(t *testing.T) {
 			t.Fatalf("run %+v %v, want failed: nothing could be read", s, err)
 		}
 	})
+}
+
+// TestUserlessChatsStoredWithoutOwner: a chat whose creator left an
+// organisation the key is restricted to comes with "user": null
+// (reference §4.2); it is stored, without an owner, not skipped.
+func TestUserlessChatsStoredWithoutOwner(t *testing.T) {
+	e := newEnv(t, fakeapi.GenOptions{Chats: 8, DeletedEvery: -1}, 38)
+	snap := e.fake.Snapshot()
+	user := regexp.MustCompile(`"user":\s*\{[^{}]*\}`)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		e.fake.ServeHTTP(rec, r)
+		body := user.ReplaceAll(rec.Body.Bytes(), []byte(`"user":null`))
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(hs.Close)
+	e.cfg.BaseURL = hs.URL
+	s := e.run(e.engine())
+	if s.Chats != 8 || s.Skipped != 0 {
+		t.Fatalf("run %+v, want every user-less chat stored", s)
+	}
+	ctx := context.Background()
+	for _, c := range snap.Chats {
+		conv, err := e.ix.Conversation(ctx, c.UUID)
+		if err != nil || conv.OwnerID != "" {
+			t.Errorf("chat %s stored as %+v %v, want no owner", c.ID, conv, err)
+		}
+	}
+	e.verify(windowStart, nil)
 }
