@@ -35,12 +35,14 @@ type runner struct {
 	budget    *compliance.Budget // one per run, shared by every client
 	own       *stream.RequestIDs // request ids of every response, for the activity stream
 	lastStart time.Time          // the previous completed run's start
+	from      time.Time          // the effective Sync from, for every stream
 
 	mu       sync.Mutex
 	sum      *Summary
 	failed   map[string]Failure // recorded failures, by chat id
 	orgsSeen map[string]bool    // organisation UUIDs of chats this run
 	orgsDone map[string]bool    // organisations whose users were synced this run
+	phase    string // the chat walk's phase as last committed
 	streams  map[string]*stream.State
 	order    []string // stream names in display order: chats first
 	clients  map[string]*compliance.Client
@@ -166,6 +168,10 @@ func (r *runner) prepareChats() error {
 		}
 		r.st = state{SyncFrom: from, Phase: phaseBackfill, BackfillStarted: e.cfg.Now().UTC()}
 	}
+	r.from = r.st.SyncFrom
+	r.mu.Lock()
+	r.phase = r.st.Phase
+	r.mu.Unlock()
 	if _, err := getJSON(e.ix, keyWindow, &r.win); err != nil {
 		return err
 	}
@@ -535,6 +541,7 @@ func (r *runner) commit(ctx context.Context, p *prepared) error {
 	r.sum.Ignored += p.ignored
 	r.sum.Lost += p.lost
 	phase := p.next.Phase
+	r.phase = phase
 	r.mu.Unlock()
 	for _, id := range p.recovered {
 		r.clearFailure(id)

@@ -218,7 +218,7 @@ func (r *runner) runStream(ctx context.Context, key string, s stream.Stream) err
 		return err
 	}
 	env := &stream.Env{Client: c, Ix: r.e.ix, Now: r.e.cfg.Now, Log: r.e.log.With("stream", name),
-		SyncFrom: r.st.SyncFrom, RunStart: r.sum.Start, LastRunStart: r.lastStart,
+		SyncFrom: r.from, RunStart: r.sum.Start, LastRunStart: r.lastStart,
 		Report: func(f func(*stream.State)) { r.report(name, f) }, OwnRequests: r.own, Cap: cp}
 	r.report(name, func(st *stream.State) { st.State = stream.StateRunning })
 	return s.Run(ctx, env)
@@ -361,7 +361,7 @@ func (r *runner) refreshLocked() {
 	}
 	r.sum.Requests, r.sum.RateLimited = req, int(limited)
 	if st := r.streams[chatStream]; st != nil {
-		st.Items, st.Messages, st.Skipped, st.Phase = r.sum.Chats, r.sum.Messages, r.sum.Skipped, r.st.Phase
+		st.Items, st.Messages, st.Skipped, st.Phase = r.sum.Chats, r.sum.Messages, r.sum.Skipped, r.phase
 	}
 	r.sum.Streams = r.sum.Streams[:0]
 	for _, name := range r.order {
