@@ -42,7 +42,7 @@ type runner struct {
 	failed   map[string]Failure // recorded failures, by chat id
 	orgsSeen map[string]bool    // organisation UUIDs of chats this run
 	orgsDone map[string]bool    // organisations whose users were synced this run
-	phase    string // the chat walk's phase as last committed
+	phase    string             // the chat walk's phase as last committed
 	streams  map[string]*stream.State
 	order    []string // stream names in display order: chats first
 	clients  map[string]*compliance.Client
