@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 	"github.com/ccsync/ccsync/model"
 )
@@ -377,4 +378,32 @@ func TestUserlessChatsStoredWithoutOwner(t *testing.T) {
 		}
 	}
 	e.verify(windowStart, nil)
+}
+
+// TestSaveKeyNotAccepted: saving a key the API answers with the bare 404
+// "Not found" (a Claude API key, reference §8.2) fails as "the key was not
+// accepted", like a 401, and nothing is saved.
+func TestSaveKeyNotAccepted(t *testing.T) {
+	e := newEnv(t, fakeapi.GenOptions{Chats: 2}, 39)
+	e.withTap(func(r *http.Request) *apiAnswer {
+		if strings.HasPrefix(r.Header.Get("x-api-key"), "sk-ant-api03-") {
+			return keyNotFound
+		}
+		return nil
+	})
+	keys, err := keystore.Open(keystore.Options{Dir: e.dir, Meta: e.ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.Key, e.cfg.Keys = "", keys
+	eng := e.engine()
+	for _, key := range []string{"sk-ant-api03-claude-api-key-000000000000", "sk-ant-api01-wrong-key-0000000000"} {
+		_, err := eng.SaveKey(context.Background(), key)
+		if !errors.Is(err, compliance.ErrKeyNotAccepted) || strings.Contains(err.Error(), key) {
+			t.Errorf("SaveKey(%s…): %v, want %q without the key", key[:13], err, compliance.ErrKeyNotAccepted)
+		}
+	}
+	if _, err := eng.RunOnce(context.Background()); !errors.Is(err, ErrNoKey) {
+		t.Errorf("a refused key was saved: %v", err)
+	}
 }
