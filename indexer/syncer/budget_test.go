@@ -25,14 +25,16 @@ import (
 //
 // It also remembers, per goroutine, the last time it told it (Now, or the
 // end of its sleep): that is when the budget let that goroutine's request
-// go. Read at the request's start (sent), it is the send time on the
-// budget's own clock; read at the server, the clock may already have been
-// moved on by another goroutine's sleep, which shifts requests later and
-// could crowd a window that the budget kept within its rate.
+// go. Read at the request's start (RoundTrip), it is the send time on the
+// budget's own clock, and the request carries it to the server (serve),
+// where the fake counts its quota at that time. Read at the server instead,
+// the clock may already have been moved on by another goroutine's sleep,
+// which would shift requests later and crowd a window the budget kept.
 type parallelClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	told map[int64]time.Time
+	mu     sync.Mutex
+	now    time.Time
+	told   map[int64]time.Time
+	served map[int64]time.Time // the send time of the request a server goroutine is answering
 
 	sendMu sync.Mutex
 	sends  []time.Time
@@ -65,7 +67,44 @@ func (c *parallelClock) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.sendMu.Lock()
 	c.sends = append(c.sends, t)
 	c.sendMu.Unlock()
+	r = r.Clone(r.Context())
+	r.Header.Set(sentAtHeader, t.Format(time.RFC3339Nano))
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+const sentAtHeader = "x-test-sent-at"
+
+// serve answers r with next, telling the server side (serverNow) the time
+// the request was sent.
+func (c *parallelClock) serve(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, err := time.Parse(time.RFC3339Nano, r.Header.Get(sentAtHeader))
+		if err != nil {
+			http.Error(w, "request without its send time", http.StatusInternalServerError)
+			return
+		}
+		id := goid()
+		c.mu.Lock()
+		c.served[id] = t
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			delete(c.served, id)
+			c.mu.Unlock()
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serverNow is the fake's clock: the send time of the request being
+// answered on this goroutine.
+func (c *parallelClock) serverNow() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.served[goid()]; ok {
+		return t
+	}
+	return c.now
 }
 
 // goid is the calling goroutine's id, from its stack header
@@ -92,12 +131,12 @@ func TestSharedBudgetNeverExceeded(t *testing.T) {
 	if _, ok := any(compliance.NewBudget(rate, nil)).(interface{ PerMinute() int }); !ok {
 		t.Skip("compliance.Budget has no 60 s send log yet (merge the compliance budget first)")
 	}
-	clk := &parallelClock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), told: map[int64]time.Time{}}
+	clk := &parallelClock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), told: map[int64]time.Time{}, served: map[int64]time.Time{}}
 	start := clk.Now()
 	org := fakeapi.Generate(41, fakeapi.GenOptions{Chats: 100, DeletedEvery: -1, Start: start.AddDate(0, 0, -20), End: start.Add(-time.Hour)})
-	fake := fakeapi.New(org, fakeapi.Options{Key: testKey, RequestsPerMinute: rate, Now: clk.Now})
-	tp := &tap{next: fake, now: clk.Now}
-	hs := httptest.NewServer(tp)
+	fake := fakeapi.New(org, fakeapi.Options{Key: testKey, RequestsPerMinute: rate, Now: clk.serverNow})
+	tp := &tap{next: fake, now: clk.serverNow}
+	hs := httptest.NewServer(clk.serve(tp))
 	defer hs.Close()
 	e := &env{t: t, dir: t.TempDir()}
 	e.open()
