@@ -55,6 +55,11 @@ type SyncStatus struct {
 	// errors, finish time); the API passes it through.
 	LastRun any        `json:"last_run,omitempty"`
 	NextRun *time.Time `json:"next_run,omitempty"`
+	// Streams is each stream's state (chats, sessions, activities, files):
+	// the running run's, else the last run's. Passed through like LastRun.
+	Streams any `json:"streams,omitempty"`
+	// RequestsPerMinute is the request budget the streams share.
+	RequestsPerMinute int `json:"requests_per_minute,omitempty"`
 }
 
 // Importer imports uploaded export files in the background.

@@ -45,19 +45,23 @@ func (s Sync) Status(ctx context.Context) (api.SyncStatus, error) {
 		return api.SyncStatus{}, err
 	}
 	out := api.SyncStatus{KeySaved: st.KeyHint != "" || s.EnvKey, KeyHint: st.KeyHint, SyncFrom: st.SyncFrom,
-		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun}
+		Hourly: st.Settings.Auto, Running: st.Running, NextRun: st.NextRun, RequestsPerMinute: st.RequestsPerMinute}
 	if st.Progress != nil {
 		out.JobID = st.Progress.ID
 	}
 	if st.LastRun != nil {
 		out.LastRun = st.LastRun
 	}
+	if len(st.Streams) > 0 {
+		out.Streams = st.Streams
+	}
 	return out, nil
 }
 
 func (s Sync) SaveKey(ctx context.Context, key string) (string, error) {
 	hint, err := s.Engine.SaveKey(ctx, key)
-	if errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden) || errors.Is(err, compliance.ErrBadRequest) {
+	if errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrKeyNotAccepted) ||
+		errors.Is(err, compliance.ErrForbidden) || errors.Is(err, compliance.ErrBadRequest) {
 		return "", fmt.Errorf("%w: %v", api.ErrInvalidKey, err)
 	}
 	return hint, err

@@ -31,6 +31,7 @@ var settingsTable = []setting{
 	{"scan-config", "CCSYNC_SCAN_CONFIG", "", "detector configuration file (JSON): disable detectors, custom rules, allowlists"},
 	{"addr", "CCSYNC_ADDR", "127.0.0.1:8080", "HTTP listen address (serve)"},
 	{"api-base", "CCSYNC_API_BASE", "https://api.anthropic.com", "Compliance API base URL"},
+	{"api-rate", "CCSYNC_API_RATE", "600", "Compliance API requests per minute, shared by every stream of a sync (chats, sessions, activities, files); the quota is 600/min per parent organisation for all its keys together, so leave headroom when other tools use it"},
 	{"keyset", "CCSYNC_KEYSET", "", "Tink keyset file for the Compliance key (default <data>/keyset.json, mode 0600)"},
 	{"kek-file", "CCSYNC_KEK_FILE", "", "file outside the data directory holding the 32-byte key (raw or base64) that encrypts the keyset file; see 'ccsync keys gen-kek'"},
 	{"memory-limit", "CCSYNC_MEMORY_LIMIT", "384MiB", "soft limit for the Go heap (GOMEMLIMIT syntax; 0 or off: none); GOMEMLIMIT wins when set"},

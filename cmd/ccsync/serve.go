@@ -21,7 +21,7 @@ func init() {
 
 func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	fs := newFlags("serve", io)
-	cfg := bindSettings(fs, "data", "addr", "api-base", "keyset", "kek-file", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "addr", "api-base", "api-rate", "keyset", "kek-file", "log-level", "log-format")
 	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
 	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"; the proxy must append the client IP, and the right-most value is used; its X-Forwarded-Proto is then believed too (HSTS, Secure cookie)`)

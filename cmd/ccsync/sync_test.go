@@ -149,3 +149,26 @@ func TestSyncControllerDemo(t *testing.T) {
 		t.Errorf("SaveKey with a bad key: %v", err)
 	}
 }
+
+// TestSyncAPIRate: --api-rate (CCSYNC_API_RATE) sets the one budget every
+// stream shares; nonsense is refused before anything is opened, and the
+// summary lists each stream's state.
+func TestSyncAPIRate(t *testing.T) {
+	url, _ := fakeAPI(t, 3)
+	t.Setenv(envComplianceKey, cliTestKey)
+	for _, bad := range []string{"0", "-5", "fast", "100001"} {
+		code, _, errs := runCLI(t, "sync", "--once", "--data", t.TempDir(), "--api-base", url, "--api-rate", bad)
+		if code == 0 || !strings.Contains(errs, "--api-rate") {
+			t.Errorf("--api-rate %s: exit %d, %q", bad, code, errs)
+		}
+	}
+	t.Setenv("CCSYNC_API_RATE", "300")
+	code, out, errs := runCLI(t, "sync", "--once", "--data", t.TempDir(), "--api-base", url, "--from", "2026-10-01")
+	if code != 0 || !strings.Contains(out, "chats      done") {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	_, table, _ := runCLI(t, "config")
+	if !strings.Contains(table, "--api-rate") || !strings.Contains(table, "CCSYNC_API_RATE") {
+		t.Errorf("config table lacks --api-rate:\n%s", table)
+	}
+}

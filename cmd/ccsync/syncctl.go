@@ -33,7 +33,11 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 			"; keep a key-encryption key outside it with --kek-file, the systemd credential ccsync-kek or CCSYNC_KEK_PASSPHRASE (README: Keys at rest)",
 			"keyset", keys.KeysetPath())
 	}
-	apiBase := *cfg["api-base"]
+	base, err := syncBase(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	apiBase := base.BaseURL
 	stop := func() {}
 	if demo {
 		fake, err := fakeapi.StartDemo(ctx, 1)
@@ -54,7 +58,8 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 		}
 		log.Warn("demo mode: syncing from a fake Compliance API with generated data", "api", apiBase)
 	}
-	eng := syncer.New(ix, syncer.Config{BaseURL: apiBase, Key: envKey, Keys: keys, Logger: log})
+	base.BaseURL, base.Key, base.Keys, base.Logger = apiBase, envKey, keys, log
+	eng := syncer.New(ix, base)
 	schedCtx, stopSchedule := context.WithCancel(ctx)
 	scheduled := make(chan struct{})
 	go func() {

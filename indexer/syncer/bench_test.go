@@ -47,7 +47,7 @@ func BenchmarkSyncVsIngest(b *testing.B) {
 		ix := openBench(b)
 		defer ix.Close()
 		eng := New(ix, Config{BaseURL: hs.URL, Key: testKey, SyncFrom: windowStart, Logger: discardLogger(),
-			Client: compliance.Config{RequestsPerMinute: 1 << 30}})
+			RequestsPerMinute: 1 << 30})
 		b.StartTimer()
 		t1 := time.Now()
 		s, err := eng.RunOnce(ctx)

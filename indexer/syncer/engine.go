@@ -12,7 +12,12 @@ import (
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/keystore"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
+
+// DefaultRequestsPerMinute is the Compliance API's documented quota per
+// parent organisation.
+const DefaultRequestsPerMinute = 600
 
 // Sentinel errors.
 var (
@@ -29,14 +34,27 @@ type Config struct {
 	// SyncFrom overrides the saved "Sync from" setting and saves it.
 	SyncFrom  time.Time
 	HourlyCap int // chats per organisation per rolling hour; default 10,000
-	PageSize  int // chats per list request; default 100
+	// SessionsHourlyCap caps the "sessions" stream apart from chats;
+	// default 10,000 per rolling hour. Files and activities are uncapped.
+	SessionsHourlyCap int
+	// RequestsPerMinute is the one request budget every stream of a run
+	// shares; default 600, the documented quota of the parent organisation.
+	// Lower it when other tools use the same organisation: the quota is
+	// counted for all its keys together.
+	RequestsPerMinute int
+	// Streams are the sources synced beside the chat walk (sessions,
+	// activities, files). They run concurrently with it; "files" runs after
+	// the others, fetching what they queued.
+	Streams  []stream.Stream
+	PageSize int // chats per list request; default 100
 	// Concurrency is how many chats' messages are fetched at once; default 4.
 	// The request budget, not this, bounds the request rate.
 	Concurrency int
 	// MessagePageSize pages huge chats; 0 reads each chat in one response.
 	MessagePageSize int
-	// Client is the template for the API client (timeouts, budget, clock);
-	// BaseURL, Key and Logger are filled in by the engine.
+	// Client is the template for every stream's API client (timeouts,
+	// retries, clock); BaseURL, Key, Logger, Budget and OnResponse are
+	// filled in by the engine.
 	Client   compliance.Config
 	Now      func() time.Time
 	Logger   *slog.Logger
@@ -63,6 +81,12 @@ type Engine struct {
 func New(ix *indexer.Indexer, cfg Config) *Engine {
 	if cfg.HourlyCap <= 0 {
 		cfg.HourlyCap = 10000
+	}
+	if cfg.SessionsHourlyCap <= 0 {
+		cfg.SessionsHourlyCap = 10000
+	}
+	if cfg.RequestsPerMinute <= 0 {
+		cfg.RequestsPerMinute = DefaultRequestsPerMinute
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 100
@@ -167,15 +191,21 @@ type Status struct {
 	ResumeAt  *time.Time `json:"resume_at,omitempty"`
 	NextRun   *time.Time `json:"next_run,omitempty"` // when automatic sync runs next
 	HourlyCap int        `json:"hourly_cap"`
+	// Streams is each stream's state: the running run's, else the last's.
+	Streams []stream.State `json:"streams,omitempty"`
+	// RequestsPerMinute is the budget the streams share.
+	RequestsPerMinute int `json:"requests_per_minute"`
 }
 
 // Status reports the current run, the last run, settings and failed chats.
 func (e *Engine) Status() (Status, error) {
-	st := Status{HourlyCap: e.cfg.HourlyCap}
+	st := Status{HourlyCap: e.cfg.HourlyCap, RequestsPerMinute: e.cfg.RequestsPerMinute}
 	e.mu.Lock()
 	if e.running {
 		p := e.progress
-		st.Running, st.Progress = true, &p
+		p.Errors = append([]string(nil), p.Errors...)
+		p.Streams = append([]stream.State(nil), p.Streams...)
+		st.Running, st.Progress, st.Streams = true, &p, p.Streams
 	}
 	e.mu.Unlock()
 	var last Summary
@@ -184,6 +214,9 @@ func (e *Engine) Status() (Status, error) {
 	} else if ok {
 		st.LastRun = &last
 		st.ResumeAt = last.ResumeAt
+		if st.Streams == nil {
+			st.Streams = last.Streams
+		}
 	}
 	set, err := e.Settings()
 	if err != nil {
@@ -311,10 +344,6 @@ func (e *Engine) key() (string, error) {
 	return k, nil
 }
 
-func (e *Engine) client(key string, onWait func(string, time.Duration)) (*compliance.Client, error) {
-	return e.clientWith(e.cfg.Client, key, onWait)
-}
-
 func (e *Engine) clientWith(cc compliance.Config, key string, onWait func(string, time.Duration)) (*compliance.Client, error) {
 	cc.BaseURL, cc.Key, cc.Logger = e.cfg.BaseURL, key, e.log
 	if cc.Now == nil {
@@ -338,6 +367,9 @@ func (e *Engine) SaveKey(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	if _, err := c.ListChats(ctx, compliance.ListChatsParams{Limit: 1}); err != nil {
+		if errors.Is(err, compliance.ErrUnauthorized) || compliance.IsKeyNotFound(err) {
+			return "", fmt.Errorf("sync: %w: %w", compliance.ErrKeyNotAccepted, err)
+		}
 		return "", fmt.Errorf("sync: key rejected: %w", err)
 	}
 	return e.cfg.Keys.Put(KeyPurpose, key)

@@ -83,7 +83,7 @@ func newEnvOrg(t *testing.T, org *fakeapi.Org) *env {
 	e := &env{t: t, dir: t.TempDir(), fake: fake, url: hs.URL, org: fake.Snapshot(),
 		clk: &clock{now: time.Now().UTC().Truncate(time.Second)}}
 	e.cfg = Config{BaseURL: hs.URL, Key: testKey, SyncFrom: windowStart, PageSize: 10, Logger: discardLogger(),
-		Now: e.clk.Now, Client: compliance.Config{Sleep: e.clk.Sleep, RequestsPerMinute: 1 << 20}}
+		Now: e.clk.Now, RequestsPerMinute: 1 << 20, Client: compliance.Config{Sleep: e.clk.Sleep}}
 	e.open()
 	return e
 }

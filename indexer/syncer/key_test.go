@@ -70,7 +70,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 	e.fake.RateLimitNext(2, 1)
 	e.fake.FailNext(2, 500)
 	snap := e.fake.Snapshot()
-	e.fake.SetChatFault(snap.Chats[4].ID, fakeapi.FaultNotFound)
+	e.fake.SetChatFault(snap.Chats[4].ID, fakeapi.FaultServerError)
 	s, err := eng.RunOnce(ctx)
 	if err != nil || s.Chats == 0 || s.Skipped != 1 {
 		t.Fatalf("run with saved key: %+v %v", s, err)
@@ -163,7 +163,7 @@ func TestDemo(t *testing.T) {
 	}
 	defer ix.Close()
 	eng := New(ix, Config{BaseURL: url, Key: key, SyncFrom: time.Now().Add(-30 * 24 * time.Hour), Logger: discardLogger(),
-		Client: compliance.Config{RequestsPerMinute: 1 << 20}})
+		RequestsPerMinute: 1 << 20})
 	s, err := eng.RunOnce(ctx)
 	if err != nil || s.Chats != 120 || s.Messages == 0 {
 		t.Fatalf("demo sync %+v %v", s, err)

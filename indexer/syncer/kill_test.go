@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
-	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 )
 
@@ -25,7 +24,7 @@ func TestKilledChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
-		Logger: discardLogger(), Client: compliance.Config{RequestsPerMinute: 1 << 20}})
+		Logger: discardLogger(), RequestsPerMinute: 1 << 20})
 	if _, err := eng.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -21,32 +22,43 @@ const clockSkew = 10 * time.Minute
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
-// runner is one run's working state. The walk fetches the next page while
-// the previous one is being stored, so mu guards what both sides touch: sum
-// and failed. st and win belong to the fetching side only.
+// runner is one run's working state. The chat walk fetches the next page
+// while the previous one is being stored, and other streams run beside it,
+// so mu guards what several goroutines touch: sum, failed and the stream
+// states. st and win belong to the chat walk's fetching side only.
 type runner struct {
 	e   *Engine
-	c   *compliance.Client
+	c   *compliance.Client // the chat stream's client
 	st  state
 	win window
+
+	budget    *compliance.Budget // one per run, shared by every client
+	own       *stream.RequestIDs // request ids of every response, for the activity stream
+	lastStart time.Time          // the previous completed run's start
+	from      time.Time          // the effective Sync from, for every stream
 
 	mu       sync.Mutex
 	sum      *Summary
 	failed   map[string]Failure // recorded failures, by chat id
 	orgsSeen map[string]bool    // organisation UUIDs of chats this run
 	orgsDone map[string]bool    // organisations whose users were synced this run
+	phase    string             // the chat walk's phase as last committed
+	streams  map[string]*stream.State
+	order    []string // stream names in display order: chats first
+	clients  map[string]*compliance.Client
+	failures []error // streams that failed (not forbidden or unavailable)
 }
 
 func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary, error) {
 	sum := &Summary{ID: id, Start: start, Errors: []string{}}
-	r := &runner{e: e, sum: sum, failed: map[string]Failure{}, orgsSeen: map[string]bool{}, orgsDone: map[string]bool{}}
+	r := &runner{e: e, sum: sum, failed: map[string]Failure{}, orgsSeen: map[string]bool{}, orgsDone: map[string]bool{},
+		streams: map[string]*stream.State{}, clients: map[string]*compliance.Client{}}
 	e.setProgress(sum)
 	err := r.do(ctx)
+	r.mu.Lock()
+	r.refreshLocked()
+	r.mu.Unlock()
 	sum.End = e.cfg.Now().UTC()
-	if r.c != nil {
-		s := r.c.Stats()
-		sum.Requests, sum.RateLimited = s.Requests, int(s.RateLimited)
-	}
 	switch {
 	case err == nil && sum.State == "":
 		sum.State = StateDone
@@ -61,6 +73,14 @@ func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary,
 		err = perr
 	}
 	msg := fmt.Sprintf("%d chats, %d messages, %d skipped", sum.Chats, sum.Messages, sum.Skipped)
+	if sum.Gone > 0 {
+		msg += fmt.Sprintf(", %d gone upstream", sum.Gone)
+	}
+	for _, st := range sum.Streams {
+		if st.Name != chatStream {
+			msg += fmt.Sprintf("; %s %s: %d items", st.Name, st.State, st.Items)
+		}
+	}
 	if sum.Lost > 0 {
 		msg += fmt.Sprintf("; %d chat list items without an id could not be read or retried", sum.Lost)
 	}
@@ -73,7 +93,7 @@ func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary,
 	}
 	e.publish(sum, evState, msg)
 	e.log.Info("sync finished", "id", sum.ID, "state", sum.State, "chats", sum.Chats, "messages", sum.Messages,
-		"skipped", sum.Skipped, "lost", sum.Lost, "rate_limited", sum.RateLimited, "requests", sum.Requests)
+		"skipped", sum.Skipped, "gone", sum.Gone, "lost", sum.Lost, "rate_limited", sum.RateLimited, "requests", sum.Requests)
 	return sum, err
 }
 
@@ -81,24 +101,36 @@ func (e *Engine) setProgress(s *Summary) {
 	e.mu.Lock()
 	e.progress = *s
 	e.progress.Errors = append([]string(nil), s.Errors...)
+	e.progress.Streams = append([]stream.State(nil), s.Streams...)
 	e.mu.Unlock()
 }
 
+// publish sends a progress event. Streams other than chats add their
+// counters under their name ("sessions.messages", "activities.items"), so
+// indexer.Event keeps its shape.
 func (e *Engine) publish(s *Summary, state, msg string) {
+	counters := map[string]int{"chats": s.Chats, "messages": s.Messages, "skipped": s.Skipped,
+		"recovered": s.Recovered, "rate_limited": s.RateLimited, "users": s.Users, "lost": s.Lost, "gone": s.Gone}
+	for _, st := range s.Streams {
+		if st.Name == chatStream {
+			continue
+		}
+		counters[st.Name+".items"] = st.Items
+		counters[st.Name+".messages"] = st.Messages
+		counters[st.Name+".skipped"] = st.Skipped
+		counters[st.Name+".requests"] = int(st.Requests)
+		counters[st.Name+".rate_limited"] = int(st.RateLimited)
+	}
 	e.ix.Publish(indexer.Event{Job: s.ID, Kind: "sync", State: state, Done: int64(s.Chats), Unit: "chats",
-		Counters: map[string]int{"chats": s.Chats, "messages": s.Messages, "skipped": s.Skipped,
-			"recovered": s.Recovered, "rate_limited": s.RateLimited, "users": s.Users, "lost": s.Lost},
-		Message: msg})
+		Counters: counters, Message: msg})
 }
 
 func (r *runner) progress(msg string) {
 	r.mu.Lock()
-	if r.c != nil {
-		r.sum.RateLimited = int(r.c.Stats().RateLimited)
-		r.sum.Requests = r.c.Stats().Requests
-	}
+	r.touchLocked(chatStream)
+	r.refreshLocked()
 	r.e.setProgress(r.sum)
-	snap := *r.sum
+	snap := r.copyLocked()
 	r.mu.Unlock()
 	r.e.publish(&snap, "running", msg)
 }
@@ -106,31 +138,22 @@ func (r *runner) progress(msg string) {
 func (r *runner) snapshot() Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return *r.sum
+	r.refreshLocked()
+	return r.copyLocked()
 }
 
-func (r *runner) onWait(reason string, d time.Duration) {
-	if reason == "budget" && d < time.Second {
-		return // ordinary pacing is not news
-	}
-	snap := r.snapshot()
-	r.e.publish(&snap, "waiting", fmt.Sprintf("%s: waiting %s", map[string]string{
-		"rate_limit": "rate limited by the API", "backoff": "API error, retrying", "budget": "request budget spent",
-	}[reason], d.Round(time.Second)))
+// copyLocked copies the summary with its slices, which others append to.
+func (r *runner) copyLocked() Summary {
+	s := *r.sum
+	s.Errors = append([]string(nil), r.sum.Errors...)
+	s.Streams = append([]stream.State(nil), r.sum.Streams...)
+	return s
 }
 
-func (r *runner) do(ctx context.Context) error {
+// prepareChats loads the chat walk's saved state, the Sync from setting,
+// the hourly window and the failure records.
+func (r *runner) prepareChats() error {
 	e := r.e
-	key, err := e.key()
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.sum.secret = key
-	r.mu.Unlock()
-	if r.c, err = e.client(key, r.onWait); err != nil {
-		return err
-	}
 	if _, err := getJSON(e.ix, keyState, &r.st); err != nil {
 		return err
 	}
@@ -145,6 +168,10 @@ func (r *runner) do(ctx context.Context) error {
 		}
 		r.st = state{SyncFrom: from, Phase: phaseBackfill, BackfillStarted: e.cfg.Now().UTC()}
 	}
+	r.from = r.st.SyncFrom
+	r.mu.Lock()
+	r.phase = r.st.Phase
+	r.mu.Unlock()
 	if _, err := getJSON(e.ix, keyWindow, &r.win); err != nil {
 		return err
 	}
@@ -155,10 +182,22 @@ func (r *runner) do(ctx context.Context) error {
 	for _, f := range fails {
 		r.failed[f.ChatID] = f
 	}
-	r.progress("starting")
+	return nil
+}
+
+// chats is the chat stream: failed chats first, then the walk, then the
+// users of organisations first seen on chats.
+func (r *runner) chats(ctx context.Context) error {
 	if err := r.syncUsers(ctx, nil); err != nil {
 		return err
 	}
+	r.mu.Lock()
+	fails := make([]Failure, 0, len(r.failed))
+	for _, f := range r.failed {
+		fails = append(fails, f)
+	}
+	r.mu.Unlock()
+	sort.Slice(fails, func(i, j int) bool { return fails[i].ChatID < fails[j].ChatID })
 	if err := r.retryFailures(ctx, fails); err != nil {
 		return err
 	}
@@ -212,9 +251,9 @@ func (e *Engine) fixSyncFrom(st state) (Settings, error) {
 // the run capped with the time it can resume.
 func (r *runner) capLeft() int {
 	now := r.e.cfg.Now()
-	left := r.e.cfg.HourlyCap - r.win.used(now)
+	left := r.e.cfg.HourlyCap - r.win.Used(now)
 	if left <= 0 {
-		t := r.win.resumeAt(now, r.e.cfg.HourlyCap).UTC()
+		t := r.win.ResumeAt(now, r.e.cfg.HourlyCap).UTC()
 		r.mu.Lock()
 		r.sum.State, r.sum.ResumeAt = StateCapped, &t
 		r.mu.Unlock()
@@ -268,10 +307,12 @@ func (r *runner) fetchPages(ctx context.Context, pages chan<- *prepared, failed 
 			p.OrderBy, p.Since = compliance.OrderUpdatedAt, r.st.IncSince
 		}
 		page, err := r.c.ListChats(ctx, p)
-		if errors.Is(err, compliance.ErrBadRequest) && r.st.Cursor != "" {
+		if compliance.IsCursorError(err) && r.st.Cursor != "" {
 			// Cursors are opaque and the API may stop accepting an old one
 			// (format change, retention purge). Re-walking the window from
-			// its start is idempotent: it costs requests, never data.
+			// its start is idempotent: it costs requests, never data. Only
+			// a 400 about the cursor does this: "not enabled" or "unknown
+			// query parameter" would restart the whole walk for nothing.
 			r.e.log.Warn("sync: saved cursor rejected; restarting the walk from the window start", "phase", r.st.Phase, "err", err)
 			r.addError(fmt.Sprintf("saved %s cursor rejected, walk restarted: %v", r.st.Phase, err))
 			r.st.Cursor = ""
@@ -313,11 +354,13 @@ type fetched struct {
 	ignored bool
 }
 
-// fatal errors stop the run without saving the page: retrying chat by chat
-// cannot help when the key is rejected or the run is cancelled.
+// fatal errors stop the chat walk without saving the page: retrying chat by
+// chat cannot help when the key is rejected (401, or the bare 404 "Not
+// found" of a key the API does not recognise), the scope is missing, the
+// API is switched off or the run is cancelled.
 func fatal(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden) ||
-		errors.Is(err, compliance.ErrRateLimited)
+		errors.Is(err, compliance.ErrRateLimited) || compliance.IsKeyNotFound(err) || compliance.IsNotEnabled(err)
 }
 
 func (r *runner) fetchAll(ctx context.Context, chats []compliance.Chat, inWindow bool) ([]fetched, error) {
@@ -368,7 +411,13 @@ func convert(f *fetched) (model.Conversation, []model.Message, error) {
 	if conv.ID == "" {
 		return conv, nil, errors.New("chat has no id")
 	}
+	if meta.Deleted() && conv.DeletedBy == "" {
+		conv.DeletedBy = model.DeletedByUser
+	}
 	if f.msgs == nil || meta.Deleted() {
+		// A deleted chat serves an empty name and no content: the stored
+		// title and messages stay (the indexer keeps a stored title against
+		// an empty one).
 		return conv, nil, indexer.CheckChatDates(&conv, nil)
 	}
 	msgs := make([]model.Message, 0, len(f.msgs.Messages))
@@ -395,6 +444,7 @@ type prepared struct {
 	chats, msgs, skipped, ignored int
 	lost                          int // list items without an id
 	recovered                     []string
+	gone                          []string // conversation ids whose chat answered 404 after listing
 }
 
 // prepare fetches the page's chats and builds the batch that stores them
@@ -416,11 +466,18 @@ func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next st
 		}
 		var conv model.Conversation
 		var ms []model.Message
+		if compliance.IsGone(f.err) {
+			// Listed, then 404: hard-deleted upstream between the list and
+			// the read. What is stored stays, marked; retrying cannot help.
+			r.forgetFailure(b, f.chat.ID)
+			p.gone = append(p.gone, f.chat.ConversationID())
+			continue
+		}
 		if f.err == nil {
 			conv, ms, f.err = convert(f)
 		}
 		if f.err != nil {
-			r.recordFailure(b, f.chat.ID, f.err)
+			r.recordFailure(b, f.chat.ID, f.chat.ConversationID(), f.err)
 			p.skipped++
 			continue
 		}
@@ -439,13 +496,14 @@ func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next st
 		}
 		b.Conversations = append(b.Conversations, conv)
 		b.Messages = append(b.Messages, ms...)
+		queueFiles(b, ms)
 		p.chats++
 		p.msgs += len(ms)
 	}
 	for _, bad := range page.Bad {
 		if bad.ID != "" {
 			p.skipped++
-			r.recordFailure(b, bad.ID, bad.Err)
+			r.recordFailure(b, bad.ID, "", bad.Err)
 			continue
 		}
 		// Without an id the chat cannot be recorded for a retry, and the
@@ -454,7 +512,7 @@ func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next st
 		p.lost++
 		r.addError(fmt.Sprintf("%v: no chat id, so it cannot be retried; lost until it is updated again", bad.Err))
 	}
-	r.win.add(r.e.cfg.Now(), len(page.Chats)+len(page.Bad)-p.ignored)
+	r.win.Add(r.e.cfg.Now(), len(page.Chats)+len(page.Bad)-p.ignored)
 	next.Chats += int64(p.chats)
 	next.Messages += int64(p.msgs)
 	p.next = next
@@ -465,16 +523,25 @@ func (r *runner) prepare(ctx context.Context, page *compliance.ChatPage, next st
 
 // commit stores a prepared page and counts it.
 func (r *runner) commit(ctx context.Context, p *prepared) error {
+	// Before the cursor moves past them: a crash in between re-reads the
+	// page and marks them again, which changes nothing.
+	for _, id := range p.gone {
+		if err := r.e.ix.MarkDeleted(ctx, id, model.DeletedByUpstream, r.e.cfg.Now()); err != nil {
+			return fmt.Errorf("mark chat gone upstream: %w", err)
+		}
+	}
 	if _, err := r.e.ix.Ingest(ctx, p.batch); err != nil {
 		return fmt.Errorf("store page: %w", err)
 	}
 	r.mu.Lock()
+	r.sum.Gone += len(p.gone)
 	r.sum.Chats += p.chats
 	r.sum.Messages += p.msgs
 	r.sum.Skipped += p.skipped
 	r.sum.Ignored += p.ignored
 	r.sum.Lost += p.lost
 	phase := p.next.Phase
+	r.phase = phase
 	r.mu.Unlock()
 	for _, id := range p.recovered {
 		r.clearFailure(id)
@@ -489,13 +556,16 @@ func (r *runner) addError(msg string) {
 	r.mu.Unlock()
 }
 
-func (r *runner) recordFailure(b *indexer.Batch, chatID string, err error) {
+func (r *runner) recordFailure(b *indexer.Batch, chatID, convID string, err error) {
 	now := r.e.cfg.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, ok := r.failed[chatID]
 	if !ok {
 		f = Failure{ChatID: chatID, FirstFailed: now}
+	}
+	if convID != "" {
+		f.ConversationID = convID
 	}
 	f.Attempts++
 	f.LastFailed = now
@@ -504,6 +574,25 @@ func (r *runner) recordFailure(b *indexer.Batch, chatID string, err error) {
 	b.Checkpoints[prefixFailed+chatID] = mustJSON(f)
 	r.sum.addError(fmt.Sprintf("chat %s skipped: %v", chatID, err))
 	r.e.log.Warn("sync: chat skipped; will retry on a later run", "chat", chatID, "attempts", f.Attempts, "err", f.Reason)
+}
+
+// forgetFailure drops chatID's failure record, if any, in b: the chat is
+// gone upstream, so there is nothing left to retry.
+func (r *runner) forgetFailure(b *indexer.Batch, chatID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.failed[chatID]; ok {
+		b.Checkpoints[prefixFailed+chatID] = nil
+		delete(r.failed, chatID)
+	}
+}
+
+// queueFiles asks the files stream for the content of every file the
+// messages reference, in the batch that stores them.
+func queueFiles(b *indexer.Batch, ms []model.Message) {
+	for i := range ms {
+		stream.QueueMessageFiles(b, &ms[i], false)
+	}
 }
 
 func (r *runner) clearFailure(chatID string) {
@@ -530,14 +619,20 @@ func (r *runner) retryFailures(ctx context.Context, fails []Failure) error {
 		}
 		one := &res[0]
 		b := indexer.Batch{Checkpoints: map[string][]byte{}}
+		if compliance.IsGone(one.err) {
+			if err := r.gone(ctx, f); err != nil {
+				return err
+			}
+			continue
+		}
 		conv, ms, cerr := model.Conversation{}, []model.Message(nil), one.err
 		if cerr == nil {
 			conv, ms, cerr = convert(one)
 		}
-		r.win.add(r.e.cfg.Now(), 1)
+		r.win.Add(r.e.cfg.Now(), 1)
 		b.Checkpoints[keyWindow] = mustJSON(r.win)
 		if cerr != nil {
-			r.recordFailure(&b, f.ChatID, cerr)
+			r.recordFailure(&b, f.ChatID, "", cerr)
 			if _, err := r.e.ix.Ingest(ctx, b); err != nil {
 				return fmt.Errorf("record failure: %w", err)
 			}
@@ -548,6 +643,7 @@ func (r *runner) retryFailures(ctx context.Context, fails []Failure) error {
 			continue
 		}
 		b.Conversations, b.Messages = []model.Conversation{conv}, ms
+		queueFiles(&b, ms)
 		if u, ok := one.msgs.Owner(); ok {
 			b.Users = []model.User{u}
 		}
@@ -561,6 +657,28 @@ func (r *runner) retryFailures(ctx context.Context, fails []Failure) error {
 		r.clearFailure(f.ChatID)
 		r.progress("retried chat " + f.ChatID)
 	}
+	return nil
+}
+
+// gone marks a chat that failed before and now answers 404 as deleted
+// upstream and drops its failure record: it is not retried again.
+func (r *runner) gone(ctx context.Context, f Failure) error {
+	id := f.ConversationID
+	if id == "" {
+		id = f.ChatID // a record from before conversation ids were kept: the id a chat without href gets
+	}
+	if err := r.e.ix.MarkDeleted(ctx, id, model.DeletedByUpstream, r.e.cfg.Now()); err != nil {
+		return fmt.Errorf("mark chat %s gone upstream: %w", f.ChatID, err)
+	}
+	b := indexer.Batch{Checkpoints: map[string][]byte{prefixFailed + f.ChatID: nil}}
+	if _, err := r.e.ix.Ingest(ctx, b); err != nil {
+		return fmt.Errorf("clear failure of chat %s: %w", f.ChatID, err)
+	}
+	r.mu.Lock()
+	delete(r.failed, f.ChatID)
+	r.sum.Gone++
+	r.mu.Unlock()
+	r.progress("chat " + f.ChatID + " gone upstream")
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
 // Meta keys. The state, the hourly window and failure records travel in the
@@ -51,67 +52,20 @@ type Settings struct {
 
 // Failure is a chat that could not be read, kept until a later run reads it.
 type Failure struct {
-	ChatID      string    `json:"chat_id"`
-	Reason      string    `json:"reason"`
-	Attempts    int       `json:"attempts"`
-	FirstFailed time.Time `json:"first_failed"`
-	LastFailed  time.Time `json:"last_failed"`
+	ChatID string `json:"chat_id"`
+	// ConversationID is the stored conversation's id, so a chat that later
+	// answers 404 can be marked deleted without its listing (empty on
+	// records written before it existed).
+	ConversationID string    `json:"conversation_id,omitempty"`
+	Reason         string    `json:"reason"`
+	Attempts       int       `json:"attempts"`
+	FirstFailed    time.Time `json:"first_failed"`
+	LastFailed     time.Time `json:"last_failed"`
 }
 
 // window counts chats synced per minute over the last hour, for the cap.
-type window struct {
-	Slots []slot `json:"slots"`
-}
-
-type slot struct {
-	T time.Time `json:"t"` // minute
-	N int       `json:"n"`
-}
-
-func (w *window) prune(now time.Time) {
-	cut := now.Add(-time.Hour)
-	i := 0
-	for i < len(w.Slots) && !w.Slots[i].T.After(cut) {
-		i++
-	}
-	w.Slots = w.Slots[i:]
-}
-
-func (w *window) used(now time.Time) int {
-	w.prune(now)
-	n := 0
-	for _, s := range w.Slots {
-		n += s.N
-	}
-	return n
-}
-
-func (w *window) add(now time.Time, n int) {
-	if n == 0 {
-		return
-	}
-	m := now.UTC().Truncate(time.Minute)
-	if k := len(w.Slots); k > 0 && w.Slots[k-1].T.Equal(m) {
-		w.Slots[k-1].N += n
-		return
-	}
-	w.Slots = append(w.Slots, slot{m, n})
-}
-
-// resumeAt is when at least one chat of capacity frees up again.
-func (w *window) resumeAt(now time.Time, limit int) time.Time {
-	used := w.used(now)
-	for _, s := range w.Slots {
-		if used < limit {
-			break
-		}
-		used -= s.N
-		if used < limit {
-			return s.T.Add(time.Hour)
-		}
-	}
-	return now
-}
+// The chat walk keeps its own under keyWindow, as it always has.
+type window = stream.Window
 
 func getJSON(ix *indexer.Indexer, key string, v any) (bool, error) {
 	b, err := ix.Meta(key)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ccsync/ccsync/indexer/keystore"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
 // Run outcomes in Summary.State.
@@ -32,10 +33,14 @@ type Summary struct {
 	Recovered   int        `json:"recovered"`    // earlier failures read this run
 	Ignored     int        `json:"ignored"`      // chats older than Sync from
 	Lost        int        `json:"lost"`         // chat list items without an id: neither stored nor retried
+	Gone        int        `json:"gone"`         // chats that answered 404 after being listed: marked deleted upstream
 	RateLimited int        `json:"rate_limited"` // 429 responses waited out
 	Requests    int64      `json:"requests"`
 	Errors      []string   `json:"errors"`
 	ResumeAt    *time.Time `json:"resume_at,omitempty"`
+	// Streams is each stream's state, chats first: what the Settings card
+	// shows. Requests and RateLimited above are their totals.
+	Streams []stream.State `json:"streams,omitempty"`
 
 	// secret is the run's key. The client already keeps it out of its
 	// errors; the summary, stored and shown to auditors, scrubs it again.

@@ -99,6 +99,9 @@ func TestRateLimitAndServerErrors(t *testing.T) {
 	e.verify(windowStart, nil)
 }
 
+// TestBadChatsSkippedReportedRecovered: chats that cannot be read are
+// recorded and retried on later runs; one that answers 404 after being
+// listed is gone upstream, not a failure (reference §11.2 item 5).
 func TestBadChatsSkippedReportedRecovered(t *testing.T) {
 	e := newEnv(t, fakeapi.GenOptions{Chats: 30, DeletedEvery: -1}, 3)
 	snap := e.fake.Snapshot()
@@ -113,28 +116,32 @@ func TestBadChatsSkippedReportedRecovered(t *testing.T) {
 	}
 	eng := e.engine()
 	s := e.run(eng)
-	if s.State != StateDone || s.Skipped != 4 || s.Chats != 26 || len(s.Errors) != 4 {
-		t.Fatalf("summary %+v, want 4 skipped and 26 stored", s)
+	if s.State != StateDone || s.Skipped != 3 || s.Gone != 1 || s.Chats != 26 || len(s.Errors) != 3 {
+		t.Fatalf("summary %+v, want 3 skipped, 1 gone and 26 stored", s)
 	}
+	// The 404 was a hard deletion between listing and reading; make the
+	// fake agree, so that it no longer lists the chat either.
+	if err := e.fake.HardDeleteChat(snap.Chats[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	delete(faults, snap.Chats[2].ID)
 	fails, err := eng.Failures()
-	if err != nil || len(fails) != 4 {
+	if err != nil || len(fails) != 3 {
 		t.Fatalf("failures %+v %v", fails, err)
 	}
 	for _, f := range fails {
 		if _, ok := faults[f.ChatID]; !ok || f.Attempts != 1 || f.Reason == "" {
 			t.Errorf("failure %+v", f)
 		}
-		if faults[f.ChatID] == fakeapi.FaultNotFound && !strings.Contains(f.Reason, "not_found_error") {
-			t.Errorf("404 reason %q lacks the API error type", f.Reason)
+		if faults[f.ChatID] == fakeapi.FaultServerError && !strings.Contains(f.Reason, "api_error") {
+			t.Errorf("500 reason %q lacks the API error type", f.Reason)
 		}
 	}
-	// Next run: the 404 is fixed, and the chat whose list item was malformed
-	// reads fine from its messages endpoint; the other two still fail and
-	// their attempts count up.
-	e.fake.SetChatFault(snap.Chats[2].ID, fakeapi.FaultNone)
+	// Next run: the chat whose list item was malformed reads fine from its
+	// messages endpoint; the other two still fail and their attempts count up.
 	s2 := e.run(eng)
-	if s2.Recovered != 2 || s2.Chats != 2 {
-		t.Errorf("second run %+v, want two chats recovered", s2)
+	if s2.Recovered != 1 || s2.Chats != 1 {
+		t.Errorf("second run %+v, want one chat recovered", s2)
 	}
 	fails, _ = eng.Failures()
 	if len(fails) != 2 || fails[0].Attempts != 2 || fails[1].Attempts != 2 {

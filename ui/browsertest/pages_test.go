@@ -329,6 +329,8 @@ func TestSettingsSyncProgress(t *testing.T) {
 		t.Error("progress bar is not full at done")
 	}
 	tb.waitJS("last run summary", `/chats\s*\d+/i.test(document.getElementById('last-run').textContent)`)
+	// One row per stream, with the state and what it stored and spent.
+	tb.waitJS("streams table", `(() => { const r = document.querySelector('#sync-streams tr[data-stream=chats]'); return !!r && r.dataset.state === 'done' && r.querySelector('[data-col=items]').textContent === '24' && +r.querySelector('[data-col=requests]').textContent > 24; })()`)
 	tb.screenshot("settings")
 }
 

@@ -72,6 +72,10 @@ type Env struct {
 	// OwnRequests collects the request ids of every stream's responses (the
 	// activity stream matches them against compliance_api_accessed events).
 	OwnRequests *RequestIDs
+	// Cap is the stream's hourly item cap, loaded by the engine (never nil;
+	// Limit 0 = uncapped). A capped stream stops when Cap.Left is 0, reports
+	// StateWaiting with WaitUntil = Cap.ResumeAt, and returns nil.
+	Cap *Cap
 }
 
 // Meta keys of a stream.

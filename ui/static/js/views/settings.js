@@ -24,6 +24,7 @@ export async function settingsView(main, ctx) {
   const unsub = subscribe((ev) => {
     if (ev.kind === 'sync' && (!status || !status.job_id || ev.job === status.job_id || ev.state === 'running')) {
       syncProgress.show(ev, eta(ev));
+      liveStreams(ev);
       if (['done', 'failed', 'cancelled'].includes(ev.state) && status && status.running) refresh();
     }
     if (ev.kind === 'import' && ev.job === importJob) importWidget.show(ev, eta(ev));
@@ -40,6 +41,31 @@ export async function settingsView(main, ctx) {
   };
   document.addEventListener('ccsync:import-job', onJob);
   ctx.onCleanup(() => document.removeEventListener('ccsync:import-job', onJob));
+
+  // The streams table follows the run: counters from each event at once,
+  // states (waiting until, last error) from a status read at most every 3 s.
+  let streamsLoad = 0;
+  function liveStreams(ev) {
+    const table = document.getElementById('sync-streams');
+    if (!table || !ev.counters) return;
+    for (const row of table.tBodies[0].rows) {
+      const name = row.dataset.stream;
+      const c = (k) => ev.counters[name === 'chats' ? k : `${name}.${k}`];
+      const set = (col, v) => { if (v !== undefined) row.querySelector(`[data-col=${col}]`).textContent = fmtNum(v); };
+      set('items', c(name === 'chats' ? 'chats' : 'items'));
+      set('messages', c('messages'));
+      set('skipped', c('skipped'));
+      if (name !== 'chats') { set('requests', c('requests')); set('rate_limited', c('rate_limited')); }
+    }
+    const now = Date.now();
+    if (now - streamsLoad > 3000 || ['done', 'failed', 'cancelled', 'waiting'].includes(ev.state)) {
+      streamsLoad = now;
+      api.get('/settings').then((st) => {
+        const old = document.getElementById('sync-streams-holder');
+        if (old && st.streams) old.replaceChildren(streamsTable(st.streams));
+      }).catch(() => {});
+    }
+  }
 
   async function refresh() {
     try {
@@ -113,19 +139,50 @@ export async function settingsView(main, ctx) {
     clear(syncCard);
     syncCard.dataset.rev = String(+syncCard.dataset.rev + 1);
     syncCard.append(card('Claude Compliance Sync',
-      h('p', { class: 'muted' }, 'Pulls chats, files and users from Anthropic\u2019s Compliance API into ccsync.'),
+      h('p', { class: 'muted' }, 'Pulls chats, Claude Code and Cowork sessions, the Activity Feed, files and users from Anthropic\u2019s Compliance API into ccsync.'),
       keyForm,
       h('div', { class: 'row-form' },
-        field('Sync from', from, 'Chats created on or after this day are synced.'),
+        field('Sync from', from, 'Chats, sessions and activity from this day on are synced.'),
         h('label', { class: 'switch', for: 'hourly' }, hourly, h('span', { class: 'track', 'aria-hidden': 'true' }), 'Automatic hourly sync')),
       h('div', { class: 'actions' }, now, cancel, h('span', { class: 'muted small', id: 'sync-reason' }, reason),
         st.next_run ? h('span', { class: 'muted small' }, 'Next run ', timeEl(st.next_run)) : null,
         h('span', { class: 'grow' }), h('span', { class: 'live small', id: 'ws-state' }, 'Live')),
       syncProgress.el,
-      st.last_run ? h('details', { class: 'last-run', id: 'last-run', open: true }, h('summary', null, 'Last run'), kvTable(st.last_run)) : h('p', { class: 'muted small', id: 'last-run' }, 'No sync has run yet.')));
+      h('div', { id: 'sync-streams-holder' }, st.streams && st.streams.length ? streamsTable(st.streams) : null),
+      h('p', { class: 'muted small' }, `All streams share one budget of ${fmtNum(st.requests_per_minute || 600)} requests a minute (--api-rate); the Compliance API counts 600 a minute for all of an organisation’s keys.`),
+      st.last_run ? h('details', { class: 'last-run', id: 'last-run', open: true }, h('summary', null, 'Last run'), kvTable(withoutStreams(st.last_run))) : h('p', { class: 'muted small', id: 'last-run' }, 'No sync has run yet.')));
   }
 
   await refresh();
+}
+
+const streamLabels = { chats: 'Chats', sessions: 'Sessions (Claude Code, Cowork…)', activities: 'Activity Feed', files: 'Files and artifacts' };
+const stateHelp = {
+  forbidden: 'The key lacks the scope this stream needs.',
+  unavailable: 'The API does not offer this to the organisation (yet).',
+  waiting: 'Rate limited or at its hourly cap.',
+};
+
+// streamsTable is one row per stream: state, what it stored, the requests it
+// spent from the shared budget, rate-limit waits, and why it stopped.
+function streamsTable(streams) {
+  const num = (col, v) => h('td', { class: 'num', dataset: { col } }, fmtNum(v || 0));
+  return h('table', { class: 'data', id: 'sync-streams' },
+    h('caption', { class: 'muted small' }, 'Streams'),
+    h('thead', null, h('tr', null, ...['Stream', 'State', 'Items', 'Messages', 'Skipped', 'Requests', 'Rate-limited', 'Note'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', null, ...streams.map((s) => h('tr', { dataset: { stream: s.name, state: s.state } },
+      h('th', { scope: 'row' }, streamLabels[s.name] || s.name),
+      h('td', { class: `stream-state ${s.state}`, title: stateHelp[s.state] || '' }, s.state + (s.phase ? ` (${s.phase})` : '')),
+      num('items', s.items), num('messages', s.messages), num('skipped', s.skipped),
+      num('requests', s.requests), num('rate_limited', s.rate_limited),
+      h('td', { class: 'small' },
+        s.wait_until ? h('span', null, 'waiting until ', timeEl(s.wait_until)) : null,
+        s.last_error ? h('span', null, s.wait_until ? '; ' : '', s.last_error) : null)))));
+}
+
+function withoutStreams(run) {
+  const { streams, ...rest } = run;
+  return rest;
 }
 
 function importCard() {

@@ -1,0 +1,110 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
+)
+
+// benchStreams are the streams BenchmarkSyncStreams/all runs beside chats.
+// Until the real ones are wired in, test streams stand in for their load:
+// a list walker (activities-like, items only) and a transcript reader
+// (sessions-like, a messages request per item). To measure the real
+// streams, replace the body with:
+//
+//	return []stream.Stream{sessions.New(sessions.Options{}), activity.New(activity.Options{}), files.New(files.Options{})}
+func benchStreams() []stream.Stream {
+	return []stream.Stream{&pager{name: "list-load", limit: 10}, &rereader{name: "transcript-load"}}
+}
+
+// benchOrg is a demo-scale organisation (the demo's 12 users and 120 chats,
+// ten times over, plus the other streams' records where the fake makes them).
+var benchOrg = fakeapi.GenOptions{Users: 12, Chats: 1200, DeletedEvery: -1,
+	Sessions: 600, RemoteSessions: 200, Activities: 4000, FileContent: true}
+
+// rereader stands in for a transcript stream: it lists chats and reads
+// each one's messages, counting them without storing them.
+type rereader struct{ name string }
+
+func (r *rereader) Name() string { return r.name }
+
+func (r *rereader) Run(ctx context.Context, env *stream.Env) error {
+	after := ""
+	for {
+		page, err := env.Client.ListChats(ctx, compliance.ListChatsParams{Limit: 100, AfterID: after, Since: env.SyncFrom})
+		if err != nil {
+			return err
+		}
+		for _, c := range page.Chats {
+			m, err := env.Client.ChatMessages(ctx, c.ID, compliance.MessagesParams{})
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.ID, err)
+			}
+			env.Report(func(s *stream.State) { s.Items++; s.Messages += len(m.Messages) })
+		}
+		if !page.HasMore {
+			return nil
+		}
+		after = page.LastID
+	}
+}
+
+// BenchmarkSyncStreams syncs a demo-scale organisation from the fake API on
+// loopback (zero latency), once with chats only and once with every stream,
+// each into a fresh store. It reports messages stored per second (chat
+// messages, and all messages across streams), requests per 1,000 items,
+// and, for "all", its rates as a fraction of "chats-only" (target ≥ 0.80).
+//
+//	go test ./indexer/syncer -run '^$' -bench SyncStreams -benchtime 3x
+func BenchmarkSyncStreams(b *testing.B) {
+	org := fakeapi.Generate(99, benchOrg)
+	fake := fakeapi.New(org, fakeapi.Options{Key: testKey, RequestsPerMinute: 1 << 30})
+	hs := httptest.NewServer(fake)
+	defer hs.Close()
+	rates := map[string]float64{}
+	for _, mode := range []struct {
+		name    string
+		streams func() []stream.Stream
+	}{{"chats-only", func() []stream.Stream { return nil }}, {"all", benchStreams}} {
+		b.Run(mode.name, func(b *testing.B) {
+			var dur time.Duration
+			var chatMsgs, allMsgs, items, requests int64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				ix := openBench(b)
+				eng := New(ix, Config{BaseURL: hs.URL, Key: testKey, SyncFrom: windowStart, Logger: discardLogger(),
+					RequestsPerMinute: 1 << 30, Streams: mode.streams()})
+				b.StartTimer()
+				t0 := time.Now()
+				s, err := eng.RunOnce(context.Background())
+				dur += time.Since(t0)
+				b.StopTimer()
+				if err != nil || s.State != StateDone {
+					b.Fatalf("run %+v %v", s, err)
+				}
+				chatMsgs += int64(s.Messages)
+				for _, st := range s.Streams {
+					allMsgs += int64(st.Messages)
+					items += int64(st.Items)
+				}
+				requests += s.Requests
+				ix.Close()
+			}
+			chatRate, allRate := float64(chatMsgs)/dur.Seconds(), float64(allMsgs)/dur.Seconds()
+			b.ReportMetric(chatRate, "chat-msgs/s")
+			b.ReportMetric(allRate, "msgs/s")
+			b.ReportMetric(float64(requests)*1000/float64(max(items, 1)), "requests/1000items")
+			rates[mode.name+"/chat"], rates[mode.name+"/all"] = chatRate, allRate
+			if base := rates["chats-only/chat"]; mode.name != "chats-only" && base > 0 {
+				b.ReportMetric(chatRate/base, "chat-msgs/s-vs-chats-only")
+				b.ReportMetric(allRate/rates["chats-only/all"], "msgs/s-vs-chats-only")
+			}
+		})
+	}
+}
