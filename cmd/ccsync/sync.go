@@ -16,6 +16,9 @@ import (
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/syncer"
+	"github.com/ccsync/ccsync/indexer/syncer/activity"
+	"github.com/ccsync/ccsync/indexer/syncer/files"
+	"github.com/ccsync/ccsync/indexer/syncer/sessions"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
@@ -108,9 +111,9 @@ func syncBase(cfg map[string]*string) (syncer.Config, error) {
 // run's one request budget. Every stream package exports New(Options).
 func syncStreams() []stream.Stream {
 	return []stream.Stream{
-		// sessions.New(sessions.Options{}),
-		// activity.New(activity.Options{}),
-		// files.New(files.Options{}),
+		sessions.New(sessions.Options{}),
+		activity.New(activity.Options{}),
+		files.New(files.Options{}),
 	}
 }
 

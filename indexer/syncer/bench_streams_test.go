@@ -2,58 +2,28 @@ package syncer
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/syncer/activity"
+	"github.com/ccsync/ccsync/indexer/syncer/files"
+	"github.com/ccsync/ccsync/indexer/syncer/sessions"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
-// benchStreams are the streams BenchmarkSyncStreams/all runs beside chats.
-// Until the real ones are wired in, test streams stand in for their load:
-// a list walker (activities-like, items only) and a transcript reader
-// (sessions-like, a messages request per item). To measure the real
-// streams, replace the body with:
-//
-//	return []stream.Stream{sessions.New(sessions.Options{}), activity.New(activity.Options{}), files.New(files.Options{})}
+// benchStreams are the streams BenchmarkSyncStreams/all runs beside chats:
+// the ones `ccsync sync` runs.
 func benchStreams() []stream.Stream {
-	return []stream.Stream{&pager{name: "list-load", limit: 10}, &rereader{name: "transcript-load"}}
+	return []stream.Stream{sessions.New(sessions.Options{}), activity.New(activity.Options{}), files.New(files.Options{})}
 }
 
 // benchOrg is a demo-scale organisation (the demo's 12 users and 120 chats,
 // ten times over, plus the other streams' records where the fake makes them).
 var benchOrg = fakeapi.GenOptions{Users: 12, Chats: 1200, DeletedEvery: -1,
 	Sessions: 600, RemoteSessions: 200, Activities: 4000, FileContent: true}
-
-// rereader stands in for a transcript stream: it lists chats and reads
-// each one's messages, counting them without storing them.
-type rereader struct{ name string }
-
-func (r *rereader) Name() string { return r.name }
-
-func (r *rereader) Run(ctx context.Context, env *stream.Env) error {
-	after := ""
-	for {
-		page, err := env.Client.ListChats(ctx, compliance.ListChatsParams{Limit: 100, AfterID: after, Since: env.SyncFrom})
-		if err != nil {
-			return err
-		}
-		for _, c := range page.Chats {
-			m, err := env.Client.ChatMessages(ctx, c.ID, compliance.MessagesParams{})
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.ID, err)
-			}
-			env.Report(func(s *stream.State) { s.Items++; s.Messages += len(m.Messages) })
-		}
-		if !page.HasMore {
-			return nil
-		}
-		after = page.LastID
-	}
-}
 
 // BenchmarkSyncStreams syncs a demo-scale organisation from the fake API on
 // loopback (zero latency), once with chats only and once with every stream,

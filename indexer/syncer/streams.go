@@ -267,6 +267,11 @@ func (r *runner) finish(ctx context.Context, name string, err error) error {
 		// On a newer endpoint the bare 404 means "not offered here".
 		st.State, st.LastError = stream.StateUnavailable, msg
 		r.sum.addError(fmt.Sprintf("%s unavailable: %s", name, msg))
+	case compliance.IsUnavailable(err):
+		// "Local sessions are not available.": org-wide and possibly
+		// temporary; the stream's cursors are kept for the next run.
+		st.State, st.LastError = stream.StateUnavailable, msg
+		r.sum.addError(fmt.Sprintf("%s unavailable: %s", name, msg))
 	default:
 		st.State, st.LastError = stream.StateFailed, msg
 		r.failures = append(r.failures, fmt.Errorf("%s: %w", name, err))
