@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/syncer/activity"
 	"github.com/ccsync/ccsync/indexer/syncer/files"
