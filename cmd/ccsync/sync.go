@@ -113,7 +113,7 @@ func syncStreams() []stream.Stream {
 	return []stream.Stream{
 		sessions.New(sessions.Options{}),
 		activity.New(activity.Options{}),
-		files.New(files.Options{}),
+		files.New(files.Options{Share: 1}), // runs alone, after the others
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ccsync/ccsync/api"
@@ -39,8 +40,9 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 	}
 	apiBase := base.BaseURL
 	stop := func() {}
+	var fake *fakeapi.Demo
 	if demo {
-		fake, err := fakeapi.StartDemo(ctx, 1)
+		fake, err = fakeapi.StartDemo(ctx, 1)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -57,6 +59,9 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 			return nil, nil, fmt.Errorf("demo: %w", err)
 		}
 		log.Warn("demo mode: syncing from a fake Compliance API with generated data", "api", apiBase)
+		if p := cfg["api-rate"]; p == nil || strings.TrimSpace(*p) == "" {
+			base.RequestsPerMinute = fakeapi.DemoRequestsPerMinute
+		}
 	}
 	base.BaseURL, base.Key, base.Keys, base.Logger = apiBase, envKey, keys, log
 	eng := syncer.New(ix, base)
@@ -66,10 +71,14 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 		defer close(scheduled)
 		schedule(schedCtx, eng)
 	}()
+	demoRuns := make(chan struct{})
 	if demo {
-		if _, err := eng.Start(ctx); err != nil {
-			log.Warn("demo: first sync did not start", "err", err)
-		}
+		go func() {
+			defer close(demoRuns)
+			demoSyncs(schedCtx, eng, fake, log)
+		}()
+	} else {
+		close(demoRuns)
 	}
 	stopAll := func() {
 		// The scheduler is stopped and joined first, so it cannot start a
@@ -78,8 +87,26 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 		// returns once the run has finished.
 		stopSchedule()
 		<-scheduled
+		<-demoRuns
 		eng.Cancel()
 		stop()
 	}
 	return jobs.Sync{Engine: eng, EnvKey: envKey != ""}, stopAll, nil
+}
+
+// demoSyncs runs the demo's first sync, then lets two of its users delete
+// chats and the API lose a third, and syncs again, so that the archive shows
+// what it keeps after a deletion without the user waiting an hour.
+func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger) {
+	if _, err := eng.RunOnce(ctx); err != nil {
+		log.Warn("demo: first sync", "err", err)
+		return
+	}
+	if _, err := fake.AfterFirstSync(); err != nil {
+		log.Warn("demo: deleting chats", "err", err)
+		return
+	}
+	if _, err := eng.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("demo: second sync", "err", err)
+	}
 }

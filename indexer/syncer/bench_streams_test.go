@@ -16,7 +16,7 @@ import (
 // benchStreams are the streams BenchmarkSyncStreams/all runs beside chats:
 // the ones `ccsync sync` runs.
 func benchStreams() []stream.Stream {
-	return []stream.Stream{sessions.New(sessions.Options{}), activity.New(activity.Options{}), files.New(files.Options{})}
+	return []stream.Stream{sessions.New(sessions.Options{}), activity.New(activity.Options{}), files.New(files.Options{Share: 1})}
 }
 
 // benchOrg is a demo-scale organisation (the demo's 12 users and 120 chats,

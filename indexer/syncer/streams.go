@@ -20,8 +20,6 @@ const chatStream = "chats"
 // filesStream runs after the others: it fetches what they queued.
 const filesStream = "files"
 
-// filesShare is the part of the request rate the files stream may use.
-const filesShare = 0.25
 
 // do runs one sync: preflight, then the chat walk and every stream
 // concurrently on one request budget, then the files stream.
@@ -87,15 +85,9 @@ func (r *runner) addStream(name string) error {
 // on the run's shared budget, recording every response's request id.
 func (r *runner) newClient(key, name string) (*compliance.Client, error) {
 	cc := r.e.cfg.Client
+	// Every stream spends from the one budget. Files run after the others
+	// (runStreams), so they take no smaller share of it.
 	cc.Budget = r.budget
-	// File contents are bulk: where the budget can hand out a share, the
-	// files stream gets a quarter of the rate, so it never starves the
-	// others (it still spends from the one budget).
-	if sh, ok := any(r.budget).(interface {
-		Share(float64) *compliance.Budget
-	}); ok && name == filesStream {
-		cc.Budget = sh.Share(filesShare)
-	}
 	next := cc.OnResponse
 	cc.OnResponse = func(resp compliance.Response) {
 		r.own.Observe(resp)

@@ -30,6 +30,12 @@ type DemoChanges struct {
 	HardDeleted []string // gone from the API
 }
 
+// DemoRequestsPerMinute is the demo organisation's quota. The demo is
+// ccsync's own fake on loopback; ten times the real API's 600/min lets the
+// first sync of every stream finish in seconds. Everywhere else the default
+// budget is the documented 600.
+const DemoRequestsPerMinute = 6000
+
 // StartDemo serves a generated organisation, with every stream the API has
 // (chats, local and remote sessions, the Activity Feed, file content), on a
 // loopback port until Stop is called or ctx ends. The key is random per call
@@ -49,7 +55,7 @@ func StartDemo(ctx context.Context, seed uint64) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fakeapi demo: listen: %w", err)
 	}
-	d := &Demo{URL: "http://" + ln.Addr().String(), Key: key, Server: New(org, Options{Key: key})}
+	d := &Demo{URL: "http://" + ln.Addr().String(), Key: key, Server: New(org, Options{Key: key, RequestsPerMinute: DemoRequestsPerMinute})}
 	srv := &http.Server{Handler: d.Server, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -339,7 +339,7 @@ func TestFilesShareOfBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := New(Options{Concurrency: 1}).Run(context.Background(), streamEnv(e.ix, c, &stream.State{})); err != nil {
+	if err := New(Options{Concurrency: 1, Share: 0.25}).Run(context.Background(), streamEnv(e.ix, c, &stream.State{})); err != nil {
 		t.Fatal(err)
 	}
 	if len(sends) < 20 {
