@@ -154,17 +154,6 @@ func (s *Server) Keys() []KeySpec {
 	return out
 }
 
-// keyByID returns the key with id, for handlers (the Activity Feed) that
-// describe a logged request's key; the caller holds s.mu.
-func (s *Server) keyByID(id string) *KeySpec {
-	for i := range s.keys {
-		if s.keys[i].ID == id {
-			return &s.keys[i]
-		}
-	}
-	return nil
-}
-
 // authorise checks the key's scopes against the endpoint family's
 // needed-one-of list and answers 403 when none is held. The quota is
 // already spent: the reference says a scope failure costs one unit.

@@ -131,7 +131,6 @@ type route struct {
 	family string   // fault family (Family*)
 	id     string   // the record id in the path, "" for lists
 	need   []string // scopes, any one of which grants it
-	rest   string   // the path after the family's prefix, for the sub-routers
 	serve  func(s *Server, w http.ResponseWriter, r *http.Request)
 }
 
