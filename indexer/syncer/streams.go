@@ -20,7 +20,6 @@ const chatStream = "chats"
 // filesStream runs after the others: it fetches what they queued.
 const filesStream = "files"
 
-
 // do runs one sync: preflight, then the chat walk and every stream
 // concurrently on one request budget, then the files stream.
 func (r *runner) do(ctx context.Context) error {
