@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ccsync/ccsync/api"
@@ -17,6 +19,10 @@ import (
 
 func TestLogin(t *testing.T) {
 	tb := newTab(t)
+	// Tabs share one browser, and tests before this one logged in.
+	if _, err := chromedp.Call(tb.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
 	tb.open("/logs?q=deploy")
 	// Unauthenticated: the app sends the reader to the login page and
 	// remembers where they were going.
