@@ -16,6 +16,9 @@ var (
 	// errUnavailable: the API says local sessions are not offered to this
 	// organisation (possibly for now); cursors are kept.
 	errUnavailable = errors.New("local sessions are not available to this organization")
+	// errCapped: the stream read its hourly number of sessions; the walk's
+	// saved position is where the next run goes on.
+	errCapped = errors.New("hourly session cap reached")
 )
 
 // outcome is what a failed call means for the stream.

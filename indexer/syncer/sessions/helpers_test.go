@@ -68,15 +68,16 @@ func (t *tap) requests(substr string) []string {
 }
 
 type env struct {
-	t    testing.TB
-	dir  string
-	ix   *indexer.Indexer
-	fake *fakeapi.Server
-	url  string
-	clk  *clock
-	tap  *tap
-	last time.Time // previous run's start
-	opts Options
+	t        testing.TB
+	dir      string
+	ix       *indexer.Indexer
+	fake     *fakeapi.Server
+	url      string
+	clk      *clock
+	tap      *tap
+	last     time.Time // previous run's start
+	opts     Options
+	capLimit int // sessions per hour; 0: no cap
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -130,10 +131,14 @@ func (e *env) runErr(ctx context.Context) (stream.State, error) {
 	var mu sync.Mutex
 	st := stream.State{Name: Name, State: stream.StateIdle}
 	start := e.clk.Now()
+	cp, err := stream.LoadCap(e.ix, Name, e.capLimit)
+	if err != nil {
+		return st, err
+	}
 	en := &stream.Env{Client: e.client(), Ix: e.ix, Now: e.clk.Now, Log: discardLogger(), SyncFrom: windowStart,
-		RunStart: start, LastRunStart: e.last,
+		RunStart: start, LastRunStart: e.last, Cap: cp,
 		Report: func(f func(*stream.State)) { mu.Lock(); f(&st); mu.Unlock() }}
-	err := New(e.opts).Run(ctx, en)
+	err = New(e.opts).Run(ctx, en)
 	if err == nil {
 		e.last = start
 	}

@@ -102,6 +102,9 @@ func (r *run) localSession(ctx context.Context, s *sessions.LocalSession, b *ind
 	if s.ID == "" || r.done[s.ID] {
 		return nil
 	}
+	if r.env.Cap.Left(r.env.Now()) <= 0 {
+		return errCapped
+	}
 	r.done[s.ID] = true
 	err := r.readLocal(ctx, s, false)
 	return r.settle(ctx, s.ID, err, b)

@@ -95,6 +95,9 @@ func (r *run) syncRemote(ctx context.Context) error {
 			if rs.ID == "" || r.done[rs.ID] {
 				continue
 			}
+			if r.env.Cap.Left(r.env.Now()) <= 0 {
+				return errCapped
+			}
 			r.done[rs.ID] = true
 			if rs.Status == "pending" {
 				continue // not started: no transcript yet (404)

@@ -390,3 +390,25 @@ func TestEmptyPageDoesNotEndWalk(t *testing.T) {
 	}
 	e.verify(nil)
 }
+
+// TestSessionsHourlyCap: the stream stops at its hourly number of sessions,
+// says when it goes on, and the next hours' runs continue from the saved
+// walk until every session is stored once.
+func TestSessionsHourlyCap(t *testing.T) {
+	e := newEnv(t, genOrg(3, 10, 0))
+	e.opts = Options{ListPageSize: 4}
+	e.capLimit = 4
+	st := e.run()
+	if st.State != stream.StateWaiting || st.WaitUntil == nil || st.Items != 4 {
+		t.Fatalf("first run %+v, want waiting after 4 sessions", st)
+	}
+	for i := 0; i < 5 && st.State != stream.StateDone; i++ {
+		if st = e.run(); st.Items > 4 {
+			t.Fatalf("run read %d sessions, cap 4", st.Items)
+		}
+	}
+	if st.State != stream.StateDone {
+		t.Fatalf("never caught up: %+v", st)
+	}
+	e.verify(nil)
+}

@@ -173,6 +173,13 @@ func (s *sessionStream) Run(ctx context.Context, env *stream.Env) error {
 		case errors.Is(err, stream.ErrStop):
 			r.finish(stream.StateFailed, err.Error())
 			return err
+		case errors.Is(err, errCapped):
+			at := r.env.Cap.ResumeAt(r.env.Now())
+			r.report(func(st *stream.State) {
+				st.State, st.WaitUntil, st.Phase = stream.StateWaiting, &at, ""
+				st.LastError = fmt.Sprintf("hourly cap of %d sessions reached; resumes at %s", r.env.Cap.Limit, at.Format(time.RFC3339))
+			})
+			return nil
 		case errors.Is(err, errForbidden):
 			// The same scope covers both families: nothing more to try.
 			r.finish(stream.StateForbidden, err.Error())
@@ -216,6 +223,17 @@ func (r *run) finish(state, lastErr string) {
 }
 
 func (r *run) counted(sessions, messages int) {
+	if sessions > 0 && r.env.Cap != nil {
+		// The window is saved on its own: a session already stored counts
+		// even if the page that listed it is read again after a crash.
+		var b indexer.Batch
+		r.env.Cap.Count(&b, r.env.Now(), sessions)
+		for k, v := range b.Checkpoints {
+			if err := r.env.Ix.PutMeta(k, v); err != nil {
+				r.env.Log.Warn("sessions: hourly cap window not saved", "err", err)
+			}
+		}
+	}
 	r.stats.sessions += sessions
 	r.stats.messages += messages
 	r.report(func(st *stream.State) { st.Items += sessions; st.Messages += messages })
