@@ -2,14 +2,14 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
@@ -51,26 +51,10 @@ func TestAllStreamsResumeAfterKill(t *testing.T) {
 	e.ix.Close() // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{20, 45} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestAllStreamsKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_STREAMS_CHILD_DIR="+e.dir, "CCSYNC_STREAMS_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for e.fake.Requests()["chats"] < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d list requests", i, e.fake.Requests()["chats"])
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestAllStreamsKilledChild", []string{"CCSYNC_STREAMS_CHILD_DIR=" + e.dir, "CCSYNC_STREAMS_CHILD_URL=" + e.url}, 30*time.Second, func() (bool, string) {
+			n := e.fake.Requests()["chats"]
+			return n >= after, fmt.Sprintf("child %d made only %d list requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()
