@@ -1,13 +1,11 @@
 package syncer
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
@@ -25,16 +23,7 @@ func TestAllStreamsKilledChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestAllStreamsResumeAfterKill")
 	}
-	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
-		Logger: discardLogger(), RequestsPerMinute: 1 << 20, Streams: killStreams()})
-	if _, err := eng.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Fatal("child finished before it was killed; slow the fake down")
+	syncUntilKilled(t, dir, url, killStreams())
 }
 
 // TestAllStreamsResumeAfterKill kills a process syncing chats and two other

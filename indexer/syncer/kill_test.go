@@ -10,6 +10,7 @@ import (
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/internal/killtest"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
 // TestKilledChild is the child half of TestResumeAfterKill: it syncs into
@@ -19,12 +20,18 @@ func TestKilledChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestResumeAfterKill")
 	}
+	syncUntilKilled(t, dir, url, nil)
+}
+
+// syncUntilKilled is the body of this package's killed children. A run that
+// returns fails the child, since its parent expects to kill it first.
+func syncUntilKilled(t *testing.T, dir, url string, streams []stream.Stream) {
 	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
-		Logger: discardLogger(), RequestsPerMinute: 1 << 20})
+		Logger: discardLogger(), RequestsPerMinute: 1 << 20, Streams: streams})
 	if _, err := eng.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
