@@ -1,15 +1,13 @@
 package syncer
 
 import (
-	"context"
+	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
@@ -25,16 +23,7 @@ func TestAllStreamsKilledChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestAllStreamsResumeAfterKill")
 	}
-	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
-		Logger: discardLogger(), RequestsPerMinute: 1 << 20, Streams: killStreams()})
-	if _, err := eng.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Fatal("child finished before it was killed; slow the fake down")
+	syncUntilKilled(t, dir, url, killStreams())
 }
 
 // TestAllStreamsResumeAfterKill kills a process syncing chats and two other
@@ -51,26 +40,10 @@ func TestAllStreamsResumeAfterKill(t *testing.T) {
 	e.ix.Close() // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{20, 45} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestAllStreamsKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_STREAMS_CHILD_DIR="+e.dir, "CCSYNC_STREAMS_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for e.fake.Requests()["chats"] < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d list requests", i, e.fake.Requests()["chats"])
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestAllStreamsKilledChild", []string{"CCSYNC_STREAMS_CHILD_DIR=" + e.dir, "CCSYNC_STREAMS_CHILD_URL=" + e.url}, 30*time.Second, func() (bool, string) {
+			n := e.fake.Requests()["chats"]
+			return n >= after, fmt.Sprintf("child %d made only %d list requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()

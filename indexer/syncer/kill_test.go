@@ -2,14 +2,15 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
+	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
 // TestKilledChild is the child half of TestResumeAfterKill: it syncs into
@@ -19,12 +20,18 @@ func TestKilledChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestResumeAfterKill")
 	}
+	syncUntilKilled(t, dir, url, nil)
+}
+
+// syncUntilKilled is the body of this package's killed children. A run that
+// returns fails the child, since its parent expects to kill it first.
+func syncUntilKilled(t *testing.T, dir, url string, streams []stream.Stream) {
 	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := New(ix, Config{BaseURL: url, Key: testKey, SyncFrom: windowStart, PageSize: 5, Concurrency: 2,
-		Logger: discardLogger(), RequestsPerMinute: 1 << 20})
+		Logger: discardLogger(), RequestsPerMinute: 1 << 20, Streams: streams})
 	if _, err := eng.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -42,26 +49,10 @@ func TestResumeAfterKill(t *testing.T) {
 	e.ix.Close() // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{15, 40} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_SYNC_CHILD_DIR="+e.dir, "CCSYNC_SYNC_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for e.fake.Requests()["messages"] < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d message requests", i, e.fake.Requests()["messages"])
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestKilledChild", []string{"CCSYNC_SYNC_CHILD_DIR=" + e.dir, "CCSYNC_SYNC_CHILD_URL=" + e.url}, 30*time.Second, func() (bool, string) {
+			n := e.fake.Requests()["messages"]
+			return n >= after, fmt.Sprintf("child %d made only %d message requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()

@@ -2,23 +2,23 @@ package activity
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 	"github.com/ccsync/ccsync/model"
 )
@@ -374,26 +374,10 @@ func TestActivityResumeAfterKill(t *testing.T) {
 	e.ix.Close() // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{20, 60} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestActivityKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_ACT_CHILD_DIR="+e.dir, "CCSYNC_ACT_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for e.fake.Requests()["activities"] < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d feed requests", i, e.fake.Requests()["activities"])
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestActivityKilledChild", []string{"CCSYNC_ACT_CHILD_DIR=" + e.dir, "CCSYNC_ACT_CHILD_URL=" + e.url}, 60*time.Second, func() (bool, string) {
+			n := e.fake.Requests()["activities"]
+			return n >= after, fmt.Sprintf("child %d made only %d feed requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()

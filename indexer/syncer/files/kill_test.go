@@ -2,15 +2,15 @@ package files
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 	"github.com/ccsync/ccsync/model"
 )
@@ -49,26 +49,10 @@ func TestFilesResumeAfterKill(t *testing.T) {
 	e.ix.Close() // the child owns the directory while it runs
 	e.fake.SetLatency(20 * time.Millisecond)
 	for i, after := range []int{6, 18} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestFilesKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_FILES_CHILD_DIR="+e.dir, "CCSYNC_FILES_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for fileRequests(e.fake) < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d file requests", i, fileRequests(e.fake))
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestFilesKilledChild", []string{"CCSYNC_FILES_CHILD_DIR=" + e.dir, "CCSYNC_FILES_CHILD_URL=" + e.url}, 60*time.Second, func() (bool, string) {
+			n := fileRequests(e.fake)
+			return n >= after, fmt.Sprintf("child %d made only %d file requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()

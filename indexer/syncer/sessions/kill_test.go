@@ -2,15 +2,15 @@ package sessions
 
 import (
 	"context"
+	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/indexer/internal/killtest"
 	"github.com/ccsync/ccsync/indexer/syncer/stream"
 )
 
@@ -58,26 +58,10 @@ func TestSessionsResumeAfterKill(t *testing.T) {
 	e.ix.Close()                                // the child owns the directory while it runs
 	e.fake.SetLatency(3 * time.Millisecond)
 	for i, after := range []int{25, 70} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestSessionsKilledChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CCSYNC_SESSIONS_CHILD_DIR="+e.dir, "CCSYNC_SESSIONS_CHILD_URL="+e.url)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for e.fake.Requests()["sessions_local_messages"] < after {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("child %d made only %d transcript requests", i, e.fake.Requests()["sessions_local_messages"])
-			}
-			time.Sleep(time.Millisecond)
-		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		err := cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("child %d was not killed mid-run: %v", i, err)
-		}
+		killtest.KillMidRun(t, "TestSessionsKilledChild", []string{"CCSYNC_SESSIONS_CHILD_DIR=" + e.dir, "CCSYNC_SESSIONS_CHILD_URL=" + e.url}, 60*time.Second, func() (bool, string) {
+			n := e.fake.Requests()["sessions_local_messages"]
+			return n >= after, fmt.Sprintf("child %d made only %d transcript requests", i, n)
+		})
 	}
 	e.fake.SetLatency(0)
 	e.open()
