@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,17 +44,20 @@ func (r *run) syncLocal(ctx context.Context) error {
 			}
 			return err // the whole list failed: the next run resumes at this token
 		}
-		b := indexer.Batch{}
+		r.page = &pageBatch{}
+		b := &r.page.b
 		for _, bad := range p.Bad {
 			r.env.Log.Warn("sessions: unreadable local session in list", "index", bad.Index, "id", bad.ID, "err", bad.Err)
 			if bad.ID != "" {
-				r.fails.Record(&b, bad.ID, fmt.Errorf("unreadable list item: %w", bad.Err))
+				r.fails.Record(b, bad.ID, fmt.Errorf("unreadable list item: %w", bad.Err))
 				r.skippedOne()
 			}
 		}
 		for i := range p.Sessions {
-			if err := r.localSession(ctx, &p.Sessions[i], &b); err != nil {
-				return err
+			if err := r.localSession(ctx, &p.Sessions[i], b); err != nil {
+				// What the page stored so far is kept; its cursor is not
+				// moved, so the next run reads the page again.
+				return errors.Join(err, r.endPage(ctx))
 			}
 		}
 		w.Pages++
@@ -69,7 +73,7 @@ func (r *run) syncLocal(ctx context.Context) error {
 			b.Checkpoints = map[string][]byte{}
 		}
 		b.Checkpoints[stream.StateKey(Name)] = stream.MustJSON(r.st)
-		if _, err := r.env.Ix.Ingest(ctx, b); err != nil {
+		if err := r.endPage(ctx); err != nil {
 			return fmt.Errorf("local sessions: checkpoint: %w", err)
 		}
 		if p.NextPage == "" {
@@ -103,7 +107,7 @@ func (r *run) localSession(ctx context.Context, s *sessions.LocalSession, b *ind
 		return nil
 	}
 	if r.env.Cap.Left(r.env.Now()) <= 0 {
-		return errCapped
+		return errCapped // the caller keeps what the page stored
 	}
 	r.done[s.ID] = true
 	err := r.readLocal(ctx, s, false)

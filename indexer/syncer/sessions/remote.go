@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -80,12 +81,13 @@ func (r *run) syncRemote(ctx context.Context) error {
 			}
 			return err
 		}
-		b := indexer.Batch{}
+		r.page = &pageBatch{}
+		b := &r.page.b
 		for _, bad := range p.Bad {
 			r.env.Log.Warn("sessions: unreadable remote session in list", "index", bad.Index, "id", bad.ID, "err", bad.Err)
 			if bad.ID != "" {
 				listed[bad.ID] = true
-				r.fails.Record(&b, bad.ID, fmt.Errorf("unreadable list item: %w", bad.Err))
+				r.fails.Record(b, bad.ID, fmt.Errorf("unreadable list item: %w", bad.Err))
 				r.skippedOne()
 			}
 		}
@@ -96,7 +98,7 @@ func (r *run) syncRemote(ctx context.Context) error {
 				continue
 			}
 			if r.env.Cap.Left(r.env.Now()) <= 0 {
-				return errCapped
+				return errors.Join(errCapped, r.endPage(ctx))
 			}
 			r.done[rs.ID] = true
 			if rs.Status == "pending" {
@@ -106,14 +108,12 @@ func (r *run) syncRemote(ctx context.Context) error {
 			if known && prev.UpdatedAt.Equal(rs.UpdatedAt.Time) && prev.Status == rs.Status && !r.hasFailure(rs.ID) {
 				continue
 			}
-			if err := r.settle(ctx, rs.ID, r.readRemote(ctx, rs), &b); err != nil {
-				return err
+			if err := r.settle(ctx, rs.ID, r.readRemote(ctx, rs), b); err != nil {
+				return errors.Join(err, r.endPage(ctx))
 			}
 		}
-		if len(b.Checkpoints) > 0 {
-			if _, err := r.env.Ix.Ingest(ctx, b); err != nil {
-				return fmt.Errorf("remote sessions: checkpoint: %w", err)
-			}
+		if err := r.endPage(ctx); err != nil {
+			return fmt.Errorf("remote sessions: checkpoint: %w", err)
 		}
 		if p.NextPage == "" {
 			break

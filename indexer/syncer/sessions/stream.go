@@ -129,6 +129,7 @@ type run struct {
 	fails *stream.Failures
 	done  map[string]bool // sessions handled this run (failure retries skip them)
 	stats runStats
+	page  *pageBatch // the list page being read, nil outside a page
 }
 
 type runStats struct {

@@ -287,7 +287,7 @@ func (t *transcript) commit(ctx context.Context, msgs []model.Message, final boo
 				f(&b)
 			}
 		}
-		if _, err := t.r.env.Ix.Ingest(ctx, b); err != nil {
+		if err := t.r.store(ctx, b, size, final && last && start == 0); err != nil {
 			return fmt.Errorf("session %s: ingest: %w", t.conv.ID, err)
 		}
 		t.added += end - start
