@@ -70,16 +70,11 @@ func (s *Server) export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := c.Query("format", "jsonl")
-	if format != "csv" && format != "jsonl" {
-		return errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
+	format, err := exportFormat(c)
+	if err != nil {
+		return err
 	}
-	req.NoFacets, req.Facets, req.Size = true, nil, maxPageSize
-	// Relevance order pages only so deep; an export wants every hit, so it
-	// goes in time order.
-	if req.Sort != indexer.SortOldest {
-		req.Sort = indexer.SortNewest
-	}
+	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
 	p := principalOf(c)
 	resumed := req.After != ""
 	if resumed { // "export from here": a cursor of the same search, same account
@@ -91,23 +86,50 @@ func (s *Server) export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	detail := auditDetail(req)
+	if err := s.startExport(c, p, "export", auditDetail(req), format, first.Total, resumed, string(req.Kind)); err != nil {
+		return err
+	}
+	s.streamExport(c, p, format, req, first)
+	return nil
+}
+
+// exportFormat reads ?format=, csv or jsonl (the default).
+func exportFormat(c *fiber.Ctx) (string, error) {
+	format := c.Query("format", "jsonl")
+	if format != "csv" && format != "jsonl" {
+		return "", errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
+	}
+	return format, nil
+}
+
+// exportSort is the order an export goes in. Relevance order pages only
+// so deep; an export wants every hit, so it goes in time order.
+func exportSort(s indexer.Sort) indexer.Sort {
+	if s != indexer.SortOldest {
+		return indexer.SortNewest
+	}
+	return s
+}
+
+// startExport records action, the intent, before any data leaves, and
+// sets the headers of a download named after what is exported.
+func (s *Server) startExport(c *fiber.Ctx, p *principal, action string, detail map[string]string,
+	format string, total uint64, resumed bool, what string) error {
 	detail["format"] = format
-	detail["total"] = strconv.FormatUint(first.Total, 10)
+	detail["total"] = strconv.FormatUint(total, 10)
 	if resumed {
 		detail["from_cursor"] = "true"
 	}
-	if err := s.audit.record(c, p, "export", "", detail); err != nil {
+	if err := s.audit.record(c, p, action, "", detail); err != nil {
 		return err
 	}
-	name := fmt.Sprintf("ccsync-%s-%s.%s", req.Kind, s.now().UTC().Format("20060102T150405Z"), format)
+	name := fmt.Sprintf("ccsync-%s-%s.%s", what, s.now().UTC().Format("20060102T150405Z"), format)
 	if format == "csv" {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	} else {
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	s.streamExport(c, p, format, req, first)
 	return nil
 }
 
@@ -195,49 +217,72 @@ func (s *Server) auditLater(c *fiber.Ctx, p *principal) func(action string, deta
 	}
 }
 
-// exportPage fetches a later page of an export within the same bounds as
+// boundedPage fetches a later page of an export within the same bounds as
 // a search: a slot of the query limiter (waiting as long as the page may)
 // and Config.QueryTimeout.
-func (s *Server) exportPage(ctx context.Context, req indexer.SearchRequest) (*indexer.SearchResult, error) {
+func boundedPage[R any](s *Server, ctx context.Context, fetch func(ctx context.Context) (R, error)) (R, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	release, err := s.queries.acquireCtx(ctx)
 	if err != nil {
-		return nil, err
+		var zero R
+		return zero, err
 	}
 	defer release()
-	return s.store.Search(ctx, req)
+	return fetch(ctx)
 }
 
-// writeExport writes every page and returns the rows written to the
-// stream: an upper bound of what the client received, which is what the
-// audit trail should claim.
-func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, page *indexer.SearchResult) (int, error) {
+// writeExport writes every page of a search export.
+func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, first *indexer.SearchResult) (int, error) {
+	fetch := func(ctx context.Context, after string) ([]indexer.Hit, string, error) {
+		req.After = after
+		page, err := boundedPage(s, ctx, func(ctx context.Context) (*indexer.SearchResult, error) { return s.store.Search(ctx, req) })
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Hits, page.Next, nil
+	}
+	row := func(ctx context.Context, h *indexer.Hit) (func() []string, any, error) {
+		r := exportRow{Hit: *h}
+		r.Snippet, r.Score = "", 0
+		if h.Kind == indexer.KindMessage {
+			m, err := s.store.Message(ctx, h.ID)
+			if err != nil {
+				return nil, nil, fmt.Errorf("message %s: %w", h.ID, err)
+			}
+			r.Text = m.FlatText()
+		}
+		return r.csv, r, nil
+	}
+	return writePages(ctx, w, format, csvHeader, first.Hits, first.Next, fetch, row)
+}
+
+// writePages writes the rows of every page, following next, and returns
+// the rows written to the stream: an upper bound of what the client
+// received, which is what the audit trail should claim. row gives a hit's
+// CSV cells (called for CSV only) and its JSON value.
+func writePages[T any](ctx context.Context, w *bufio.Writer, format string, header []string, hits []T, next string,
+	fetch func(ctx context.Context, after string) ([]T, string, error),
+	row func(ctx context.Context, h *T) (func() []string, any, error)) (int, error) {
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(w)
-		if err := cw.Write(csvHeader); err != nil {
+		if err := cw.Write(header); err != nil {
 			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
 		}
 	}
 	enc := json.NewEncoder(w)
 	rows := 0
 	for n := 0; ; n++ {
-		for _, h := range page.Hits {
-			row := exportRow{Hit: h}
-			row.Snippet, row.Score = "", 0
-			if h.Kind == indexer.KindMessage {
-				m, err := s.store.Message(ctx, h.ID)
-				if err != nil {
-					return rows, fmt.Errorf("export page %d: message %s: %w", n, h.ID, err)
-				}
-				row.Text = m.FlatText()
+		for i := range hits {
+			cells, v, err := row(ctx, &hits[i])
+			if err != nil {
+				return rows, fmt.Errorf("export page %d: %w", n, err)
 			}
-			var err error
 			if cw != nil {
-				err = cw.Write(csvSafe(row.csv()))
+				err = cw.Write(csvSafe(cells()))
 			} else {
-				err = enc.Encode(row)
+				err = enc.Encode(v)
 			}
 			if err != nil {
 				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
@@ -254,15 +299,14 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string
 		if err := w.Flush(); err != nil {
 			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
 		}
-		if page.Next == "" {
+		if next == "" {
 			return rows, nil
 		}
 		if err := ctx.Err(); err != nil {
 			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
-		req.After = page.Next
 		var err error
-		if page, err = s.exportPage(ctx, req); err != nil {
+		if hits, next, err = fetch(ctx, next); err != nil {
 			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
 	}
@@ -306,14 +350,11 @@ func (s *Server) exportActivities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := c.Query("format", "jsonl")
-	if format != "csv" && format != "jsonl" {
-		return errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
+	format, err := exportFormat(c)
+	if err != nil {
+		return err
 	}
-	req.NoFacets, req.Facets, req.Size = true, nil, maxPageSize
-	if req.Sort != indexer.SortOldest {
-		req.Sort = indexer.SortNewest
-	}
+	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
 	p := principalOf(c)
 	resumed := req.After != ""
 	if resumed {
@@ -325,22 +366,9 @@ func (s *Server) exportActivities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	detail := activityAudit(req)
-	detail["format"] = format
-	detail["total"] = strconv.FormatUint(first.Total, 10)
-	if resumed {
-		detail["from_cursor"] = "true"
-	}
-	if err := s.audit.record(c, p, "activity.export", "", detail); err != nil {
+	if err := s.startExport(c, p, "activity.export", activityAudit(req), format, first.Total, resumed, "activities"); err != nil {
 		return err
 	}
-	name := fmt.Sprintf("ccsync-activities-%s.%s", s.now().UTC().Format("20060102T150405Z"), format)
-	if format == "csv" {
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	} else {
-		c.Set(fiber.HeaderContentType, "application/x-ndjson")
-	}
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	end := activityAudit(req)
 	end["format"] = format
 	s.streamRows(c, p, "activity.export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
@@ -350,61 +378,19 @@ func (s *Server) exportActivities(c *fiber.Ctx) error {
 }
 
 func (s *Server) writeActivityExport(ctx context.Context, w *bufio.Writer, format string, store ActivityStore,
-	req indexer.ActivityRequest, page *indexer.ActivityResult) (int, error) {
-	var cw *csv.Writer
-	if format == "csv" {
-		cw = csv.NewWriter(w)
-		if err := cw.Write(activityCSVHeader); err != nil {
-			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
+	req indexer.ActivityRequest, first *indexer.ActivityResult) (int, error) {
+	fetch := func(ctx context.Context, after string) ([]model.Activity, string, error) {
+		req.After = after
+		page, err := boundedPage(s, ctx, func(ctx context.Context) (*indexer.ActivityResult, error) {
+			return store.SearchActivities(ctx, req)
+		})
+		if err != nil {
+			return nil, "", err
 		}
+		return page.Hits, page.Next, nil
 	}
-	enc := json.NewEncoder(w)
-	rows := 0
-	for n := 0; ; n++ {
-		for i := range page.Hits {
-			var err error
-			if cw != nil {
-				err = cw.Write(csvSafe(activityCSV(&page.Hits[i])))
-			} else {
-				err = enc.Encode(&page.Hits[i])
-			}
-			if err != nil {
-				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-			}
-			rows++
-		}
-		if cw != nil {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-			}
-		}
-		if err := w.Flush(); err != nil {
-			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-		}
-		if page.Next == "" {
-			return rows, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return rows, fmt.Errorf("export page %d: %w", n+1, err)
-		}
-		req.After = page.Next
-		var err error
-		if page, err = s.exportActivityPage(ctx, store, req); err != nil {
-			return rows, fmt.Errorf("export page %d: %w", n+1, err)
-		}
+	row := func(_ context.Context, a *model.Activity) (func() []string, any, error) {
+		return func() []string { return activityCSV(a) }, a, nil
 	}
-}
-
-// exportActivityPage fetches a later page within a search's bounds (a
-// query slot, Config.QueryTimeout), as exportPage does.
-func (s *Server) exportActivityPage(ctx context.Context, store ActivityStore, req indexer.ActivityRequest) (*indexer.ActivityResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
-	defer cancel()
-	release, err := s.queries.acquireCtx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return store.SearchActivities(ctx, req)
+	return writePages(ctx, w, format, activityCSVHeader, first.Hits, first.Next, fetch, row)
 }
