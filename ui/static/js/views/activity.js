@@ -6,6 +6,7 @@
 import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { session } from '../session.js';
+import { renderFacets as facetList } from '../facets.js';
 
 const FILTERS = ['flag', 'family', 'type', 'actor', 'actor_type', 'ip', 'org', 'status'];
 const FACET_TITLES = {
@@ -131,27 +132,7 @@ export async function activityView(main, ctx) {
   }
 
   function renderFacets(fs) {
-    clear(facets);
-    facets.append(h('h2', { class: 'sr-only' }, 'Filters'));
-    if (FILTERS.some((f) => state[f].length) || state.from || state.to) {
-      facets.append(h('button', { type: 'button', class: 'btn-link clear-filters', onclick: () => update(Object.fromEntries([...FILTERS.map((f) => [f, []]), ['from', ''], ['to', '']])) }, 'Clear all filters'));
-    }
-    for (const name of FILTERS) {
-      const terms = [...(fs[name] || [])];
-      for (const sel of state[name]) if (!terms.some((t) => t.term === sel)) terms.push({ term: sel, count: 0 });
-      if (terms.length === 0) continue;
-      const group = h('fieldset', { class: 'facet', dataset: { facet: name } }, h('legend', null, FACET_TITLES[name]));
-      terms.slice(0, 12).forEach((t, i) => {
-        const id = `f-${name}-${i}`;
-        const cb = h('input', {
-          type: 'checkbox', id, value: t.term, checked: state[name].includes(t.term),
-          onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
-        });
-        group.append(h('div', { class: 'facet-row' }, cb, h('label', { for: id }, termLabel(name, t.term)),
-          h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
-      });
-      facets.append(group);
-    }
+    facetList(facets, fs, { filters: FILTERS, titles: FACET_TITLES, state: () => state, update, label: (name, t) => termLabel(name, t.term) });
   }
 
   renderHealth(health);

@@ -8,6 +8,7 @@ import { badge, typeLabel } from '../findings.js';
 import { snippet } from '../snippet.js';
 import { rememberLogs } from '../session.js';
 import { productLabel, kindLabel, roleLabel } from '../products.js';
+import { renderFacets as facetList } from '../facets.js';
 
 const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
@@ -190,34 +191,14 @@ export async function logsView(main, ctx) {
   }
 
   function renderFacets(fs) {
-    clear(facets);
-    facets.append(h('h2', { class: 'sr-only' }, 'Filters'));
-    const active = FILTERS.some((f) => state[f].length) || state.from || state.to;
-    if (active) {
-      facets.append(h('button', { type: 'button', class: 'btn-link clear-filters', onclick: () => update(Object.fromEntries([...FILTERS.map((f) => [f, []]), ['from', ''], ['to', '']])) }, 'Clear all filters'));
-    }
-    for (const name of FILTERS) {
-      const terms = [...(fs[name] || [])];
-      if (name === 'severity') terms.sort((a, b) => (SEV_RANK[b.term] || 0) - (SEV_RANK[a.term] || 0));
-      for (const sel of state[name]) if (!terms.some((t) => t.term === sel)) terms.push({ term: sel, count: 0 });
-      if (terms.length === 0) continue;
-      const group = h('fieldset', { class: 'facet', dataset: { facet: name } }, h('legend', null, FACET_TITLES[name]));
-      terms.slice(0, 12).forEach((t, i) => {
-        const id = `f-${name}-${i}`;
-        // A record without the field (an export with no model) is counted
-        // but cannot be filtered on.
-        const none = t.term === '';
-        const cb = h('input', {
-          type: 'checkbox', id, value: t.term, checked: state[name].includes(t.term), disabled: none,
-          onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
-        });
-        let label = none ? '(not set)' : termLabel(name, t);
-        group.append(h('div', { class: 'facet-row' }, cb,
-          h('label', { for: id }, name === 'finding_type' ? badge(t.term) : label),
-          h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
-      });
-      facets.append(group);
-    }
+    facetList(facets, fs, {
+      filters: FILTERS, titles: FACET_TITLES, state: () => state, update, disableEmpty: true,
+      order: (name, terms) => { if (name === 'severity') terms.sort((a, b) => (SEV_RANK[b.term] || 0) - (SEV_RANK[a.term] || 0)); },
+      label: (name, t) => {
+        if (name === 'finding_type') return badge(t.term);
+        return t.term === '' ? '(not set)' : termLabel(name, t);
+      },
+    });
     const dates = fs.date || [];
     if (dates.length) facets.append(dateFacet(dates));
   }
