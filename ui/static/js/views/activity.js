@@ -7,6 +7,7 @@ import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { session } from '../session.js';
 import { renderFacets as facetList } from '../facets.js';
+import { firstPage, emptyNote } from '../results.js';
 
 const FILTERS = ['flag', 'family', 'type', 'actor', 'actor_type', 'ip', 'org', 'status'];
 const FACET_TITLES = {
@@ -93,26 +94,15 @@ export async function activityView(main, ctx) {
     syncInputs();
     if (ctrl) ctrl.abort();
     ctrl = new AbortController();
-    clear(list);
     clear(more);
-    list.setAttribute('aria-busy', 'true');
-    list.append(spinner('Searching…'));
-    try {
-      const res = await api.get(`/activities${api.qs({ ...toParams(state), size: PAGE })}`, { signal: ctrl.signal });
-      clear(list);
-      list.removeAttribute('aria-busy');
+    return firstPage(list, () => api.get(`/activities${api.qs({ ...toParams(state), size: PAGE })}`, { signal: ctrl.signal }), (res) => {
       renderFacets(res.facets || {});
       summary.textContent = `${fmtNum(res.total)} event${res.total === 1 ? '' : 's'}`;
       summary.dataset.total = String(res.total);
-      if (res.hits.length === 0) list.append(h('div', { class: 'empty' }, h('p', null, 'No activity matches.'), h('p', { class: 'muted' }, 'The Activity Feed syncs with the other streams; try fewer filters.')));
+      if (res.hits.length === 0) list.append(emptyNote('No activity matches.', 'The Activity Feed syncs with the other streams; try fewer filters.'));
       for (const a of res.hits) list.append(eventRow(a));
       setNext(res.next);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      clear(list);
-      list.removeAttribute('aria-busy');
-      list.append(errorBox(e));
-    }
+    });
   }
 
   function setNext(n) {

@@ -1,7 +1,7 @@
 // Logs: full-text and faceted search over messages or conversations. The
 // whole search lives in the URL query, so a search can be bookmarked or
 // shared, and Back walks through earlier searches.
-import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
+import { h, clear, icon, timeEl, fmtNum, errorBox } from '../dom.js';
 import * as api from '../api.js';
 import { avatar, providerLogo } from '../avatar.js';
 import { badge, typeLabel } from '../findings.js';
@@ -9,6 +9,7 @@ import { snippet } from '../snippet.js';
 import { rememberLogs } from '../session.js';
 import { productLabel, kindLabel, roleLabel } from '../products.js';
 import { renderFacets as facetList } from '../facets.js';
+import { firstPage, emptyNote } from '../results.js';
 
 const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
@@ -134,28 +135,17 @@ export async function logsView(main, ctx) {
     syncInputs();
     if (ctrl) ctrl.abort();
     ctrl = new AbortController();
-    clear(list);
     clear(more);
-    list.setAttribute('aria-busy', 'true');
     summary.textContent = '';
-    list.append(spinner('Searching…'));
-    try {
-      const res = await api.get(`/search${api.qs({ ...withKind(state), size: PAGE })}`, { signal: ctrl.signal });
-      clear(list);
-      list.removeAttribute('aria-busy');
+    return firstPage(list, () => api.get(`/search${api.qs({ ...withKind(state), size: PAGE })}`, { signal: ctrl.signal }), (res) => {
       renderFacets(res.facets || {});
       summary.textContent = `${fmtNum(res.total)} ${state.kind === 'message' ? 'message' : 'conversation'}${res.total === 1 ? '' : 's'}` +
         (res.took_ns ? ` · ${(res.took_ns / 1e6).toFixed(0)} ms` : '');
       summary.dataset.total = String(res.total);
-      if (res.hits.length === 0) list.append(h('div', { class: 'empty' }, h('p', null, 'Nothing matches this search.'), h('p', { class: 'muted' }, 'Try fewer filters or a broader query.')));
+      if (res.hits.length === 0) list.append(emptyNote('Nothing matches this search.', 'Try fewer filters or a broader query.'));
       appendHits(res.hits);
       setNext(res.next);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      clear(list);
-      list.removeAttribute('aria-busy');
-      list.append(errorBox(e));
-    }
+    });
   }
 
   function setNext(n) {
