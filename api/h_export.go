@@ -75,21 +75,61 @@ func (s *Server) export(c *fiber.Ctx) error {
 		return err
 	}
 	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
+	return runExport(s, c, exportSpec[*indexer.SearchResult]{
+		action: "export", what: string(req.Kind), format: format,
+		sealed: func() indexer.SearchRequest { return req }, after: &req.After,
+		detail: func() map[string]string { return auditDetail(req) },
+		first: func(ctx context.Context) (*indexer.SearchResult, uint64, error) {
+			r, err := s.store.Search(ctx, req)
+			if err != nil {
+				return nil, 0, err
+			}
+			return r, r.Total, nil
+		},
+		write: func(ctx context.Context, w *bufio.Writer, first *indexer.SearchResult) (int, error) {
+			return s.writeExport(ctx, w, format, req, first)
+		},
+	})
+}
+
+// exportSpec is one kind of export for runExport.
+type exportSpec[R any] struct {
+	action, what, format string // the audit action ("…end" at the end), the file name's kind
+	// sealed is the request its cursors are sealed with; after its cursor,
+	// replaced by the opened one.
+	sealed func() indexer.SearchRequest
+	after  *string
+	detail func() map[string]string // the audit detail of the request
+	first  func(ctx context.Context) (R, uint64, error)
+	write  func(ctx context.Context, w *bufio.Writer, first R) (int, error)
+}
+
+// runExport opens the cursor an export resumes from ("export from here":
+// a cursor of the same search, same account), fetches the first page
+// before the response starts so a bad query still gets a 400, records the
+// intent and streams the rest.
+func runExport[R any](s *Server, c *fiber.Ctx, e exportSpec[R]) error {
 	p := principalOf(c)
-	resumed := req.After != ""
-	if resumed { // "export from here": a cursor of the same search, same account
-		if req.After, err = s.cursors.open(p.Account, req, req.After); err != nil {
+	resumed := *e.after != ""
+	if resumed {
+		opened, err := s.cursors.open(p.Account, e.sealed(), *e.after)
+		if err != nil {
 			return err
 		}
+		*e.after = opened
 	}
-	first, err := s.store.Search(c.UserContext(), req)
+	first, total, err := e.first(c.UserContext())
 	if err != nil {
 		return err
 	}
-	if err := s.startExport(c, p, "export", auditDetail(req), format, first.Total, resumed, string(req.Kind)); err != nil {
+	if err := s.startExport(c, p, e.action, e.detail(), e.format, total, resumed, e.what); err != nil {
 		return err
 	}
-	s.streamExport(c, p, format, req, first)
+	end := e.detail()
+	end["format"] = e.format
+	s.streamRows(c, p, e.action+".end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
+		return e.write(ctx, w, first)
+	})
 	return nil
 }
 
@@ -144,17 +184,6 @@ const (
 // errExportWrite marks a failure to write the stream: the client is gone or
 // stopped reading.
 var errExportWrite = errors.New("client stopped reading")
-
-// streamExport streams the export after the handler returns. Everything
-// it needs from the request is taken now: the fiber.Ctx is recycled once
-// the handler returns.
-func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req indexer.SearchRequest, first *indexer.SearchResult) {
-	end := auditDetail(req)
-	end["format"] = format
-	s.streamRows(c, p, "export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
-		return s.writeExport(ctx, w, format, req, first)
-	})
-}
 
 // streamRows streams what write produces after the handler returns, and
 // records endAction with end's detail, the rows written and whether the
@@ -355,26 +384,21 @@ func (s *Server) exportActivities(c *fiber.Ctx) error {
 		return err
 	}
 	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
-	p := principalOf(c)
-	resumed := req.After != ""
-	if resumed {
-		if req.After, err = s.cursors.open(p.Account, sealable(req), req.After); err != nil {
-			return err
-		}
-	}
-	first, err := store.SearchActivities(c.UserContext(), req)
-	if err != nil {
-		return err
-	}
-	if err := s.startExport(c, p, "activity.export", activityAudit(req), format, first.Total, resumed, "activities"); err != nil {
-		return err
-	}
-	end := activityAudit(req)
-	end["format"] = format
-	s.streamRows(c, p, "activity.export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
-		return s.writeActivityExport(ctx, w, format, store, req, first)
+	return runExport(s, c, exportSpec[*indexer.ActivityResult]{
+		action: "activity.export", what: "activities", format: format,
+		sealed: func() indexer.SearchRequest { return sealable(req) }, after: &req.After,
+		detail: func() map[string]string { return activityAudit(req) },
+		first: func(ctx context.Context) (*indexer.ActivityResult, uint64, error) {
+			r, err := store.SearchActivities(ctx, req)
+			if err != nil {
+				return nil, 0, err
+			}
+			return r, r.Total, nil
+		},
+		write: func(ctx context.Context, w *bufio.Writer, first *indexer.ActivityResult) (int, error) {
+			return s.writeActivityExport(ctx, w, format, store, req, first)
+		},
 	})
-	return nil
 }
 
 func (s *Server) writeActivityExport(ctx context.Context, w *bufio.Writer, format string, store ActivityStore,
