@@ -10,6 +10,7 @@ import { rememberLogs } from '../session.js';
 import { productLabel, kindLabel, roleLabel } from '../products.js';
 import { renderFacets as facetList } from '../facets.js';
 import { firstPage, emptyNote } from '../results.js';
+import { searchToolbar, syncToolbar } from '../toolbar.js';
 
 const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
@@ -72,23 +73,7 @@ export async function logsView(main, ctx) {
     // The Activity Feed is a Logs mode of its own, with its own view.
     h('button', { type: 'button', id: 'tab-activity', 'aria-pressed': 'false', onclick: () => ctx.navigate('/activity') }, 'Activity'));
 
-  const flagged = h('input', { type: 'checkbox', id: 'flagged', checked: state.flagged, onchange: () => update({ flagged: flagged.checked }) });
-  const from = h('input', { type: 'date', id: 'from', value: state.from, onchange: () => update({ from: from.value }) });
-  const to = h('input', { type: 'date', id: 'to', value: state.to, onchange: () => update({ to: to.value }) });
-  const sort = h('select', { id: 'sort', onchange: () => update({ sort: sort.value }) },
-    h('option', { value: '' }, 'Default order'), h('option', { value: 'relevance' }, 'Most relevant'),
-    h('option', { value: 'newest' }, 'Newest first'), h('option', { value: 'oldest' }, 'Oldest first'));
-  sort.value = state.sort;
-  const csv = h('a', { class: 'btn', id: 'export-csv', download: '' }, icon('download'), 'CSV');
-  const jsonl = h('a', { class: 'btn', id: 'export-jsonl', download: '' }, icon('download'), 'JSON Lines');
-
-  const toolbar = h('div', { class: 'toolbar' },
-    h('label', { class: 'switch', for: 'flagged' }, flagged, h('span', { class: 'track', 'aria-hidden': 'true' }), icon('flag'), 'Flagged only'),
-    h('label', { class: 'inline', for: 'from' }, 'From', from),
-    h('label', { class: 'inline', for: 'to' }, 'To', to),
-    h('label', { class: 'inline', for: 'sort' }, h('span', { class: 'sr-only' }, 'Sort'), sort),
-    h('span', { class: 'grow' }),
-    h('span', { class: 'export' }, h('span', { class: 'muted' }, 'Export'), csv, jsonl));
+  const bar = searchToolbar(state, update, [['', 'Default order'], ['relevance', 'Most relevant'], ['newest', 'Newest first'], ['oldest', 'Oldest first']]);
 
   const summary = h('div', { class: 'summary', 'aria-live': 'polite', id: 'summary' });
   const facets = h('aside', { class: 'facets', 'aria-label': 'Filters', id: 'facets' });
@@ -97,7 +82,7 @@ export async function logsView(main, ctx) {
 
   main.append(h('div', { class: 'page logs' },
     h('div', { class: 'page-head' }, h('h1', null, 'Logs'), tabs),
-    searchForm, toolbar,
+    searchForm, bar.toolbar,
     h('div', { class: 'logs-body' }, facets, h('section', { class: 'results-col', 'aria-label': 'Results' }, summary, list, more))));
 
   ctx.onCleanup(() => { if (ctrl) ctrl.abort(); if (observer) observer.disconnect(); help.close(); });
@@ -115,19 +100,13 @@ export async function logsView(main, ctx) {
 
   function syncInputs() {
     q.value = state.q;
-    flagged.checked = state.flagged;
-    from.value = state.from;
-    to.value = state.to;
-    sort.value = state.sort;
     for (const b of tabs.children) {
       const on = b.id === `tab-${state.kind}`;
       b.setAttribute('aria-pressed', String(on));
       b.className = on ? 'on' : '';
     }
     q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…  words in any message, the title or the summary';
-    const ex = api.qs(withKind(state));
-    csv.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=csv`;
-    jsonl.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=jsonl`;
+    syncToolbar(bar, state, '/api/v1/export', withKind(state));
   }
 
   async function run() {
