@@ -70,37 +70,16 @@ func activityRequest(c *fiber.Ctx) (indexer.ActivityRequest, error) {
 	if r.From, r.To, err = queryRange(c); err != nil {
 		return r, err
 	}
-	switch srt := indexer.Sort(c.Query("sort")); srt {
-	case "":
-		r.Sort = indexer.SortNewest // a feed reads newest first, query or not
-	case indexer.SortRelevance, indexer.SortNewest, indexer.SortOldest:
-		r.Sort = srt
-	default:
-		return r, errBadRequest(fmt.Sprintf("parameter \"sort\": %q is not relevance, newest or oldest", srt))
-	}
-	if v := c.Query("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return r, errBadRequest(fmt.Sprintf("parameter \"size\": %q is not a number from 1 to %d", v, maxPageSize))
-		}
-		r.Size = n
-	}
-	r.After = c.Query("after")
-	names, err := multi(c, "facets")
-	if err != nil {
+	// A feed reads newest first, query or not.
+	if r.Sort, err = parseSort(c, indexer.SortNewest); err != nil {
 		return r, err
 	}
-	switch {
-	case len(names) == 0 || len(names) == 1 && (names[0] == "all" || names[0] == "true"):
-	case len(names) == 1 && (names[0] == "none" || names[0] == "false"):
-		r.NoFacets = true
-	default:
-		for _, n := range names {
-			if !slices.Contains(activityFacetNames, n) {
-				return r, errBadRequest(fmt.Sprintf("parameter \"facets\": unknown facet %q", n))
-			}
-		}
-		r.Facets = names
+	if r.Size, err = parseSize(c); err != nil {
+		return r, err
+	}
+	r.After = c.Query("after")
+	if r.Facets, r.NoFacets, err = parseFacets(c, func(n string) bool { return slices.Contains(activityFacetNames, n) }); err != nil {
+		return r, err
 	}
 	return r, nil
 }

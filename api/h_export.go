@@ -70,44 +70,106 @@ func (s *Server) export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := c.Query("format", "jsonl")
-	if format != "csv" && format != "jsonl" {
-		return errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
-	}
-	req.NoFacets, req.Facets, req.Size = true, nil, maxPageSize
-	// Relevance order pages only so deep; an export wants every hit, so it
-	// goes in time order.
-	if req.Sort != indexer.SortOldest {
-		req.Sort = indexer.SortNewest
-	}
-	p := principalOf(c)
-	resumed := req.After != ""
-	if resumed { // "export from here": a cursor of the same search, same account
-		if req.After, err = s.cursors.open(p.Account, req, req.After); err != nil {
-			return err
-		}
-	}
-	first, err := s.store.Search(c.UserContext(), req)
+	format, err := exportFormat(c)
 	if err != nil {
 		return err
 	}
-	detail := auditDetail(req)
+	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
+	return runExport(s, c, exportSpec[*indexer.SearchResult]{
+		action: "export", what: string(req.Kind), format: format,
+		sealed: func() indexer.SearchRequest { return req }, after: &req.After,
+		detail: func() map[string]string { return auditDetail(req) },
+		first: func(ctx context.Context) (*indexer.SearchResult, uint64, error) {
+			r, err := s.store.Search(ctx, req)
+			if err != nil {
+				return nil, 0, err
+			}
+			return r, r.Total, nil
+		},
+		write: func(ctx context.Context, w *bufio.Writer, first *indexer.SearchResult) (int, error) {
+			return s.writeExport(ctx, w, format, req, first)
+		},
+	})
+}
+
+// exportSpec is one kind of export for runExport.
+type exportSpec[R any] struct {
+	action, what, format string // the audit action ("…end" at the end), the file name's kind
+	// sealed is the request its cursors are sealed with; after its cursor,
+	// replaced by the opened one.
+	sealed func() indexer.SearchRequest
+	after  *string
+	detail func() map[string]string // the audit detail of the request
+	first  func(ctx context.Context) (R, uint64, error)
+	write  func(ctx context.Context, w *bufio.Writer, first R) (int, error)
+}
+
+// runExport opens the cursor an export resumes from ("export from here":
+// a cursor of the same search, same account), fetches the first page
+// before the response starts so a bad query still gets a 400, records the
+// intent and streams the rest.
+func runExport[R any](s *Server, c *fiber.Ctx, e exportSpec[R]) error {
+	p := principalOf(c)
+	resumed := *e.after != ""
+	if resumed {
+		opened, err := s.cursors.open(p.Account, e.sealed(), *e.after)
+		if err != nil {
+			return err
+		}
+		*e.after = opened
+	}
+	first, total, err := e.first(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if err := s.startExport(c, p, e.action, e.detail(), e.format, total, resumed, e.what); err != nil {
+		return err
+	}
+	end := e.detail()
+	end["format"] = e.format
+	s.streamRows(c, p, e.action+".end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
+		return e.write(ctx, w, first)
+	})
+	return nil
+}
+
+// exportFormat reads ?format=, csv or jsonl (the default).
+func exportFormat(c *fiber.Ctx) (string, error) {
+	format := c.Query("format", "jsonl")
+	if format != "csv" && format != "jsonl" {
+		return "", errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
+	}
+	return format, nil
+}
+
+// exportSort is the order an export goes in. Relevance order pages only
+// so deep; an export wants every hit, so it goes in time order.
+func exportSort(s indexer.Sort) indexer.Sort {
+	if s != indexer.SortOldest {
+		return indexer.SortNewest
+	}
+	return s
+}
+
+// startExport records action, the intent, before any data leaves, and
+// sets the headers of a download named after what is exported.
+func (s *Server) startExport(c *fiber.Ctx, p *principal, action string, detail map[string]string,
+	format string, total uint64, resumed bool, what string) error {
 	detail["format"] = format
-	detail["total"] = strconv.FormatUint(first.Total, 10)
+	detail["total"] = strconv.FormatUint(total, 10)
 	if resumed {
 		detail["from_cursor"] = "true"
 	}
-	if err := s.audit.record(c, p, "export", "", detail); err != nil {
+	if err := s.audit.record(c, p, action, "", detail); err != nil {
 		return err
 	}
-	name := fmt.Sprintf("ccsync-%s-%s.%s", req.Kind, s.now().UTC().Format("20060102T150405Z"), format)
+	name := fmt.Sprintf("ccsync-%s-%s.%s", what, s.now().UTC().Format("20060102T150405Z"), format)
 	if format == "csv" {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	} else {
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	s.streamExport(c, p, format, req, first)
 	return nil
 }
 
@@ -122,17 +184,6 @@ const (
 // errExportWrite marks a failure to write the stream: the client is gone or
 // stopped reading.
 var errExportWrite = errors.New("client stopped reading")
-
-// streamExport streams the export after the handler returns. Everything
-// it needs from the request is taken now: the fiber.Ctx is recycled once
-// the handler returns.
-func (s *Server) streamExport(c *fiber.Ctx, p *principal, format string, req indexer.SearchRequest, first *indexer.SearchResult) {
-	end := auditDetail(req)
-	end["format"] = format
-	s.streamRows(c, p, "export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
-		return s.writeExport(ctx, w, format, req, first)
-	})
-}
 
 // streamRows streams what write produces after the handler returns, and
 // records endAction with end's detail, the rows written and whether the
@@ -195,49 +246,72 @@ func (s *Server) auditLater(c *fiber.Ctx, p *principal) func(action string, deta
 	}
 }
 
-// exportPage fetches a later page of an export within the same bounds as
+// boundedPage fetches a later page of an export within the same bounds as
 // a search: a slot of the query limiter (waiting as long as the page may)
 // and Config.QueryTimeout.
-func (s *Server) exportPage(ctx context.Context, req indexer.SearchRequest) (*indexer.SearchResult, error) {
+func boundedPage[R any](s *Server, ctx context.Context, fetch func(ctx context.Context) (R, error)) (R, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
 	defer cancel()
 	release, err := s.queries.acquireCtx(ctx)
 	if err != nil {
-		return nil, err
+		var zero R
+		return zero, err
 	}
 	defer release()
-	return s.store.Search(ctx, req)
+	return fetch(ctx)
 }
 
-// writeExport writes every page and returns the rows written to the
-// stream: an upper bound of what the client received, which is what the
-// audit trail should claim.
-func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, page *indexer.SearchResult) (int, error) {
+// writeExport writes every page of a search export.
+func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string, req indexer.SearchRequest, first *indexer.SearchResult) (int, error) {
+	fetch := func(ctx context.Context, after string) ([]indexer.Hit, string, error) {
+		req.After = after
+		page, err := boundedPage(s, ctx, func(ctx context.Context) (*indexer.SearchResult, error) { return s.store.Search(ctx, req) })
+		if err != nil {
+			return nil, "", err
+		}
+		return page.Hits, page.Next, nil
+	}
+	row := func(ctx context.Context, h *indexer.Hit) (func() []string, any, error) {
+		r := exportRow{Hit: *h}
+		r.Snippet, r.Score = "", 0
+		if h.Kind == indexer.KindMessage {
+			m, err := s.store.Message(ctx, h.ID)
+			if err != nil {
+				return nil, nil, fmt.Errorf("message %s: %w", h.ID, err)
+			}
+			r.Text = m.FlatText()
+		}
+		return r.csv, r, nil
+	}
+	return writePages(ctx, w, format, csvHeader, first.Hits, first.Next, fetch, row)
+}
+
+// writePages writes the rows of every page, following next, and returns
+// the rows written to the stream: an upper bound of what the client
+// received, which is what the audit trail should claim. row gives a hit's
+// CSV cells (called for CSV only) and its JSON value.
+func writePages[T any](ctx context.Context, w *bufio.Writer, format string, header []string, hits []T, next string,
+	fetch func(ctx context.Context, after string) ([]T, string, error),
+	row func(ctx context.Context, h *T) (func() []string, any, error)) (int, error) {
 	var cw *csv.Writer
 	if format == "csv" {
 		cw = csv.NewWriter(w)
-		if err := cw.Write(csvHeader); err != nil {
+		if err := cw.Write(header); err != nil {
 			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
 		}
 	}
 	enc := json.NewEncoder(w)
 	rows := 0
 	for n := 0; ; n++ {
-		for _, h := range page.Hits {
-			row := exportRow{Hit: h}
-			row.Snippet, row.Score = "", 0
-			if h.Kind == indexer.KindMessage {
-				m, err := s.store.Message(ctx, h.ID)
-				if err != nil {
-					return rows, fmt.Errorf("export page %d: message %s: %w", n, h.ID, err)
-				}
-				row.Text = m.FlatText()
+		for i := range hits {
+			cells, v, err := row(ctx, &hits[i])
+			if err != nil {
+				return rows, fmt.Errorf("export page %d: %w", n, err)
 			}
-			var err error
 			if cw != nil {
-				err = cw.Write(csvSafe(row.csv()))
+				err = cw.Write(csvSafe(cells()))
 			} else {
-				err = enc.Encode(row)
+				err = enc.Encode(v)
 			}
 			if err != nil {
 				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
@@ -254,15 +328,14 @@ func (s *Server) writeExport(ctx context.Context, w *bufio.Writer, format string
 		if err := w.Flush(); err != nil {
 			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
 		}
-		if page.Next == "" {
+		if next == "" {
 			return rows, nil
 		}
 		if err := ctx.Err(); err != nil {
 			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
-		req.After = page.Next
 		var err error
-		if page, err = s.exportPage(ctx, req); err != nil {
+		if hits, next, err = fetch(ctx, next); err != nil {
 			return rows, fmt.Errorf("export page %d: %w", n+1, err)
 		}
 	}
@@ -306,105 +379,42 @@ func (s *Server) exportActivities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := c.Query("format", "jsonl")
-	if format != "csv" && format != "jsonl" {
-		return errBadRequest(fmt.Sprintf("parameter \"format\": %q is not csv or jsonl", format))
-	}
-	req.NoFacets, req.Facets, req.Size = true, nil, maxPageSize
-	if req.Sort != indexer.SortOldest {
-		req.Sort = indexer.SortNewest
-	}
-	p := principalOf(c)
-	resumed := req.After != ""
-	if resumed {
-		if req.After, err = s.cursors.open(p.Account, sealable(req), req.After); err != nil {
-			return err
-		}
-	}
-	first, err := store.SearchActivities(c.UserContext(), req)
+	format, err := exportFormat(c)
 	if err != nil {
 		return err
 	}
-	detail := activityAudit(req)
-	detail["format"] = format
-	detail["total"] = strconv.FormatUint(first.Total, 10)
-	if resumed {
-		detail["from_cursor"] = "true"
-	}
-	if err := s.audit.record(c, p, "activity.export", "", detail); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("ccsync-activities-%s.%s", s.now().UTC().Format("20060102T150405Z"), format)
-	if format == "csv" {
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	} else {
-		c.Set(fiber.HeaderContentType, "application/x-ndjson")
-	}
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	end := activityAudit(req)
-	end["format"] = format
-	s.streamRows(c, p, "activity.export.end", end, func(ctx context.Context, w *bufio.Writer) (int, error) {
-		return s.writeActivityExport(ctx, w, format, store, req, first)
+	req.NoFacets, req.Facets, req.Size, req.Sort = true, nil, maxPageSize, exportSort(req.Sort)
+	return runExport(s, c, exportSpec[*indexer.ActivityResult]{
+		action: "activity.export", what: "activities", format: format,
+		sealed: func() indexer.SearchRequest { return sealable(req) }, after: &req.After,
+		detail: func() map[string]string { return activityAudit(req) },
+		first: func(ctx context.Context) (*indexer.ActivityResult, uint64, error) {
+			r, err := store.SearchActivities(ctx, req)
+			if err != nil {
+				return nil, 0, err
+			}
+			return r, r.Total, nil
+		},
+		write: func(ctx context.Context, w *bufio.Writer, first *indexer.ActivityResult) (int, error) {
+			return s.writeActivityExport(ctx, w, format, store, req, first)
+		},
 	})
-	return nil
 }
 
 func (s *Server) writeActivityExport(ctx context.Context, w *bufio.Writer, format string, store ActivityStore,
-	req indexer.ActivityRequest, page *indexer.ActivityResult) (int, error) {
-	var cw *csv.Writer
-	if format == "csv" {
-		cw = csv.NewWriter(w)
-		if err := cw.Write(activityCSVHeader); err != nil {
-			return 0, fmt.Errorf("export header: %w: %v", errExportWrite, err)
+	req indexer.ActivityRequest, first *indexer.ActivityResult) (int, error) {
+	fetch := func(ctx context.Context, after string) ([]model.Activity, string, error) {
+		req.After = after
+		page, err := boundedPage(s, ctx, func(ctx context.Context) (*indexer.ActivityResult, error) {
+			return store.SearchActivities(ctx, req)
+		})
+		if err != nil {
+			return nil, "", err
 		}
+		return page.Hits, page.Next, nil
 	}
-	enc := json.NewEncoder(w)
-	rows := 0
-	for n := 0; ; n++ {
-		for i := range page.Hits {
-			var err error
-			if cw != nil {
-				err = cw.Write(csvSafe(activityCSV(&page.Hits[i])))
-			} else {
-				err = enc.Encode(&page.Hits[i])
-			}
-			if err != nil {
-				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-			}
-			rows++
-		}
-		if cw != nil {
-			cw.Flush()
-			if err := cw.Error(); err != nil {
-				return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-			}
-		}
-		if err := w.Flush(); err != nil {
-			return rows, fmt.Errorf("export page %d: %w: %v", n, errExportWrite, err)
-		}
-		if page.Next == "" {
-			return rows, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return rows, fmt.Errorf("export page %d: %w", n+1, err)
-		}
-		req.After = page.Next
-		var err error
-		if page, err = s.exportActivityPage(ctx, store, req); err != nil {
-			return rows, fmt.Errorf("export page %d: %w", n+1, err)
-		}
+	row := func(_ context.Context, a *model.Activity) (func() []string, any, error) {
+		return func() []string { return activityCSV(a) }, a, nil
 	}
-}
-
-// exportActivityPage fetches a later page within a search's bounds (a
-// query slot, Config.QueryTimeout), as exportPage does.
-func (s *Server) exportActivityPage(ctx context.Context, store ActivityStore, req indexer.ActivityRequest) (*indexer.ActivityResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.QueryTimeout)
-	defer cancel()
-	release, err := s.queries.acquireCtx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return store.SearchActivities(ctx, req)
+	return writePages(ctx, w, format, activityCSVHeader, first.Hits, first.Next, fetch, row)
 }

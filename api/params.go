@@ -172,24 +172,42 @@ func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, erro
 	if r.From, r.To, err = queryRange(c); err != nil {
 		return r, err
 	}
-	switch s := indexer.Sort(c.Query("sort")); s {
-	case "", indexer.SortRelevance, indexer.SortNewest, indexer.SortOldest:
-		r.Sort = s
-	default:
-		return r, errBadRequest(fmt.Sprintf("parameter \"sort\": %q is not relevance, newest or oldest", s))
+	if r.Sort, err = parseSort(c, ""); err != nil {
+		return r, err
 	}
-	if v := c.Query("size"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return r, errBadRequest(fmt.Sprintf("parameter \"size\": %q is not a number from 1 to %d", v, maxPageSize))
-		}
-		r.Size = n
+	if r.Size, err = parseSize(c); err != nil {
+		return r, err
 	}
 	r.After = c.Query("after")
-	if r.Facets, r.NoFacets, err = parseFacets(c); err != nil {
+	if r.Facets, r.NoFacets, err = parseFacets(c, func(n string) bool { return facetNames[n] }); err != nil {
 		return r, err
 	}
 	return r, nil
+}
+
+// parseSort reads ?sort=, with def for an absent one.
+func parseSort(c *fiber.Ctx, def indexer.Sort) (indexer.Sort, error) {
+	switch s := indexer.Sort(c.Query("sort")); s {
+	case "":
+		return def, nil
+	case indexer.SortRelevance, indexer.SortNewest, indexer.SortOldest:
+		return s, nil
+	default:
+		return "", errBadRequest(fmt.Sprintf("parameter \"sort\": %q is not relevance, newest or oldest", s))
+	}
+}
+
+// parseSize reads ?size=; 0 when absent leaves the page size to the indexer.
+func parseSize(c *fiber.Ctx) (int, error) {
+	v := c.Query("size")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPageSize {
+		return 0, errBadRequest(fmt.Sprintf("parameter \"size\": %q is not a number from 1 to %d", v, maxPageSize))
+	}
+	return n, nil
 }
 
 // auditDetail summarises a search for the audit trail: what was looked for,
@@ -233,7 +251,8 @@ var facetNames = map[string]bool{
 // parseFacets reads ?facets=: absent or "all" computes every facet, "none"
 // (or "false") none, else a comma-separated list of facet names. Asking
 // only for the facets a page shows matters: facet cost grows with the hits.
-func parseFacets(c *fiber.Ctx) ([]string, bool, error) {
+// known says which names the mode has.
+func parseFacets(c *fiber.Ctx, known func(string) bool) ([]string, bool, error) {
 	names, err := multi(c, "facets")
 	if err != nil {
 		return nil, false, err
@@ -247,7 +266,7 @@ func parseFacets(c *fiber.Ctx) ([]string, bool, error) {
 		return nil, true, nil
 	}
 	for _, n := range names {
-		if !facetNames[n] {
+		if !known(n) {
 			return nil, false, errBadRequest(fmt.Sprintf("parameter \"facets\": unknown facet %q", n))
 		}
 	}

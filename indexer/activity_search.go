@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -28,10 +27,7 @@ const (
 	ActivityFacetDate      = "date"
 )
 
-var activityFacets = map[string]struct {
-	field string
-	size  int
-}{
+var activityFacets = map[string]facetField{
 	ActivityFacetType:      {docmap.AFieldType, 30},
 	ActivityFacetFamily:    {docmap.AFieldFamily, 30},
 	ActivityFacetActor:     {docmap.AFieldActor, 20},
@@ -77,20 +73,10 @@ type ActivityResult struct {
 // SearchActivities runs a search over the stored Activity Feed events.
 func (ix *Indexer) SearchActivities(ctx context.Context, req ActivityRequest) (*ActivityResult, error) {
 	start := time.Now()
-	for _, b := range []struct {
-		name string
-		t    time.Time
-	}{{"from", req.From}, {"to", req.To}} {
-		if !b.t.IsZero() {
-			if err := CheckTime(b.name, b.t); err != nil {
-				return nil, fmt.Errorf("search activities: %w", err)
-			}
-		}
+	if err := checkBounds(req.From, req.To); err != nil {
+		return nil, fmt.Errorf("search activities: %w", err)
 	}
-	if req.Size <= 0 {
-		req.Size = defaultPageSize
-	}
-	req.Size = min(req.Size, maxPageSize)
+	req.Size = pageSize(req.Size)
 	if req.Sort == "" {
 		req.Sort = SortNewest
 	}
@@ -99,55 +85,27 @@ func (ix *Indexer) SearchActivities(ctx context.Context, req ActivityRequest) (*
 		return nil, fmt.Errorf("search activities: %w", err)
 	}
 	sr := bleve.NewSearchRequestOptions(q, req.Size, 0, false)
-	switch req.Sort {
-	case SortNewest:
-		sr.SortBy([]string{"-" + docmap.AFieldCreated, "_id"})
-	case SortOldest:
-		sr.SortBy([]string{docmap.AFieldCreated, "_id"})
-	case SortRelevance:
-		sr.SortBy([]string{"-_score", "_id"})
-	default:
+	by := sortFields(req.Sort, docmap.AFieldCreated)
+	if by == nil {
 		return nil, fmt.Errorf("search activities: %w: sort %q (want newest, oldest or relevance)", ErrBadRequest, req.Sort)
 	}
+	sr.SortBy(by)
 	if req.After != "" {
-		c, err := decodeCursor(req.After)
+		c, err := openCursor(req.After, req.Sort)
+		if err == nil {
+			err = c.resume(sr)
+		}
+		if err == nil && req.Sort == SortRelevance && sr.From+req.Size > maxRelevanceDepth {
+			err = fmt.Errorf("%w: malformed cursor", ErrBadRequest)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("search activities: %w", err)
 		}
-		switch {
-		case c.Sort != req.Sort:
-			return nil, fmt.Errorf("search activities: %w: cursor was made for sort %q", ErrBadRequest, c.Sort)
-		case req.Sort == SortRelevance:
-			if c.Offset < 0 || c.Offset+req.Size > maxRelevanceDepth {
-				return nil, fmt.Errorf("search activities: %w: malformed cursor", ErrBadRequest)
-			}
-			sr.From = c.Offset
-		case len(c.After) != 2:
-			return nil, fmt.Errorf("search activities: %w: malformed cursor", ErrBadRequest)
-		default:
-			sr.SearchAfter = c.After
-		}
 	}
 	if !req.NoFacets {
-		names := req.Facets
-		if len(names) == 0 {
-			for n := range activityFacets {
-				names = append(names, n)
-			}
-		}
-		for _, n := range names {
-			f, ok := activityFacets[n]
-			if !ok {
-				return nil, fmt.Errorf("search activities: %w: unknown facet %q", ErrBadRequest, n)
-			}
-			if n == ActivityFacetDate && !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
-				f.field, f.size = docmap.AFieldDay, 93
-			}
-			size := f.size
-			if n != ActivityFacetDate {
-				size = f.size*3 + 10 // several partitions: see addFacets
-			}
-			sr.AddFacet(n, bleve.NewFacetRequest(f.field, size))
+		// Widened even when one partition answers, as it always was.
+		if err := addTermFacets(sr, req.Facets, activityFacets, docmap.AFieldDay, req.From, req.To, true, ""); err != nil {
+			return nil, fmt.Errorf("search activities: %w", err)
 		}
 	}
 	// Held while searching, so a rebuild cannot close a partition in use.
@@ -183,86 +141,36 @@ func (ix *Indexer) SearchActivities(ctx context.Context, req ActivityRequest) (*
 	}); err != nil {
 		return nil, fmt.Errorf("search activities: %w", err)
 	}
-	if len(res.Hits) == req.Size && uint64(sr.From+req.Size) < res.Total {
-		out.Next = encodeCursor(cursor{Sort: req.Sort, After: res.Hits[len(res.Hits)-1].Sort, Offset: sr.From + req.Size})
-	}
+	out.Next = nextCursor(sr, res, req.Sort, req.Size)
 	if !req.NoFacets {
-		out.Facets = map[string][]FacetCount{}
-		for name, f := range res.Facets {
-			counts := []FacetCount{}
-			if f.Terms != nil {
-				for _, t := range f.Terms.Terms() {
-					counts = append(counts, FacetCount{Term: t.Term, Count: t.Count})
-				}
-			}
-			if name == ActivityFacetDate {
-				sort.Slice(counts, func(i, j int) bool { return counts[i].Term < counts[j].Term })
-			} else if n := activityFacets[name].size; len(counts) > n {
-				counts = counts[:n]
-			}
-			out.Facets[name] = counts
-		}
+		out.Facets = termCounts(res.Facets, activityFacets)
 	}
 	out.Took = time.Since(start)
 	return out, nil
 }
 
 func activityQuery(req ActivityRequest) (query.Query, error) {
-	var must []query.Query
+	var must clauses
 	if qs := strings.TrimSpace(req.Query); qs != "" {
-		parsed, err := bleve.NewQueryStringQuery(qs).Parse()
+		parsed, err := parseUserQuery(qs)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-		}
-		if v, ok := parsed.(query.ValidatableQuery); ok {
-			if err := v.Validate(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-			}
-		}
-		if err := checkQueryCost(parsed); err != nil {
 			return nil, err
 		}
 		must = append(must, parsed)
 	}
-	anyOf := func(field string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		qs := make([]query.Query, len(values))
-		for i, v := range values {
-			t := bleve.NewTermQuery(v)
-			t.SetField(field)
-			qs[i] = t
-		}
-		must = append(must, bleve.NewDisjunctionQuery(qs...))
-	}
-	anyOf(docmap.AFieldType, req.Types)
-	anyOf(docmap.AFieldFamily, req.Families)
-	anyOf(docmap.AFieldActor, req.Actors)
-	anyOf(docmap.AFieldActorType, req.ActorTypes)
-	anyOf(docmap.AFieldIP, req.IPs)
-	anyOf(docmap.AFieldOrg, req.Orgs)
-	anyOf(docmap.AFieldFlag, req.Flags)
-	anyOf(docmap.AFieldStatus, req.Statuses)
+	must.anyOf(docmap.AFieldType, req.Types)
+	must.anyOf(docmap.AFieldFamily, req.Families)
+	must.anyOf(docmap.AFieldActor, req.Actors)
+	must.anyOf(docmap.AFieldActorType, req.ActorTypes)
+	must.anyOf(docmap.AFieldIP, req.IPs)
+	must.anyOf(docmap.AFieldOrg, req.Orgs)
+	must.anyOf(docmap.AFieldFlag, req.Flags)
+	must.anyOf(docmap.AFieldStatus, req.Statuses)
 	if req.FlaggedOnly {
-		f := bleve.NewBoolFieldQuery(true)
-		f.SetField(docmap.AFieldFlagged)
-		must = append(must, f)
+		must.isTrue(docmap.AFieldFlagged)
 	}
-	if !req.From.IsZero() || !req.To.IsZero() {
-		if !req.From.IsZero() && !req.To.IsZero() && !req.From.Before(req.To) {
-			return nil, fmt.Errorf("%w: from must be before to", ErrBadRequest)
-		}
-		incl, excl := true, false
-		d := bleve.NewDateRangeInclusiveQuery(req.From, req.To, &incl, &excl)
-		d.SetField(docmap.AFieldCreated)
-		must = append(must, d)
+	if err := must.between(docmap.AFieldCreated, req.From, req.To); err != nil {
+		return nil, err
 	}
-	switch len(must) {
-	case 0:
-		return bleve.NewMatchAllQuery(), nil
-	case 1:
-		return must[0], nil
-	}
-	return bleve.NewConjunctionQuery(must...), nil
+	return must.query(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -69,22 +68,10 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	if req.Kind != KindMessage && req.Kind != KindConversation {
 		return nil, fmt.Errorf("search: %w: kind %q (want message or conversation)", ErrBadRequest, req.Kind)
 	}
-	// The bounds reach partitions and Bleve's date ranges as int64
-	// nanoseconds; outside the window they wrap (see MinTime).
-	for _, b := range []struct {
-		name string
-		t    time.Time
-	}{{"from", req.From}, {"to", req.To}} {
-		if !b.t.IsZero() {
-			if err := CheckTime(b.name, b.t); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
-			}
-		}
+	if err := checkBounds(req.From, req.To); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
-	if req.Size <= 0 {
-		req.Size = defaultPageSize
-	}
-	req.Size = min(req.Size, maxPageSize)
+	req.Size = pageSize(req.Size)
 	if req.Sort == "" {
 		req.Sort = SortNewest
 		if strings.TrimSpace(req.Query) != "" {
@@ -96,29 +83,18 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	sr := bleve.NewSearchRequestOptions(q, req.Size, 0, false)
-	switch req.Sort {
-	case SortRelevance:
-		// The _id tie-break costs a tenth of a broad query (it loads every
-		// hit's external id), but offset paging needs a total order:
-		// bleve.MultiSearch merges partitions with an unstable sort, and
-		// equal scores (the same short message in two months) could
-		// otherwise swap between pages and show one hit twice.
-		sr.SortBy([]string{"-_score", "_id"})
-	case SortNewest:
-		sr.SortBy([]string{"-" + fCreated, "_id"})
-	case SortOldest:
-		sr.SortBy([]string{fCreated, "_id"})
-	default:
+	// In relevance order the _id tie-break costs a tenth of a broad query
+	// (it loads every hit's external id), but offset paging needs it.
+	by := sortFields(req.Sort, fCreated)
+	if by == nil {
 		return nil, fmt.Errorf("search: %w: sort %q (want relevance, newest or oldest)", ErrBadRequest, req.Sort)
 	}
+	sr.SortBy(by)
 	var c cursor
 	if req.After != "" {
 		var err error
-		if c, err = decodeCursor(req.After); err != nil {
+		if c, err = openCursor(req.After, req.Sort); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
-		}
-		if c.Sort != req.Sort {
-			return nil, fmt.Errorf("search: %w: cursor was made for sort %q", ErrBadRequest, c.Sort)
 		}
 	}
 	unfiltered := isUnfiltered(req) && req.Sort != SortRelevance && !ix.facetsFromIndex
@@ -153,17 +129,8 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 		return out, nil
 	}
 	if req.After != "" {
-		if req.Sort == SortRelevance {
-			if c.Offset < 0 || c.Offset > maxRelevanceDepth {
-				return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
-			}
-			sr.From = c.Offset
-		} else {
-			// The cursor carries one value per sort field (time, _id).
-			if len(c.After) != 2 {
-				return nil, fmt.Errorf("search: %w: malformed cursor", ErrBadRequest)
-			}
-			sr.SearchAfter = c.After
+		if err := c.resume(sr); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
 	if req.Sort == SortRelevance && sr.From+req.Size > maxRelevanceDepth {
@@ -201,10 +168,7 @@ func (ix *Indexer) Search(ctx context.Context, req SearchRequest) (*SearchResult
 	if err := ix.fillHits(out, res.Hits, req.Kind); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	if len(res.Hits) == req.Size && uint64(sr.From+req.Size) < res.Total {
-		last := res.Hits[len(res.Hits)-1]
-		out.Next = encodeCursor(cursor{Sort: req.Sort, After: last.Sort, Offset: sr.From + req.Size})
-	}
+	out.Next = nextCursor(sr, res, req.Sort, req.Size)
 	switch {
 	case dashboard:
 		if out.Facets, err = ix.dashboardFacets(req.Facets); err != nil {
@@ -274,77 +238,40 @@ func addLocations(ctx context.Context, q query.Query, hits search.DocumentMatchC
 func buildQuery(req SearchRequest) (query.Query, error) {
 	// Messages and conversations have partitions of their own, so there is
 	// no kind filter.
-	var must []query.Query
+	var must clauses
 	if qs := strings.TrimSpace(req.Query); qs != "" {
-		parsed, err := bleve.NewQueryStringQuery(qs).Parse()
+		parsed, err := parseUserQuery(qs)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-		}
-		if v, ok := parsed.(query.ValidatableQuery); ok {
-			if err := v.Validate(); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadQuery, err)
-			}
-		}
-		if err := checkQueryCost(parsed); err != nil {
 			return nil, err
 		}
 		must = append(must, simplify(parsed))
 	}
-	anyOf := func(field string, values []string) {
-		if len(values) == 0 {
-			return
-		}
-		qs := make([]query.Query, len(values))
-		for i, v := range values {
-			t := bleve.NewTermQuery(v)
-			t.SetField(field)
-			qs[i] = t
-		}
-		must = append(must, bleve.NewDisjunctionQuery(qs...))
-	}
-	anyOf(fFinding, req.FindingTypes)
-	anyOf(fSeverity, req.Severities)
-	anyOf(fUser, req.Users)
-	anyOf(fModel, req.Models)
-	anyOf(fTools, req.Tools)
-	anyOf(fSource, req.Sources)
-	anyOf(fProduct, req.Products)
-	anyOf(fConvKind, req.ConversationKinds)
+	must.anyOf(fFinding, req.FindingTypes)
+	must.anyOf(fSeverity, req.Severities)
+	must.anyOf(fUser, req.Users)
+	must.anyOf(fModel, req.Models)
+	must.anyOf(fTools, req.Tools)
+	must.anyOf(fSource, req.Sources)
+	must.anyOf(fProduct, req.Products)
+	must.anyOf(fConvKind, req.ConversationKinds)
 	if req.Kind == KindMessage {
-		anyOf(fRole, req.Roles)
+		must.anyOf(fRole, req.Roles)
 	}
 	if req.ConversationID != "" {
-		anyOf(fConv, []string{req.ConversationID})
+		must.anyOf(fConv, []string{req.ConversationID})
 	}
 	if req.FlaggedOnly {
-		f := bleve.NewBoolFieldQuery(true)
-		f.SetField(fFlagged)
-		must = append(must, f)
+		must.isTrue(fFlagged)
 	}
-	if !req.From.IsZero() || !req.To.IsZero() {
-		if !req.From.IsZero() && !req.To.IsZero() && !req.From.Before(req.To) {
-			return nil, fmt.Errorf("%w: from must be before to", ErrBadRequest)
-		}
-		incl, excl := true, false
-		d := bleve.NewDateRangeInclusiveQuery(req.From, req.To, &incl, &excl)
-		d.SetField(fCreated)
-		must = append(must, d)
+	if err := must.between(fCreated, req.From, req.To); err != nil {
+		return nil, err
 	}
-	switch len(must) {
-	case 0:
-		return bleve.NewMatchAllQuery(), nil
-	case 1:
-		return must[0], nil
-	}
-	return bleve.NewConjunctionQuery(must...), nil
+	return must.query(), nil
 }
 
 // facetFields maps facet names to their field and size. Facet cost grows with
 // the number of hits, so callers that need few facets should name them.
-var facetFields = map[string]struct {
-	field string
-	size  int
-}{
+var facetFields = map[string]facetField{
 	FacetFindingType: {fFinding, 20},
 	FacetSeverity:    {fSeverity, 4},
 	FacetUser:        {fUser, 20},
@@ -363,58 +290,23 @@ var facetFields = map[string]struct {
 // missed; asking each for more than is shown (as Elasticsearch's shard_size
 // does) keeps the merged top terms right for any realistic spread.
 func addFacets(sr *bleve.SearchRequest, req SearchRequest, partitions int) error {
-	names := req.Facets
-	if len(names) == 0 {
-		for n := range facetFields {
-			names = append(names, n)
-		}
+	skip := ""
+	if req.Kind != KindMessage {
+		skip = FacetRole
 	}
-	for _, n := range names {
-		f, ok := facetFields[n]
-		if !ok {
-			return fmt.Errorf("%w: unknown facet %q", ErrBadRequest, n)
-		}
-		if n == FacetRole && req.Kind != KindMessage {
-			continue
-		}
-		// A terms facet on a day/month keyword costs a third of a date-range
-		// facet, which walks every prefix-coded term of the datetime field.
-		if n == FacetDate && !req.From.IsZero() && !req.To.IsZero() && req.To.Sub(req.From) <= 92*24*time.Hour {
-			f.field, f.size = fDay, 93
-		}
-		size := f.size
-		if partitions > 1 && n != FacetDate { // a day or month is in one partition only
-			size = f.size*3 + 10
-		}
-		sr.AddFacet(n, bleve.NewFacetRequest(f.field, size))
-	}
-	return nil
+	return addTermFacets(sr, req.Facets, facetFields, fDay, req.From, req.To, partitions > 1, skip)
 }
 
 func (ix *Indexer) convertFacets(fr search.FacetResults) map[string][]FacetCount {
-	out := make(map[string][]FacetCount, len(fr))
-	var userIDs []string
-	for name, f := range fr {
-		counts := []FacetCount{}
-		if f.Terms != nil {
-			for _, t := range f.Terms.Terms() {
-				counts = append(counts, FacetCount{Term: t.Term, Count: t.Count})
-				if name == FacetUser {
-					userIDs = append(userIDs, t.Term)
-				}
-			}
+	out := termCounts(fr, facetFields)
+	if users := out[FacetUser]; len(users) > 0 {
+		ids := make([]string, len(users))
+		for i, u := range users {
+			ids[i] = u.Term
 		}
-		if name == FacetDate {
-			sort.Slice(counts, func(i, j int) bool { return counts[i].Term < counts[j].Term })
-		} else if n := facetFields[name].size; len(counts) > n {
-			counts = counts[:n] // partitions were asked for more (addFacets)
-		}
-		out[name] = counts
-	}
-	if len(userIDs) > 0 {
-		names := ix.userLabels(userIDs)
-		for i := range out[FacetUser] {
-			out[FacetUser][i].Label = names[out[FacetUser][i].Term]
+		names := ix.userLabels(ids)
+		for i := range users {
+			users[i].Label = names[users[i].Term]
 		}
 	}
 	return out

@@ -75,8 +75,7 @@ func Activity(a *model.Activity) *ActivityDoc {
 	if d.Actor == "" {
 		d.Actor = a.Actor.ID
 	}
-	t := a.CreatedAt.UTC()
-	d.Created, d.Day, d.Month = t, t.Format("2006-01-02"), t.Format("2006-01")
+	d.Created, d.Day, d.Month = timeTerms(a.CreatedAt)
 	// The text holds every value an auditor may type: the type's words,
 	// who, from where, and the event's subjects (ids, names, urls).
 	parts := []string{strings.ReplaceAll(a.Type, "_", " "), a.Type, a.Actor.ID, a.Actor.Email, a.Actor.IP, a.Actor.UserAgent, a.OrgID}
@@ -108,22 +107,14 @@ func NewActivityMapping() mapping.IndexMapping {
 	im.DefaultAnalyzer = "standard"
 	im.DefaultField = AFieldText
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	text := bleve.NewTextFieldMapping()
-	// Term vectors: phrase queries ("req_…", quoted URLs) need positions.
-	text.Store, text.IncludeInAll, text.DocValues, text.IncludeTermVectors = false, false, false, true
 	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(AFieldText, text)
+	// Term vectors: phrase queries ("req_…", quoted URLs) need positions.
+	dm.AddFieldMappingsAt(AFieldText, textField())
 	for _, f := range []string{AFieldType, AFieldFamily, AFieldActor, AFieldActorType, AFieldIP, AFieldOrg, AFieldFlag, AFieldStatus, AFieldDay, AFieldMonth} {
-		kw := bleve.NewKeywordFieldMapping()
-		kw.Store, kw.IncludeInAll, kw.IncludeTermVectors, kw.DocValues = false, false, false, true
-		dm.AddFieldMappingsAt(f, kw)
+		dm.AddFieldMappingsAt(f, facetField())
 	}
-	flagged := bleve.NewBooleanFieldMapping()
-	flagged.Store, flagged.IncludeInAll, flagged.DocValues = false, false, false
-	dm.AddFieldMappingsAt(AFieldFlagged, flagged)
-	created := bleve.NewDateTimeFieldMapping()
-	created.Store, created.IncludeInAll, created.DocValues = false, false, true
-	dm.AddFieldMappingsAt(AFieldCreated, created)
+	dm.AddFieldMappingsAt(AFieldFlagged, flaggedField())
+	dm.AddFieldMappingsAt(AFieldCreated, createdField())
 	im.DefaultMapping = dm
 	return im
 }

@@ -93,19 +93,12 @@ func NewMapping() mapping.IndexMapping {
 	// Term vectors on text make hit locations available, which the snippet
 	// builder needs; storing the text as well would double the index again
 	// for no gain, since Badger already holds it (go-stack-notes §4).
-	text := bleve.NewTextFieldMapping()
-	text.Store, text.IncludeInAll, text.DocValues = false, false, false
-	text.IncludeTermVectors = true
+	text := textField()
 	title := bleve.NewTextFieldMapping()
 	title.Store, title.IncludeInAll, title.DocValues, title.IncludeTermVectors = false, false, false, false
 
-	facet := func() *mapping.FieldMapping {
-		kw := bleve.NewKeywordFieldMapping()
-		kw.Store, kw.IncludeInAll, kw.IncludeTermVectors, kw.DocValues = false, false, false, true
-		return kw
-	}
 	filter := func() *mapping.FieldMapping {
-		kw := facet()
+		kw := facetField()
 		kw.DocValues = false
 		return kw
 	}
@@ -113,25 +106,58 @@ func NewMapping() mapping.IndexMapping {
 	dm.AddFieldMappingsAt(FieldText, text)
 	dm.AddFieldMappingsAt(FieldTitle, title)
 	for _, f := range []string{FieldUser, FieldModel, FieldSource, FieldRole, FieldTools, FieldFinding, FieldSeverity, FieldDay, FieldMonth} {
-		dm.AddFieldMappingsAt(f, facet())
+		dm.AddFieldMappingsAt(f, facetField())
 	}
 	for _, f := range []string{FieldProduct, FieldConvKind} {
-		dm.AddFieldMappingsAt(f, facet())
+		dm.AddFieldMappingsAt(f, facetField())
 	}
 	for _, f := range []string{FieldKind, FieldEmail, FieldName, FieldProvider} {
 		dm.AddFieldMappingsAt(f, filter())
 	}
 	// Doc values on the conversation id let conversation-mode search group
 	// message hits per conversation with a terms facet.
-	dm.AddFieldMappingsAt(FieldConv, facet())
-	flagged := bleve.NewBooleanFieldMapping()
-	flagged.Store, flagged.IncludeInAll, flagged.DocValues = false, false, false
-	dm.AddFieldMappingsAt(FieldFlagged, flagged)
-	created := bleve.NewDateTimeFieldMapping()
-	created.Store, created.IncludeInAll, created.DocValues = false, false, true
-	dm.AddFieldMappingsAt(FieldCreated, created)
+	dm.AddFieldMappingsAt(FieldConv, facetField())
+	dm.AddFieldMappingsAt(FieldFlagged, flaggedField())
+	dm.AddFieldMappingsAt(FieldCreated, createdField())
 	im.DefaultMapping = dm
 	return im
+}
+
+// The field mappings below are shared by the message and the activity
+// index, so the two keep indexing alike.
+
+// textField is searched but not stored: Badger holds the text.
+func textField() *mapping.FieldMapping {
+	text := bleve.NewTextFieldMapping()
+	text.Store, text.IncludeInAll, text.DocValues = false, false, false
+	text.IncludeTermVectors = true
+	return text
+}
+
+// facetField is a keyword with doc values, which facets read.
+func facetField() *mapping.FieldMapping {
+	kw := bleve.NewKeywordFieldMapping()
+	kw.Store, kw.IncludeInAll, kw.IncludeTermVectors, kw.DocValues = false, false, false, true
+	return kw
+}
+
+func flaggedField() *mapping.FieldMapping {
+	flagged := bleve.NewBooleanFieldMapping()
+	flagged.Store, flagged.IncludeInAll, flagged.DocValues = false, false, false
+	return flagged
+}
+
+// createdField has doc values: searches sort by it.
+func createdField() *mapping.FieldMapping {
+	created := bleve.NewDateTimeFieldMapping()
+	created.Store, created.IncludeInAll, created.DocValues = false, false, true
+	return created
+}
+
+// timeTerms is t in UTC with its day and month, the date facet's terms.
+func timeTerms(t time.Time) (time.Time, string, string) {
+	t = t.UTC()
+	return t, t.Format("2006-01-02"), t.Format("2006-01")
 }
 
 // Message builds a message's document. c and u, its conversation and the
@@ -172,8 +198,7 @@ func Conversation(c *model.Conversation, a *Aggregates, u *model.User) *Doc {
 }
 
 func setTime(d *Doc, t time.Time) {
-	t = t.UTC()
-	d.Created, d.Day, d.Month = t, t.Format("2006-01-02"), t.Format("2006-01")
+	d.Created, d.Day, d.Month = timeTerms(t)
 }
 
 func setOwner(d *Doc, c *model.Conversation, u *model.User) {

@@ -6,6 +6,9 @@
 import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { session } from '../session.js';
+import { renderFacets as facetList } from '../facets.js';
+import { firstPage, emptyNote } from '../results.js';
+import { searchToolbar, syncToolbar } from '../toolbar.js';
 
 const FILTERS = ['flag', 'family', 'type', 'actor', 'actor_type', 'ip', 'org', 'status'];
 const FACET_TITLES = {
@@ -40,21 +43,7 @@ export async function activityView(main, ctx) {
   const q = h('input', { id: 'q', type: 'search', name: 'q', value: state.q, placeholder: 'Search activity…  e.g. apikey_01… or "203.0.113.9"', 'aria-label': 'Search activity', autocomplete: 'off', spellcheck: 'false' });
   const searchForm = h('form', { class: 'searchbar', role: 'search', onsubmit: (e) => { e.preventDefault(); update({ q: q.value.trim() }); } },
     icon('search'), q, h('button', { type: 'submit', class: 'btn primary' }, 'Search'));
-  const flagged = h('input', { type: 'checkbox', id: 'flagged', checked: state.flagged, onchange: () => update({ flagged: flagged.checked }) });
-  const from = h('input', { type: 'date', id: 'from', value: state.from, onchange: () => update({ from: from.value }) });
-  const to = h('input', { type: 'date', id: 'to', value: state.to, onchange: () => update({ to: to.value }) });
-  const sort = h('select', { id: 'sort', onchange: () => update({ sort: sort.value }) },
-    h('option', { value: '' }, 'Newest first'), h('option', { value: 'oldest' }, 'Oldest first'), h('option', { value: 'relevance' }, 'Most relevant'));
-  sort.value = state.sort;
-  const csv = h('a', { class: 'btn', id: 'export-csv', download: '' }, icon('download'), 'CSV');
-  const jsonl = h('a', { class: 'btn', id: 'export-jsonl', download: '' }, icon('download'), 'JSON Lines');
-  const toolbar = h('div', { class: 'toolbar' },
-    h('label', { class: 'switch', for: 'flagged' }, flagged, h('span', { class: 'track', 'aria-hidden': 'true' }), icon('flag'), 'Flagged only'),
-    h('label', { class: 'inline', for: 'from' }, 'From', from),
-    h('label', { class: 'inline', for: 'to' }, 'To', to),
-    h('label', { class: 'inline', for: 'sort' }, h('span', { class: 'sr-only' }, 'Sort'), sort),
-    h('span', { class: 'grow' }),
-    h('span', { class: 'export' }, h('span', { class: 'muted' }, 'Export'), csv, jsonl));
+  const bar = searchToolbar(state, update, [['', 'Newest first'], ['oldest', 'Oldest first'], ['relevance', 'Most relevant']]);
 
   const health = h('section', { class: 'card activity-health', id: 'activity-health', 'aria-label': 'Compliance API access health' });
   const summary = h('div', { class: 'summary', 'aria-live': 'polite', id: 'summary' });
@@ -67,7 +56,7 @@ export async function activityView(main, ctx) {
       h('div', { class: 'segmented', role: 'group', 'aria-label': 'Show' },
         h('a', { class: 'btn', href: '/logs', id: 'tab-logs' }, 'Messages'),
         h('button', { type: 'button', class: 'on', 'aria-pressed': 'true', id: 'tab-activity' }, 'Activity'))),
-    health, searchForm, toolbar,
+    health, searchForm, bar.toolbar,
     h('div', { class: 'logs-body' }, facets, h('section', { class: 'results-col', 'aria-label': 'Results' }, summary, list, more))));
   ctx.onCleanup(() => { if (ctrl) ctrl.abort(); });
 
@@ -79,39 +68,22 @@ export async function activityView(main, ctx) {
 
   function syncInputs() {
     q.value = state.q;
-    flagged.checked = state.flagged;
-    from.value = state.from;
-    to.value = state.to;
-    sort.value = state.sort;
-    const ex = api.qs(toParams(state));
-    csv.href = `/api/v1/activities/export${ex}${ex ? '&' : '?'}format=csv`;
-    jsonl.href = `/api/v1/activities/export${ex}${ex ? '&' : '?'}format=jsonl`;
+    syncToolbar(bar, state, '/api/v1/activities/export', toParams(state));
   }
 
   async function run() {
     syncInputs();
     if (ctrl) ctrl.abort();
     ctrl = new AbortController();
-    clear(list);
     clear(more);
-    list.setAttribute('aria-busy', 'true');
-    list.append(spinner('Searching…'));
-    try {
-      const res = await api.get(`/activities${api.qs({ ...toParams(state), size: PAGE })}`, { signal: ctrl.signal });
-      clear(list);
-      list.removeAttribute('aria-busy');
+    return firstPage(list, () => api.get(`/activities${api.qs({ ...toParams(state), size: PAGE })}`, { signal: ctrl.signal }), (res) => {
       renderFacets(res.facets || {});
       summary.textContent = `${fmtNum(res.total)} event${res.total === 1 ? '' : 's'}`;
       summary.dataset.total = String(res.total);
-      if (res.hits.length === 0) list.append(h('div', { class: 'empty' }, h('p', null, 'No activity matches.'), h('p', { class: 'muted' }, 'The Activity Feed syncs with the other streams; try fewer filters.')));
+      if (res.hits.length === 0) list.append(emptyNote('No activity matches.', 'The Activity Feed syncs with the other streams; try fewer filters.'));
       for (const a of res.hits) list.append(eventRow(a));
       setNext(res.next);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      clear(list);
-      list.removeAttribute('aria-busy');
-      list.append(errorBox(e));
-    }
+    });
   }
 
   function setNext(n) {
@@ -131,27 +103,7 @@ export async function activityView(main, ctx) {
   }
 
   function renderFacets(fs) {
-    clear(facets);
-    facets.append(h('h2', { class: 'sr-only' }, 'Filters'));
-    if (FILTERS.some((f) => state[f].length) || state.from || state.to) {
-      facets.append(h('button', { type: 'button', class: 'btn-link clear-filters', onclick: () => update(Object.fromEntries([...FILTERS.map((f) => [f, []]), ['from', ''], ['to', '']])) }, 'Clear all filters'));
-    }
-    for (const name of FILTERS) {
-      const terms = [...(fs[name] || [])];
-      for (const sel of state[name]) if (!terms.some((t) => t.term === sel)) terms.push({ term: sel, count: 0 });
-      if (terms.length === 0) continue;
-      const group = h('fieldset', { class: 'facet', dataset: { facet: name } }, h('legend', null, FACET_TITLES[name]));
-      terms.slice(0, 12).forEach((t, i) => {
-        const id = `f-${name}-${i}`;
-        const cb = h('input', {
-          type: 'checkbox', id, value: t.term, checked: state[name].includes(t.term),
-          onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
-        });
-        group.append(h('div', { class: 'facet-row' }, cb, h('label', { for: id }, termLabel(name, t.term)),
-          h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
-      });
-      facets.append(group);
-    }
+    facetList(facets, fs, { filters: FILTERS, titles: FACET_TITLES, state: () => state, update, label: (name, t) => termLabel(name, t.term) });
   }
 
   renderHealth(health);

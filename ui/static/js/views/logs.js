@@ -1,13 +1,16 @@
 // Logs: full-text and faceted search over messages or conversations. The
 // whole search lives in the URL query, so a search can be bookmarked or
 // shared, and Back walks through earlier searches.
-import { h, clear, icon, timeEl, fmtNum, errorBox, spinner } from '../dom.js';
+import { h, clear, icon, timeEl, fmtNum, errorBox } from '../dom.js';
 import * as api from '../api.js';
 import { avatar, providerLogo } from '../avatar.js';
 import { badge, typeLabel } from '../findings.js';
 import { snippet } from '../snippet.js';
 import { rememberLogs } from '../session.js';
 import { productLabel, kindLabel, roleLabel } from '../products.js';
+import { renderFacets as facetList } from '../facets.js';
+import { firstPage, emptyNote } from '../results.js';
+import { searchToolbar, syncToolbar } from '../toolbar.js';
 
 const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
@@ -70,23 +73,7 @@ export async function logsView(main, ctx) {
     // The Activity Feed is a Logs mode of its own, with its own view.
     h('button', { type: 'button', id: 'tab-activity', 'aria-pressed': 'false', onclick: () => ctx.navigate('/activity') }, 'Activity'));
 
-  const flagged = h('input', { type: 'checkbox', id: 'flagged', checked: state.flagged, onchange: () => update({ flagged: flagged.checked }) });
-  const from = h('input', { type: 'date', id: 'from', value: state.from, onchange: () => update({ from: from.value }) });
-  const to = h('input', { type: 'date', id: 'to', value: state.to, onchange: () => update({ to: to.value }) });
-  const sort = h('select', { id: 'sort', onchange: () => update({ sort: sort.value }) },
-    h('option', { value: '' }, 'Default order'), h('option', { value: 'relevance' }, 'Most relevant'),
-    h('option', { value: 'newest' }, 'Newest first'), h('option', { value: 'oldest' }, 'Oldest first'));
-  sort.value = state.sort;
-  const csv = h('a', { class: 'btn', id: 'export-csv', download: '' }, icon('download'), 'CSV');
-  const jsonl = h('a', { class: 'btn', id: 'export-jsonl', download: '' }, icon('download'), 'JSON Lines');
-
-  const toolbar = h('div', { class: 'toolbar' },
-    h('label', { class: 'switch', for: 'flagged' }, flagged, h('span', { class: 'track', 'aria-hidden': 'true' }), icon('flag'), 'Flagged only'),
-    h('label', { class: 'inline', for: 'from' }, 'From', from),
-    h('label', { class: 'inline', for: 'to' }, 'To', to),
-    h('label', { class: 'inline', for: 'sort' }, h('span', { class: 'sr-only' }, 'Sort'), sort),
-    h('span', { class: 'grow' }),
-    h('span', { class: 'export' }, h('span', { class: 'muted' }, 'Export'), csv, jsonl));
+  const bar = searchToolbar(state, update, [['', 'Default order'], ['relevance', 'Most relevant'], ['newest', 'Newest first'], ['oldest', 'Oldest first']]);
 
   const summary = h('div', { class: 'summary', 'aria-live': 'polite', id: 'summary' });
   const facets = h('aside', { class: 'facets', 'aria-label': 'Filters', id: 'facets' });
@@ -95,7 +82,7 @@ export async function logsView(main, ctx) {
 
   main.append(h('div', { class: 'page logs' },
     h('div', { class: 'page-head' }, h('h1', null, 'Logs'), tabs),
-    searchForm, toolbar,
+    searchForm, bar.toolbar,
     h('div', { class: 'logs-body' }, facets, h('section', { class: 'results-col', 'aria-label': 'Results' }, summary, list, more))));
 
   ctx.onCleanup(() => { if (ctrl) ctrl.abort(); if (observer) observer.disconnect(); help.close(); });
@@ -113,19 +100,13 @@ export async function logsView(main, ctx) {
 
   function syncInputs() {
     q.value = state.q;
-    flagged.checked = state.flagged;
-    from.value = state.from;
-    to.value = state.to;
-    sort.value = state.sort;
     for (const b of tabs.children) {
       const on = b.id === `tab-${state.kind}`;
       b.setAttribute('aria-pressed', String(on));
       b.className = on ? 'on' : '';
     }
     q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…  words in any message, the title or the summary';
-    const ex = api.qs(withKind(state));
-    csv.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=csv`;
-    jsonl.href = `/api/v1/export${ex}${ex ? '&' : '?'}format=jsonl`;
+    syncToolbar(bar, state, '/api/v1/export', withKind(state));
   }
 
   async function run() {
@@ -133,28 +114,17 @@ export async function logsView(main, ctx) {
     syncInputs();
     if (ctrl) ctrl.abort();
     ctrl = new AbortController();
-    clear(list);
     clear(more);
-    list.setAttribute('aria-busy', 'true');
     summary.textContent = '';
-    list.append(spinner('Searching…'));
-    try {
-      const res = await api.get(`/search${api.qs({ ...withKind(state), size: PAGE })}`, { signal: ctrl.signal });
-      clear(list);
-      list.removeAttribute('aria-busy');
+    return firstPage(list, () => api.get(`/search${api.qs({ ...withKind(state), size: PAGE })}`, { signal: ctrl.signal }), (res) => {
       renderFacets(res.facets || {});
       summary.textContent = `${fmtNum(res.total)} ${state.kind === 'message' ? 'message' : 'conversation'}${res.total === 1 ? '' : 's'}` +
         (res.took_ns ? ` · ${(res.took_ns / 1e6).toFixed(0)} ms` : '');
       summary.dataset.total = String(res.total);
-      if (res.hits.length === 0) list.append(h('div', { class: 'empty' }, h('p', null, 'Nothing matches this search.'), h('p', { class: 'muted' }, 'Try fewer filters or a broader query.')));
+      if (res.hits.length === 0) list.append(emptyNote('Nothing matches this search.', 'Try fewer filters or a broader query.'));
       appendHits(res.hits);
       setNext(res.next);
-    } catch (e) {
-      if (e.name === 'AbortError') return;
-      clear(list);
-      list.removeAttribute('aria-busy');
-      list.append(errorBox(e));
-    }
+    });
   }
 
   function setNext(n) {
@@ -190,34 +160,14 @@ export async function logsView(main, ctx) {
   }
 
   function renderFacets(fs) {
-    clear(facets);
-    facets.append(h('h2', { class: 'sr-only' }, 'Filters'));
-    const active = FILTERS.some((f) => state[f].length) || state.from || state.to;
-    if (active) {
-      facets.append(h('button', { type: 'button', class: 'btn-link clear-filters', onclick: () => update(Object.fromEntries([...FILTERS.map((f) => [f, []]), ['from', ''], ['to', '']])) }, 'Clear all filters'));
-    }
-    for (const name of FILTERS) {
-      const terms = [...(fs[name] || [])];
-      if (name === 'severity') terms.sort((a, b) => (SEV_RANK[b.term] || 0) - (SEV_RANK[a.term] || 0));
-      for (const sel of state[name]) if (!terms.some((t) => t.term === sel)) terms.push({ term: sel, count: 0 });
-      if (terms.length === 0) continue;
-      const group = h('fieldset', { class: 'facet', dataset: { facet: name } }, h('legend', null, FACET_TITLES[name]));
-      terms.slice(0, 12).forEach((t, i) => {
-        const id = `f-${name}-${i}`;
-        // A record without the field (an export with no model) is counted
-        // but cannot be filtered on.
-        const none = t.term === '';
-        const cb = h('input', {
-          type: 'checkbox', id, value: t.term, checked: state[name].includes(t.term), disabled: none,
-          onchange: () => update({ [name]: cb.checked ? [...state[name], t.term] : state[name].filter((x) => x !== t.term) }),
-        });
-        let label = none ? '(not set)' : termLabel(name, t);
-        group.append(h('div', { class: 'facet-row' }, cb,
-          h('label', { for: id }, name === 'finding_type' ? badge(t.term) : label),
-          h('span', { class: 'count', dataset: { term: t.term } }, fmtNum(t.count))));
-      });
-      facets.append(group);
-    }
+    facetList(facets, fs, {
+      filters: FILTERS, titles: FACET_TITLES, state: () => state, update, disableEmpty: true,
+      order: (name, terms) => { if (name === 'severity') terms.sort((a, b) => (SEV_RANK[b.term] || 0) - (SEV_RANK[a.term] || 0)); },
+      label: (name, t) => {
+        if (name === 'finding_type') return badge(t.term);
+        return t.term === '' ? '(not set)' : termLabel(name, t);
+      },
+    });
     const dates = fs.date || [];
     if (dates.length) facets.append(dateFacet(dates));
   }
