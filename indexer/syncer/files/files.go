@@ -43,6 +43,9 @@ type Options struct {
 	// MaxAttempts is how many runs a failing file is tried in before it is
 	// left as FetchError for good (default 5).
 	MaxAttempts int
+	// BatchMessages is how many messages' updates share one ingest
+	// (default 64).
+	BatchMessages int
 }
 
 // New returns the files stream.
@@ -52,6 +55,9 @@ func New(opts Options) stream.Stream {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 2
+	}
+	if opts.BatchMessages <= 0 {
+		opts.BatchMessages = 64
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
@@ -75,6 +81,7 @@ type run struct {
 	// queued for the next run.
 	budgetSpent sync.Once
 	stop        chan struct{}
+	acc         accumulator
 }
 
 // Run drains the pending files.
@@ -85,6 +92,7 @@ func (s *filesStream) Run(ctx context.Context, env *stream.Env) error {
 	}
 	client := env.Client.WithShare(s.opts.Share)
 	r := &run{opts: s.opts, env: env, client: client, failures: failures, log: env.Log, stop: make(chan struct{}),
+		acc:     accumulator{maxMessages: s.opts.BatchMessages},
 		fetcher: cfiles.New(client, cfiles.Options{MaxFileBytes: s.opts.MaxFileBytes, MaxRunBytes: s.opts.MaxRunBytes})}
 	if r.log == nil {
 		r.log = slog.Default()
@@ -130,6 +138,11 @@ feed:
 	close(errs)
 	if runErr == nil {
 		runErr = <-errs
+	}
+	// What was fetched is stored even when the run was cancelled: the
+	// fetches are paid for, and the flush is one bounded ingest.
+	if err := r.acc.flush(context.WithoutCancel(ctx), env.Ix); err != nil && runErr == nil {
+		runErr = err
 	}
 	r.report(func(st *stream.State) {
 		st.Requests, st.RateLimited = r.client.Stats().Requests, r.client.Stats().RateLimited
@@ -188,51 +201,71 @@ func pendingByMessage(ix *indexer.Indexer) ([][]stream.PendingFile, int, error) 
 	return out, total, nil
 }
 
-// message fetches the files of one message, one at a time.
+// message fetches the files of one message, one at a time, into one update
+// of the message: each file's outcome and the removal of its queue entry
+// travel in the batch that stores the message.
 func (r *run) message(ctx context.Context, group []stream.PendingFile) error {
+	b := indexer.Batch{Checkpoints: map[string][]byte{}}
+	var m *model.Message
+	if id := group[0].MessageID; id != "" {
+		stored, err := r.env.Ix.Message(ctx, id)
+		switch {
+		case errors.Is(err, indexer.ErrNotFound):
+			// The message is gone (deleted range): nothing to attach to.
+		case err != nil:
+			return fmt.Errorf("files: read message %s: %w", id, err)
+		default:
+			m = &stored
+		}
+	}
+	changed := false
+	var err error
 	for _, p := range group {
 		select {
 		case <-r.stop:
-			return nil
 		default:
+			var c bool
+			c, err = r.file(ctx, p, m, &b)
+			changed = changed || c
+			if err == nil {
+				continue
+			}
 		}
-		if err := r.file(ctx, p); err != nil {
-			return err
-		}
+		break
 	}
-	return nil
+	if changed {
+		b.Messages = []model.Message{*m}
+	}
+	if aerr := r.acc.add(ctx, r.env.Ix, b); aerr != nil && err == nil {
+		err = aerr
+	}
+	return err
 }
 
-// file fetches one pending file and stores the outcome. Only a failure to
-// store (or ctx ending) is returned: fetch failures are recorded per file.
-func (r *run) file(ctx context.Context, p stream.PendingFile) error {
+// file fetches one pending file of message m (nil when it is gone) and puts
+// the outcome in m and b; it reports whether m changed. Only a fault of the
+// key or of storing (or ctx ending) is returned: fetch failures are
+// recorded per file.
+func (r *run) file(ctx context.Context, p stream.PendingFile, m *model.Message, b *indexer.Batch) (bool, error) {
 	key := stream.PendingFileKey(p.FileID)
-	b := indexer.Batch{Checkpoints: map[string][]byte{key: nil}}
-	if p.MessageID == "" {
-		return r.ingest(ctx, b) // unreadable record
+	b.Checkpoints[key] = nil
+	if m == nil || p.MessageID != m.ID {
+		return false, nil // unreadable record, or the message is gone
 	}
-	m, err := r.env.Ix.Message(ctx, p.MessageID)
-	if errors.Is(err, indexer.ErrNotFound) {
-		return r.ingest(ctx, b) // the message is gone (deleted range): nothing to attach to
-	}
-	if err != nil {
-		return fmt.Errorf("files: read message %s: %w", p.MessageID, err)
-	}
-	i := fileIndex(&m, p.FileID)
+	i := fileIndex(m, p.FileID)
 	if i < 0 || settled(m.Files[i]) {
 		// Already fetched (a re-delivered message queues its files again),
 		// or no longer referenced.
-		r.failures.Clear(&b, p.FileID)
-		return r.ingest(ctx, b)
+		r.failures.Clear(b, p.FileID)
+		return false, nil
 	}
 	f := &m.Files[i]
 	now := r.env.Now().UTC()
 	if p.Deleted {
 		// The user deleted the chat: its files answer 404, so none is asked.
 		f.Fetch, f.FetchedAt = model.FetchSkipped, now
-		b.Messages = []model.Message{m}
-		r.failures.Clear(&b, p.FileID)
-		return r.ingest(ctx, b)
+		r.failures.Clear(b, p.FileID)
+		return true, nil
 	}
 	mime := f.MimeType
 	if mime == "" {
@@ -245,24 +278,26 @@ func (r *run) file(ctx context.Context, p stream.PendingFile) error {
 	res, err := r.fetcher.Fetch(ctx, cfiles.Ref{ID: f.ID, MimeType: mime, Size: size, MD5: f.MD5})
 	switch {
 	case ctx.Err() != nil:
-		return ctx.Err()
+		delete(b.Checkpoints, key)
+		return false, ctx.Err()
 	case errors.Is(err, cfiles.ErrRunBudget):
+		delete(b.Checkpoints, key) // stays queued for the next run
 		r.budgetSpent.Do(func() { close(r.stop) })
-		return nil
+		return false, nil
 	case errors.Is(err, stream.ErrStop) || compliance.IsKeyNotFound(err) ||
 		errors.Is(err, compliance.ErrUnauthorized) || errors.Is(err, compliance.ErrForbidden):
 		// The key, not the file: no file would fare better.
-		return fmt.Errorf("files: %s: %w", f.ID, err)
+		delete(b.Checkpoints, key)
+		return false, fmt.Errorf("files: %s: %w", f.ID, err)
 	case err != nil:
-		rec := r.failures.Record(&b, p.FileID, err)
+		rec := r.failures.Record(b, p.FileID, err)
 		if rec.Attempts < r.opts.MaxAttempts {
 			delete(b.Checkpoints, key) // stays queued for the next run
 		}
 		f.Fetch, f.FetchedAt = model.FetchError, now
-		b.Messages = []model.Message{m}
 		r.log.Warn("file content not fetched", "file", f.ID, "message", m.ID, "attempts", rec.Attempts, "err", err)
 		r.report(func(st *stream.State) { st.Skipped++ })
-		return r.ingest(ctx, b)
+		return true, nil
 	}
 	f.Fetch, f.FetchedAt = res.State, now
 	if res.State == model.FetchText {
@@ -280,23 +315,12 @@ func (r *run) file(ctx context.Context, p stream.PendingFile) error {
 	if f.MD5 == "" {
 		f.MD5 = res.MD5
 	}
-	b.Messages = []model.Message{m}
-	r.failures.Clear(&b, p.FileID)
-	if err := r.ingest(ctx, b); err != nil {
-		return err
-	}
+	r.failures.Clear(b, p.FileID)
 	r.report(func(st *stream.State) {
 		st.Items++
 		st.Requests, st.RateLimited = r.client.Stats().Requests, r.client.Stats().RateLimited
 	})
-	return nil
-}
-
-func (r *run) ingest(ctx context.Context, b indexer.Batch) error {
-	if _, err := r.env.Ix.Ingest(ctx, b); err != nil {
-		return fmt.Errorf("files: store: %w", err)
-	}
-	return nil
+	return true, nil
 }
 
 func fileIndex(m *model.Message, id string) int {

@@ -26,7 +26,8 @@ func TestFilesKilledChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := New(Options{Concurrency: 2}).Run(context.Background(), streamEnv(ix, newClient(t, url), &stream.State{})); err != nil {
+	// One message per ingest, so that a kill lands between stored updates.
+	if err := New(Options{Concurrency: 2, BatchMessages: 1}).Run(context.Background(), streamEnv(ix, newClient(t, url), &stream.State{})); err != nil {
 		t.Fatal(err)
 	}
 	t.Fatal("child finished before it was killed; slow the fake down")
