@@ -127,3 +127,26 @@ func eachMessage(txn *badger.Txn, fn func(*model.Message) error) error {
 	}
 	return nil
 }
+
+// EachConversation calls fn for every stored conversation (without its
+// aggregates), in id order, from one snapshot. fn must not write to the
+// indexer: collect what to change and change it afterwards.
+func (ix *Indexer) EachConversation(ctx context.Context, fn func(model.Conversation) error) error {
+	return ix.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pConv), PrefetchValues: true, PrefetchSize: 256})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var c model.Conversation
+			if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &c) }); err != nil {
+				return fmt.Errorf("conversation %q: %w", it.Item().Key(), err)
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

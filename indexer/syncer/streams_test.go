@@ -407,3 +407,39 @@ func TestSaveKeyNotAccepted(t *testing.T) {
 		t.Errorf("a refused key was saved: %v", err)
 	}
 }
+
+// TestVanishedChatMarkedWeekly: a chat hard-deleted upstream is no longer
+// listed, so the walk never asks for it again; the weekly comparison of the
+// stored chats with the listed ones finds it, asks once, and marks it gone
+// with its content kept. Within the week nothing extra is asked.
+func TestVanishedChatMarkedWeekly(t *testing.T) {
+	e := newEnv(t, fakeapi.GenOptions{Chats: 20, DeletedEvery: -1}, 34)
+	eng := e.engine()
+	e.run(eng)
+	gone := e.fake.Snapshot().Chats[5]
+	if err := e.fake.HardDeleteChat(gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e.clk.Advance(24 * time.Hour)
+	before := e.fake.Requests()["messages"]
+	if s := e.run(eng); s.Gone != 0 || e.fake.Requests()["messages"] != before {
+		t.Fatalf("run within the week %+v asked for %d chats", s, e.fake.Requests()["messages"]-before)
+	}
+	if conv, _ := e.ix.Conversation(ctx, gone.UUID); conv.DeletedAt != nil {
+		t.Fatalf("marked before any 404: %+v", conv)
+	}
+	e.clk.Advance(7 * 24 * time.Hour)
+	before = e.fake.Requests()["messages"]
+	s := e.run(eng)
+	if s.Gone != 1 || e.fake.Requests()["messages"]-before != 1 {
+		t.Fatalf("weekly run %+v after %d message requests, want the vanished chat asked once and found gone", s, e.fake.Requests()["messages"]-before)
+	}
+	conv, err := e.ix.Conversation(ctx, gone.UUID)
+	if err != nil || conv.DeletedAt == nil || conv.DeletedBy != model.DeletedByUpstream {
+		t.Fatalf("vanished chat %+v %v, want deleted by upstream", conv, err)
+	}
+	if msgs, _ := e.ix.Messages(ctx, gone.UUID); len(msgs) != len(gone.Messages) {
+		t.Errorf("vanished chat keeps %d of %d messages", len(msgs), len(gone.Messages))
+	}
+}
