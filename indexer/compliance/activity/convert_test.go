@@ -2,36 +2,13 @@ package activity
 
 import (
 	"bytes"
-	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/indexer/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
-}
 
 // TestConvertActorGolden converts one event per actor variant of reference
 // §6.3 and one of an actor type the reference does not know, pinning what
@@ -60,7 +37,7 @@ func TestConvertActorGolden(t *testing.T) {
 		seen[a.Actor.Type] = true
 		t.Run(a.Actor.Type, func(t *testing.T) {
 			a.Raw = "" // the input itself, pinned by testdata/actors.json
-			golden(t, "actor_"+a.Actor.Type, a)
+			golden.JSON(t, "actor_"+a.Actor.Type, a)
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package sessions
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,10 +12,9 @@ import (
 	"github.com/goccy/go-json"
 
 	"github.com/ccsync/ccsync/indexer/compliance"
+	"github.com/ccsync/ccsync/indexer/internal/golden"
 	"github.com/ccsync/ccsync/model"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // serveFile answers every request with a fixture and records the queries.
 func serveFile(t *testing.T, name string) (*compliance.Client, *[]string) {
@@ -38,27 +35,6 @@ func serveFile(t *testing.T, name string) (*compliance.Client, *[]string) {
 		t.Fatal(err)
 	}
 	return c, &seen
-}
-
-func checkGolden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update)", err, t.Name())
-	}
-	if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
 }
 
 type converted struct {
@@ -92,7 +68,7 @@ func TestConvertReferenceExamples(t *testing.T) {
 			u, _ := s.Owner()
 			out = append(out, converted{Conversation: s.Conversation(), Users: []model.User{u}, NextPage: p.NextPage})
 		}
-		checkGolden(t, "local_list", out)
+		golden.JSON(t, "local_list", out)
 		if !strings.Contains((*seen)[0], "limit=500") {
 			t.Errorf("limit not clamped to 500: %s", (*seen)[0])
 		}
@@ -103,7 +79,7 @@ func TestConvertReferenceExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, "local_messages", localConverted(p))
+		golden.JSON(t, "local_messages", localConverted(p))
 		q := (*seen)[0]
 		for _, want := range []string{"tool_use_input_max_bytes=-1", "tool_result_max_bytes=-1", "limit=1000"} {
 			if !strings.Contains(q, want) {
@@ -124,7 +100,7 @@ func TestConvertReferenceExamples(t *testing.T) {
 		for _, s := range p.Sessions {
 			out = append(out, converted{Conversation: s.Conversation(), Users: s.Users(), NextPage: p.NextPage})
 		}
-		checkGolden(t, "remote_list", out)
+		golden.JSON(t, "remote_list", out)
 	})
 	t.Run("remote_messages", func(t *testing.T) {
 		c, _ := serveFile(t, "ref_remote_messages.json")
@@ -136,7 +112,7 @@ func TestConvertReferenceExamples(t *testing.T) {
 		for i := range p.Messages {
 			out.Messages = append(out.Messages, p.Messages[i].ModelMessage(p.Session.ID, i))
 		}
-		checkGolden(t, "remote_messages", out)
+		golden.JSON(t, "remote_messages", out)
 	})
 	t.Run("lenient", func(t *testing.T) {
 		c, _ := serveFile(t, "lenient_local_messages.json")
@@ -144,7 +120,7 @@ func TestConvertReferenceExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, "lenient_local_messages", localConverted(p))
+		golden.JSON(t, "lenient_local_messages", localConverted(p))
 	})
 }
 
