@@ -204,6 +204,11 @@ func TestCMEK503SkipsAndRetriesNextRun(t *testing.T) {
 	if st.State != stream.StateDone || st.Skipped != 2 {
 		t.Fatalf("run with two 503 sessions: %+v", st)
 	}
+	// Each 503 session is asked three times (two quick retries), not held
+	// up by the client's minutes of backoff.
+	if n := len(e.tap.requests(victim + "/messages")); n != 3 {
+		t.Errorf("the CMEK 503 session was asked %d times, want 3", n)
+	}
 	ctx := context.Background()
 	for _, id := range []string{victim, other} {
 		if msgs, _ := e.ix.Messages(ctx, id); len(msgs) != 0 {
