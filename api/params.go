@@ -153,9 +153,9 @@ func searchRequest(c *fiber.Ctx, kind indexer.Kind) (indexer.SearchRequest, erro
 	}
 	for _, role := range r.Roles {
 		switch model.Role(role) {
-		case model.RoleHuman, model.RoleAssistant, model.RoleTool:
+		case model.RoleHuman, model.RoleAssistant, model.RoleTool, model.RoleSystem:
 		default:
-			return r, errBadRequest(fmt.Sprintf("parameter \"role\": %q is not human, assistant or tool", role))
+			return r, errBadRequest(fmt.Sprintf("parameter \"role\": %q is not human, assistant, tool or system", role))
 		}
 	}
 	for _, sev := range r.Severities {

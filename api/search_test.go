@@ -72,7 +72,7 @@ func TestSearch(t *testing.T) {
 		{"bad kind", "kind=file", 400, nil, nil},
 		{"bad sort", "sort=random", 400, nil, nil},
 		{"bad size", "size=1000", 400, nil, nil},
-		{"bad role", "role=system", 400, nil, nil},
+		{"bad role", "role=moderator", 400, nil, nil},
 		{"bad facet", "facets=secret", 400, nil, nil},
 		{"bad query syntax", "q=" + url.QueryEscape(`"unterminated`), 400, nil, nil},
 		{"bad cursor", "after=garbage", 400, nil, nil},

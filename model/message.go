@@ -16,6 +16,10 @@ const (
 	// them as user-role messages, but they are what a tool printed, not what
 	// a person typed, and role:human must keep meaning the latter.
 	RoleTool Role = "tool"
+	// RoleSystem is a session turn the API made up (a synthetic_marker such
+	// as "[system prompt content not shown]"): neither a person's words nor
+	// the model's.
+	RoleSystem Role = "system"
 )
 
 // Provenance values of a session message; "" is ordinary captured content.

@@ -15,7 +15,7 @@ import (
 // RoleMarker is the role of a synthetic_marker turn: text the endpoint
 // generated ("[system prompt content not shown]"). The API sends it as a
 // user turn, but role:human must keep meaning what a person typed.
-const RoleMarker model.Role = "system"
+const RoleMarker = model.RoleSystem
 
 // AgentUserPrefix names the pseudo-user that owns an agent-owned remote
 // session (a Cowork scheduled task run), "agent:cagt_…".

@@ -19,5 +19,7 @@ export function roleLabel(r) {
   if (r === 'assistant') return 'Assistant';
   // Tool results arrive as user turns; they are what a tool printed.
   if (r === 'tool') return 'Tool output';
+  // Text the API put in place of content ("[system prompt content not shown]").
+  if (r === 'system') return 'API marker';
   return r;
 }
