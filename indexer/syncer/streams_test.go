@@ -66,15 +66,10 @@ func TestUnacceptedKeyStopsBeforeWalk(t *testing.T) {
 				t.Fatalf("setup run %+v, want capped mid-walk", first)
 			}
 			saved := e.chatState()
-			// The real API answers a key it does not recognise as such with
-			// 404 "Not found" before anything else; the fake of this
-			// branch answers 401 for every bad key, so the tap plays the API.
-			tp := e.withTap(func(r *http.Request) *apiAnswer {
-				if strings.HasPrefix(r.Header.Get("x-api-key"), "sk-ant-api03-") {
-					return keyNotFound
-				}
-				return nil
-			})
+			// The fake answers as the reference says the API does: 404
+			// "Not found" for a key that is not a compliance key, 401 for a
+			// compliance key it does not know; the tap only records.
+			tp := e.withTap(func(*http.Request) *apiAnswer { return nil })
 			side := &pager{name: "side", limit: 5}
 			e.cfg.Key, e.cfg.Streams = tc.key, []stream.Stream{side}
 			e.clk.Advance(2 * time.Hour)
