@@ -1,7 +1,6 @@
 package fakeapi
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -64,20 +63,20 @@ func (s *Server) routeSessions(w http.ResponseWriter, r *http.Request, rest stri
 		switch len(parts) {
 		case 1:
 			s.requests["sessions_local"]++
-			if s.sessStrict(w, q, localListParams) {
+			if s.strictParams(w, r, localListParams...) {
 				s.listLocal(w, q)
 			}
 			return
 		case 2:
 			s.requests["sessions_local_get"]++
-			if s.sessStrict(w, q, nil) {
+			if s.strictParams(w, r) {
 				s.getLocal(w, parts[1])
 			}
 			return
 		case 3:
 			if parts[2] == "messages" {
 				s.requests["sessions_local_messages"]++
-				if s.sessStrict(w, q, sessMsgParams) {
+				if s.strictParams(w, r, sessMsgParams...) {
 					s.localMessages(w, q, parts[1])
 				}
 				return
@@ -89,50 +88,18 @@ func (s *Server) routeSessions(w http.ResponseWriter, r *http.Request, rest stri
 		}
 		if len(parts) == 1 {
 			s.requests["sessions_remote"]++
-			if s.sessStrict(w, q, remoteListParam) {
+			if s.strictParams(w, r, remoteListParam...) {
 				s.listRemote(w, q)
 			}
 			return
 		}
 		s.requests["sessions_remote_messages"]++
-		if s.sessStrict(w, q, sessMsgParams) {
+		if s.strictParams(w, r, sessMsgParams...) {
 			s.remoteMessages(w, q, parts[1])
 		}
 		return
 	}
 	s.fail(w, http.StatusNotFound, "not_found_error", "Not found")
-}
-
-// sessStrict rejects parameters the endpoint does not define, as the API
-// does since late 2026 (§2.1, §8.2). H2 is adding a shared helper to the
-// core server; until it lands, the session endpoints carry their own.
-func (s *Server) sessStrict(w http.ResponseWriter, q url.Values, allowed []string) bool {
-	names := make([]string, 0, len(q))
-	for k := range q {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == k
-		}
-		if ok {
-			continue
-		}
-		msg := fmt.Sprintf("Unknown query parameter: '%s'.", k)
-		// created_at[gte] → created_at.gte; user_ids → user_ids[]
-		guess := strings.NewReplacer("[", ".", "]", "").Replace(strings.TrimSuffix(k, "[]"))
-		for _, a := range allowed {
-			if a == guess || a == k+"[]" {
-				msg += fmt.Sprintf(" Did you mean '%s'?", a)
-				break
-			}
-		}
-		s.badRequest(w, "%s", msg)
-		return false
-	}
-	return true
 }
 
 // sessTime parses a session endpoint timestamp: RFC 3339 with an offset;

@@ -34,8 +34,9 @@ type transcript struct {
 	checkpoints []func(*indexer.Batch)
 }
 
-// seqReader is the indexer's key-only read of a conversation's message
-// Seqs (H5's MessageSeqs); until it exists the messages are read whole.
+// seqReader is a key-only read of a conversation's message Seqs, used when
+// the indexer offers one; without it the stored messages are read whole
+// (heavy for a 100k-turn session: see the issue 14 note).
 type seqReader interface {
 	MessageSeqs(ctx context.Context, convID string) (map[string]int, error)
 }
