@@ -36,7 +36,7 @@ type transcript struct {
 
 // seqReader is a key-only read of a conversation's message Seqs, used when
 // the indexer offers one; without it the stored messages are read whole
-// (heavy for a 100k-turn session: see the issue 14 note).
+// (slow for a 100k-turn session).
 type seqReader interface {
 	MessageSeqs(ctx context.Context, convID string) (map[string]int, error)
 }
