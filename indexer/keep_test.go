@@ -252,3 +252,35 @@ func TestMarkDeletedRacesIngest(t *testing.T) {
 	}
 	verifyOK(t, ix)
 }
+
+// TestMessageSeqsFromKeys: the key-only read gives every stored message's
+// Seq, negative and large ones included, exactly as the full read does.
+func TestMessageSeqsFromKeys(t *testing.T) {
+	ix := openTest(t, t.TempDir())
+	ctx := context.Background()
+	b := Batch{Conversations: []model.Conversation{{ID: "s1", Source: model.SourceComplianceAPI, CreatedAt: t0, UpdatedAt: t0}}}
+	for i, seq := range []int{-3, 0, 1, 7, 1 << 40} {
+		b.Messages = append(b.Messages, model.Message{ID: fmt.Sprintf("m%d", i), ConversationID: "s1", Seq: seq,
+			OnCurrentBranch: true, Role: model.RoleHuman, CreatedAt: t0.Add(time.Duration(i) * time.Minute),
+			Blocks: []model.Block{{Type: model.BlockText, Text: "turn"}}})
+	}
+	if _, err := ix.Ingest(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ix.MessageSeqs(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := ix.Messages(ctx, "s1")
+	if err != nil || len(msgs) != len(b.Messages) || len(got) != len(msgs) {
+		t.Fatalf("seqs %v, messages %d %v", got, len(msgs), err)
+	}
+	for _, m := range msgs {
+		if got[m.ID] != m.Seq {
+			t.Errorf("%s: seq %d from keys, %d stored", m.ID, got[m.ID], m.Seq)
+		}
+	}
+	if none, err := ix.MessageSeqs(ctx, "nothing"); err != nil || len(none) != 0 {
+		t.Errorf("unknown conversation: %v %v", none, err)
+	}
+}

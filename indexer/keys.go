@@ -78,6 +78,9 @@ func timeKey(t time.Time) string { return be64(uint64(t.UnixNano()) ^ (1 << 63))
 
 func seqKey(seq int) string { return be64(uint64(int64(seq)) ^ (1 << 63)) }
 
+// seqFromKey reads back what seqKey wrote.
+func seqFromKey(b []byte) int { return int(int64(binary.BigEndian.Uint64(b) ^ (1 << 63))) }
+
 func convMsgPrefix(conv string) []byte { return key(pConvMsg, conv, "\x00") }
 
 func convMsgKey(conv string, seq int, msg string) []byte {

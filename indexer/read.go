@@ -55,6 +55,24 @@ func (ix *Indexer) Messages(ctx context.Context, conversationID string) ([]model
 	return out, err
 }
 
+// MessageSeqs returns the Seq of each stored message of a conversation, by
+// message id, from the keys alone: a source that appends to a long session
+// needs the ids and positions it holds, not 100,000 message bodies.
+func (ix *Indexer) MessageSeqs(ctx context.Context, conversationID string) (map[string]int, error) {
+	out := map[string]int{}
+	err := ix.db.View(func(txn *badger.Txn) error {
+		p := convMsgPrefix(conversationID)
+		return scanKeys(txn, p, func(k []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			out[string(k[len(p)+8:])] = seqFromKey(k[len(p) : len(p)+8])
+			return nil
+		})
+	})
+	return out, err
+}
+
 // Message returns one message by id.
 func (ix *Indexer) Message(ctx context.Context, id string) (model.Message, error) {
 	var m model.Message

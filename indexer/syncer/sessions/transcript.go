@@ -34,13 +34,6 @@ type transcript struct {
 	checkpoints []func(*indexer.Batch)
 }
 
-// seqReader is a key-only read of a conversation's message Seqs, used when
-// the indexer offers one; without it the stored messages are read whole
-// (slow for a 100k-turn session).
-type seqReader interface {
-	MessageSeqs(ctx context.Context, convID string) (map[string]int, error)
-}
-
 func (r *run) openTranscript(ctx context.Context, conv model.Conversation, users []model.User) (*transcript, error) {
 	t := &transcript{r: r, conv: conv, users: users, known: map[string]int{}, maxSeq: -1}
 	stored, err := r.env.Ix.Conversation(ctx, conv.ID)
@@ -51,21 +44,11 @@ func (r *run) openTranscript(ctx context.Context, conv model.Conversation, users
 	default:
 		t.stored, t.found = stored, true
 	}
-	if sr, ok := any(r.env.Ix).(seqReader); ok {
-		seqs, err := sr.MessageSeqs(ctx, conv.ID)
-		if err != nil {
-			return nil, fmt.Errorf("session %s: read stored seqs: %w", conv.ID, err)
-		}
-		t.known = seqs
-	} else {
-		msgs, err := r.env.Ix.Messages(ctx, conv.ID)
-		if err != nil {
-			return nil, fmt.Errorf("session %s: read stored messages: %w", conv.ID, err)
-		}
-		for i := range msgs {
-			t.known[msgs[i].ID] = msgs[i].Seq
-		}
+	seqs, err := r.env.Ix.MessageSeqs(ctx, conv.ID)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: read stored seqs: %w", conv.ID, err)
 	}
+	t.known = seqs
 	for _, s := range t.known {
 		t.maxSeq = max(t.maxSeq, s)
 	}
