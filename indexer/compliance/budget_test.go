@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 )
 
 // vclock is a virtual clock: a sleeper blocks until the clock reaches its
@@ -76,20 +78,6 @@ func (c *vclock) advanceLocked() {
 	}
 }
 
-// maxInWindow is the most of times (sorted) inside any half-open window of
-// length w.
-func maxInWindow(times []time.Time, w time.Duration) int {
-	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
-	best, lo := 0, 0
-	for hi := range times {
-		for times[hi].Sub(times[lo]) >= w {
-			lo++
-		}
-		best = max(best, hi-lo+1)
-	}
-	return best
-}
-
 // TestBudgetNeverExceedsPerMinute: many goroutines sharing one Budget never
 // send more than N requests in any 60 s window, even though the token
 // bucket alone would allow N plus its burst.
@@ -123,7 +111,7 @@ func TestBudgetNeverExceedsPerMinute(t *testing.T) {
 			if len(sends) != workers*each {
 				t.Fatalf("%d sends, want %d", len(sends), workers*each)
 			}
-			if got := maxInWindow(sends, time.Minute); got > n {
+			if got, _ := fakeapi.MaxInWindow(sends, time.Minute); got > n {
 				t.Errorf("%d requests in one 60 s window, budget %d", got, n)
 			}
 			// Not starved either: the whole run takes about as long as the
@@ -153,7 +141,7 @@ func TestBudgetWindowBeatsBucketBurst(t *testing.T) {
 		}
 		sends = append(sends, clk.Now())
 	}
-	if got := maxInWindow(sends, time.Minute); got > 60 {
+	if got, _ := fakeapi.MaxInWindow(sends, time.Minute); got > 60 {
 		t.Errorf("%d requests in one 60 s window, budget 60", got)
 	}
 }
@@ -297,7 +285,7 @@ func TestBudgetShareCapsRate(t *testing.T) {
 		}
 		sends = append(sends, clk.Now())
 	}
-	if got := maxInWindow(sends, time.Minute); got > 151 {
+	if got, _ := fakeapi.MaxInWindow(sends, time.Minute); got > 151 {
 		t.Errorf("share sent %d in a minute, want ≤ 150 (25%% of 600) + 1", got)
 	}
 	parent.mu.Lock()

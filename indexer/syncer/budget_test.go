@@ -162,7 +162,7 @@ func TestSharedBudgetNeverExceeded(t *testing.T) {
 	if least := time.Duration(len(reqs)-rate/20) * time.Minute / rate; span < least {
 		t.Errorf("%d requests took %s; one budget of %d/min needs at least %s", len(reqs), span, rate, least)
 	}
-	if n, at := maxInWindow(times, time.Minute); n > rate {
+	if n, at := fakeapi.MaxInWindow(times, time.Minute); n > rate {
 		t.Errorf("%d requests sent in the 60 s from %s (of %d over %s), budget %d", n, at.Sub(start), len(reqs), span, rate)
 	}
 	// The issue's own check: the fake API's request log, counted per 60 s.
@@ -174,7 +174,7 @@ func TestSharedBudgetNeverExceeded(t *testing.T) {
 	for _, l := range logged {
 		lt = append(lt, l.Time)
 	}
-	if n, at := maxInWindow(lt, time.Minute); n > rate {
+	if n, at := fakeapi.MaxInWindow(lt, time.Minute); n > rate {
 		t.Errorf("the fake logged %d requests in the 60 s from %s", n, at.Sub(start))
 	}
 	for _, name := range []string{chatStream, "sessions", "activities", "files", "load-a"} {

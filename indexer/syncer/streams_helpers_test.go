@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -169,20 +168,4 @@ func (t *tap) requests() []tapped {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]tapped(nil), t.seen...)
-}
-
-// maxInWindow is the most times that fall in any window of length d.
-func maxInWindow(times []time.Time, d time.Duration) (int, time.Time) {
-	ts := append([]time.Time(nil), times...)
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-	best, at, j := 0, time.Time{}, 0
-	for i := range ts {
-		for j < len(ts) && ts[j].Before(ts[i].Add(d)) {
-			j++
-		}
-		if j-i > best {
-			best, at = j-i, ts[i]
-		}
-	}
-	return best, at
 }

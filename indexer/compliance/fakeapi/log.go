@@ -3,6 +3,7 @@ package fakeapi
 import (
 	"net"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -82,17 +83,33 @@ func (s *Server) accessLog(from, to time.Time) []Logged {
 // window of length d (half-open: [t, t+d)); entries must be oldest first.
 // Tests use it to prove a client never exceeded a per-minute budget.
 func MaxPerWindow(entries []Logged, d time.Duration) int {
-	if d <= 0 {
-		return 0
+	times := make([]time.Time, len(entries))
+	for i, e := range entries {
+		times[i] = e.Time
 	}
-	best, lo := 0, 0
-	for hi := range entries {
-		for !entries[hi].Time.Before(entries[lo].Time.Add(d)) {
+	n, _ := MaxInWindow(times, d)
+	return n
+}
+
+// MaxInWindow is the largest number of times within any window of length d
+// (half-open: [t, t+d)) and where that window starts; times need not be
+// sorted. Tests of clients count their own send times with it.
+func MaxInWindow(times []time.Time, d time.Duration) (int, time.Time) {
+	if d <= 0 {
+		return 0, time.Time{}
+	}
+	ts := slices.Clone(times)
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	best, at, lo := 0, time.Time{}, 0
+	for hi := range ts {
+		for !ts[hi].Before(ts[lo].Add(d)) {
 			lo++
 		}
-		best = max(best, hi-lo+1)
+		if hi-lo+1 > best {
+			best, at = hi-lo+1, ts[lo]
+		}
 	}
-	return best
+	return best, at
 }
 
 // statusRecorder remembers the status a handler wrote.
