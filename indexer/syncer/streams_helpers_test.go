@@ -115,7 +115,6 @@ func (a *apiAnswer) write(w http.ResponseWriter) {
 }
 
 var (
-	keyNotFound = &apiAnswer{http.StatusNotFound, "not_found_error", "Not found"}
 	disabledAPI = &apiAnswer{http.StatusBadRequest, "invalid_request_error", "Compliance API is not enabled for this organization"}
 	unknownArg  = &apiAnswer{http.StatusBadRequest, "invalid_request_error", "Unknown query parameter: 'after_id'. Did you mean 'before_id'?"}
 	noUserScope = &apiAnswer{http.StatusForbidden, "permission_error", "Missing required scopes. Got: ['read:compliance_activities'] Needed one of: ['read:compliance_user_data', 'read:org_audit']"}
