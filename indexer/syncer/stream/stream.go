@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -216,11 +215,3 @@ func QueueFile(b *indexer.Batch, p PendingFile) {
 // ErrStop wraps an error after which no stream should go on (the key was
 // refused): the engine stops the whole run.
 var ErrStop = errors.New("sync stopped")
-
-// Scrub removes secret from s, for errors shown to auditors.
-func Scrub(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
-}
