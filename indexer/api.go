@@ -51,6 +51,9 @@ type IngestResult struct {
 	Unchanged     int `json:"unchanged"`     // records identical to what was stored
 	Findings      int `json:"findings"`      // findings in the ingested messages
 	Purged        int `json:"purged"`        // messages dropped: created in a deleted range
+	// Expired counts messages dropped because the retention policy had
+	// already expired them (and no legal hold covers them).
+	Expired int `json:"expired"`
 }
 
 // Kind selects message-level or conversation-level search results.
@@ -98,6 +101,10 @@ type SearchRequest struct {
 	// Facets names the facets to compute (Facet* constants); empty means all.
 	Facets   []string `json:"facets,omitempty"`
 	NoFacets bool     `json:"no_facets,omitempty"`
+	// Holds keeps messages that one of these legal holds (ids) covers;
+	// HeldOnly keeps messages any active hold covers.
+	Holds    []string `json:"holds,omitempty"`
+	HeldOnly bool     `json:"held_only,omitempty"`
 }
 
 // SearchResult is one page of hits, facet counts over all hits, and the cursor
@@ -138,6 +145,9 @@ type Hit struct {
 	ConversationKind string   `json:"conversation_kind,omitempty"`
 	Tools            []string `json:"tools,omitempty"`
 	Score            float64  `json:"score,omitempty"`
+	// Holds are the ids of the active legal holds covering the message (on
+	// a conversation hit: covering any of its messages).
+	Holds []string `json:"holds,omitempty"`
 }
 
 // FacetCount is one facet value. Label is a display name where the term is an
@@ -162,6 +172,9 @@ const (
 	// ...) and FacetConversationKind chat or session.
 	FacetProduct          = "product"
 	FacetConversationKind = "conversation_kind"
+	// FacetHold counts messages per active legal hold (term: hold id,
+	// label: its matter).
+	FacetHold = "hold"
 )
 
 // DeleteResult counts what DeleteRange removed (or would remove, on a dry run).
@@ -170,6 +183,11 @@ type DeleteResult struct {
 	Conversations int  `json:"conversations"`
 	Activities    int  `json:"activities"` // Activity Feed events (activity_store.go)
 	DryRun        bool `json:"dry_run"`
+	// Held counts the messages in the range that legal holds kept, and
+	// HeldBy splits them by hold id (a message under two holds counts in
+	// both). Held conversations are kept with them.
+	Held   int            `json:"held"`
+	HeldBy map[string]int `json:"held_by,omitempty"`
 }
 
 // Stats are counters for analytics, maintained at ingest.
