@@ -52,8 +52,10 @@ func (ix *Indexer) SetRetentionPolicy(ctx context.Context, p model.RetentionPoli
 	return errTODO
 }
 
-// PlanRetention is the dry run: what RunRetention(now) would delete.
-func (ix *Indexer) PlanRetention(ctx context.Context, now time.Time) (RetentionReport, error) {
+// PlanRetention is the dry run: what RunRetention(now) would delete under
+// policy p, or under the stored policy when p is nil (so an admin can see
+// what a policy would delete before saving it).
+func (ix *Indexer) PlanRetention(ctx context.Context, now time.Time, p *model.RetentionPolicy) (RetentionReport, error) {
 	return RetentionReport{}, errTODO
 }
 
