@@ -101,10 +101,6 @@ type SearchRequest struct {
 	// Facets names the facets to compute (Facet* constants); empty means all.
 	Facets   []string `json:"facets,omitempty"`
 	NoFacets bool     `json:"no_facets,omitempty"`
-	// Holds keeps messages that one of these legal holds (ids) covers;
-	// HeldOnly keeps messages any active hold covers.
-	Holds    []string `json:"holds,omitempty"`
-	HeldOnly bool     `json:"held_only,omitempty"`
 }
 
 // SearchResult is one page of hits, facet counts over all hits, and the cursor
@@ -145,9 +141,6 @@ type Hit struct {
 	ConversationKind string   `json:"conversation_kind,omitempty"`
 	Tools            []string `json:"tools,omitempty"`
 	Score            float64  `json:"score,omitempty"`
-	// Holds are the ids of the active legal holds covering the message (on
-	// a conversation hit: covering any of its messages).
-	Holds []string `json:"holds,omitempty"`
 }
 
 // FacetCount is one facet value. Label is a display name where the term is an
@@ -172,9 +165,6 @@ const (
 	// ...) and FacetConversationKind chat or session.
 	FacetProduct          = "product"
 	FacetConversationKind = "conversation_kind"
-	// FacetHold counts messages per active legal hold (term: hold id,
-	// label: its matter).
-	FacetHold = "hold"
 )
 
 // DeleteResult counts what DeleteRange removed (or would remove, on a dry run).

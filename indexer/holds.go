@@ -49,13 +49,16 @@ func (ix *Indexer) ConversationHolds(ctx context.Context, conversationID string)
 // holdView is the set of active holds as of one Badger transaction, in the
 // form deletions check messages against. Build it with ix.holdView(txn)
 // inside the deleting transaction chain: every writer transaction of a
-// deletion must call checkHolds (below) so that a hold committed while the
+// deletion must call check (below) so that a hold committed while the
 // deletion runs makes the deletion's next commit fail with
 // badger.ErrConflict rather than delete what the hold now covers.
 type holdView struct{}
 
 // holdView loads the active holds visible to txn.
 func (ix *Indexer) holdView(txn *badger.Txn) (*holdView, error) { return &holdView{}, nil }
+
+// people (people.go) resolves custodians: a hold naming a user by id,
+// alias or email covers every conversation that user owns under any id.
 
 // empty reports whether no hold is active (the fast path: no lookups).
 func (v *holdView) empty() bool { return true }
@@ -71,6 +74,13 @@ func (v *holdView) heldBy(txn *badger.Txn, m *model.Message, ownerID string) ([]
 // it has no message left (a held conversation or custodian's).
 func (v *holdView) convHeld(c *model.Conversation) bool { return false }
 
-// checkHolds reads the holds version key in txn, so that Badger's conflict
-// detection fails the commit if a hold changed since txn began.
-func checkHolds(txn *badger.Txn) error { return nil }
+// errHoldsChanged: a hold was placed or released after the view was
+// loaded; the deletion must reload the view and look again.
+var errHoldsChanged = errors.New("legal holds changed during the deletion")
+
+// check reads the holds version key in txn. It returns errHoldsChanged
+// when the version is not the view's, and the read makes Badger fail
+// txn's commit with badger.ErrConflict if a hold changes before it
+// commits. Every writer transaction of a deletion calls it just before
+// committing.
+func (v *holdView) check(txn *badger.Txn) error { return nil }
