@@ -3,32 +3,129 @@ package indexer
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/ccsync/ccsync/model"
 )
 
-// Legal holds (model.Hold). CONTRACT — owned by the holds work (see
-// /work/notes/common15.md); bodies are stubs until it lands.
-
+// errTODO marks contract stubs still waiting for their work (retention.go
+// uses it until the retention work lands; unused package vars compile).
 var errTODO = errors.New("not implemented yet")
+
+// Legal holds (model.Hold). Storage and the frozen query: holds_store.go;
+// what deletions check against: holds_view.go; listings and counts:
+// holds_read.go. Placing or releasing a hold never takes ix.writes: a hold
+// can be placed while an hours-long deletion runs, and the deletion's next
+// commit conflicts with it (holdView.check).
 
 // AddHold validates and places a hold, and returns it as stored (id,
 // creation time, frozen query and counts filled in). It takes effect for
 // every deletion that commits after it returns, including one running.
 // ErrBadRequest wraps validation errors.
 func (ix *Indexer) AddHold(ctx context.Context, h model.Hold) (model.Hold, error) {
-	return model.Hold{}, errTODO
+	if err := validHold(h); err != nil {
+		return model.Hold{}, fmt.Errorf("add hold: %w: %w", ErrBadRequest, err)
+	}
+	id, err := newHoldID()
+	if err != nil {
+		return model.Hold{}, fmt.Errorf("add hold: %w", err)
+	}
+	h.ID, h.CreatedAt = id, holdNow()
+	h.ReleasedAt, h.ReleasedBy, h.ReleaseReason = nil, "", ""
+	h.Messages, h.ConversationsCount = 0, 0
+	done := markHoldBusy(id)
+	defer done()
+	if err := ix.sweepHoldKeys(ctx); err != nil {
+		// Leftovers are inert; a failed sweep must not block a hold.
+		ix.log.Warn("could not remove leftover hold keys", "err", err)
+	}
+	if h.Query != nil {
+		q := *h.Query
+		h.Query = &q
+		if err := ix.freezeHoldQuery(ctx, &h); err != nil {
+			return model.Hold{}, fmt.Errorf("add hold %q: %w", h.Matter, err)
+		}
+	}
+	err = ix.updateHolds("add hold", func(txn *badger.Txn) error {
+		if err := putHold(txn, &h); err != nil {
+			return err
+		}
+		if err := txn.Delete(holdPendingKey(id)); err != nil {
+			return err
+		}
+		return bumpHoldVersion(txn)
+	})
+	if err != nil {
+		ix.dropUnplacedHold(id)
+		return model.Hold{}, fmt.Errorf("add hold %q: %w", h.Matter, err)
+	}
+	ix.log.Info("legal hold placed", "hold", id, "matter", h.Matter, "by", h.CreatedBy,
+		"custodians", len(h.Custodians), "conversations", len(h.Conversations))
+	return ix.Hold(ctx, id)
 }
 
-// Holds lists holds (released ones too when all is set), newest first,
-// with the counts each covers now.
-func (ix *Indexer) Holds(ctx context.Context, all bool) ([]model.Hold, error) { return nil, errTODO }
+// freezeHoldQuery runs h's query and stores what it matched, before the
+// hold's record exists: a crash midway leaves keys no active hold points at,
+// named by the pending marker written first.
+func (ix *Indexer) freezeHoldQuery(ctx context.Context, h *model.Hold) error {
+	h.Query.FrozenAt = holdNow()
+	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Set(holdPendingKey(h.ID), nil) }); err != nil {
+		return fmt.Errorf("mark hold pending: %w", err)
+	}
+	matches, err := ix.freezeQuery(ctx, h.Query)
+	if err == nil {
+		h.Query.Matched = len(matches)
+		err = ix.writeQueryKeys(h.ID, matches)
+	}
+	if err != nil {
+		ix.dropUnplacedHold(h.ID)
+		return err
+	}
+	return nil
+}
 
-// Hold returns one hold with its counts; ErrNotFound when there is none.
-func (ix *Indexer) Hold(ctx context.Context, id string) (model.Hold, error) {
-	return model.Hold{}, errTODO
+// dropUnplacedHold removes what a hold that failed to be placed wrote.
+func (ix *Indexer) dropUnplacedHold(id string) {
+	if err := ix.removeQueryKeys(context.Background(), id); err != nil {
+		ix.log.Warn("could not remove the query keys of a hold that was not placed; the next hold removes them",
+			"hold", id, "err", err)
+	}
+}
+
+// validHold is model.Hold.Validate plus what the key layout needs: ids end
+// at NUL inside composite keys, so no name may contain one.
+func validHold(h model.Hold) error {
+	if err := h.Validate(); err != nil {
+		return err
+	}
+	for i, c := range h.Custodians {
+		if strings.ContainsRune(c, 0) {
+			return fmt.Errorf("custodians[%d]: contains a NUL byte", i)
+		}
+	}
+	for i, c := range h.Conversations {
+		if strings.ContainsRune(c, 0) {
+			return fmt.Errorf("conversations[%d]: contains a NUL byte", i)
+		}
+	}
+	if q := h.Query; q != nil {
+		for i, u := range q.Users {
+			if strings.TrimSpace(u) == "" || strings.ContainsRune(u, 0) || len(u) > 320 {
+				return fmt.Errorf("query.users[%d]: %q is not a user id or email", i, u)
+			}
+		}
+		if err := checkBounds(q.From, q.To); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+			return fmt.Errorf("query: from %s is not before to %s", q.From.Format("2006-01-02T15:04:05Z07:00"),
+				q.To.Format("2006-01-02T15:04:05Z07:00"))
+		}
+	}
+	return nil
 }
 
 // ReleaseHold releases an active hold. Records it covered become subject
@@ -36,51 +133,50 @@ func (ix *Indexer) Hold(ctx context.Context, id string) (model.Hold, error) {
 // ErrNotFound for an unknown id, ErrBadRequest when already released or
 // the reason is empty.
 func (ix *Indexer) ReleaseHold(ctx context.Context, id, by, reason string) (model.Hold, error) {
-	return model.Hold{}, errTODO
+	if strings.TrimSpace(reason) == "" {
+		return model.Hold{}, fmt.Errorf("release hold %q: %w: reason: required", id, ErrBadRequest)
+	}
+	if len(reason) > 2000 {
+		return model.Hold{}, fmt.Errorf("release hold %q: %w: reason: %d bytes, at most 2,000", id, ErrBadRequest, len(reason))
+	}
+	done := markHoldBusy(id)
+	defer done()
+	var out model.Hold
+	err := ix.updateHolds("release hold", func(txn *badger.Txn) error {
+		h, err := getHold(txn, id)
+		if err != nil {
+			return err
+		}
+		if h == nil {
+			return fmt.Errorf("hold %q: %w", id, ErrNotFound)
+		}
+		if !h.Active() {
+			return fmt.Errorf("%w: hold %q was already released at %s by %s", ErrBadRequest, id,
+				h.ReleasedAt.Format("2006-01-02T15:04:05Z07:00"), h.ReleasedBy)
+		}
+		now := holdNow()
+		h.ReleasedAt, h.ReleasedBy, h.ReleaseReason = &now, by, reason
+		if err := putHold(txn, h); err != nil {
+			return err
+		}
+		if h.Query != nil {
+			// The query keys are removed after this commits; until then
+			// they are inert (released holds cover nothing).
+			if err := txn.Set(holdPendingKey(id), nil); err != nil {
+				return err
+			}
+		}
+		out = *h
+		return bumpHoldVersion(txn)
+	})
+	if err != nil {
+		return model.Hold{}, fmt.Errorf("release hold: %w", err)
+	}
+	ix.log.Info("legal hold released", "hold", id, "matter", out.Matter, "by", by)
+	if out.Query != nil {
+		if err := ix.removeQueryKeys(ctx, id); err != nil {
+			ix.log.Warn("released hold's query keys remain; the next hold removes them", "hold", id, "err", err)
+		}
+	}
+	return out, nil
 }
-
-// ConversationHolds returns, for a conversation, the ids of the active
-// holds covering each of its messages (message id → hold ids), for the
-// "held" badges of the conversation view.
-func (ix *Indexer) ConversationHolds(ctx context.Context, conversationID string) (map[string][]string, error) {
-	return nil, errTODO
-}
-
-// holdView is the set of active holds as of one Badger transaction, in the
-// form deletions check messages against. Build it with ix.holdView(txn)
-// inside the deleting transaction chain: every writer transaction of a
-// deletion must call check (below) so that a hold committed while the
-// deletion runs makes the deletion's next commit fail with
-// badger.ErrConflict rather than delete what the hold now covers.
-type holdView struct{}
-
-// holdView loads the active holds visible to txn.
-func (ix *Indexer) holdView(txn *badger.Txn) (*holdView, error) { return &holdView{}, nil }
-
-// people (people.go) resolves custodians: a hold naming a user by id,
-// alias or email covers every conversation that user owns under any id.
-
-// empty reports whether no hold is active (the fast path: no lookups).
-func (v *holdView) empty() bool { return true }
-
-// heldBy returns the ids of the active holds covering m (nil when none).
-// m may be a stub (stub.go): ID, ConversationID and CreatedAt are set.
-// ownerID is the conversation owner when the caller knows it ("" when not).
-func (v *holdView) heldBy(txn *badger.Txn, m *model.Message, ownerID string) ([]string, error) {
-	return nil, nil
-}
-
-// convHeld reports whether a conversation record must be kept even when
-// it has no message left (a held conversation or custodian's).
-func (v *holdView) convHeld(c *model.Conversation) bool { return false }
-
-// errHoldsChanged: a hold was placed or released after the view was
-// loaded; the deletion must reload the view and look again.
-var errHoldsChanged = errors.New("legal holds changed during the deletion")
-
-// check reads the holds version key in txn. It returns errHoldsChanged
-// when the version is not the view's, and the read makes Badger fail
-// txn's commit with badger.ErrConflict if a hold changes before it
-// commits. Every writer transaction of a deletion calls it just before
-// committing.
-func (v *holdView) check(txn *badger.Txn) error { return nil }

@@ -22,6 +22,8 @@ import (
 //	tc/<created:8><conv>             conversations by creation time
 //	uc/<user>\0<created:8><conv>     a user's conversations by time
 //	ob/<kind>/<id>                   index outbox: docs to (re)index or delete in Bleve
+//	hq/<msg>\0<hold>                 a message a hold's frozen query matched (value empty)
+//	hm/<hold>\0<msg>                 the same, per hold (value: the message's conversation id)
 //	st/<counter>                     analytics counters (int64)
 //	meta/<key>                       checkpoints, settings, accounts, audit trail
 const (
@@ -37,6 +39,8 @@ const (
 	pOutbox   = "ob/"
 	pStat     = "st/"
 	pMeta     = "meta/"
+	pHoldMsg  = "hq/"
+	pHoldMem  = "hm/"
 )
 
 // Outbox kinds: a message doc, a conversation doc, a conversation with all of

@@ -1,0 +1,372 @@
+package indexer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	json "github.com/goccy/go-json"
+
+	"github.com/ccsync/ccsync/model"
+)
+
+// Hold records live in meta/ next to the other admin-made settings. The
+// version key is bumped in the transaction of every add or release, so a
+// deletion that read it (holdView.check) fails to commit when a hold changed
+// under it. A pending marker exists while a hold's frozen-query keys are
+// being written (before the record exists) or removed (after the release):
+// a crash in between leaves keys no active hold points at, and the marker
+// names them so the next AddHold or ReleaseHold removes them.
+const (
+	mHold        = "hold/"
+	mHoldVersion = "holds_version"
+	mHoldPending = "hold_pending/"
+
+	// maxHoldQueryMatches bounds what a frozen query may pin: each match is
+	// two keys and a lookup in every deletion. Over it, the admin narrows
+	// the query rather than getting a hold that silently misses messages.
+	maxHoldQueryMatches = 100_000
+	// holdKeysPerTxn sizes the batches frozen-query keys are written and
+	// removed in (well inside Badger's transaction limits).
+	holdKeysPerTxn = 5_000
+	holdCommitTries = 5
+)
+
+func holdKey(id string) []byte        { return key(pMeta, mHold, id) }
+func holdPendingKey(id string) []byte { return key(pMeta, mHoldPending, id) }
+func holdVersionKey() []byte          { return key(pMeta, mHoldVersion) }
+func holdMsgPrefix(msg string) []byte { return key(pHoldMsg, msg, "\x00") }
+func holdMsgKey(msg, hold string) []byte {
+	return key(pHoldMsg, msg, "\x00", hold)
+}
+func holdMemPrefix(hold string) []byte { return key(pHoldMem, hold, "\x00") }
+func holdMemKey(hold, msg string) []byte {
+	return key(pHoldMem, hold, "\x00", msg)
+}
+
+// holdsBusy are the holds whose query keys this process is writing or
+// removing right now; the sweep of pending markers leaves them alone. The
+// data directory is locked to one process, so in-process state suffices,
+// and hold ids are random, so one set serves every open Indexer.
+var holdsBusy = struct {
+	sync.Mutex
+	ids map[string]bool
+}{ids: map[string]bool{}}
+
+func markHoldBusy(id string) func() {
+	holdsBusy.Lock()
+	holdsBusy.ids[id] = true
+	holdsBusy.Unlock()
+	return func() {
+		holdsBusy.Lock()
+		delete(holdsBusy.ids, id)
+		holdsBusy.Unlock()
+	}
+}
+
+func holdIsBusy(id string) bool {
+	holdsBusy.Lock()
+	defer holdsBusy.Unlock()
+	return holdsBusy.ids[id]
+}
+
+func newHoldID() (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("hold id: %w", err)
+	}
+	return "hold_" + hex.EncodeToString(b[:]), nil
+}
+
+// readHoldVersion returns the holds version visible to txn (0 before the
+// first hold). The read is what makes an update txn conflict with a later
+// hold change.
+func readHoldVersion(txn *badger.Txn) (uint64, error) {
+	item, err := txn.Get(holdVersionKey())
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read holds version: %w", err)
+	}
+	var v uint64
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("holds version: %d bytes, want 8", len(b))
+		}
+		v = binary.BigEndian.Uint64(b)
+		return nil
+	})
+	return v, err
+}
+
+func bumpHoldVersion(txn *badger.Txn) error {
+	v, err := readHoldVersion(txn)
+	if err != nil {
+		return err
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v+1)
+	return txn.Set(holdVersionKey(), b[:])
+}
+
+func getHold(txn *badger.Txn, id string) (*model.Hold, error) {
+	var h model.Hold
+	found, _, err := getJSON(txn, holdKey(id), &h)
+	if err != nil {
+		return nil, fmt.Errorf("hold %q: %w", id, err)
+	}
+	if !found {
+		return nil, nil
+	}
+	return &h, nil
+}
+
+// eachHold calls fn with every stored hold record, released ones too.
+func eachHold(txn *badger.Txn, fn func(h *model.Hold) error) error {
+	prefix := key(pMeta, mHold)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: true, PrefetchSize: 64})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var h model.Hold
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &h) }); err != nil {
+			return fmt.Errorf("decode %q: %w", it.Item().Key(), err)
+		}
+		if err := fn(&h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func putHold(txn *badger.Txn, h *model.Hold) error {
+	stored := *h
+	stored.Messages, stored.ConversationsCount = 0, 0 // counts are computed when listed
+	raw, err := json.Marshal(stored)
+	if err != nil {
+		return fmt.Errorf("encode hold %q: %w", h.ID, err)
+	}
+	return txn.Set(holdKey(h.ID), raw)
+}
+
+// updateHolds runs fn in an update transaction, again when a concurrent hold
+// change made the commit conflict (fn must be safe to re-run).
+func (ix *Indexer) updateHolds(what string, fn func(txn *badger.Txn) error) error {
+	var err error
+	for try := 0; try < holdCommitTries; try++ {
+		if err = ix.db.Update(fn); !errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: holds kept changing during %d attempts: %w", what, holdCommitTries, err)
+}
+
+// freezeQuery runs the hold's query as a message search, oldest first, and
+// returns every match (message id → conversation id). It fails rather than
+// truncate when the query matches more than maxHoldQueryMatches.
+func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[string]string, error) {
+	users := q.Users
+	if len(users) > 0 {
+		if err := ix.db.View(func(txn *badger.Txn) error {
+			var err error
+			users, err = searchUserIDs(txn, users)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("query: users: %w", err)
+		}
+	}
+	req := SearchRequest{Kind: KindMessage, Query: q.Text, FindingTypes: q.FindingTypes, FlaggedOnly: q.FlaggedOnly,
+		Users: users, Models: q.Models, Products: q.Products, From: q.From, To: q.To,
+		Sort: SortOldest, Size: maxPageSize, NoFacets: true}
+	out := map[string]string{}
+	tooMany := func(n uint64) error {
+		return fmt.Errorf("%w: query: matches %d messages, a hold's query may pin at most %d; narrow the query "+
+			"(dates, users, finding types) or name custodians or conversations instead", ErrBadRequest, n, maxHoldQueryMatches)
+	}
+	for {
+		res, err := ix.Search(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("query: %w", err)
+		}
+		if res.Total > maxHoldQueryMatches {
+			return nil, tooMany(res.Total)
+		}
+		for _, h := range res.Hits {
+			out[h.ID] = h.ConversationID
+		}
+		if len(out) > maxHoldQueryMatches { // grew while paging
+			return nil, tooMany(uint64(len(out)))
+		}
+		if res.Next == "" || len(res.Hits) == 0 {
+			return out, nil
+		}
+		req.After = res.Next
+	}
+}
+
+// searchUserIDs turns the users a query names (ids, aliases, emails) into
+// the user ids the search index files messages under. A name that resolves
+// to nobody stays as given, so it matches nothing rather than dropping the
+// filter and matching everyone.
+func searchUserIDs(txn *badger.Txn, names []string) ([]string, error) {
+	p := newPeople(txn)
+	canon, err := p.canonical(names)
+	if err != nil {
+		return nil, err
+	}
+	var byEmail map[string][]*model.User
+	var out []string
+	for _, n := range canon {
+		if !strings.Contains(n, "@") {
+			out = append(out, n)
+			continue
+		}
+		if byEmail == nil {
+			if byEmail, err = usersByEmail(txn); err != nil {
+				return nil, err
+			}
+		}
+		if len(byEmail[n]) == 0 {
+			out = append(out, n)
+		}
+		for _, u := range byEmail[n] {
+			id, _, err := p.facts(u.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// usersByEmail indexes every user record by lower-cased email. There is no
+// email index in the store; users are few next to messages, and this runs
+// once per hold view or listing, only when a hold names someone by email.
+func usersByEmail(txn *badger.Txn) (map[string][]*model.User, error) {
+	out := map[string][]*model.User{}
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pUser), PrefetchValues: true, PrefetchSize: 100})
+	defer it.Close()
+	for it.Rewind(); it.Valid(); it.Next() {
+		var u model.User
+		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &u) }); err != nil {
+			return nil, fmt.Errorf("decode %q: %w", it.Item().Key(), err)
+		}
+		if e := strings.ToLower(strings.TrimSpace(u.Email)); e != "" {
+			out[e] = append(out[e], &u)
+		}
+	}
+	return out, nil
+}
+
+// writeQueryKeys stores a frozen query's matches for hold id, in batches.
+// The hold is not active yet, so these keys change nothing until its record
+// is written.
+func (ix *Indexer) writeQueryKeys(id string, matches map[string]string) error {
+	wb := ix.db.NewWriteBatch()
+	defer wb.Cancel()
+	for msg, conv := range matches {
+		if err := wb.Set(holdMsgKey(msg, id), nil); err != nil {
+			return fmt.Errorf("hold %s: write query match %q: %w", id, msg, err)
+		}
+		if err := wb.Set(holdMemKey(id, msg), []byte(conv)); err != nil {
+			return fmt.Errorf("hold %s: write query match %q: %w", id, msg, err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("hold %s: write query matches: %w", id, err)
+	}
+	return nil
+}
+
+// removeQueryKeys deletes hold id's frozen-query keys, a batch at a time,
+// then its pending marker. Only for a hold that is released or never became
+// active: for those the keys are inert, so a crash midway loses nothing.
+func (ix *Indexer) removeQueryKeys(ctx context.Context, id string) error {
+	prefix := holdMemPrefix(id)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var msgs []string
+		if err := ix.db.View(func(txn *badger.Txn) error {
+			return scanKeys(txn, prefix, func(k []byte) error {
+				if len(msgs) == holdKeysPerTxn {
+					return errStopScan
+				}
+				msgs = append(msgs, string(k[len(prefix):]))
+				return nil
+			})
+		}); err != nil && !errors.Is(err, errStopScan) {
+			return fmt.Errorf("hold %s: list query keys: %w", id, err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		if err := ix.db.Update(func(txn *badger.Txn) error {
+			for _, m := range msgs {
+				if err := txn.Delete(holdMsgKey(m, id)); err != nil {
+					return err
+				}
+				if err := txn.Delete(holdMemKey(id, m)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("hold %s: remove query keys: %w", id, err)
+		}
+	}
+	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(holdPendingKey(id)) }); err != nil {
+		return fmt.Errorf("hold %s: clear pending marker: %w", id, err)
+	}
+	return nil
+}
+
+var errStopScan = errors.New("stop scan")
+
+// sweepHoldKeys removes the query keys a crash left behind: those of holds
+// with a pending marker that no call in this process is working on and
+// that are not active.
+func (ix *Indexer) sweepHoldKeys(ctx context.Context) error {
+	var stale []string
+	err := ix.db.View(func(txn *badger.Txn) error {
+		prefix := key(pMeta, mHoldPending)
+		return scanKeys(txn, prefix, func(k []byte) error {
+			id := string(k[len(prefix):])
+			if holdIsBusy(id) {
+				return nil
+			}
+			h, err := getHold(txn, id)
+			if err != nil {
+				return err
+			}
+			if h == nil || !h.Active() {
+				stale = append(stale, id)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("sweep hold keys: %w", err)
+	}
+	for _, id := range stale {
+		done := markHoldBusy(id)
+		err := ix.removeQueryKeys(ctx, id)
+		done()
+		if err != nil {
+			return fmt.Errorf("sweep hold keys: %w", err)
+		}
+		ix.log.Info("removed the query keys a crash left behind", "hold", id)
+	}
+	return nil
+}
+
+func holdNow() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
