@@ -23,21 +23,25 @@ import (
 // under it. A pending marker exists while a hold's frozen-query keys are
 // being written (before the record exists) or removed (after the release):
 // a crash in between leaves keys no active hold points at, and the marker
-// names them so the next AddHold or ReleaseHold removes them.
+// names them so the next AddHold removes them (sweepHoldKeys).
 const (
 	mHold        = "hold/"
 	mHoldVersion = "holds_version"
 	mHoldPending = "hold_pending/"
 
-	// maxHoldQueryMatches bounds what a frozen query may pin: each match is
+	// defaultMaxHoldQueryMatches bounds what a frozen query may pin: each match is
 	// two keys and a lookup in every deletion. Over it, the admin narrows
 	// the query rather than getting a hold that silently misses messages.
-	maxHoldQueryMatches = 100_000
+	defaultMaxHoldQueryMatches = 100_000
 	// holdKeysPerTxn sizes the batches frozen-query keys are written and
 	// removed in (well inside Badger's transaction limits).
-	holdKeysPerTxn = 5_000
+	holdKeysPerTxn  = 5_000
 	holdCommitTries = 5
 )
+
+// maxHoldQueryMatches is a variable so tests can reach it without
+// ingesting a hundred thousand messages.
+var maxHoldQueryMatches = defaultMaxHoldQueryMatches
 
 func holdKey(id string) []byte        { return key(pMeta, mHold, id) }
 func holdPendingKey(id string) []byte { return key(pMeta, mHoldPending, id) }
@@ -195,7 +199,7 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 		if err != nil {
 			return nil, fmt.Errorf("query: %w", err)
 		}
-		if res.Total > maxHoldQueryMatches {
+		if res.Total > uint64(maxHoldQueryMatches) {
 			return nil, tooMany(res.Total)
 		}
 		for _, h := range res.Hits {
