@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/dgraph-io/badger/v4"
 	json "github.com/goccy/go-json"
 
@@ -172,9 +174,11 @@ func (ix *Indexer) updateHolds(what string, fn func(txn *badger.Txn) error) erro
 	return fmt.Errorf("%s: holds kept changing during %d attempts: %w", what, holdCommitTries, err)
 }
 
-// freezeQuery runs the hold's query as a message search, oldest first, and
-// returns every match (message id → conversation id). It fails rather than
-// truncate when the query matches more than maxHoldQueryMatches.
+// freezeQuery runs the hold's query over the message index and returns
+// every match (message id → conversation id). It fails rather than truncate
+// when the query matches more than maxHoldQueryMatches. It asks Bleve for
+// ids alone, in one request: paging through Search would re-run the query
+// per page (quadratic in the matches) and build snippets nobody reads.
 func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[string]string, error) {
 	users := q.Users
 	if len(users) > 0 {
@@ -186,33 +190,58 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 			return nil, fmt.Errorf("query: users: %w", err)
 		}
 	}
+	// The same filters Search applies to a message search.
 	req := SearchRequest{Kind: KindMessage, Query: q.Text, FindingTypes: q.FindingTypes, FlaggedOnly: q.FlaggedOnly,
-		Users: users, Models: q.Models, Products: q.Products, From: q.From, To: q.To,
-		Sort: SortOldest, Size: maxPageSize, NoFacets: true}
-	out := map[string]string{}
+		Users: users, Models: q.Models, Products: q.Products, From: q.From, To: q.To}
+	bq, err := buildQuery(req)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	release := ix.parts.acquire()
+	defer release()
+	idxs := ix.parts.messages(req.From, req.To)
+	if bq, err = expandPatterns(ctx, bq, idxs); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
 	tooMany := func(n uint64) error {
 		return fmt.Errorf("%w: query: matches %d messages, a hold's query may pin at most %d; narrow the query "+
 			"(dates, users, finding types) or name custodians or conversations instead", ErrBadRequest, n, maxHoldQueryMatches)
 	}
-	for {
-		res, err := ix.Search(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("query: %w", err)
-		}
-		if res.Total > uint64(maxHoldQueryMatches) {
-			return nil, tooMany(res.Total)
-		}
-		for _, h := range res.Hits {
-			out[h.ID] = h.ConversationID
-		}
-		if len(out) > maxHoldQueryMatches { // grew while paging
-			return nil, tooMany(uint64(len(out)))
-		}
-		if res.Next == "" || len(res.Hits) == 0 {
-			return out, nil
-		}
-		req.After = res.Next
+	// Count first, so an over-broad query is refused before anything is
+	// collected.
+	counted, err := searchPartitions(ctx, bleve.NewSearchRequestOptions(bq, 0, 0, false), idxs)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", tooManyTerms(err))
 	}
+	if counted.Total > uint64(maxHoldQueryMatches) {
+		return nil, tooMany(counted.Total)
+	}
+	// Ingest may add matches between the two requests: one more than the
+	// cap tells that it went over.
+	sr := bleve.NewSearchRequestOptions(bq, maxHoldQueryMatches+1, 0, false)
+	// Sorting by the conversation id hands it back with each hit (nothing
+	// is stored in the index); as a string, so no id reads as a number.
+	sr.SortByCustom(search.SortOrder{&search.SortField{Field: fConv, Type: search.SortFieldAsString}, &search.SortDocID{}})
+	res, err := searchPartitions(ctx, sr, idxs)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", tooManyTerms(err))
+	}
+	if res.Total > uint64(maxHoldQueryMatches) {
+		return nil, tooMany(res.Total)
+	}
+	out := make(map[string]string, len(res.Hits))
+	for _, h := range res.Hits {
+		id, ok := strings.CutPrefix(h.ID, messageDocID(""))
+		if !ok {
+			continue
+		}
+		conv := ""
+		if len(h.Sort) > 0 {
+			conv = h.Sort[0]
+		}
+		out[id] = conv
+	}
+	return out, nil
 }
 
 // searchUserIDs turns the users a query names (ids, aliases, emails) into
@@ -373,4 +402,6 @@ func (ix *Indexer) sweepHoldKeys(ctx context.Context) error {
 	return nil
 }
 
-func holdNow() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+// holdNow keeps nanoseconds: holds are listed newest first, and two placed
+// within a millisecond still list in the order they were placed.
+func holdNow() time.Time { return time.Now().UTC() }
