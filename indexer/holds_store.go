@@ -195,13 +195,14 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 		Users: users, Models: q.Models, Products: q.Products, From: q.From, To: q.To}
 	bq, err := buildQuery(req)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		// ErrBadQuery too: a text the query syntax rejects is the caller's.
+		return nil, fmt.Errorf("%w: query: %w", ErrBadRequest, err)
 	}
 	release := ix.parts.acquire()
 	defer release()
 	idxs := ix.parts.messages(req.From, req.To)
 	if bq, err = expandPatterns(ctx, bq, idxs); err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return nil, queryErr(err)
 	}
 	tooMany := func(n uint64) error {
 		return fmt.Errorf("%w: query: matches %d messages, a hold's query may pin at most %d; narrow the query "+
@@ -211,7 +212,7 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 	// collected.
 	counted, err := searchPartitions(ctx, bleve.NewSearchRequestOptions(bq, 0, 0, false), idxs)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", tooManyTerms(err))
+		return nil, queryErr(tooManyTerms(err))
 	}
 	if counted.Total > uint64(maxHoldQueryMatches) {
 		return nil, tooMany(counted.Total)
@@ -224,7 +225,7 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 	sr.SortByCustom(search.SortOrder{&search.SortField{Field: fConv, Type: search.SortFieldAsString}, &search.SortDocID{}})
 	res, err := searchPartitions(ctx, sr, idxs)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", tooManyTerms(err))
+		return nil, queryErr(tooManyTerms(err))
 	}
 	if res.Total > uint64(maxHoldQueryMatches) {
 		return nil, tooMany(res.Total)
@@ -242,6 +243,15 @@ func (ix *Indexer) freezeQuery(ctx context.Context, q *model.HoldQuery) (map[str
 		out[id] = conv
 	}
 	return out, nil
+}
+
+// queryErr marks a query the index refuses (too many pattern expansions or
+// terms) as the caller's to fix.
+func queryErr(err error) error {
+	if errors.Is(err, ErrBadQuery) {
+		return fmt.Errorf("%w: query: %w", ErrBadRequest, err)
+	}
+	return fmt.Errorf("query: %w", err)
 }
 
 // searchUserIDs turns the users a query names (ids, aliases, emails) into

@@ -118,6 +118,7 @@ func TestAddHoldValidation(t *testing.T) {
 		{"query matches all", func(h *model.Hold) { h.Query = &model.HoldQuery{Text: "  "} }, "query: matches every message"},
 		{"query user NUL", func(h *model.Hold) { h.Query = &model.HoldQuery{Users: []string{"a\x00"}} }, "query.users[0]"},
 		{"query from after to", func(h *model.Hold) { h.Query = &model.HoldQuery{From: t0, To: t0} }, "query: from"},
+		{"query syntax", func(h *model.Hold) { h.Query = &model.HoldQuery{Text: `title:"unterminated`} }, "query:"},
 		{"query far future", func(h *model.Hold) { h.Query = &model.HoldQuery{From: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)} }, "query"},
 	}
 	for _, tc := range cases {
