@@ -438,7 +438,12 @@ func TestHoldManyCustodiansAndOddIDs(t *testing.T) {
 	if _, err := ix.Holds(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("10k custodians: AddHold %v, Holds %v", took, time.Since(start))
+	list := time.Since(start)
+	start = time.Now()
+	if err := ix.db.View(func(txn *badger.Txn) error { _, err := ix.holdView(txn); return err }); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("10k custodians: AddHold %v, Holds %v, holdView load %v", took, list, time.Since(start))
 }
 
 // Hold calls do not take ix.writes, so they meet a closed store on their
@@ -464,5 +469,39 @@ func TestHoldCallsAfterClose(t *testing.T) {
 	}
 	if _, err := ix.ConversationHolds(ctx, "c"); err == nil {
 		t.Error("ConversationHolds after Close succeeded")
+	}
+}
+
+// heldBy probes each query hold's key up to pointLookups holds and scans the
+// message's keys beyond: both give the active holds only, never the keys a
+// hold that was not placed left behind.
+func TestHeldByQueryHoldsBothPaths(t *testing.T) {
+	ix := holdFixture(t)
+	if err := ix.writeQueryKeys("hold_dead", map[string]string{"ca1-m0": "ca1"}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range pointLookups + 1 {
+		h := addHold(t, ix, model.Hold{Matter: fmt.Sprint("m", i), Query: &model.HoldQuery{Text: "merger"}})
+		want = append(want, h.ID)
+		slices.Sort(want)
+		err := ix.db.View(func(txn *badger.Txn) error {
+			v, err := ix.holdView(txn)
+			if err != nil {
+				return err
+			}
+			got, err := v.heldBy(txn, &model.Message{ID: "ca1-m0", ConversationID: "ca1"}, "user_a")
+			if !slices.Equal(got, want) {
+				t.Errorf("%d query holds: heldBy = %q, want %q", len(want), got, want)
+			}
+			none, err2 := v.heldBy(txn, &model.Message{ID: "ca1-m1", ConversationID: "ca1"}, "user_a")
+			if none != nil {
+				t.Errorf("%d query holds: unmatched message held by %q", len(want), none)
+			}
+			return errors.Join(err, err2)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
