@@ -95,6 +95,9 @@ func (ix *Indexer) dropUnplacedHold(id string) {
 	}
 }
 
+// maxHoldQueryValues bounds each list filter of a hold's query.
+const maxHoldQueryValues = 1000
+
 // validHold is model.Hold.Validate plus what the key layout needs: ids end
 // at NUL inside composite keys, so no name may contain one.
 func validHold(h model.Hold) error {
@@ -115,6 +118,21 @@ func validHold(h model.Hold) error {
 		for i, u := range q.Users {
 			if strings.TrimSpace(u) == "" || strings.ContainsRune(u, 0) || len(u) > 320 {
 				return fmt.Errorf("query.users[%d]: %q is not a user id or email", i, u)
+			}
+		}
+		// Each value is a clause of the query: bound what a caller can make
+		// Bleve evaluate.
+		for _, f := range []struct {
+			name string
+			vals []string
+		}{{"users", q.Users}, {"finding_types", q.FindingTypes}, {"models", q.Models}, {"products", q.Products}} {
+			if len(f.vals) > maxHoldQueryValues {
+				return fmt.Errorf("query.%s: %d values, at most %d", f.name, len(f.vals), maxHoldQueryValues)
+			}
+			for i, v := range f.vals {
+				if len(v) > 320 {
+					return fmt.Errorf("query.%s[%d]: %d bytes, at most 320", f.name, i, len(v))
+				}
 			}
 		}
 		if err := checkBounds(q.From, q.To); err != nil {

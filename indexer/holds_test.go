@@ -118,6 +118,10 @@ func TestAddHoldValidation(t *testing.T) {
 		{"query matches all", func(h *model.Hold) { h.Query = &model.HoldQuery{Text: "  "} }, "query: matches every message"},
 		{"query user NUL", func(h *model.Hold) { h.Query = &model.HoldQuery{Users: []string{"a\x00"}} }, "query.users[0]"},
 		{"query from after to", func(h *model.Hold) { h.Query = &model.HoldQuery{From: t0, To: t0} }, "query: from"},
+		{"query too many models", func(h *model.Hold) { h.Query = &model.HoldQuery{Models: make([]string, 1001)} }, "query.models: 1001 values"},
+		{"query long finding type", func(h *model.Hold) {
+			h.Query = &model.HoldQuery{FindingTypes: []string{strings.Repeat("x", 321)}}
+		}, "query.finding_types[0]: 321 bytes"},
 		{"query syntax", func(h *model.Hold) { h.Query = &model.HoldQuery{Text: `title:"unterminated`} }, "query:"},
 		{"query far future", func(h *model.Hold) { h.Query = &model.HoldQuery{From: time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)} }, "query"},
 	}
