@@ -241,6 +241,10 @@ func TestReleaseHold(t *testing.T) {
 	if _, err := ix.ReleaseHold(ctx, "hold_nope", "admin", "done"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("release unknown: %v", err)
 	}
+	var before *holdView
+	if err := ix.db.View(func(txn *badger.Txn) (err error) { before, err = ix.holdView(txn); return err }); err != nil {
+		t.Fatal(err)
+	}
 	r, err := ix.ReleaseHold(ctx, h.ID, "admin", "case settled")
 	if err != nil || r.ReleasedAt == nil || r.ReleasedBy != "admin" || r.ReleaseReason != "case settled" || r.Active() {
 		t.Fatalf("release: %+v, %v", r, err)
@@ -250,6 +254,9 @@ func TestReleaseHold(t *testing.T) {
 	}
 	if got := heldIDs(t, ix); got != "" {
 		t.Fatalf("released hold still covers %s", got)
+	}
+	if err := ix.db.View(before.check); !errors.Is(err, errHoldsChanged) {
+		t.Fatalf("a view from before the release checks %v, want errHoldsChanged", err)
 	}
 	active, _ := ix.Holds(ctx, false)
 	all, _ := ix.Holds(ctx, true)
