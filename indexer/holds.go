@@ -64,7 +64,14 @@ func (ix *Indexer) AddHold(ctx context.Context, h model.Hold) (model.Hold, error
 	}
 	ix.log.Info("legal hold placed", "hold", id, "matter", h.Matter, "by", h.CreatedBy,
 		"custodians", len(h.Custodians), "conversations", len(h.Conversations))
-	return ix.Hold(ctx, id)
+	counted, err := ix.Hold(ctx, id)
+	if err != nil {
+		// The hold is in force: an error here would invite a retry that
+		// places it twice. Its counts show in the next listing.
+		ix.log.Warn("legal hold placed, but counting what it covers failed", "hold", id, "err", err)
+		return h, nil
+	}
+	return counted, nil
 }
 
 // freezeHoldQuery runs h's query and stores what it matched, before the
