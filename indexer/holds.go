@@ -53,14 +53,17 @@ func (ix *Indexer) AddHold(ctx context.Context, h model.Hold) (model.Hold, error
 		if err := putHold(txn, &h); err != nil {
 			return err
 		}
-		if err := txn.Delete(holdPendingKey(id)); err != nil {
-			return err
-		}
 		return bumpHoldVersion(txn)
 	})
 	if err != nil {
 		ix.dropUnplacedHold(id)
 		return model.Hold{}, fmt.Errorf("add hold %q: %w", h.Matter, err)
+	}
+	if h.Query != nil {
+		// Matches deleted before the hold took effect leave its keys.
+		if err := ix.settleHold(ctx, id); err != nil {
+			ix.log.Warn("hold placed; its query keys settle at the next AddHold", "hold", id, "err", err)
+		}
 	}
 	ix.log.Info("legal hold placed", "hold", id, "matter", h.Matter, "by", h.CreatedBy,
 		"custodians", len(h.Custodians), "conversations", len(h.Conversations))
@@ -96,7 +99,7 @@ func (ix *Indexer) freezeHoldQuery(ctx context.Context, h *model.Hold) error {
 
 // dropUnplacedHold removes what a hold that failed to be placed wrote.
 func (ix *Indexer) dropUnplacedHold(id string) {
-	if err := ix.removeQueryKeys(context.Background(), id); err != nil {
+	if err := ix.settleHold(context.Background(), id); err != nil {
 		ix.log.Warn("could not remove the query keys of a hold that was not placed; the next hold removes them",
 			"hold", id, "err", err)
 	}
@@ -199,7 +202,7 @@ func (ix *Indexer) ReleaseHold(ctx context.Context, id, by, reason string) (mode
 	}
 	ix.log.Info("legal hold released", "hold", id, "matter", out.Matter, "by", by)
 	if out.Query != nil {
-		if err := ix.removeQueryKeys(ctx, id); err != nil {
+		if err := ix.settleHold(ctx, id); err != nil {
 			ix.log.Warn("released hold's query keys remain; the next hold removes them", "hold", id, "err", err)
 		}
 	}

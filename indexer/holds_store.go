@@ -22,10 +22,8 @@ import (
 // Hold records live in meta/ next to the other admin-made settings. The
 // version key is bumped in the transaction of every add or release, so a
 // deletion that read it (holdView.check) fails to commit when a hold changed
-// under it. A pending marker exists while a hold's frozen-query keys are
-// being written (before the record exists) or removed (after the release):
-// a crash in between leaves keys no active hold points at, and the marker
-// names them so the next AddHold removes them (sweepHoldKeys).
+// under it. A pending marker names a hold whose frozen-query keys are not
+// settled yet (holds_settle.go).
 const (
 	mHold        = "hold/"
 	mHoldVersion = "holds_version"
@@ -325,89 +323,6 @@ func (ix *Indexer) writeQueryKeys(id string, matches map[string]string) error {
 	}
 	if err := wb.Flush(); err != nil {
 		return fmt.Errorf("hold %s: write query matches: %w", id, err)
-	}
-	return nil
-}
-
-// removeQueryKeys deletes hold id's frozen-query keys, a batch at a time,
-// then its pending marker. Only for a hold that is released or never became
-// active: for those the keys are inert, so a crash midway loses nothing.
-func (ix *Indexer) removeQueryKeys(ctx context.Context, id string) error {
-	prefix := holdMemPrefix(id)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var msgs []string
-		if err := ix.db.View(func(txn *badger.Txn) error {
-			return scanKeys(txn, prefix, func(k []byte) error {
-				if len(msgs) == holdKeysPerTxn {
-					return errStopScan
-				}
-				msgs = append(msgs, string(k[len(prefix):]))
-				return nil
-			})
-		}); err != nil && !errors.Is(err, errStopScan) {
-			return fmt.Errorf("hold %s: list query keys: %w", id, err)
-		}
-		if len(msgs) == 0 {
-			break
-		}
-		if err := ix.db.Update(func(txn *badger.Txn) error {
-			for _, m := range msgs {
-				if err := txn.Delete(holdMsgKey(m, id)); err != nil {
-					return err
-				}
-				if err := txn.Delete(holdMemKey(id, m)); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("hold %s: remove query keys: %w", id, err)
-		}
-	}
-	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(holdPendingKey(id)) }); err != nil {
-		return fmt.Errorf("hold %s: clear pending marker: %w", id, err)
-	}
-	return nil
-}
-
-var errStopScan = errors.New("stop scan")
-
-// sweepHoldKeys removes the query keys a crash left behind: those of holds
-// with a pending marker that no call in this process is working on and
-// that are not active.
-func (ix *Indexer) sweepHoldKeys(ctx context.Context) error {
-	var stale []string
-	err := ix.db.View(func(txn *badger.Txn) error {
-		prefix := key(pMeta, mHoldPending)
-		return scanKeys(txn, prefix, func(k []byte) error {
-			id := string(k[len(prefix):])
-			if holdIsBusy(id) {
-				return nil
-			}
-			h, err := getHold(txn, id)
-			if err != nil {
-				return err
-			}
-			if h == nil || !h.Active() {
-				stale = append(stale, id)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("sweep hold keys: %w", err)
-	}
-	for _, id := range stale {
-		done := markHoldBusy(id)
-		err := ix.removeQueryKeys(ctx, id)
-		done()
-		if err != nil {
-			return fmt.Errorf("sweep hold keys: %w", err)
-		}
-		ix.log.Info("removed the query keys a crash left behind", "hold", id)
 	}
 	return nil
 }

@@ -516,3 +516,43 @@ func TestHeldByQueryHoldsBothPaths(t *testing.T) {
 		}
 	}
 }
+
+// A matched message deleted before the hold took effect leaves keys that
+// settling removes; after that, Verify reports any pinned message that
+// goes missing (a deletion that ignored the hold).
+func TestHoldSettleAndVerify(t *testing.T) {
+	ix := holdFixture(t)
+	ctx := context.Background()
+	h := addHold(t, ix, model.Hold{Query: &model.HoldQuery{Text: "merger"}})
+	verifyOK := func(when string) {
+		t.Helper()
+		rep, err := ix.Verify(ctx)
+		if err != nil || !rep.OK() {
+			t.Fatalf("verify %s: %+v, %v", when, rep.Problems, err)
+		}
+	}
+	verifyOK("after placing")
+	// As a crash after the record but before settling leaves it: a key of
+	// a message a deletion took first, and the marker.
+	if err := ix.writeQueryKeys(h.ID, map[string]string{"gone": "ca1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Set(holdPendingKey(h.ID), nil) }); err != nil {
+		t.Fatal(err)
+	}
+	verifyOK("while settling")
+	addHold(t, ix, model.Hold{Conversations: []string{"cb2"}}) // settles h
+	if n := countPrefix(t, ix, pHoldMem); n != 3 {
+		t.Fatalf("%d query keys after settling, want the 3 stored matches", n)
+	}
+	verifyOK("after settling")
+	if err := ix.db.Update(func(txn *badger.Txn) error { return txn.Delete(key(pMessage, "cb1-m1")) }); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ix.Verify(ctx)
+	if err != nil || !slices.ContainsFunc(rep.Problems, func(p string) bool {
+		return strings.Contains(p, h.ID) && strings.Contains(p, "1 messages its query pinned")
+	}) {
+		t.Fatalf("verify after a held message went: %q, %v", rep.Problems, err)
+	}
+}

@@ -111,6 +111,9 @@ func (ix *Indexer) Verify(ctx context.Context) (VerifyReport, error) {
 	if err == nil {
 		err = ix.verifyProducts(ctx, problem)
 	}
+	if err == nil {
+		err = ix.verifyHolds(ctx, problem)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("verify: %w", err)
 	}
