@@ -49,6 +49,7 @@ func (ix *Indexer) AddHold(ctx context.Context, h model.Hold) (model.Hold, error
 			return model.Hold{}, fmt.Errorf("add hold %q: %w", h.Matter, err)
 		}
 	}
+	holdCrashPoint("query-keys-written")
 	err = ix.updateHolds("add hold", func(txn *badger.Txn) error {
 		if err := putHold(txn, &h); err != nil {
 			return err
@@ -59,6 +60,7 @@ func (ix *Indexer) AddHold(ctx context.Context, h model.Hold) (model.Hold, error
 		ix.dropUnplacedHold(id)
 		return model.Hold{}, fmt.Errorf("add hold %q: %w", h.Matter, err)
 	}
+	holdCrashPoint("placed")
 	if h.Query != nil {
 		// Matches deleted before the hold took effect leave its keys.
 		if err := ix.settleHold(ctx, id); err != nil {
@@ -104,6 +106,11 @@ func (ix *Indexer) dropUnplacedHold(id string) {
 			"hold", id, "err", err)
 	}
 }
+
+// holdCrashPoint marks the points between a hold's transactions where a
+// crash leaves work for settling; the crash tests stop a child process
+// there. A no-op outside tests.
+var holdCrashPoint = func(point string) {}
 
 // maxHoldQueryValues bounds each list filter of a hold's query.
 const maxHoldQueryValues = 1000
@@ -201,6 +208,7 @@ func (ix *Indexer) ReleaseHold(ctx context.Context, id, by, reason string) (mode
 		return model.Hold{}, fmt.Errorf("release hold: %w", err)
 	}
 	ix.log.Info("legal hold released", "hold", id, "matter", out.Matter, "by", by)
+	holdCrashPoint("released")
 	if out.Query != nil {
 		if err := ix.settleHold(ctx, id); err != nil {
 			ix.log.Warn("released hold's query keys remain; the next hold removes them", "hold", id, "err", err)

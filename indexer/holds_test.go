@@ -17,9 +17,11 @@ import (
 // holdFixture: Ada (user_a, alias acc-a from an export, ada@example.com)
 // owns ca1 under her id and ca2 under her alias; Bob owns cb1 and cb2.
 // Messages mentioning "merger": ca1/0, cb1/1, cb2/0.
-func holdFixture(t *testing.T) *Indexer {
+func holdFixture(t *testing.T) *Indexer { t.Helper(); return holdFixtureAt(t, t.TempDir()) }
+
+func holdFixtureAt(t *testing.T, dir string) *Indexer {
 	t.Helper()
-	ix := openTest(t, t.TempDir())
+	ix := openTest(t, dir)
 	convs := []model.Conversation{
 		{ID: "ca1", OwnerID: "user_a"}, {ID: "ca2", OwnerID: "acc-a"},
 		{ID: "cb1", OwnerID: "user_b"}, {ID: "cb2", OwnerID: "user_b"},
