@@ -82,8 +82,16 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	return res, nil
 }
 
-// resumeDeletes finishes deletions a crash interrupted; it runs at Open.
+// resumeDeletes finishes deletions a crash interrupted, range deletions
+// and retention runs; it runs at Open. It loads the retention policy first:
+// Ingest needs it as soon as Open returns.
 func (ix *Indexer) resumeDeletes(ctx context.Context) error {
+	if err := ix.loadRetention(); err != nil {
+		return err
+	}
+	if err := ix.resumeRetention(ctx); err != nil {
+		return err
+	}
 	for _, r := range ix.purged {
 		if !r.Pending {
 			continue
