@@ -24,6 +24,10 @@ import (
 // committed transaction ended, so a retry costs little).
 const maxSweepRetries = 5
 
+// sweepCommitted, when set (tests), runs after each committed transaction
+// of a deletion: crash tests stop or kill the process there.
+var sweepCommitted func(job string)
+
 // sweep describes one deletion.
 type sweep struct {
 	job      string    // event job and kind: "delete" or "retention"
@@ -113,6 +117,13 @@ func (ix *Indexer) runSweep(ctx context.Context, s *sweep) (sweepStats, error) {
 			break
 		}
 		if !errors.Is(err, errHoldsChanged) && !errors.Is(err, badger.ErrConflict) {
+			if !s.dry && st.pos != nil {
+				// Bring the index in line with what was deleted, so search
+				// does not show what is gone until the run is finished.
+				if aerr := ix.applyOutbox(context.WithoutCancel(ctx), nil); aerr != nil {
+					ix.log.Warn("index update after a failed deletion", "job", s.job, "error", aerr)
+				}
+			}
 			return st.done, err
 		}
 		if attempt >= maxSweepRetries {
@@ -232,6 +243,9 @@ func (ix *Indexer) sweepOnce(ctx context.Context, s *sweep, st *sweepState) erro
 			st.dropped[m] = true
 		}
 		pend, st.pos, pendDropped = newSweepStats(), pendPos, nil
+		if sweepCommitted != nil {
+			sweepCommitted(s.job)
+		}
 	}
 	// The drops go in the attempt's first transaction, before any message
 	// of theirs is deleted without its own outbox entry.
