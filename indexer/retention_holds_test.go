@@ -11,9 +11,9 @@ import (
 	"github.com/ccsync/ccsync/model"
 )
 
-// addHold places a hold, skipping the test while holds are not implemented
+// placeHold places a hold, skipping the test while holds are not implemented
 // (the holds work lands separately; these tests run once it has).
-func addHold(t *testing.T, ix *Indexer, h model.Hold) model.Hold {
+func placeHold(t *testing.T, ix *Indexer, h model.Hold) model.Hold {
 	t.Helper()
 	h.Matter, h.Reason, h.CreatedBy = "Acme v. Us", "litigation", "auditor"
 	got, err := ix.AddHold(context.Background(), h)
@@ -43,7 +43,7 @@ func TestDeleteRangeHolds(t *testing.T) {
 			break
 		}
 	}
-	h := addHold(t, ix, model.Hold{Conversations: []string{conv}})
+	h := placeHold(t, ix, model.Hold{Conversations: []string{conv}})
 	inRange := func(m model.Message) bool { return !m.CreatedAt.Before(from) && m.CreatedAt.Before(to) }
 	var held, gone []string
 	for _, m := range b.Messages {
@@ -101,7 +101,7 @@ func TestRetentionHolds(t *testing.T) {
 	if _, err := ix.Ingest(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	h := addHold(t, ix, model.Hold{Custodians: []string{"exp-1"}}) // u1: covers ann and alias
+	h := placeHold(t, ix, model.Hold{Custodians: []string{"exp-1"}}) // u1: covers ann and alias
 	if err := ix.SetRetentionPolicy(ctx, model.RetentionPolicy{DefaultDays: 365}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestSweepHoldPlacedMidRun(t *testing.T) {
 	sweepCommitted = func(string) {
 		if !placed {
 			placed = true
-			h = addHold(t, ix, model.Hold{Conversations: []string{last.ID}})
+			h = placeHold(t, ix, model.Hold{Conversations: []string{last.ID}})
 		}
 	}
 	t.Cleanup(func() { sweepCommitted = nil })
@@ -196,7 +196,7 @@ func TestSweepHoldPlacedMidRun(t *testing.T) {
 	i := 0
 	sweepCommitted = func(string) {
 		i++
-		addHold(t, ix2, model.Hold{Conversations: []string{b.Conversations[i%len(b.Conversations)].ID}})
+		placeHold(t, ix2, model.Hold{Conversations: []string{b.Conversations[i%len(b.Conversations)].ID}})
 	}
 	_, err = ix2.DeleteRange(ctx, MinTime, MaxTime, false)
 	if err == nil || !strings.Contains(err.Error(), "legal holds changed") {
