@@ -62,9 +62,7 @@ func TestRetentionSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ix.Close()
-		org := synth.Generate(synth.Options{Seed: 11, Users: 8, Conversations: 150, MessagesPer: 20, TextBytes: 200,
-			SecretEvery: 9, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Days: 360})
-		b := Batch{Users: org.Users, Conversations: org.Conversations, Messages: org.Messages}
+		b := bigYearOrg()
 		if _, err := ix.Ingest(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -131,4 +129,12 @@ func TestRetentionSIGKILL(t *testing.T) {
 		t.Fatalf("last run %+v %v", last, err)
 	}
 	t.Logf("uninterrupted run: %d transactions, deleted %d messages, %d conversations; partitions %v", commits, want.Messages, want.Conversations, want.Partitions)
+}
+
+// bigYearOrg spreads 3,000 messages over 2026: with 1 MB memtables a
+// deletion of most of them takes about ten transactions.
+func bigYearOrg() Batch {
+	org := synth.Generate(synth.Options{Seed: 11, Users: 8, Conversations: 150, MessagesPer: 20, TextBytes: 200,
+		SecretEvery: 9, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Days: 360})
+	return Batch{Users: org.Users, Conversations: org.Conversations, Messages: org.Messages}
 }

@@ -192,7 +192,10 @@ func TestSweepHoldPlacedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix2.Close() })
-	b = ingestYearOrg(t, ix2)
+	b = bigYearOrg()
+	if _, err := ix2.Ingest(ctx, b); err != nil {
+		t.Fatal(err)
+	}
 	i := 0
 	sweepCommitted = func(string) {
 		i++

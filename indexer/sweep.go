@@ -96,6 +96,7 @@ type sweepState struct {
 	notWhole map[string]bool // months known to keep a message: never dropped whole
 	dropped  map[string]bool // months whose partition drop is queued
 	total    int
+	commits  int
 }
 
 // runSweep runs s to the end, restarting from the last committed position
@@ -117,16 +118,11 @@ func (ix *Indexer) runSweep(ctx context.Context, s *sweep) (sweepStats, error) {
 			break
 		}
 		if !errors.Is(err, errHoldsChanged) && !errors.Is(err, badger.ErrConflict) {
-			if !s.dry && st.pos != nil {
-				// Bring the index in line with what was deleted, so search
-				// does not show what is gone until the run is finished.
-				if aerr := ix.applyOutbox(context.WithoutCancel(ctx), nil); aerr != nil {
-					ix.log.Warn("index update after a failed deletion", "job", s.job, "error", aerr)
-				}
-			}
+			ix.afterFailedSweep(ctx, s, st)
 			return st.done, err
 		}
 		if attempt >= maxSweepRetries {
+			ix.afterFailedSweep(ctx, s, st)
 			return st.done, fmt.Errorf("legal holds changed %d times while the deletion ran; "+
 				"%d messages deleted so far, run it again: %w", attempt+1, st.done.Messages, err)
 		}
@@ -138,6 +134,17 @@ func (ix *Indexer) runSweep(ctx context.Context, s *sweep) (sweepStats, error) {
 	}
 	slices.Sort(st.done.Partitions)
 	return st.done, nil
+}
+
+// afterFailedSweep brings the index in line with what a failed deletion
+// committed, so search does not show what is gone until it is finished.
+func (ix *Indexer) afterFailedSweep(ctx context.Context, s *sweep, st *sweepState) {
+	if s.dry || st.commits == 0 {
+		return
+	}
+	if err := ix.applyOutbox(context.WithoutCancel(ctx), nil); err != nil {
+		ix.log.Warn("index update after a failed deletion", "job", s.job, "error", err)
+	}
 }
 
 // sweepOnce is one attempt: it loads the holds, decides which months may be
@@ -243,6 +250,7 @@ func (ix *Indexer) sweepOnce(ctx context.Context, s *sweep, st *sweepState) erro
 			st.dropped[m] = true
 		}
 		pend, st.pos, pendDropped = newSweepStats(), pendPos, nil
+		st.commits++
 		if sweepCommitted != nil {
 			sweepCommitted(s.job)
 		}
@@ -251,6 +259,10 @@ func (ix *Indexer) sweepOnce(ctx context.Context, s *sweep, st *sweepState) erro
 	// of theirs is deleted without its own outbox entry.
 	for m, ok := range whole {
 		if ok && !st.dropped[m] {
+			// A range over decades names thousands of months.
+			if err := w.room(64); err != nil {
+				return err
+			}
 			if err := w.set(key(pOutbox, obDrop, m), nil); err != nil {
 				return err
 			}
