@@ -210,7 +210,7 @@ func TestRetentionPolicyStored(t *testing.T) {
 	}
 	want := model.RetentionPolicy{DefaultDays: 365, ActivityDays: 90, UpdatedBy: "admin",
 		UpdatedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-		Rules: []model.RetentionRule{{Name: "flagged", Flagged: true, Days: 2555}, {Name: "legal", Users: []string{"u1"}}}}
+		Rules:     []model.RetentionRule{{Name: "flagged", Flagged: true, Days: 2555}, {Name: "legal", Users: []string{"u1"}}}}
 	if err := ix.SetRetentionPolicy(ctx, want); err != nil {
 		t.Fatal(err)
 	}
