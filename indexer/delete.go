@@ -20,7 +20,9 @@ import (
 //     outside the range, and its record, with the counts updated.
 //
 // So deleting "everything before March" removes every message sent before
-// March, and every conversation that had nothing after it. The range is
+// March, and every conversation that had nothing after it. Messages a legal
+// hold covers are kept, with their conversations; the result counts them
+// (Held, HeldBy) and their months delete document by document. The range is
 // remembered: later syncs and imports drop messages created in it (see
 // purged.go). dryRun only counts. Both bounds must lie in the supported
 // window (timewindow.go), or the call fails with ErrBadRequest.
@@ -29,7 +31,8 @@ import (
 // as many Badger transactions as it needs. Its range is recorded as pending
 // in the first and done in the last, so a crash in between is finished by
 // the next Open. Months wholly inside the range lose their index partition
-// in one step; only the months at the edges delete documents one by one.
+// in one step; only the months at the edges, or keeping held messages,
+// delete documents one by one. The engine is shared with retention (sweep.go).
 func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
 	// Outside the window a bound's key wraps around: the scan would miss
 	// what it should delete while the month arithmetic dropped partitions.
