@@ -146,6 +146,15 @@ func TestRetentionRules(t *testing.T) {
 				!slices.Equal(plan.Partitions, run.Partitions) {
 				t.Errorf("plan %+v\nrun  %+v", plan, run)
 			}
+			// A conversation goes with its last message and stays while it
+			// keeps one.
+			for _, c := range b.Conversations {
+				keeps := slices.ContainsFunc(want, func(id string) bool { return strings.HasPrefix(id, c.ID+"-") })
+				_, err := ix.Conversation(ctx, c.ID)
+				if keeps != (err == nil) || (err != nil && !errors.Is(err, ErrNotFound)) {
+					t.Errorf("conversation %s: keeps messages %v, lookup %v", c.ID, keeps, err)
+				}
+			}
 			verifyOK(t, ix)
 			// The index has exactly what is left: no document of a deleted
 			// message, every kept one.
