@@ -172,6 +172,8 @@ func TestRetentionBusy(t *testing.T) {
 	if err := ix.SetRetentionPolicy(ctx, model.RetentionPolicy{DefaultDays: 365}); err != nil {
 		t.Fatal(err)
 	}
+	events, _, stop := ix.Subscribe()
+	defer stop()
 	bc := &blockingCtx{Context: ctx, started: make(chan struct{}), release: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
@@ -195,6 +197,15 @@ func TestRetentionBusy(t *testing.T) {
 	}
 	if ix.RetentionRunning() {
 		t.Error("RetentionRunning true after the run")
+	}
+	var states []string
+	for n := len(events); n > 0; n-- {
+		if e := <-events; e.Job == "retention" && e.Kind == "retention" {
+			states = append(states, e.State)
+		}
+	}
+	if len(states) < 2 || states[0] != "running" || states[len(states)-1] != "done" {
+		t.Errorf("retention events %v, want running … done", states)
 	}
 	if _, err := ix.RunRetention(ctx, retNow); err != nil {
 		t.Errorf("run after the first finished: %v", err)
@@ -362,8 +373,17 @@ func TestRetentionInterruptedFinishedAtOpen(t *testing.T) {
 	cc := &cancelAfterCommits{Context: ctx}
 	cc.n.Store(1)
 	cc.hook(t)
+	events, _, stop := ix.Subscribe()
+	defer stop()
 	if _, err := ix.RunRetention(cc, yearNow); !errors.Is(err, context.Canceled) {
 		t.Fatalf("run: %v, want it cancelled part-way", err)
+	}
+	var last Event
+	for n := len(events); n > 0; n-- {
+		last = <-events
+	}
+	if last.Job != "retention" || last.State != "failed" {
+		t.Errorf("last event %+v, want the retention run failed", last)
 	}
 	left := remaining(t, ix, b)
 	if len(left) == len(b.Messages) || len(left) == len(wantLeft) {
