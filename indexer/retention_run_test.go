@@ -378,12 +378,12 @@ func TestRetentionInterruptedFinishedAtOpen(t *testing.T) {
 	if _, err := ix.RunRetention(cc, yearNow); !errors.Is(err, context.Canceled) {
 		t.Fatalf("run: %v, want it cancelled part-way", err)
 	}
-	var last Event
+	var ev Event
 	for n := len(events); n > 0; n-- {
-		last = <-events
+		ev = <-events
 	}
-	if last.Job != "retention" || last.State != "failed" {
-		t.Errorf("last event %+v, want the retention run failed", last)
+	if ev.Job != "retention" || ev.State != "failed" {
+		t.Errorf("last event %+v, want the retention run failed", ev)
 	}
 	left := remaining(t, ix, b)
 	if len(left) == len(b.Messages) || len(left) == len(wantLeft) {
