@@ -64,6 +64,8 @@ type RetentionMonth struct {
 type retentionRun struct {
 	Now    time.Time             `json:"now"`
 	Policy model.RetentionPolicy `json:"policy"`
+	// Done is what the run had committed (updated with each transaction).
+	Done *sweepStats `json:"done,omitempty"`
 }
 
 // RetentionPolicy returns the stored policy (the zero policy, keep
@@ -262,6 +264,18 @@ func (ix *Indexer) retain(ctx context.Context, run retentionRun, dry bool) (Rete
 	start := time.Now()
 	rep := RetentionReport{Now: run.Now, DryRun: dry, Policy: run.Policy, Months: []RetentionMonth{}}
 	if s := retentionSweep(run, dry); s != nil {
+		if !dry {
+			s.base = run.Done
+			s.progress = func(txn *badger.Txn, sofar sweepStats) error {
+				r := run
+				r.Done = &sofar
+				raw, err := json.Marshal(&r)
+				if err != nil {
+					return err
+				}
+				return txn.Set(key(pMeta, metaRetentionPending), raw)
+			}
+		}
 		st, err := ix.runSweep(ctx, s)
 		fillReport(&rep, st)
 		if err != nil {

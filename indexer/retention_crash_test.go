@@ -2,8 +2,10 @@ package indexer
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
+	"reflect"
 	"slices"
 	"strconv"
 	"syscall"
@@ -125,9 +127,11 @@ func TestRetentionSIGKILL(t *testing.T) {
 			t.Fatalf("search finds %d messages, %d are stored", n, len(wantLeft))
 		}
 	}
-	if last, err := ix.LastRetention(ctx); err != nil || last == nil || !last.Now.Equal(yearNow) {
+	last, err := ix.LastRetention(ctx)
+	if err != nil || last == nil || !last.Now.Equal(yearNow) {
 		t.Fatalf("last run %+v %v", last, err)
 	}
+	sameReport(t, *last, want)
 	t.Logf("uninterrupted run: %d transactions, deleted %d messages, %d conversations; partitions %v", commits, want.Messages, want.Conversations, want.Partitions)
 }
 
@@ -137,4 +141,15 @@ func bigYearOrg() Batch {
 	org := synth.Generate(synth.Options{Seed: 11, Users: 8, Conversations: 150, MessagesPer: 20, TextBytes: 200,
 		SecretEvery: 9, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Days: 360})
 	return Batch{Users: org.Users, Conversations: org.Conversations, Messages: org.Messages}
+}
+
+// sameReport: a run finished after crashes reports what an uninterrupted
+// run reports (its pending record carries the counts committed so far).
+func sameReport(t *testing.T, got, want RetentionReport) {
+	t.Helper()
+	if got.Messages != want.Messages || got.Conversations != want.Conversations || got.Held != want.Held ||
+		!maps.Equal(got.ByRule, want.ByRule) || !reflect.DeepEqual(got.Months, want.Months) ||
+		!slices.Equal(got.Partitions, want.Partitions) {
+		t.Fatalf("report after the interruption %+v\nuninterrupted %+v", got, want)
+	}
 }

@@ -404,6 +404,7 @@ func TestRetentionInterruptedFinishedAtOpen(t *testing.T) {
 	if err != nil || last == nil || !last.Now.Equal(yearNow) {
 		t.Fatalf("last run after Open: %+v %v", last, err)
 	}
+	sameReport(t, *last, want)
 	if ix.RetentionRunning() {
 		t.Fatal("still running after Open")
 	}
@@ -411,5 +412,4 @@ func TestRetentionInterruptedFinishedAtOpen(t *testing.T) {
 	if err != nil || again.Messages != 0 {
 		t.Fatalf("a second run deleted %d (%v)", again.Messages, err)
 	}
-	_ = want
 }

@@ -47,7 +47,14 @@ type sweep struct {
 	// first transaction of every attempt and its completion (done true)
 	// into the last; nil records nothing.
 	record func(w *writer, done bool) error
-	dry    bool
+	// progress, when set, runs in every transaction before it commits with
+	// the totals it commits (base included): a retention run keeps them
+	// in its pending record, so a run finished after a crash reports what
+	// the whole run deleted.
+	progress func(txn *badger.Txn, sofar sweepStats) error
+	// base is what an interrupted run already deleted (nil: none).
+	base *sweepStats
+	dry  bool
 }
 
 // sweepStats is what a sweep deleted (or would delete) and kept.
@@ -104,6 +111,12 @@ type sweepState struct {
 // holds version key), at most maxSweepRetries times. ix.writes must be held.
 func (ix *Indexer) runSweep(ctx context.Context, s *sweep) (sweepStats, error) {
 	st := &sweepState{done: newSweepStats(), notWhole: map[string]bool{}, dropped: map[string]bool{}}
+	if s.base != nil {
+		st.done.add(*s.base)
+		// Not into st.dropped: a month dropped before the crash may have had
+		// its partition rebuilt at Open (dropMonth), so it is dropped again.
+		st.done.Partitions = slices.Clone(s.base.Partitions)
+	}
 	if !s.dry {
 		n, err := ix.countRange(ctx, s.from, s.to)
 		if err != nil {
@@ -129,10 +142,7 @@ func (ix *Indexer) runSweep(ctx context.Context, s *sweep) (sweepStats, error) {
 		ix.log.Info("legal holds changed during a deletion; reloading them and resuming", "job", s.job,
 			"attempt", attempt+1, "deleted", st.done.Messages)
 	}
-	for m := range st.dropped {
-		st.done.Partitions = append(st.done.Partitions, m)
-	}
-	slices.Sort(st.done.Partitions)
+	st.done.Partitions = partitionsSoFar(st.done.Partitions, st.dropped, nil)
 	return st.done, nil
 }
 
@@ -243,7 +253,18 @@ func (ix *Indexer) sweepOnce(ctx context.Context, s *sweep, st *sweepState) erro
 	defer w.discard()
 	pend, pendPos := newSweepStats(), st.pos
 	var pendDropped []string
-	w.beforeCommit = view.check
+	w.beforeCommit = func(txn *badger.Txn) error {
+		if s.progress != nil {
+			sofar := newSweepStats()
+			sofar.add(st.done)
+			sofar.add(pend)
+			sofar.Partitions = partitionsSoFar(st.done.Partitions, st.dropped, pendDropped)
+			if err := s.progress(txn, sofar); err != nil {
+				return err
+			}
+		}
+		return view.check(txn)
+	}
 	w.afterCommit = func() {
 		st.done.add(pend)
 		for _, m := range pendDropped {
@@ -517,4 +538,15 @@ func stubOf(txn *badger.Txn, item *badger.Item) (*model.Message, error) {
 		return nil, nil
 	}
 	return m, nil
+}
+
+// partitionsSoFar is the sorted union of the months dropped.
+func partitionsSoFar(base []string, dropped map[string]bool, pending []string) []string {
+	out := slices.Clone(base)
+	for m := range dropped {
+		out = append(out, m)
+	}
+	out = append(out, pending...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
