@@ -20,7 +20,9 @@ import (
 //     outside the range, and its record, with the counts updated.
 //
 // So deleting "everything before March" removes every message sent before
-// March, and every conversation that had nothing after it. The range is
+// March, and every conversation that had nothing after it. Messages a legal
+// hold covers are kept, with their conversations; the result counts them
+// (Held, HeldBy) and their months delete document by document. The range is
 // remembered: later syncs and imports drop messages created in it (see
 // purged.go). dryRun only counts. Both bounds must lie in the supported
 // window (timewindow.go), or the call fails with ErrBadRequest.
@@ -29,7 +31,8 @@ import (
 // as many Badger transactions as it needs. Its range is recorded as pending
 // in the first and done in the last, so a crash in between is finished by
 // the next Open. Months wholly inside the range lose their index partition
-// in one step; only the months at the edges delete documents one by one.
+// in one step; only the months at the edges, or keeping held messages,
+// delete documents one by one. The engine is shared with retention (sweep.go).
 func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun bool) (DeleteResult, error) {
 	// Outside the window a bound's key wraps around: the scan would miss
 	// what it should delete while the month arithmetic dropped partitions.
@@ -82,8 +85,16 @@ func (ix *Indexer) DeleteRange(ctx context.Context, from, to time.Time, dryRun b
 	return res, nil
 }
 
-// resumeDeletes finishes deletions a crash interrupted; it runs at Open.
+// resumeDeletes finishes deletions a crash interrupted, range deletions
+// and retention runs; it runs at Open. It loads the retention policy first:
+// Ingest needs it as soon as Open returns.
 func (ix *Indexer) resumeDeletes(ctx context.Context) error {
+	if err := ix.loadRetention(); err != nil {
+		return err
+	}
+	if err := ix.resumeRetention(ctx); err != nil {
+		return err
+	}
 	for _, r := range ix.purged {
 		if !r.Pending {
 			continue
@@ -103,8 +114,9 @@ func (ix *Indexer) resumeDeletes(ctx context.Context) error {
 	return nil
 }
 
-// purge deletes r's contents; ix.writes must be held. It is idempotent, which
-// is what lets resumeDeletes run it again after a crash.
+// purge deletes r's contents, keeping what legal holds cover; ix.writes
+// must be held. It is idempotent, which is what lets resumeDeletes run it
+// again after a crash.
 func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, err error) {
 	defer func() {
 		if err != nil { // the job must not look as if still running
@@ -112,151 +124,55 @@ func (ix *Indexer) purge(ctx context.Context, r purgedRange) (res DeleteResult, 
 				Message: err.Error()})
 		}
 	}()
-	total, err := ix.countRange(ctx, r.From, r.To)
+	st, err := ix.runSweep(ctx, &sweep{job: "delete", from: r.From, to: r.To, createdConvs: true,
+		record: func(w *writer, done bool) error {
+			r.Pending = !done
+			return w.recordPurge(r)
+		}})
+	res = deleteResult(st, false)
 	if err != nil {
-		return res, err
-	}
-	ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Total: int64(total), Unit: "messages"})
-	whole := wholeMonths(r.From, r.To)
-	w := ix.newWriter()
-	defer w.discard()
-	if err := w.recordPurge(r); err != nil {
-		return res, err
-	}
-	for m := range whole {
-		if err := w.set(key(pOutbox, obDrop, m), nil); err != nil {
-			return res, err
-		}
-	}
-	orphans := 0
-	err = ix.scanRange(ctx, r.From, r.To, func(m *model.Message) error {
-		if err := w.room(512); err != nil {
-			return err
-		}
-		if err := w.unlinkMessage(m); err != nil {
-			return fmt.Errorf("message %s: %w", m.ID, err)
-		}
-		if err := w.del(key(pMessage, m.ID)); err != nil {
-			return err
-		}
-		if month := monthOf(m.CreatedAt); !whole[month] {
-			if err := w.outboxMessage(m.ID, month); err != nil {
-				return err
-			}
-		}
-		res.Messages++
-		if res.Messages%5000 == 0 {
-			ix.Publish(Event{Job: "delete", Kind: "delete", State: "running", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
-		}
-		// A conversation whose last message this was goes in the same
-		// transaction, so a crash cannot separate the two: a resumed delete
-		// would not know the conversation lost messages here.
-		return ix.dropIfEmpty(w, m.ConversationID, &res)
-	}, func(k []byte) error {
-		// An index entry without its message: nothing to unlink or count.
-		orphans++
-		if err := w.room(128); err != nil {
-			return err
-		}
-		return w.del(k)
-	})
-	if err != nil {
-		return res, err
-	}
-	if orphans > 0 {
-		ix.log.Warn("deletion removed time-index entries whose message was already gone", "entries", orphans)
-	}
-	var created []string
-	if err := ix.scanConvsCreated(r.From, r.To, func(id string) { created = append(created, id) }); err != nil {
-		return res, err
-	}
-	// Conversations created in the range that had no messages to lose.
-	for _, id := range created {
-		if err := w.room(512); err != nil {
-			return res, err
-		}
-		if err := ix.dropIfEmpty(w, id, &res); err != nil {
-			return res, err
-		}
-	}
-	r.Pending = false
-	if err := w.recordPurge(r); err != nil {
-		return res, err
-	}
-	if err := w.commit(); err != nil {
 		return res, err
 	}
 	if err := ix.applyOutbox(ctx, nil); err != nil {
 		return res, fmt.Errorf("stored, but the index update is pending: %w", err)
 	}
 	ix.requestGC()
-	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(total), Unit: "messages"})
+	ix.Publish(Event{Job: "delete", Kind: "delete", State: "done", Done: int64(res.Messages), Total: int64(res.Messages + res.Held), Unit: "messages"})
 	return res, nil
 }
 
-// dropIfEmpty deletes conversation id if it has no message left.
-func (ix *Indexer) dropIfEmpty(w *writer, id string, res *DeleteResult) error {
+func deleteResult(st sweepStats, dry bool) DeleteResult {
+	res := DeleteResult{DryRun: dry, Messages: st.Messages, Conversations: st.Conversations, Held: st.Held}
+	if len(st.HeldBy) > 0 {
+		res.HeldBy = st.HeldBy
+	}
+	return res
+}
+
+// dropIfEmpty deletes conversation id if it has no message left and no
+// legal hold keeps its record (view may be nil: no holds).
+func (ix *Indexer) dropIfEmpty(w *writer, id string, view *holdView) (bool, error) {
 	a, err := w.agg(id)
 	if err != nil || a.Messages > 0 {
-		return err
+		return false, err
 	}
 	c, err := w.conversation(id)
 	if err != nil || c == nil {
-		return err
+		return false, err
+	}
+	if view != nil && view.convHeld(c) {
+		return false, nil
 	}
 	if err := w.deleteConversation(c); err != nil {
-		return fmt.Errorf("conversation %s: %w", id, err)
+		return false, fmt.Errorf("conversation %s: %w", id, err)
 	}
-	res.Conversations++
-	return nil
+	return true, nil
 }
 
 // countDelete is the dry run: what purge would remove, by the same rules.
 func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteResult, error) {
-	res := DeleteResult{DryRun: true}
-	lost := map[string]int{}
-	err := ix.scanRange(ctx, from, to, func(m *model.Message) error {
-		lost[m.ConversationID]++
-		res.Messages++
-		return nil
-	}, nil)
-	if err != nil {
-		return res, err
-	}
-	created := map[string]bool{}
-	if err := ix.scanConvsCreated(from, to, func(id string) { created[id] = true }); err != nil {
-		return res, err
-	}
-	err = ix.db.View(func(txn *badger.Txn) error {
-		check := func(id string) error {
-			var a convAgg
-			if _, _, err := getJSON(txn, key(pConvAgg, id), &a); err != nil {
-				return err
-			}
-			if a.Messages-lost[id] > 0 {
-				return nil
-			}
-			found, _, err := getJSON(txn, key(pConv, id), nil)
-			if found {
-				res.Conversations++
-			}
-			return err
-		}
-		for id := range lost {
-			if err := check(id); err != nil {
-				return err
-			}
-		}
-		for id := range created {
-			if _, seen := lost[id]; !seen {
-				if err := check(id); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	return res, err
+	st, err := ix.runSweep(ctx, &sweep{job: "delete", from: from, to: to, createdConvs: true, dry: true})
+	return deleteResult(st, true), err
 }
 
 // scanRange calls fn for each message created in [from, to), in time order,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/ccsync/ccsync/model"
 	"github.com/ccsync/ccsync/scanners"
 )
 
@@ -75,6 +76,10 @@ type Indexer struct {
 	writes sync.Mutex
 	closed bool          // guarded by writes
 	purged []purgedRange // deleted ranges; guarded by writes
+	// retention is the stored retention policy (retention.go), cached for
+	// Ingest; retaining is set while a retention run runs.
+	retention atomic.Pointer[model.RetentionPolicy]
+	retaining atomic.Bool
 	// facetsFromIndex turns off the ingest-time dashboard counts, for the
 	// test that compares them with Bleve's.
 	facetsFromIndex bool

@@ -48,6 +48,10 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	}
 	w := ix.newWriter()
 	convs, msgs, purged, err := ix.dropPurged(w, b.Conversations, msgs)
+	var expired int
+	if err == nil {
+		convs, msgs, expired, err = ix.dropExpired(w, convs, msgs)
+	}
 	if err != nil {
 		w.discard()
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
@@ -86,6 +90,7 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	res := w.res
 	res.Findings = findings
 	res.Purged = purged
+	res.Expired = expired
 	if err := ix.applyOutbox(ctx, w.cache); err != nil {
 		// The data is stored and the outbox still lists what to index: the
 		// next ingest, or the next start, finishes the job.

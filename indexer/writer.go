@@ -23,6 +23,13 @@ type writer struct {
 	res      IngestResult
 	cache    map[string]*model.Message // messages written, for the outbox
 	convs    map[string]*model.Conversation
+	// beforeCommit, when set, runs in every transaction right before it
+	// commits; an error discards the transaction. Deletions check the legal
+	// holds there (holdView.check).
+	beforeCommit func(*badger.Txn) error
+	// afterCommit, when set, runs after every successful commit: deletions
+	// advance their resume position there.
+	afterCommit func()
 }
 
 // conversation returns the stored (or just written) conversation, nil when
@@ -135,9 +142,18 @@ func (w *writer) commitTxn() error {
 			return err
 		}
 	}
+	if w.beforeCommit != nil {
+		if err := w.beforeCommit(w.txn); err != nil {
+			w.txn.Discard()
+			return err
+		}
+	}
 	err := w.txn.Commit()
 	w.counters, w.aggs = map[string]int64{}, map[string]*convAgg{}
 	w.entries, w.bytes = 0, 0
+	if err == nil && w.afterCommit != nil {
+		w.afterCommit()
+	}
 	return err
 }
 

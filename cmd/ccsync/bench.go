@@ -26,6 +26,7 @@ func runBench(ctx context.Context, args []string, io stdio) error {
 	format := fs.String("format", "table", "stdout format: table or json")
 	fs.BoolVar(&bc.SkipDelete, "skip-delete", false, "skip deleting a month")
 	fs.BoolVar(&bc.SkipReindex, "skip-reindex", false, "skip the reindex")
+	fs.BoolVar(&bc.SkipRetention, "skip-retention", false, "skip the retention runs (expire a month; expire one with ~1% on hold)")
 	fs.BoolVar(&bc.ReindexMonth, "reindex-month", false, "rebuild one month's partition instead of the whole index")
 	fs.StringVar(&bc.Order, "order", "api", `arrival order: "api" (oldest first, like a sync) or "export" (random in time, like an import)`)
 	fs.Usage = func() {

@@ -36,6 +36,8 @@ type Config struct {
 	Baseline    int
 	SkipDelete  bool
 	SkipReindex bool
+	// SkipRetention skips the retention runs (they also need the delete).
+	SkipRetention bool
 	// Order is how conversations arrive: "api" (default), oldest first as
 	// the Compliance API lists them, or "export", at random in time as an
 	// export's conversations.json holds them (each batch then touches every
@@ -199,6 +201,12 @@ func (b *bench) pipeline(ctx context.Context) error {
 		}
 		if d.AfterReindex, _, err = diskUsage(b.dir); err != nil {
 			return fmt.Errorf("bench: disk usage: %w", err)
+		}
+	}
+	if !b.cfg.SkipRetention && !b.cfg.SkipDelete {
+		fmt.Fprintln(b.progress, "retention runs…")
+		if err := b.retention(ctx, ix); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -56,6 +56,10 @@ func TestRunSmall(t *testing.T) {
 	if x := r.Reindex; x == nil || x.Docs < n-r.Delete.Messages || x.DocsPerSec <= 0 {
 		t.Errorf("reindex %+v", x)
 	}
+	if x := r.Retention; x == nil || x.Messages == 0 || len(x.Partitions) != 1 || x.Partitions[0] != "2026-01" || x.PerMsgVsDelete <= 0 ||
+		(x.HeldSkipped == "" && (x.HeldKept == 0 || x.HeldMessages == 0 || x.HeldPerMsgVsDelete <= 0)) {
+		t.Errorf("retention %+v", x)
+	}
 	if r.Disk.AfterIngest <= 0 || r.Disk.BytesPerMessage < 100 {
 		t.Errorf("disk %+v", r.Disk)
 	}

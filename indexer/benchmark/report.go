@@ -12,15 +12,17 @@ import (
 // Report is everything one run measured. Durations are float seconds or
 // milliseconds (named so) to keep the JSON readable by people and scripts.
 type Report struct {
-	Env      Env             `json:"env"`
-	Org      Org             `json:"org"`
-	Ingest   IngestReport    `json:"ingest"`
-	Search   []QueryReport   `json:"search"`
-	Delete   *DeleteReport   `json:"delete,omitempty"`  // nil when skipped
-	Reindex  *ReindexReport  `json:"reindex,omitempty"` // nil when skipped
-	Disk     DiskReport      `json:"disk"`
-	Memory   MemoryReport    `json:"memory"`
-	Baseline *BaselineReport `json:"baseline,omitempty"` // nil when skipped
+	Env     Env            `json:"env"`
+	Org     Org            `json:"org"`
+	Ingest  IngestReport   `json:"ingest"`
+	Search  []QueryReport  `json:"search"`
+	Delete  *DeleteReport  `json:"delete,omitempty"`  // nil when skipped
+	Reindex *ReindexReport `json:"reindex,omitempty"` // nil when skipped
+	// Retention is nil when skipped (it needs the range deletion to compare with).
+	Retention *RetentionReport `json:"retention,omitempty"`
+	Disk      DiskReport       `json:"disk"`
+	Memory    MemoryReport     `json:"memory"`
+	Baseline  *BaselineReport  `json:"baseline,omitempty"` // nil when skipped
 }
 
 // Env says where the numbers come from.
@@ -185,6 +187,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 			d.Month, num(d.Messages), 100*d.Fraction, num(d.Conversations), d.Seconds, num(int(d.MsgsPerSec)))
 	} else {
 		p("DELETE\tskipped")
+	}
+	if x := r.Retention; x != nil {
+		p("RETENTION\tmonth %s expired: %s messages in %.2f s (%s msgs/s), partitions dropped %v; time/message %.2f× delete's",
+			x.Month, num(x.Messages), x.Seconds, num(int(x.MsgsPerSec)), x.Partitions, x.PerMsgVsDelete)
+		if x.HeldSkipped != "" {
+			p("RETENTION + HOLD\tskipped: %s", x.HeldSkipped)
+		} else {
+			p("RETENTION + HOLD\tmonth %s, ~1%% held: %s deleted, %s kept in %.2f s (%s msgs/s); time/message %.2f× delete's",
+				x.HeldMonth, num(x.HeldMessages), num(x.HeldKept), x.HeldSeconds, num(int(x.HeldMsgsPerSec)), x.HeldPerMsgVsDelete)
+		}
+	} else {
+		p("RETENTION\tskipped")
 	}
 	if x := r.Reindex; x != nil {
 		p("REINDEX\t%s: %s docs in %.2f s (%s docs/s)", x.Scope, num(x.Docs), x.Seconds, num(int(x.DocsPerSec)))
