@@ -2,6 +2,7 @@ package api
 
 import (
 	"os/user"
+	"sync"
 	"time"
 )
 
@@ -14,9 +15,19 @@ func RecordLocal(store MetaStore, via, who, action, target string, detail map[st
 	if who == "" {
 		who = "cli:" + osUser()
 	}
+	localMu.Lock()
+	defer localMu.Unlock()
 	a := newAuditLog(store, time.Now)
-	return a.append(AuditEntry{Actor: who, Via: via, IP: "local", Action: action, Target: target, Detail: detail})
+	a.last = localLast // keys stay unique across calls in one process
+	err := a.append(AuditEntry{Actor: who, Via: via, IP: "local", Action: action, Target: target, Detail: detail})
+	localLast = a.last
+	return err
 }
+
+var (
+	localMu   sync.Mutex
+	localLast int64
+)
 
 // LocalActor names the OS user running a command, for created_by and
 // released_by fields ("cli:<user>").

@@ -90,15 +90,15 @@ func (s *Server) addHold(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.audit.record(c, p, "hold.add", h.ID, holdDetail(h)); err != nil {
+	if err := s.audit.record(c, p, "hold.add", h.ID, HoldDetail(h)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(h)
 }
 
-// holdDetail is what the audit trail keeps of a hold: who and what it
+// HoldDetail is what the audit trail keeps of a hold: who and what it
 // names, not the frozen messages.
-func holdDetail(h model.Hold) map[string]string {
+func HoldDetail(h model.Hold) map[string]string {
 	d := map[string]string{"matter": h.Matter, "reason": h.Reason,
 		"custodians": strings.Join(h.Custodians, ","), "conversations": strconv.Itoa(len(h.Conversations)),
 		"messages": strconv.Itoa(h.Messages)}

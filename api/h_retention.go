@@ -58,7 +58,7 @@ func (s *Server) putRetention(c *fiber.Ctx) error {
 	pr := principalOf(c)
 	p.UpdatedAt, p.UpdatedBy = s.now().UTC(), pr.Account
 	// Audited first: a change that cannot be accounted for is not made.
-	if err := s.audit.record(c, pr, "retention.set", "", policyDetail(p)); err != nil {
+	if err := s.audit.record(c, pr, "retention.set", "", PolicyDetail(p)); err != nil {
 		return err
 	}
 	if err := s.store.SetRetentionPolicy(c.UserContext(), p); err != nil {
@@ -67,9 +67,9 @@ func (s *Server) putRetention(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"policy": p})
 }
 
-// policyDetail sums a policy up for the audit trail: every period, so the
+// PolicyDetail sums a policy up for the audit trail: every period, so the
 // trail alone says what was kept how long from when.
-func policyDetail(p model.RetentionPolicy) map[string]string {
+func PolicyDetail(p model.RetentionPolicy) map[string]string {
 	rules := make([]string, 0, len(p.Rules))
 	for _, r := range p.Rules {
 		rules = append(rules, FormatRule(r))
@@ -125,7 +125,7 @@ func (s *Server) previewRetention(c *fiber.Ctx) error {
 	detail := map[string]string{"policy": "stored", "messages": strconv.Itoa(rep.Messages),
 		"conversations": strconv.Itoa(rep.Conversations), "held": strconv.Itoa(rep.Held)}
 	if req.Policy != nil {
-		detail = mergeDetail(detail, policyDetail(*req.Policy))
+		detail = mergeDetail(detail, PolicyDetail(*req.Policy))
 		detail["policy"] = "draft"
 	}
 	if err := s.audit.record(c, principalOf(c), "retention.preview", "", detail); err != nil {

@@ -164,7 +164,7 @@ func TestRetentionLifecycle(t *testing.T) {
 	}
 
 	pol := model.RetentionPolicy{DefaultDays: 30, ActivityDays: 90,
-		Rules: []model.RetentionRule{{Name: "alice", Users: []string{"alice@example.com"}, Days: 3650}},
+		Rules:     []model.RetentionRule{{Name: "alice", Users: []string{"alice@example.com"}, Days: 3650}},
 		UpdatedBy: "forged"}
 	resp, b = e.do(admin, "PUT", "/api/v1/retention", pol)
 	var set struct {
