@@ -178,7 +178,7 @@ func printHolds(io stdio, hs []model.Hold) {
 			state = "released " + h.ReleasedAt.Format("2006-01-02")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", h.ID, oneLine(h.Matter), h.CreatedAt.Format("2006-01-02"),
-			h.CreatedBy, h.Messages, h.ConversationsCount, state)
+			oneLine(h.CreatedBy), h.Messages, h.ConversationsCount, state)
 	}
 	tw.Flush()
 }
@@ -187,13 +187,13 @@ func printHold(io stdio, h model.Hold) {
 	fmt.Fprintf(io.out, "hold %s: %s\nreason: %s\ncreated %s by %s\ncovers %d messages in %d conversations\n",
 		h.ID, oneLine(h.Matter), oneLine(h.Reason), h.CreatedAt.Format(time.RFC3339), h.CreatedBy, h.Messages, h.ConversationsCount)
 	if len(h.Custodians) > 0 {
-		fmt.Fprintf(io.out, "custodians: %s\n", strings.Join(h.Custodians, ", "))
+		fmt.Fprintf(io.out, "custodians: %s\n", oneLine(strings.Join(h.Custodians, ", ")))
 	}
 	if len(h.Conversations) > 0 {
-		fmt.Fprintf(io.out, "conversations: %s\n", strings.Join(h.Conversations, ", "))
+		fmt.Fprintf(io.out, "conversations: %s\n", oneLine(strings.Join(h.Conversations, ", ")))
 	}
 	if q := h.Query; q != nil {
-		fmt.Fprintf(io.out, "query %q frozen %s: %d messages\n", q.Text, q.FrozenAt.Format(time.RFC3339), q.Matched)
+		fmt.Fprintf(io.out, "query %q frozen %s: %d messages\n", oneLine(q.Text), q.FrozenAt.Format(time.RFC3339), q.Matched)
 	}
 	if !h.Active() {
 		fmt.Fprintf(io.out, "released %s by %s: %s\n", h.ReleasedAt.Format(time.RFC3339), h.ReleasedBy, oneLine(h.ReleaseReason))

@@ -75,7 +75,7 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 	if demo {
 		go func() {
 			defer close(demoRuns)
-			demoSyncs(schedCtx, eng, fake, log)
+			demoSyncs(schedCtx, eng, fake, log, func(ctx context.Context) error { return demoRetention(ctx, ix, log) })
 		}()
 	} else {
 		close(demoRuns)
@@ -97,10 +97,16 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 // demoSyncs runs the demo's first sync, then lets two of its users delete
 // chats and the API lose a third, and syncs again, so that the archive shows
 // what it keeps after a deletion without the user waiting an hour.
-func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger) {
+//
+// afterFirst runs once the first sync has loaded the demo data (the
+// retention policy and the demo hold, demo_retention.go).
+func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger, afterFirst func(context.Context) error) {
 	if _, err := eng.RunOnce(ctx); err != nil {
 		log.Warn("demo: first sync", "err", err)
 		return
+	}
+	if err := afterFirst(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("demo: retention and legal hold setup", "err", err)
 	}
 	if _, err := fake.AfterFirstSync(); err != nil {
 		log.Warn("demo: deleting chats", "err", err)
