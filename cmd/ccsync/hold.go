@@ -74,12 +74,22 @@ func runHold(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(io.err, "ccsync hold: unknown subcommand %q (want list, show, add or release)\n", sub)
 		return errUsage
 	}
+	// The id may come before the flags ("hold release ID --reason R"): the
+	// flag package would stop at it and leave the flags unparsed.
+	var id string
+	if wantArgs == 1 && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+		wantArgs = 0
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != wantArgs {
 		fs.Usage()
 		return errUsage
+	}
+	if wantArgs == 1 {
+		id = fs.Arg(0)
 	}
 	var h model.Hold
 	if sub == "add" {
@@ -128,9 +138,9 @@ func runHold(ctx context.Context, args []string, io stdio) error {
 		printHolds(io, hs)
 		return nil
 	case "show":
-		h, err = ix.Hold(ctx, fs.Arg(0))
+		h, err = ix.Hold(ctx, id)
 		if err != nil {
-			return holdErr(fs.Arg(0), err)
+			return holdErr(id, err)
 		}
 		if err := api.RecordLocal(ix, "cli", "", "hold.view", h.ID, map[string]string{"matter": h.Matter}); err != nil {
 			return err
@@ -144,8 +154,8 @@ func runHold(ctx context.Context, args []string, io stdio) error {
 		}
 	case "release":
 		r := strings.TrimSpace(*reason)
-		if h, err = ix.ReleaseHold(ctx, fs.Arg(0), api.LocalActor(), r); err != nil {
-			return holdErr(fs.Arg(0), err)
+		if h, err = ix.ReleaseHold(ctx, id, api.LocalActor(), r); err != nil {
+			return holdErr(id, err)
 		}
 		if err := api.RecordLocal(ix, "cli", "", "hold.release", h.ID, map[string]string{"matter": h.Matter, "reason": r}); err != nil {
 			return err
