@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,22 +75,19 @@ func runHold(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(io.err, "ccsync hold: unknown subcommand %q (want list, show, add or release)\n", sub)
 		return errUsage
 	}
-	// The id may come before the flags ("hold release ID --reason R"): the
-	// flag package would stop at it and leave the flags unparsed.
-	var id string
-	if wantArgs == 1 && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-		wantArgs = 0
-	}
-	if err := parseFlags(fs, args); err != nil {
+	// The id may stand before, between or after the flags ("hold release
+	// ID --reason R"): the flag package alone stops at it.
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != wantArgs {
+	if len(pos) != wantArgs {
 		fs.Usage()
 		return errUsage
 	}
+	var id string
 	if wantArgs == 1 {
-		id = fs.Arg(0)
+		id = pos[0]
 	}
 	var h model.Hold
 	if sub == "add" {
@@ -166,6 +164,25 @@ func runHold(ctx context.Context, args []string, io stdio) error {
 	}
 	printHold(io, h)
 	return nil
+}
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments, and returns the positional ones ("--" ends the flags).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
 }
 
 func holdErr(id string, err error) error {

@@ -81,6 +81,7 @@ func TestRetentionAndHoldUsageErrors(t *testing.T) {
 		{[]string{"hold"}, 2, "Usage"},
 		{[]string{"hold", "freeze"}, 2, `unknown subcommand "freeze"`},
 		{[]string{"hold", "show"}, 2, "Usage"},
+		{[]string{"hold", "show", "h1", "h2"}, 2, "Usage"},
 		{[]string{"hold", "add", "--reason", "r", "--custodian", "u1"}, 1, "matter: required"},
 		{[]string{"hold", "add", "--matter", "m", "--custodian", "u1"}, 1, "reason: required"},
 		{[]string{"hold", "add", "--matter", "m", "--reason", "r"}, 1, "custodians, conversations or a query"},
