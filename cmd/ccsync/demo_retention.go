@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -47,20 +48,43 @@ func demoRetention(ctx context.Context, ix *indexer.Indexer, log *slog.Logger) e
 	if slices.ContainsFunc(holds, func(h model.Hold) bool { return h.Matter == demoMatter }) {
 		return nil
 	}
-	users, err := ix.Users(ctx)
-	if err != nil {
-		return fmt.Errorf("demo holds: %w", err)
-	}
-	if len(users) == 0 {
-		return fmt.Errorf("demo holds: no users synced")
-	}
-	slices.SortFunc(users, func(a, b model.User) int { return strings.Compare(a.ID, b.ID) })
-	h, err := ix.AddHold(ctx, model.Hold{Matter: demoMatter, Reason: "Demo: a preservation notice for one custodian",
-		CreatedBy: "demo", Custodians: []string{users[0].ID}})
+	who, err := demoCustodian(ctx, ix)
 	if err != nil {
 		return fmt.Errorf("demo hold: %w", err)
 	}
-	log.Info("demo: retention policy set and a legal hold placed", "hold", h.ID, "custodian", users[0].ID,
+	h, err := ix.AddHold(ctx, model.Hold{Matter: demoMatter, Reason: "Demo: a preservation notice for one custodian",
+		CreatedBy: "demo", Custodians: []string{who}})
+	if err != nil {
+		return fmt.Errorf("demo hold: %w", err)
+	}
+	log.Info("demo: retention policy set and a legal hold placed", "hold", h.ID, "custodian", who,
 		"messages", strconv.Itoa(h.Messages))
 	return api.RecordLocal(ix, "demo", "demo", "hold.add", h.ID, api.HoldDetail(h))
+}
+
+// demoCustodian picks the person (an account with an email, not an agent)
+// with the most messages, so the hold covers a visible share of the demo.
+func demoCustodian(ctx context.Context, ix *indexer.Indexer) (string, error) {
+	users, err := ix.Users(ctx)
+	if err != nil {
+		return "", err
+	}
+	st, err := ix.Stats(ctx)
+	if err != nil {
+		return "", err
+	}
+	best, most := "", -1
+	slices.SortFunc(users, func(a, b model.User) int { return strings.Compare(a.ID, b.ID) })
+	for _, u := range users {
+		if u.Email == "" {
+			continue
+		}
+		if n := max(st.MessagesPerUser[u.ID], st.MessagesPerUser[u.Email]); n > most {
+			best, most = u.ID, n
+		}
+	}
+	if best == "" {
+		return "", errors.New("no person among the synced users")
+	}
+	return best, nil
 }

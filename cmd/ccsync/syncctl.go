@@ -98,16 +98,22 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 // chats and the API lose a third, and syncs again, so that the archive shows
 // what it keeps after a deletion without the user waiting an hour.
 //
-// afterFirst runs once the first sync has loaded the demo data (the
-// retention policy and the demo hold, demo_retention.go).
-func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger, afterFirst func(context.Context) error) {
+// loaded runs once the demo data is in (the retention policy and the demo
+// hold, demo_retention.go): after both syncs, so it cannot delay the second
+// past the hourly scheduler's first try.
+func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger, loaded func(context.Context) error) {
 	if _, err := eng.RunOnce(ctx); err != nil {
 		log.Warn("demo: first sync", "err", err)
 		return
 	}
-	if err := afterFirst(ctx); err != nil && ctx.Err() == nil {
-		log.Warn("demo: retention and legal hold setup", "err", err)
-	}
+	defer func() {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := loaded(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("demo: retention and legal hold setup", "err", err)
+		}
+	}()
 	if _, err := fake.AfterFirstSync(); err != nil {
 		log.Warn("demo: deleting chats", "err", err)
 		return
