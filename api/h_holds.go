@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,16 +41,16 @@ func (r holdRequest) hold(by string) (model.Hold, error) {
 	h := model.Hold{Matter: strings.TrimSpace(r.Matter), Reason: strings.TrimSpace(r.Reason), CreatedBy: by,
 		Custodians: r.Custodians, Conversations: r.Conversations}
 	if q := r.Query; q != nil {
-		from, err := parseTime("query.from", q.From, false)
+		from, err := queryTime("query.from", q.From, false)
 		if err != nil {
 			return h, err
 		}
-		to, err := parseTime("query.to", q.To, true)
+		to, err := queryTime("query.to", q.To, true)
 		if err != nil {
 			return h, err
 		}
 		if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-			return h, errBadRequest(`query: "from" must be before "to"`)
+			return h, errBadRequest(`query.from: must be before "to"`)
 		}
 		h.Query = &model.HoldQuery{Text: q.Text, FindingTypes: q.FindingTypes, FlaggedOnly: q.FlaggedOnly,
 			Users: q.Users, Models: q.Models, Products: q.Products, From: from, To: to}
@@ -58,6 +59,22 @@ func (r holdRequest) hold(by string) (model.Hold, error) {
 		return h, errBadRequest(err.Error())
 	}
 	return h, nil
+}
+
+// queryTime is parseTime with the message led by the field's path
+// ("query.from: …"), the form every validation message of a hold has, so
+// a form can put it next to the field.
+func queryTime(field, v string, end bool) (time.Time, error) {
+	t, err := parseTime(field, v, end)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		msg := ae.Message
+		if i := strings.Index(msg, ": "); i >= 0 {
+			msg = msg[i+2:]
+		}
+		return t, errBadRequest(field + ": " + msg)
+	}
+	return t, err
 }
 
 func (s *Server) listHolds(c *fiber.Ctx) error {

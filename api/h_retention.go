@@ -115,7 +115,7 @@ func (s *Server) previewRetention(c *fiber.Ctx) error {
 	}
 	if req.Policy != nil {
 		if err := req.Policy.Validate(); err != nil {
-			return errBadRequest("policy." + err.Error())
+			return errBadRequest("policy: " + err.Error())
 		}
 	}
 	rep, err := s.store.PlanRetention(c.UserContext(), s.now().UTC(), req.Policy)

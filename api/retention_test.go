@@ -38,7 +38,7 @@ func TestRetentionBadRequests(t *testing.T) {
 		{"wrong type", "PUT", "/api/v1/retention", `{"default_days":"3"}`, 400, "default_days"},
 		{"empty body", "PUT", "/api/v1/retention", ``, 400, "empty JSON body"},
 		{"name too long", "PUT", "/api/v1/retention", `{"rules":[{"name":"` + strings.Repeat("x", 201) + `","flagged":true}]}`, 400, "at most 200"},
-		{"bad draft", "POST", "/api/v1/retention/preview", `{"policy":{"default_days":-1}}`, 400, "policy.default_days"},
+		{"bad draft", "POST", "/api/v1/retention/preview", `{"policy":{"default_days":-1}}`, 400, "policy: default_days"},
 		{"unknown preview field", "POST", "/api/v1/retention/preview", `{"polcy":{}}`, 400, "polcy"},
 		{"run with a body", "POST", "/api/v1/retention/run", `{"now":"2030-01-01"}`, 400, "now"},
 	} {
