@@ -35,6 +35,10 @@ type Config struct {
 	At     At    // daily run time; At{Off: true} for none
 	Clock  Clock // nil: the real clock
 	Logger *slog.Logger
+	// OnRun, when set, is told of every run that ended: trigger is "daily"
+	// or "on demand". serve audits the daily runs with it (nobody asked
+	// for them through the API, which audits its own).
+	OnRun func(trigger string, rep indexer.RetentionReport, err error)
 }
 
 // Scheduler starts retention runs, never two at once.
@@ -165,6 +169,9 @@ func (s *Scheduler) run(ctx context.Context, why string) {
 		s.lastErr = err.Error()
 	}
 	s.mu.Unlock()
+	if s.cfg.OnRun != nil {
+		s.cfg.OnRun(why, rep, err)
+	}
 	if err != nil {
 		if errors.Is(err, indexer.ErrBusy) {
 			// The indexer's own guard: a run it started some other way.

@@ -176,7 +176,14 @@ func TestAtNext(t *testing.T) {
 func TestDailyRunOncePerDay(t *testing.T) {
 	start := time.Date(2026, 5, 10, 1, 0, 0, 0, time.UTC)
 	clk, r := newFakeClock(start), newFakeRunner()
-	s, err := New(Config{Runner: r, At: At{Hour: 3}, Clock: clk, Logger: quietLog()})
+	var mu sync.Mutex
+	var triggers []string
+	s, err := New(Config{Runner: r, At: At{Hour: 3}, Clock: clk, Logger: quietLog(),
+		OnRun: func(trigger string, _ indexer.RetentionReport, _ error) {
+			mu.Lock()
+			defer mu.Unlock()
+			triggers = append(triggers, trigger)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,6 +221,11 @@ func TestDailyRunOncePerDay(t *testing.T) {
 	recv(t, clk.waiting, "the third wait")
 	if r.count() != 2 {
 		t.Fatalf("%d runs after two days, want 2", r.count())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(triggers, ",") != "daily,daily" {
+		t.Errorf("OnRun told of %q, want two daily runs", triggers)
 	}
 }
 

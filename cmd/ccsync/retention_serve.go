@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strconv"
 
+	"github.com/ccsync/ccsync/api"
 	"github.com/ccsync/ccsync/api/retention"
 	"github.com/ccsync/ccsync/indexer"
 )
@@ -12,7 +14,21 @@ import (
 // cancels a run in flight (it is crash-safe: the next Open finishes it)
 // and waits for it, so the indexer is not closed under it.
 func startRetention(ctx context.Context, ix *indexer.Indexer, at retention.At, log *slog.Logger) (*retention.Scheduler, func(), error) {
-	sched, err := retention.New(retention.Config{Runner: ix, At: at, Logger: log})
+	sched, err := retention.New(retention.Config{Runner: ix, At: at, Logger: log,
+		OnRun: func(trigger string, rep indexer.RetentionReport, err error) {
+			if trigger != "daily" {
+				return // asked for through the API, which audited the request
+			}
+			detail := map[string]string{"result": "done", "messages": strconv.Itoa(rep.Messages),
+				"conversations": strconv.Itoa(rep.Conversations), "activities": strconv.Itoa(rep.Activities),
+				"held": strconv.Itoa(rep.Held)}
+			if err != nil {
+				detail["result"] = "failed"
+			}
+			if aerr := api.RecordLocal(ix, "scheduler", "scheduler", "retention.run", "", detail); aerr != nil {
+				log.Error("audit entry lost", "action", "retention.run", "trigger", trigger, "err", aerr)
+			}
+		}})
 	if err != nil {
 		return nil, nil, err
 	}
