@@ -228,3 +228,38 @@ func TestRetentionAndHoldCLI(t *testing.T) {
 		t.Errorf("audit trail\n got %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+// TestPolicyFlags: a policy from a file (the API's shape, server fields
+// dropped) and from flags come out the same; no flags is no policy.
+func TestPolicyFlags(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(file, []byte(`{"default_days":365,"activity_days":90,
+		"rules":[{"name":"flagged","flagged":true,"days":2555},{"name":"legal","users":["u13","a@example.com"],"days":0}],
+		"updated_at":"2026-01-01T00:00:00Z","updated_by":"someone"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := "365 90 name=flagged,days=2555,flagged; name=legal,days=0,users=u13|a@example.com"
+	for _, args := range [][]string{
+		{"--file", file},
+		{"--default-days", "365", "--activity-days", "90", "--rule", "name=flagged,days=2555,flagged", "--rule", "name=legal,days=0,users=u13|a@example.com"},
+	} {
+		fs := newFlags("test", stdio{err: &strings.Builder{}})
+		pf := bindPolicyFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		p, ok, err := pf.policy(fs)
+		if err != nil || !ok {
+			t.Fatalf("%q: %v %v", args, ok, err)
+		}
+		d := api.PolicyDetail(p)
+		if got := d["default_days"] + " " + d["activity_days"] + " " + d["rules"]; got != want || !p.UpdatedAt.IsZero() || p.UpdatedBy != "" {
+			t.Errorf("%q: %s (updated %v by %q), want %s", args, got, p.UpdatedAt, p.UpdatedBy, want)
+		}
+	}
+	fs := newFlags("test", stdio{err: &strings.Builder{}})
+	pf := bindPolicyFlags(fs)
+	if _, ok, err := pf.policy(fs); ok || err != nil {
+		t.Errorf("no flags: ok=%v err=%v, want no policy", ok, err)
+	}
+}
