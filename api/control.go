@@ -62,6 +62,17 @@ type SyncStatus struct {
 	RequestsPerMinute int `json:"requests_per_minute,omitempty"`
 }
 
+// RetentionScheduler starts retention runs (api/retention.Scheduler is
+// one). A run's progress is published by the indexer (job "retention").
+type RetentionScheduler interface {
+	// RunNow starts a run in the background; indexer.ErrBusy while one runs.
+	RunNow(ctx context.Context) error
+	Schedule() string    // daily run time "HH:MM" UTC, "" when off
+	NextRun() *time.Time // nil when off
+	Running() bool
+	LastError() string // the last run's error in this process, "" if none
+}
+
 // Importer imports uploaded export files in the background.
 // UploadDirPrefix names the per-upload spool directories under
 // Config.UploadDir; an Importer removes them when its job ends.

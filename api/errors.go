@@ -55,7 +55,7 @@ func classify(err error, log *slog.Logger, c *fiber.Ctx) *apiError {
 		// wrong with the caller's input; they do not contain stored data.
 		return errBadRequest(err.Error())
 	case errors.Is(err, ErrNoKey), errors.Is(err, ErrAlreadyRunning), errors.Is(err, ErrNotRunning),
-		errors.Is(err, ErrRescanRunning), errors.Is(err, ErrRescanNotRunning):
+		errors.Is(err, ErrRescanRunning), errors.Is(err, ErrRescanNotRunning), errors.Is(err, indexer.ErrBusy):
 		return errConflict(rootMessage(err))
 	case errors.Is(err, indexer.ErrDiskFull):
 		// The indexer's message names the free space and the reserve, not
@@ -84,7 +84,7 @@ func diskFullDetail(err error) string {
 // rootMessage returns the sentinel's text, not the wrapping context, which may
 // name internals.
 func rootMessage(err error) string {
-	for _, s := range []error{ErrNoKey, ErrAlreadyRunning, ErrNotRunning, ErrRescanRunning, ErrRescanNotRunning} {
+	for _, s := range []error{ErrNoKey, ErrAlreadyRunning, ErrNotRunning, ErrRescanRunning, ErrRescanNotRunning, indexer.ErrBusy} {
 		if errors.Is(err, s) {
 			return s.Error()
 		}

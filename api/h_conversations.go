@@ -16,6 +16,11 @@ type conversationResponse struct {
 	// StartedBy is the person who started an agent-owned session.
 	StartedBy *userView     `json:"started_by,omitempty"`
 	Messages  []messageView `json:"messages"`
+	// Holds are the active legal holds covering each message (message id
+	// → hold ids), HoldMatters their names; null when they could not be
+	// read (the conversation is still shown).
+	Holds       map[string][]string `json:"holds"`
+	HoldMatters map[string]string   `json:"hold_matters"`
 }
 
 func (s *Server) getConversation(c *fiber.Ctx) error {
@@ -51,7 +56,43 @@ func (s *Server) getConversation(c *fiber.Ctx) error {
 	for _, m := range msgs {
 		resp.Messages = append(resp.Messages, s.messageView(m))
 	}
+	s.conversationHolds(c, id, &resp)
 	return c.JSON(resp)
+}
+
+// conversationHolds fills the held badges. A failure to read them does not
+// withhold the conversation from its reader: it is logged and the fields
+// stay null, which the UI shows as "hold status unknown".
+func (s *Server) conversationHolds(c *fiber.Ctx, id string, resp *conversationResponse) {
+	held, err := s.store.ConversationHolds(c.UserContext(), id)
+	if err != nil {
+		s.log.Error("read the legal holds of a conversation", "conversation", id, "err", err)
+		return
+	}
+	ids := map[string]bool{}
+	for _, hs := range held {
+		for _, h := range hs {
+			ids[h] = true
+		}
+	}
+	matters, err := s.holdMatters(c.UserContext(), sortedKeys(ids))
+	if err != nil {
+		s.log.Error("read the legal holds of a conversation", "conversation", id, "err", err)
+		return
+	}
+	if held == nil {
+		held = map[string][]string{}
+	}
+	resp.Holds, resp.HoldMatters = held, matters
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 type messageResponse struct {

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"context"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ccsync/ccsync/indexer"
 )
 
 // confirmTTL is how long a dry run's confirmation token stays valid.
@@ -89,6 +93,30 @@ type deletionPreview struct {
 	To            time.Time `json:"to"`
 	ConfirmToken  string    `json:"confirm_token"`
 	ExpiresAt     time.Time `json:"expires_at"`
+	// Held counts the messages of the range legal holds keep (HeldBy per
+	// hold id, HeldMatters names those holds).
+	Held        int               `json:"held"`
+	HeldBy      map[string]int    `json:"held_by,omitempty"`
+	HeldMatters map[string]string `json:"held_matters,omitempty"`
+}
+
+// deletionResult is DeleteResult with the held holds named.
+type deletionResult struct {
+	indexer.DeleteResult
+	HeldMatters map[string]string `json:"held_matters,omitempty"`
+}
+
+// heldMatters names the holds of a deletion's HeldBy.
+func (s *Server) heldMatters(ctx context.Context, by map[string]int) (map[string]string, error) {
+	if len(by) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return s.holdMatters(ctx, ids)
 }
 
 func (s *Server) previewDeletion(c *fiber.Ctx) error {
@@ -113,11 +141,17 @@ func (s *Server) previewDeletion(c *fiber.Ctx) error {
 	if err := s.audit.record(c, p, "deletion.preview", "", map[string]string{
 		"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339),
 		"messages": strconv.Itoa(res.Messages), "conversations": strconv.Itoa(res.Conversations),
+		"held": strconv.Itoa(res.Held),
 	}); err != nil {
 		return err
 	}
+	matters, err := s.heldMatters(c.UserContext(), res.HeldBy)
+	if err != nil {
+		return err
+	}
 	return c.JSON(deletionPreview{Messages: res.Messages, Conversations: res.Conversations, DryRun: true,
-		From: from, To: to, ConfirmToken: tok, ExpiresAt: now.Add(confirmTTL)})
+		From: from, To: to, ConfirmToken: tok, ExpiresAt: now.Add(confirmTTL),
+		Held: res.Held, HeldBy: res.HeldBy, HeldMatters: matters})
 }
 
 // deleteRange deletes for real. It needs "confirm": true and the token of a
@@ -142,6 +176,7 @@ func (s *Server) deleteRange(c *fiber.Ctx) error {
 	detail := map[string]string{
 		"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339),
 		"messages": strconv.Itoa(res.Messages), "conversations": strconv.Itoa(res.Conversations),
+		"held": strconv.Itoa(res.Held),
 	}
 	if err != nil {
 		detail["error"] = "failed"
@@ -153,5 +188,10 @@ func (s *Server) deleteRange(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(res)
+	out := deletionResult{DeleteResult: res}
+	// The deletion is done: a failure to name the holds must not hide that.
+	if out.HeldMatters, err = s.heldMatters(c.UserContext(), res.HeldBy); err != nil {
+		s.log.Error("name the holds that kept records of a deletion", "err", err)
+	}
+	return c.JSON(out)
 }

@@ -82,6 +82,15 @@ func (s *Server) routeTable() []route {
 		{Method: post, Path: v1 + "/deletions/preview", Access: adminOnly, Handler: s.previewDeletion},
 		{Method: post, Path: v1 + "/deletions", Access: adminOnly, Handler: s.deleteRange},
 		{Method: get, Path: v1 + "/audit", Access: adminOnly, Handler: s.listAudit},
+
+		{Method: get, Path: v1 + "/retention", Access: adminOnly, Handler: s.getRetention},
+		{Method: put, Path: v1 + "/retention", Access: adminOnly, Handler: s.putRetention},
+		{Method: post, Path: v1 + "/retention/preview", Access: adminOnly, Handler: s.previewRetention},
+		{Method: post, Path: v1 + "/retention/run", Access: adminOnly, Handler: s.runRetention},
+		{Method: get, Path: v1 + "/holds", Access: adminOnly, Handler: s.listHolds},
+		{Method: post, Path: v1 + "/holds", Access: adminOnly, Handler: s.addHold},
+		{Method: get, Path: v1 + "/holds/:id", Access: adminOnly, Handler: s.getHold},
+		{Method: post, Path: v1 + "/holds/:id/release", Access: adminOnly, Handler: s.releaseHold},
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/ccsync/ccsync/api/retention"
 )
 
 // Config configures a Server. Only Store is required.
@@ -71,6 +73,9 @@ type Config struct {
 	// Rescan re-runs the detectors over stored messages; nil answers its
 	// endpoints with 503.
 	Rescan RescanController
+	// Retention runs retention on demand and on its daily schedule; nil
+	// gives the server its own, on demand only (no daily run).
+	Retention RetentionScheduler
 	// UI is the static web UI (must contain index.html); nil serves none.
 	UI  fs.FS
 	Now func() time.Time // nil means time.Now; tests move time
@@ -89,9 +94,13 @@ type Server struct {
 	streams   streamSet
 	metrics   *metrics
 	deletions *confirmations
-	queries   *gate
-	cursors   *cursorSealer
-	routes    []route
+	retention RetentionScheduler
+	// ownRetention is the scheduler New built when Config had none;
+	// Shutdown waits for its run.
+	ownRetention *retention.Scheduler
+	queries      *gate
+	cursors      *cursorSealer
+	routes       []route
 	// throttle bounds audit entries callers can cause by being refused;
 	// pwFailures limits wrong current passwords per account.
 	throttle   *auditThrottle
@@ -177,6 +186,16 @@ func New(cfg Config) (*Server, error) {
 		cancel:    cancel,
 	}
 	s.accounts.now = cfg.Now
+	s.retention = cfg.Retention
+	if s.retention == nil {
+		own, err := retention.New(retention.Config{Runner: cfg.Store, At: retention.At{Off: true}, Logger: cfg.Logger,
+			Clock: nowClock(cfg.Now)})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s.retention, s.ownRetention = own, own
+	}
 	s.audit = newAuditLog(cfg.Store, cfg.Now)
 	s.audit.ip = s.clientIP
 	s.throttle = &auditThrottle{w: newWindowCounter(cfg.LoginWindow, cfg.Now)}
@@ -243,6 +262,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.streams.closeAll()
 	if err := s.app.ShutdownWithContext(ctx); err != nil {
 		return fmt.Errorf("shutdown: requests still running were cut: %w", err)
+	}
+	if s.ownRetention != nil {
+		s.ownRetention.Wait() // its run's context was s.ctx, cancelled above
 	}
 	return nil
 }

@@ -22,7 +22,27 @@ type Store interface {
 	Stats(ctx context.Context) (indexer.Stats, error)
 	Subscribe() (<-chan indexer.Event, []indexer.Event, func())
 	Publish(e indexer.Event)
+	RetentionStore
+	HoldStore
 	MetaStore
+}
+
+// RetentionStore is the retention policy and its runs (indexer/retention.go).
+type RetentionStore interface {
+	RetentionPolicy(ctx context.Context) (model.RetentionPolicy, error)
+	SetRetentionPolicy(ctx context.Context, p model.RetentionPolicy) error
+	PlanRetention(ctx context.Context, now time.Time, p *model.RetentionPolicy) (indexer.RetentionReport, error)
+	RunRetention(ctx context.Context, now time.Time) (indexer.RetentionReport, error)
+	LastRetention(ctx context.Context) (*indexer.RetentionReport, error)
+}
+
+// HoldStore is legal holds (indexer/holds.go).
+type HoldStore interface {
+	AddHold(ctx context.Context, h model.Hold) (model.Hold, error)
+	Holds(ctx context.Context, all bool) ([]model.Hold, error)
+	Hold(ctx context.Context, id string) (model.Hold, error)
+	ReleaseHold(ctx context.Context, id, by, reason string) (model.Hold, error)
+	ConversationHolds(ctx context.Context, conversationID string) (map[string][]string, error)
 }
 
 // MetaStore is the small keyed storage used for accounts, sessions, tokens

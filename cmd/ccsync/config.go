@@ -36,6 +36,7 @@ var settingsTable = []setting{
 	{"kek-file", "CCSYNC_KEK_FILE", "", "file outside the data directory holding the 32-byte key (raw or base64) that encrypts the keyset file; see 'ccsync keys gen-kek'"},
 	{"memory-limit", "CCSYNC_MEMORY_LIMIT", "384MiB", "soft limit for the Go heap (GOMEMLIMIT syntax; 0 or off: none); GOMEMLIMIT wins when set"},
 	{"min-free", "CCSYNC_MIN_FREE", "256MiB", "free disk space ingest and deletion leave on the data directory's filesystem; below it they refuse (off: no check)"},
+	{"retention-at", "CCSYNC_RETENTION_AT", "03:00", "UTC time of day (HH:MM) of the daily retention run (serve); off: only runs asked for (UI, API, 'ccsync retention run')"},
 	{"log-level", "CCSYNC_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"log-format", "CCSYNC_LOG_FORMAT", "text", "log format: text or json"},
 }

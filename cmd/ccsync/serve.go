@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccsync/ccsync/api"
 	"github.com/ccsync/ccsync/api/jobs"
+	"github.com/ccsync/ccsync/api/retention"
 	"github.com/ccsync/ccsync/ui"
 )
 
@@ -21,7 +22,7 @@ func init() {
 
 func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	fs := newFlags("serve", io)
-	cfg := bindSettings(fs, "data", "addr", "api-base", "api-rate", "keyset", "kek-file", "log-level", "log-format")
+	cfg := bindSettings(fs, "data", "addr", "api-base", "api-rate", "keyset", "kek-file", "retention-at", "log-level", "log-format")
 	origin := fs.String("origin", "", "the server's origin as browsers reach it (default http://<addr>); WebSockets and writes from other origins are refused")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even over plain HTTP (TLS terminated by a proxy)")
 	proxyHeader := fs.String("proxy-header", "", `header with the client IP when behind a trusted proxy, e.g. "X-Forwarded-For"; the proxy must append the client IP, and the right-most value is used; its X-Forwarded-Proto is then believed too (HSTS, Secure cookie)`)
@@ -34,6 +35,10 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	retentionAt, err := retention.ParseAt(*cfg["retention-at"])
+	if err != nil {
+		return fmt.Errorf("--retention-at: %w", err)
 	}
 	if *origin == "" {
 		var err error
@@ -102,6 +107,12 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	rescan := &jobs.Rescan{Indexer: ix, Logger: log}
 	defer rescan.Wait() // like imports: the job ends before the indexer closes
 	srvCfg.Rescan = rescan
+	sched, stopRetention, err := startRetention(ctx, ix, retentionAt, log)
+	if err != nil {
+		return err
+	}
+	defer stopRetention() // like imports: a run ends before the indexer closes
+	srvCfg.Retention = sched
 
 	srv, err := api.New(srvCfg)
 	if err != nil {

@@ -75,7 +75,7 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 	if demo {
 		go func() {
 			defer close(demoRuns)
-			demoSyncs(schedCtx, eng, fake, log)
+			demoSyncs(schedCtx, eng, fake, log, func(ctx context.Context) error { return demoRetention(ctx, ix, log) })
 		}()
 	} else {
 		close(demoRuns)
@@ -97,11 +97,23 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 // demoSyncs runs the demo's first sync, then lets two of its users delete
 // chats and the API lose a third, and syncs again, so that the archive shows
 // what it keeps after a deletion without the user waiting an hour.
-func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger) {
+//
+// loaded runs once the demo data is in (the retention policy and the demo
+// hold, demo_retention.go): after both syncs, so it cannot delay the second
+// past the hourly scheduler's first try.
+func demoSyncs(ctx context.Context, eng *syncer.Engine, fake *fakeapi.Demo, log *slog.Logger, loaded func(context.Context) error) {
 	if _, err := eng.RunOnce(ctx); err != nil {
 		log.Warn("demo: first sync", "err", err)
 		return
 	}
+	defer func() {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := loaded(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("demo: retention and legal hold setup", "err", err)
+		}
+	}()
 	if _, err := fake.AfterFirstSync(); err != nil {
 		log.Warn("demo: deleting chats", "err", err)
 		return
