@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,10 +9,6 @@ import (
 
 	"github.com/ccsync/ccsync/model"
 )
-
-// errTODO marks contract stubs still waiting for their work (retention.go
-// uses it until the retention work lands; unused package vars compile).
-var errTODO = errors.New("not implemented yet")
 
 // Legal holds (model.Hold). Storage and the frozen query: holds_store.go;
 // what deletions check against: holds_view.go; listings and counts:
