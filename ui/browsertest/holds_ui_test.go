@@ -106,7 +106,7 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 	if fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(want.Messages), fmt.Sprint(want.Conversations), fmt.Sprint(want.Held)}) {
 		t.Errorf("preview totals %q; the API's dry run says messages %d, conversations %d, held %d", got, want.Messages, want.Conversations, want.Held)
 	}
-	months := js[[]string](tb, `[...document.querySelectorAll('#ret-months tbody tr')].map(r => r.dataset.month + ':' + r.cells[0].textContent)`)
+	months := js[[]string](tb, `[...document.querySelectorAll('#ret-months tbody tr')].map(r => r.dataset.month + ':' + r.cells[1].textContent)`)
 	if len(months) != len(want.Months) {
 		t.Errorf("preview shows %d months %q; the dry run has %d", len(months), months, len(want.Months))
 	}

@@ -97,6 +97,23 @@ export function retentionCard(ctx) {
         h('dt', null, 'Took'), h('dd', { dataset: { k: 'took' } }, tookLabel(r.took_ns))));
   }
 
+  // watch reads the status until the run ends, so the last run shows even
+  // when the socket is down or its events were missed; the progress bar
+  // follows the socket meanwhile.
+  // A run that has not begun yet also reads as not running: the status
+  // must show a new last run, or stay idle for a few reads.
+  async function watch() {
+    const before = status && status.last_run ? status.last_run.now : '';
+    let idle = 0;
+    for (let wait = 500; root.isConnected; wait = Math.min(wait * 2, 5000)) {
+      await new Promise((r) => { setTimeout(r, wait); });
+      let st;
+      try { st = await api.get('/retention'); } catch { continue; }
+      const fresh = st.last_run && st.last_run.now !== before;
+      if (!st.running && (fresh || ++idle >= 5)) { await load(); return; }
+    }
+  }
+
   async function runNow(btn) {
     btn.disabled = true;
     let plan;
@@ -125,6 +142,7 @@ export function retentionCard(ctx) {
       progress.reset('Starting…');
       if (status) status.running = true;
       toast('Retention run started');
+      watch();
     } catch (e) {
       toast(e.message, 'error');
       btn.disabled = false;
