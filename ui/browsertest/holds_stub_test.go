@@ -96,6 +96,15 @@ const fake15JS = `(() => {
 			}
 			return json(200, x);
 		}
+		if (p === '/api/v1/deletions/preview' && m === 'POST') {
+			const r = await orig(input, init);
+			if (!r.ok) return r;
+			const d = await r.json();
+			const active = s.holds.filter((x) => !x.released_at);
+			d.held = 2 * active.length;
+			if (active.length) d.held_by = Object.fromEntries(active.map((x) => [x.id, 2]));
+			return json(200, d);
+		}
 		const cm = /^\/api\/v1\/conversations\/([^/]+)$/.exec(p);
 		if (cm && m === 'GET') {
 			const r = await orig(input, init);

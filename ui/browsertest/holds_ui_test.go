@@ -335,3 +335,92 @@ func holdResultsScenario(t *testing.T, stubbed bool) {
 		}
 	}
 }
+
+func TestDangerZoneHeld(t *testing.T)        { dangerHeldScenario(t, false) }
+func TestDangerZoneHeldStubbed(t *testing.T) { dangerHeldScenario(t, true) }
+
+// dangerHeldScenario: the danger zone's dry run says how many held
+// messages the deletion would keep, by matter. Nothing is deleted.
+func dangerHeldScenario(t *testing.T, stubbed bool) {
+	tb := newTab(t)
+	if stubbed {
+		stub15(t, tb)
+	}
+	tb.login()
+	tb.open("/settings")
+	tb.waitJS("danger zone", `!!document.getElementById('del-preview')`)
+	h := apiCall[holdJSON](t, tb, "POST", "/holds", map[string]any{"matter": xssMatter, "reason": "danger zone test", "conversations": []string{oldConvPrefix + "0"}})
+	if !stubbed {
+		t.Cleanup(func() { _, _ = tb.srv.ix.ReleaseHold(context.Background(), h.ID, adminName, "test cleanup") })
+	}
+	want := apiCall[struct {
+		Held   int            `json:"held"`
+		HeldBy map[string]int `json:"held_by"`
+	}](t, tb, "POST", "/deletions/preview", map[string]any{"from": "2025-12-01", "to": "2025-12-31"})
+	if want.Held == 0 || want.HeldBy[h.ID] == 0 {
+		t.Fatalf("the dry run keeps %+v; want the hold on %s0 counted", want, oldConvPrefix)
+	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`(() => { for (const [id, v] of [['del-from', '2025-12-01'], ['del-to', '2025-12-31']]) { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('change')); } })()`),
+		chromedp.Click(chromedp.ID("del-preview")))
+	tb.waitJS("held note", `!!document.getElementById('del-held')`)
+	wantText := fmt.Sprintf("%d held messages will be kept (%s: %d).", want.Held, xssMatter, want.HeldBy[h.ID])
+	if want.Held == 1 {
+		wantText = fmt.Sprintf("1 held message will be kept (%s: 1).", xssMatter)
+	}
+	if got := js[string](tb, `document.getElementById('del-held').textContent`); got != wantText {
+		t.Errorf("danger zone says %q, want %q", got, wantText)
+	}
+	if js[bool](tb, `!!window.__xss`) {
+		t.Error("the matter's markup ran")
+	}
+	tb.noDialogsOrForeignRequests()
+}
+
+// TestHoldsUnit runs holds.js in the page: list parsing, period labels,
+// rule criteria, the field an API error names, held summaries, and a Logs
+// search turned into a frozen hold query.
+func TestHoldsUnit(t *testing.T) {
+	tb := newTab(t)
+	tb.open("/login")
+	tb.waitJS("login page", `!!document.getElementById('login-name')`)
+	fails, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`(async () => {
+		const m = await import('/js/holds.js');
+		const fails = [];
+		const expect = (what, got, want) => { if (JSON.stringify(got) !== JSON.stringify(want)) fails.push(what + ': got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want)); };
+		expect('splitList', m.splitList(' a, b\n\nc,a ,\r\n b '), ['a', 'b', 'c']);
+		expect('splitList empty', m.splitList(''), []);
+		for (const [d, want] of [[0, 'Forever'], [1, '1 day'], [30, '30 days'], [365, '1 year (365 days)'], [2555, '7 years (2,555 days)'], ['', 'Forever']])
+			expect('daysLabel ' + d, m.daysLabel(d), want);
+		expect('ruleCriteria', m.ruleCriteria({ flagged: true, types: ['ssn', 'custom_thing'], min_severity: 'high', users: ['u1', 'b@x.io'] }), 'flagged · types: SSN, custom thing · severity ≥ high · users: u1, b@x.io');
+		for (const [msg, want] of [
+			['rules[2].days: -1 days; give 0 (forever) or 1 to 36500', 'rules[2].days'],
+			['bad request: rules[0].name: required', 'rules[0].name'],
+			['retention policy: rules[3]: sets no criterion (flagged, types, min_severity or users); that is the default', 'rules[3]'],
+			['default_days: 40000 days; give 0', 'default_days'],
+			['matter: required', 'matter'],
+			['custodians[4]: "" is not a user id or email', 'custodians[4]'],
+			['query.text: 5000 bytes, at most 4,096', 'query.text'],
+			['a hold names custodians, conversations or a query', ''],
+			['the server could not be reached', ''],
+		]) expect('errorField ' + msg, m.errorField(msg), want);
+		expect('heldSummary none', m.heldSummary(0, {}, {}), '');
+		expect('heldSummary', m.heldSummary(3, { h1: 1, h2: 2, h3: 1 }, { h1: 'Matter A', h2: 'Matter B' }), '3 held messages will be kept (Matter B: 2, Matter A: 1, h3: 1).');
+		expect('heldSummary one, done', m.heldSummary(1, { h1: 1 }, { h1: 'A' }, true), '1 held message was kept (A: 1).');
+		expect('holdScope', m.holdScope({ custodians: ['a', 'b', 'c', 'd'], conversations: ['x'], query: { text: 'aws', flagged_only: true } }), '4 custodians: a, b, c, … · 1 conversation · query “aws” · flagged only');
+		expect('messageMatters', m.messageMatters({ m1: ['h1', 'h2', 'h1'] }, { h1: 'A' }, 'm1'), ['A', 'h2']);
+		expect('messageMatters unheld', m.messageMatters({ m1: ['h1'] }, { h1: 'A' }, 'm2'), []);
+		expect('conversationMatters', m.conversationMatters({ m1: ['h2'], m2: ['h1', 'h2'] }, { h1: 'B', h2: 'A' }), ['A', 'B']);
+		const q = m.holdQueryFromSearch(new URLSearchParams('q=+aws+&flagged=true&finding_type=ssn&finding_type=email&user=u1&model=claude-x&product=claude_code&severity=high&role=human&from=2025-01-01&to=2025-12-31&kind=conversation'));
+		expect('holdQueryFromSearch', q, { query: { text: 'aws', flagged_only: true, finding_types: ['ssn', 'email'], users: ['u1'], models: ['claude-x'], products: ['claude_code'], from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, dropped: ['severity', 'role'] });
+		expect('holdQueryFromSearch bare', m.holdQueryFromSearch(new URLSearchParams('')), { query: { text: '' }, dropped: [] });
+		expect('searchToHoldURL', m.searchToHoldURL('?q=a+b&kind=conversation&sort=newest&flagged=true'), '/holds?new=1&q=a+b&flagged=true');
+		for (const [ns, want] of [[0, '0 ms'], [2.5e8, '250 ms'], [1.5e9, '1.5 s'], [3e11, '5.0 min']]) expect('tookLabel ' + ns, m.tookLabel(ns), want);
+		return fails;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("run the unit in the page: %v", err)
+	}
+	for _, f := range fails {
+		t.Error(f)
+	}
+}
