@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ccsync/ccsync/model"
@@ -41,6 +42,23 @@ func apiCall[T any](t *testing.T, tb *tab, method, path string, body any) T {
 	return v
 }
 
+// digitsJS reads a number as the page formats it (grouping varies by
+// locale); page expressions call digits().
+const digitsJS = `window.digits = (s) => String(s).replace(/\D/g, '');`
+
+// tab15 is a tab with digits() and, when stubbed, fake15JS.
+func tab15(t *testing.T, stubbed bool) *tab {
+	t.Helper()
+	tb := newTab(t)
+	if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: digitsJS}); err != nil {
+		t.Fatalf("install digits(): %v", err)
+	}
+	if stubbed {
+		stub15(t, tb)
+	}
+	return tb
+}
+
 // typeInto replaces an input's value as a user would.
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	clear := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = ''; e.focus(); })()`, sel))
@@ -71,10 +89,8 @@ func TestRetentionCardStubbed(t *testing.T) { retentionCardScenario(t, true) }
 // with totals equal to the API's dry run, save it and see it stored, then
 // Run now through a confirm dialog that states the preview's numbers.
 func retentionCardScenario(t *testing.T, stubbed bool) {
-	tb := newTab(t)
-	if stubbed {
-		stub15(t, tb)
-	} else {
+	tb := tab15(t, stubbed)
+	if !stubbed {
 		t.Cleanup(func() { _ = tb.srv.ix.SetRetentionPolicy(context.Background(), model.RetentionPolicy{}) })
 	}
 	tb.login()
@@ -102,11 +118,11 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 	}
 	edited := map[string]any{"default_days": 1, "activity_days": 0, "rules": []map[string]any{{"name": "Flagged 7 years", "flagged": true, "days": 2555}}}
 	want := apiCall[report](t, tb, "POST", "/retention/preview", map[string]any{"policy": edited})
-	got := js[[]string](tb, `[...document.querySelectorAll('#ret-total td')].map(e => e.textContent)`)
+	got := js[[]string](tb, `[...document.querySelectorAll('#ret-total td')].map(e => digits(e.textContent))`)
 	if fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(want.Messages), fmt.Sprint(want.Conversations), fmt.Sprint(want.Held)}) {
 		t.Errorf("preview totals %q; the API's dry run says messages %d, conversations %d, held %d", got, want.Messages, want.Conversations, want.Held)
 	}
-	months := js[[]string](tb, `[...document.querySelectorAll('#ret-months tbody tr')].map(r => r.dataset.month + ':' + r.cells[1].textContent)`)
+	months := js[[]string](tb, `[...document.querySelectorAll('#ret-months tbody tr')].map(r => r.dataset.month + ':' + digits(r.cells[1].textContent))`)
 	if len(months) != len(want.Months) {
 		t.Errorf("preview shows %d months %q; the dry run has %d", len(months), months, len(want.Months))
 	}
@@ -141,12 +157,12 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 	plan := apiCall[report](t, tb, "POST", "/retention/preview", map[string]any{})
 	tb.do(chromedp.Click(chromedp.ID("ret-run")))
 	tb.waitJS("confirm dialog", `!!document.querySelector('dialog#confirm-dialog[open]')`)
-	if got := js[string](tb, `[...document.querySelectorAll('#confirm-numbers strong')].map(e => e.dataset.k + '=' + e.textContent).join(' ')`); !strings.HasPrefix(got, fmt.Sprintf("messages=%d conversations=%d ", plan.Messages, plan.Conversations)) {
+	if got := js[string](tb, `[...document.querySelectorAll('#confirm-numbers strong')].map(e => e.dataset.k + '=' + digits(e.textContent)).join(' ')`); !strings.HasPrefix(got, fmt.Sprintf("messages=%d conversations=%d ", plan.Messages, plan.Conversations)) {
 		t.Errorf("confirm dialog says %q; the dry run says %d messages, %d conversations", got, plan.Messages, plan.Conversations)
 	}
 	tb.do(chromedp.Click(chromedp.ID("confirm-ok")))
 	tb.waitJS("last run shown", `!!document.querySelector('details#ret-last [data-k=messages]')`)
-	if got := js[string](tb, `document.querySelector('#ret-last [data-k=messages]').textContent`); got != fmt.Sprint(plan.Messages) {
+	if got := js[string](tb, `digits(document.querySelector('#ret-last [data-k=messages]').textContent)`); got != fmt.Sprint(plan.Messages) {
 		t.Errorf("last run deleted %s messages; the dry run said %d", got, plan.Messages)
 	}
 }
@@ -168,10 +184,7 @@ type holdJSON struct {
 // confirm dialog, gone from the active list and back with Show released.
 // The matter is an XSS payload and stays text throughout.
 func holdLifecycleScenario(t *testing.T, stubbed bool) {
-	tb := newTab(t)
-	if stubbed {
-		stub15(t, tb)
-	}
+	tb := tab15(t, stubbed)
 	tb.login()
 	tb.open("/holds")
 	tb.waitJS("holds page", `!!document.getElementById('hold-new') && document.getElementById('holds-list').dataset.rev === '1'`)
@@ -217,7 +230,7 @@ func holdLifecycleScenario(t *testing.T, stubbed bool) {
 		t.Fatalf("GET /holds does not list %s", id)
 	}
 	row := fmt.Sprintf(`document.querySelector('#holds-table tr[data-id=%q]')`, id)
-	if got := js[string](tb, row+`.querySelector('.hold-matter').textContent + '|' + `+row+`.querySelector('[data-k=messages]').textContent + '|' + `+row+`.querySelector('[data-k=conversations]').textContent + '|' + `+row+`.dataset.status`); got != fmt.Sprintf("%s|%d|%d|active", xssMatter, want.Messages, want.ConversationCount) {
+	if got := js[string](tb, row+`.querySelector('.hold-matter').textContent + '|' + `+`digits(`+row+`.querySelector('[data-k=messages]').textContent) + '|' + digits(`+row+`.querySelector('[data-k=conversations]').textContent) + '|' + `+row+`.dataset.status`); got != fmt.Sprintf("%s|%d|%d|active", xssMatter, want.Messages, want.ConversationCount) {
 		t.Errorf("list row %q; the API says %s|%d|%d|active", got, xssMatter, want.Messages, want.ConversationCount)
 	}
 	if got := js[string](tb, row+`.querySelector('.hold-scope').textContent`); !strings.HasPrefix(got, "3 custodians: user_bob, bob@acme-corp.com, user_carol") {
@@ -264,10 +277,7 @@ func TestConversationHeldBadgeStubbed(t *testing.T) { heldBadgeScenario(t, true)
 // heldBadgeScenario: a hold on a conversation marks its header (naming the
 // matter, as text) and each held message.
 func heldBadgeScenario(t *testing.T, stubbed bool) {
-	tb := newTab(t)
-	if stubbed {
-		stub15(t, tb)
-	}
+	tb := tab15(t, stubbed)
 	tb.login()
 	tb.open("/logs")
 	tb.waitJS("logs", `!!document.getElementById('summary').dataset.total`)
@@ -304,10 +314,7 @@ func TestHoldTheseResultsStubbed(t *testing.T) { holdResultsScenario(t, true) }
 // create-hold form with the search as its frozen query, naming filters a
 // hold query cannot carry, and places it.
 func holdResultsScenario(t *testing.T, stubbed bool) {
-	tb := newTab(t)
-	if stubbed {
-		stub15(t, tb)
-	}
+	tb := tab15(t, stubbed)
 	tb.login()
 	tb.open("/logs?q=AKIA&flagged=true&finding_type=aws_access_key&severity=critical&from=2020-01-01&to=2030-12-31")
 	tb.waitJS("results", `!!document.getElementById('summary').dataset.total && !!document.getElementById('hold-results')`)
@@ -342,10 +349,7 @@ func TestDangerZoneHeldStubbed(t *testing.T) { dangerHeldScenario(t, true) }
 // dangerHeldScenario: the danger zone's dry run says how many held
 // messages the deletion would keep, by matter. Nothing is deleted.
 func dangerHeldScenario(t *testing.T, stubbed bool) {
-	tb := newTab(t)
-	if stubbed {
-		stub15(t, tb)
-	}
+	tb := tab15(t, stubbed)
 	tb.login()
 	tb.open("/settings")
 	tb.waitJS("danger zone", `!!document.getElementById('del-preview')`)
