@@ -134,6 +134,7 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 	if !stubbed && want.Messages == 0 {
 		t.Error("a 1-day default previews no deletion over a seed months old; the dry run is not counting")
 	}
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('ret-edit').scrollIntoView({ block: 'start' })`))
 	tb.screenshot("settings-retention")
 
 	// Save a policy that keeps everything this seed has (the run below
@@ -325,6 +326,7 @@ func holdResultsScenario(t *testing.T, stubbed bool) {
 	if len(parts) != 5 || parts[0] != "AKIA" || parts[1] != "true" || parts[2] != "aws_access_key" || !strings.Contains(parts[3], "severity") || !strings.Contains(parts[4], "from 2020-01-01") || !strings.Contains(parts[4], "before 2031-01-01") {
 		t.Errorf("prefilled form %q; want query AKIA, flagged, aws_access_key, severity named as not carried, dates carried", got)
 	}
+	tb.screenshot("holds-from-search")
 	tb.do(typeInto("#hold-matter", "Key leak review"), typeInto("#hold-reason", "Incident 42"), chromedp.Click(chromedp.ID("hold-create")))
 	tb.waitJS("hold detail", `location.pathname.startsWith('/holds/') && !!document.getElementById('hold-query')`)
 	id := js[string](tb, `decodeURIComponent(location.pathname.slice('/holds/'.length))`)

@@ -101,7 +101,7 @@ function holdForm(prefill, ctx) {
     h('div', { class: 'row-form' },
       field('Custodians', custodians, 'Every message, past and future, of conversations these users own.'),
       field('Conversations', convs, 'Every message, past and future, of these conversations.')),
-    h('fieldset', { class: 'hold-query' }, h('legend', null, 'Search query (frozen now)'),
+    h('fieldset', { class: 'hold-query', dataset: { field: 'query' } }, h('legend', null, 'Search query (frozen now)'),
       field('Query text', text, 'Search syntax as in Logs. Leave empty to hold by the filters alone.'),
       h('label', { class: 'check', for: 'hold-flagged' }, flagged, 'Flagged messages only'),
       typeBoxes, carriedNote, dropped),
