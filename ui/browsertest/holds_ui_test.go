@@ -166,6 +166,10 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 	if got := js[string](tb, `digits(document.querySelector('#ret-last [data-k=messages]').textContent)`); got != fmt.Sprint(plan.Messages) {
 		t.Errorf("last run deleted %s messages; the dry run said %d", got, plan.Messages)
 	}
+	if !stubbed {
+		// The run's job events reach the progress widget over the socket.
+		tb.waitJS("retention progress done", `document.getElementById('retention-progress').dataset.state === 'done'`)
+	}
 }
 
 func TestHoldLifecycle(t *testing.T)        { holdLifecycleScenario(t, false) }

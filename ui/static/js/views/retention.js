@@ -137,9 +137,10 @@ export function retentionCard(ctx) {
       danger: true,
     });
     if (!ok) { btn.disabled = false; return; }
+    // Reset first: a short run's last event can beat the response.
+    progress.reset('Starting…');
     try {
       await api.post('/retention/run');
-      progress.reset('Starting…');
       if (status) status.running = true;
       toast('Retention run started');
       watch();
