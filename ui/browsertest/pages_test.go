@@ -215,6 +215,14 @@ func TestAuditorSeesNoAdminPages(t *testing.T) {
 	}
 	tb.open("/settings")
 	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)
+	tb.open("/holds")
+	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)
+	// Placing a hold is an admin's: Logs offers it to admins only.
+	tb.open("/logs?q=deploy")
+	tb.waitJS("results", `!!document.getElementById('summary').dataset.total`)
+	if js[bool](tb, `!!document.getElementById('hold-results')`) {
+		t.Error("an auditor is offered Hold these results")
+	}
 	tb.do(chromedp.Click(chromedp.ID("logout")))
 	tb.waitJS("logged out", `location.pathname === "/login"`)
 }
