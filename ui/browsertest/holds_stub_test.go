@@ -66,7 +66,7 @@ const fake15JS = `(() => {
 		if (p === '/api/v1/retention/preview' && m === 'POST') {
 			const pol = (body && body.policy) || s.policy;
 			const e = validate(pol);
-			return e ? bad(e) : json(200, plan(pol, s));
+			return e ? bad((body && body.policy ? 'policy.' : '') + e) : json(200, plan(pol, s));
 		}
 		if (p === '/api/v1/retention/run' && m === 'POST') {
 			s.last = { ...plan(s.policy, s), dry_run: false, took_ns: 1234567 };

@@ -110,6 +110,15 @@ func retentionCardScenario(t *testing.T, stubbed bool) {
 		t.Errorf("validation error %q; want it next to the rule's name, naming rules[0].name", got)
 	}
 
+	// Preview checks the edited policy too, and names the same field.
+	// (The Save's error is taken away first, so the wait sees the Preview's.)
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('#ret-form .field-error').forEach(e => e.remove())`),
+		chromedp.Click(chromedp.ID("ret-preview")))
+	tb.waitJS("preview validation error", `!!document.querySelector('#ret-form .field-error') && !document.getElementById('ret-preview-result')`)
+	if got := js[string](tb, `(() => { const e = document.querySelector('#ret-form .field-error'); return e.dataset.for + '|' + (e.closest('td') && e.closest('td').querySelector('[data-k=name]') ? 'by name' : 'elsewhere'); })()`); got != "rules[0].name|by name" {
+		t.Errorf("preview's validation error %q; want it next to the rule's name", got)
+	}
+
 	// Preview the edited, unsaved policy.
 	tb.do(typeInto(`#ret-rule-rows [data-k=name]`, "Flagged 7 years"), chromedp.Click(chromedp.ID("ret-preview")))
 	tb.waitJS("preview", `!!document.getElementById('ret-preview-result')`)
@@ -405,6 +414,7 @@ func TestHoldsUnit(t *testing.T) {
 		for (const [msg, want] of [
 			['rules[2].days: -1 days; give 0 (forever) or 1 to 36500', 'rules[2].days'],
 			['bad request: rules[0].name: required', 'rules[0].name'],
+			['policy.rules[0].name: required', 'rules[0].name'],
 			['retention policy: rules[3]: sets no criterion (flagged, types, min_severity or users); that is the default', 'rules[3]'],
 			['default_days: 40000 days; give 0', 'default_days'],
 			['matter: required', 'matter'],

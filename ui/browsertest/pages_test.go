@@ -573,6 +573,7 @@ func TestTabletLayout(t *testing.T) {
 		{"tablet-conversation", "/conversations/" + deployConvID + "?highlight=1", `document.querySelectorAll('#thread mark.hl').length > 0`},
 		{"tablet-settings", "/settings", `!!document.getElementById('sync-now')`},
 		{"tablet-analytics", "/analytics", `document.querySelectorAll('svg.chart').length > 0`},
+		{"tablet-holds", "/holds?new=1&q=deploy&severity=high", `!!document.getElementById('hold-dropped')`},
 	} {
 		tb.open(pg.path)
 		tb.waitJS(pg.name, pg.ready)

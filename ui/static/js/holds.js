@@ -40,8 +40,9 @@ export function ruleCriteria(r) {
 
 // FIELD finds the field an API validation error names: the model's
 // messages start with a path such as "rules[2].days:" or "matter:",
-// possibly after a prefix the server adds ("bad request: ...").
-const FIELD = /(?:^|[\s:])((?:default_days|activity_days|matter|reason|custodians|conversations|rules|query)(?:\[\d+\])?(?:\.[a-z_]+)?)(?:\[\d+\])?:/;
+// possibly after a prefix the server adds ("bad request: ...", or
+// "policy." when the policy was sent inside a preview request).
+const FIELD = /(?:^|[\s:.])((?:default_days|activity_days|matter|reason|custodians|conversations|rules|query)(?:\[\d+\])?(?:\.[a-z_]+)?)(?:\[\d+\])?:/;
 
 // errorField returns the path an error message names ('' when none).
 export function errorField(message) {
