@@ -215,6 +215,14 @@ func TestAuditorSeesNoAdminPages(t *testing.T) {
 	}
 	tb.open("/settings")
 	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)
+	tb.open("/holds")
+	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)
+	// Placing a hold is an admin's: Logs offers it to admins only.
+	tb.open("/logs?q=deploy")
+	tb.waitJS("results", `!!document.getElementById('summary').dataset.total`)
+	if js[bool](tb, `!!document.getElementById('hold-results')`) {
+		t.Error("an auditor is offered Hold these results")
+	}
 	tb.do(chromedp.Click(chromedp.ID("logout")))
 	tb.waitJS("logged out", `location.pathname === "/login"`)
 }
@@ -565,6 +573,7 @@ func TestTabletLayout(t *testing.T) {
 		{"tablet-conversation", "/conversations/" + deployConvID + "?highlight=1", `document.querySelectorAll('#thread mark.hl').length > 0`},
 		{"tablet-settings", "/settings", `!!document.getElementById('sync-now')`},
 		{"tablet-analytics", "/analytics", `document.querySelectorAll('svg.chart').length > 0`},
+		{"tablet-holds", "/holds?new=1&q=deploy&severity=high", `!!document.getElementById('hold-dropped')`},
 	} {
 		tb.open(pg.path)
 		tb.waitJS(pg.name, pg.ready)

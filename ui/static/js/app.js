@@ -14,6 +14,7 @@ import { settingsView } from './views/settings.js';
 import { analyticsView } from './views/analytics.js';
 import { adminView } from './views/admin.js';
 import { activityView } from './views/activity.js';
+import { holdsView, holdView } from './views/holds.js';
 
 const routes = [
   { re: /^\/login$/, view: loginView, title: 'Sign in', public: true },
@@ -23,6 +24,8 @@ const routes = [
   { re: /^\/activity$/, view: activityView, title: 'Activity', nav: 'activity' },
   { re: /^\/analytics$/, view: analyticsView, title: 'Analytics', nav: 'analytics' },
   { re: /^\/settings$/, view: settingsView, title: 'Settings', nav: 'settings', admin: true },
+  { re: /^\/holds$/, view: holdsView, title: 'Legal holds', nav: 'holds', admin: true },
+  { re: /^\/holds\/([^/]+)$/, view: holdView, title: 'Legal hold', nav: 'holds', admin: true },
   { re: /^\/admin$/, view: adminView, title: 'Admin', nav: 'admin', admin: true },
 ];
 
@@ -73,6 +76,7 @@ function header(active) {
       link('/activity', 'Activity', 'activity'),
       link('/analytics', 'Analytics', 'analytics'),
       s.role === 'admin' ? link('/settings', 'Settings', 'settings') : null,
+      s.role === 'admin' ? link('/holds', 'Legal holds', 'holds') : null,
       s.role === 'admin' ? link('/admin', 'Admin', 'admin') : null),
     h('div', { class: 'who' },
       avatar(s.account, s.account, 'sm'),

@@ -25,6 +25,9 @@ const LABELS = {
   iban: 'IBAN', itin: 'US ITIN', uk_nino: 'UK NI number', ca_sin: 'Canadian SIN', passport: 'Passport number',
 };
 
+// KNOWN_TYPES are the engine's built-in finding types, for pickers.
+export const KNOWN_TYPES = Object.keys(LABELS);
+
 export function typeLabel(type) {
   return LABELS[type] || (type || '').replace(/_/g, ' ');
 }

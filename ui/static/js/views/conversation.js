@@ -7,6 +7,7 @@ import { avatar, providerLogo } from '../avatar.js';
 import { badge } from '../findings.js';
 import { lastLogs } from '../session.js';
 import { renderMessage, findingId, findingRow } from '../thread.js';
+import { messageMatters, conversationMatters } from '../holds.js';
 
 const FIRST = 40; // messages drawn before the page is shown
 const CHUNK = 120; // messages drawn each time the reader nears the end
@@ -129,6 +130,15 @@ export async function conversationView(main, ctx) {
       totalFindings ? h('span', { class: 'flag-count' }, icon('flag'), `${plural(totalFindings, 'finding')} in ${plural(flaggedIdx.length, 'message')}`) : null));
   const sm = sessionMeta(conv, startedBy);
   if (sm) head.append(sm);
+  const holds = data.holds || {};
+  const holdMatters = data.hold_matters || {};
+  const heldMatters = conversationMatters(holds, holdMatters);
+  if (heldMatters.length) {
+    const n = Object.keys(holds).length;
+    head.querySelector('h1').append(' ', h('span', { class: 'chip held', id: 'held-badge', title: `Under legal hold: ${heldMatters.join(', ')}` }, icon('lock'), 'Held'));
+    head.append(h('div', { class: 'held-note', id: 'held-note', role: 'note' }, icon('lock'),
+      h('span', null, `${plural(n, 'message')} under legal hold: `, h('span', { id: 'held-matters' }, heldMatters.join(', ')), '. Retention and deletion keep them.')));
+  }
   page.append(head);
 
   const del = deletedBanner(conv);
@@ -161,6 +171,11 @@ export async function conversationView(main, ctx) {
       const m = messages[i];
       const r = renderMessage(m, { user, provider: conv.provider, siblings, index: i, link: `/messages/${encodeURIComponent(m.id)}`, pairs, jump: jumpToElement, artifactVersions: versions });
       rendered.push(r);
+      const mm = messageMatters(holds, holdMatters, m.id);
+      if (mm.length) {
+        r.el.classList.add('held');
+        r.el.querySelector('.msg-head')?.append(h('span', { class: 'chip held held-mark', title: `Under legal hold: ${mm.join(', ')}` }, icon('lock'), 'Held'));
+      }
       if (hlOn) r.highlight(true);
       frag.append(r.el);
     }

@@ -11,6 +11,8 @@ import { productLabel, kindLabel, roleLabel } from '../products.js';
 import { renderFacets as facetList } from '../facets.js';
 import { firstPage, emptyNote } from '../results.js';
 import { searchToolbar, syncToolbar } from '../toolbar.js';
+import { isAdmin } from '../session.js';
+import { searchToHoldURL } from '../holds.js';
 
 const FILTERS = ['product', 'conversation_kind', 'finding_type', 'severity', 'user', 'model', 'role', 'tool', 'source'];
 const FACET_TITLES = {
@@ -76,12 +78,14 @@ export async function logsView(main, ctx) {
   const bar = searchToolbar(state, update, [['', 'Default order'], ['relevance', 'Most relevant'], ['newest', 'Newest first'], ['oldest', 'Oldest first']]);
 
   const summary = h('div', { class: 'summary', 'aria-live': 'polite', id: 'summary' });
+  // Admins can freeze the current search into a legal hold.
+  const holdLink = isAdmin() ? h('a', { class: 'btn', id: 'hold-results', href: '/holds?new=1', title: 'Place a legal hold on the messages this search matches now' }, icon('lock'), 'Hold these results') : null;
   const facets = h('aside', { class: 'facets', 'aria-label': 'Filters', id: 'facets' });
   const list = h('div', { class: 'results', id: 'results' });
   const more = h('div', { class: 'more' });
 
   main.append(h('div', { class: 'page logs' },
-    h('div', { class: 'page-head' }, h('h1', null, 'Logs'), tabs),
+    h('div', { class: 'page-head' }, h('h1', null, 'Logs'), tabs, holdLink ? h('span', { class: 'grow' }) : null, holdLink),
     searchForm, bar.toolbar,
     h('div', { class: 'logs-body' }, facets, h('section', { class: 'results-col', 'aria-label': 'Results' }, summary, list, more))));
 
@@ -107,6 +111,7 @@ export async function logsView(main, ctx) {
     }
     q.placeholder = state.kind === 'message' ? 'Search messages…  e.g. +aws -test title:"q3 plan"' : 'Search conversations…  words in any message, the title or the summary';
     syncToolbar(bar, state, '/api/v1/export', withKind(state));
+    if (holdLink) holdLink.href = searchToHoldURL(api.qs(toParams(state)));
   }
 
   async function run() {

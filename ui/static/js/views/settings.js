@@ -1,19 +1,21 @@
 // Settings: the Claude Compliance Sync card (key, schedule, sync now with
-// live progress, last run), Import JSON with progress, Re-scan, and the
-// danger zone.
+// live progress, last run), Import JSON with progress, Re-scan, Retention
+// (retention.js), and the danger zone.
 import { h, clear, icon, errorBox, toast, fmtNum, timeEl, spinner } from '../dom.js';
 import * as api from '../api.js';
 import { subscribe, tracker, latestOf } from '../progress.js';
 import { progressWidget, kvTable, card, field } from '../widgets.js';
 import { forgetUsers } from '../users.js';
 import { rescanCard } from './rescan.js';
+import { retentionCard } from './retention.js';
+import { heldSummary } from '../holds.js';
 
 export async function settingsView(main, ctx) {
   const page = h('div', { class: 'page settings' }, h('div', { class: 'page-head' }, h('h1', null, 'Settings')));
   main.append(page);
   // data-rev counts redraws, so tests (and people) can tell a save landed.
   const syncCard = h('div', { id: 'sync-card', dataset: { rev: '0' } }, spinner());
-  page.append(syncCard, importCard(), rescanCard(ctx), dangerCard());
+  page.append(syncCard, importCard(), rescanCard(ctx), retentionCard(ctx), dangerCard());
 
   const eta = tracker();
   const syncProgress = progressWidget('sync-progress', 'Sync progress');
@@ -226,6 +228,18 @@ function importCard() {
   return card('Import JSON', h('p', { class: 'muted' }, 'Import a claude.ai data export. Re-importing is safe: records are updated by id.'), form, err, holder);
 }
 
+// holdMatters names the holds a deletion result counts by id: the result's
+// own held_matters when the API sends them, else the holds list.
+async function holdMatters(r) {
+  if (r.held_matters) return r.held_matters;
+  try {
+    const { holds } = await api.get('/holds?all=1');
+    return Object.fromEntries((holds || []).map((x) => [x.id, x.matter]));
+  } catch {
+    return {};
+  }
+}
+
 function dangerCard() {
   const from = h('input', { id: 'del-from', type: 'date', required: true });
   const to = h('input', { id: 'del-to', type: 'date', required: true });
@@ -256,6 +270,7 @@ function dangerCard() {
         preview = await api.post('/deletions/preview', { from: from.value, to: to.value });
         count.append(h('p', null, 'This will permanently delete ', h('strong', { id: 'del-messages' }, fmtNum(preview.messages)), ' messages in ',
           h('strong', null, fmtNum(preview.conversations)), ' conversations (', from.value, ' to ', to.value, ', inclusive).'));
+        if (preview.held) count.append(h('p', { id: 'del-held', class: 'held-note' }, icon('lock'), heldSummary(preview.held, preview.held_by, await holdMatters(preview))));
         ack.disabled = preview.messages === 0 && preview.conversations === 0;
       } catch (e) {
         count.append(errorBox(e));
@@ -269,7 +284,8 @@ function dangerCard() {
     try {
       const r = await api.post('/deletions', { from: from.value, to: to.value, confirm: true, confirm_token: preview.confirm_token });
       clear(result);
-      result.append(h('p', { class: 'notice ok' }, `Deleted ${fmtNum(r.messages)} messages and ${fmtNum(r.conversations)} conversations.`));
+      result.append(h('p', { class: 'notice ok' }, `Deleted ${fmtNum(r.messages)} messages and ${fmtNum(r.conversations)} conversations.`,
+        r.held ? ` ${heldSummary(r.held, r.held_by, await holdMatters(r), true)}` : ''));
       invalidate();
     } catch (e) {
       clear(result);
