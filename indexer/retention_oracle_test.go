@@ -49,7 +49,11 @@ func oracleRandom(t *testing.T, seed uint64) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(seed, 0x15))
 	base := time.Now().UTC().Truncate(time.Second)
-	w := genWorld(r, genSpec{users: 30, convs: 300, msgs: 3000, start: base.AddDate(-3, 0, 0), end: base.AddDate(0, 0, -2)})
+	spec := genSpec{users: 30, convs: 300, msgs: 3000, start: base.AddDate(-3, 0, 0), end: base.AddDate(0, 0, -2)}
+	if testing.Short() { // half the corpus: -short stays within its time budget
+		spec.convs, spec.msgs = 150, 1500
+	}
+	w := genWorld(r, spec)
 	ix := openOracle(t)
 	ingestWorld(t, ix, w)
 	checkStore(t, ix, w, "after ingest")
@@ -277,5 +281,32 @@ func TestOracle_PolicySequence(t *testing.T) {
 				t.Errorf("%s: message %s came back", label, id)
 			}
 		}
+	}
+}
+
+// TestOracle_RangeDeletion checks range deletions without holds against
+// the oracle (the harness's own baseline: it runs on the deletion path
+// that predates issue 15), at month-aligned and arbitrary bounds.
+func TestOracle_RangeDeletion(t *testing.T) {
+	ctx := context.Background()
+	for _, seed := range oracleSeeds(t)[:2] {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 0x16))
+			w := genWorld(r, genSpec{users: 10, convs: 100, msgs: 1000, start: caseBase.AddDate(-3, 0, 0), end: caseBase})
+			ix := openOracle(t)
+			ingestWorld(t, ix, w)
+			for i := range 3 {
+				from, to := pickRange(r, caseBase)
+				label := fmt.Sprintf("delete %d [%s, %s)", i, from.Format(time.RFC3339), to.Format(time.RFC3339))
+				e := w.planRange(from, to)
+				got, err := ix.DeleteRange(ctx, from, to, false)
+				if err != nil {
+					t.Fatalf("%s: %v", label, err)
+				}
+				checkDelete(t, e, got, false, label)
+				w.apply(e)
+				checkStore(t, ix, w, label)
+			}
+		})
 	}
 }
