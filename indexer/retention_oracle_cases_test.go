@@ -467,3 +467,49 @@ func TestOracle_ModelAgreesWithPeriodFor(t *testing.T) {
 		}
 	}
 }
+
+// TestOracle_NamedBeforeTheRecord: a hold and a rule may name a person
+// before the first sync brings their record; once it arrives they cover
+// the person's chats, including those filed under the alias.
+func TestOracle_NamedBeforeTheRecord(t *testing.T) {
+	for _, name := range []string{"u9", "Nine@Example.com", "0a1b2c3d-9999-4000-8000-000000000009"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := smallWorld()
+			ix := openOracle(t)
+			ingestWorld(t, ix, w)
+			p := model.RetentionPolicy{DefaultDays: 30, Rules: []model.RetentionRule{{Name: "nine", Users: []string{name}, Flagged: true, Days: 0}}}
+			setPolicy(t, ix, p)
+			addHold(t, ix, w, model.Hold{Matter: "Nine", Reason: "r", CreatedBy: "admin", Custodians: []string{name}}, "hold")
+
+			// u9 arrives with an alias; one chat under each id, all of it
+			// long expired under the default.
+			w.users = append(w.users, oUser{id: "u9", email: "nine@example.com", alias: "0a1b2c3d-9999-4000-8000-000000000009"})
+			old := time.Now().UTC().AddDate(-2, 0, 0)
+			c1 := addConv(w, "c9", "u9", 2, old)
+			c2 := addConv(w, "c9a", w.users[2].alias, 2, old)
+			m1 := addMsg(w, "c9-1", "c9", old, "caracal")
+			m2 := addMsg(w, "c9a-1", "c9a", old, "caracal", model.Finding{Type: "jwt", Severity: model.SeverityHigh})
+			res, err := ix.Ingest(ctx, indexer.Batch{Users: w.userRecords()[2:], Conversations: []model.Conversation{c1.record(), c2.record()},
+				Messages: []model.Message{m1.record(), m2.record()}})
+			if err != nil {
+				t.Fatalf("ingest u9: %v", err)
+			}
+			if res.Expired != 0 {
+				t.Errorf("ingest of a named custodian's expired messages: expired %d, want 0 (held)", res.Expired)
+			}
+			checkStore(t, ix, w, "after ingest")
+			checkHolds(t, ix, w, "after ingest")
+			e := retentionStep(t, ix, w, p, caseBase, "run")
+			if e.held != 2 {
+				t.Fatalf("oracle: held %d, want 2", e.held)
+			}
+			mustStored(t, ix, true, "c9-1", "c9a-1")
+			// Released, the rule still keeps the flagged one forever.
+			releaseHold(t, ix, w, w.holds[0].id, "release")
+			retentionStep(t, ix, w, p, caseBase, "run after release")
+			mustStored(t, ix, false, "c9-1")
+			mustStored(t, ix, true, "c9a-1")
+		})
+	}
+}

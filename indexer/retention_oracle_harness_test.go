@@ -274,6 +274,38 @@ func checkHolds(t testing.TB, ix *indexer.Indexer, w *world, label string) {
 	if !slices.Equal(gotActive, wantActive) {
 		t.Errorf("%s: active holds %v, oracle %v", label, gotActive, wantActive)
 	}
+
+	// The conversation view's badges, for every 7th conversation.
+	want := map[string]map[string][]string{}
+	for _, m := range w.msgs {
+		if hs := w.heldBy(m); len(hs) > 0 {
+			if want[m.conv] == nil {
+				want[m.conv] = map[string][]string{}
+			}
+			slices.Sort(hs)
+			want[m.conv][m.id] = hs
+		}
+	}
+	for i, c := range sortedKeys(w.convs) {
+		if i%7 != 0 {
+			continue
+		}
+		got, err := ix.ConversationHolds(ctx, c)
+		if err != nil {
+			t.Fatalf("%s: ConversationHolds(%s): %v", label, c, err)
+		}
+		gotN := map[string][]string{}
+		for id, hs := range got {
+			if len(hs) > 0 {
+				hs = slices.Clone(hs)
+				slices.Sort(hs)
+				gotN[id] = hs
+			}
+		}
+		if !maps.EqualFunc(gotN, want[c], slices.Equal) {
+			t.Errorf("%s: ConversationHolds(%s) = %v, oracle %v", label, c, gotN, want[c])
+		}
+	}
 }
 
 // checkStore compares the store with the world: Badger (conversations,

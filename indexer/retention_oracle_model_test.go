@@ -73,7 +73,7 @@ type oMsg struct {
 // oHold is the oracle's view of one placed hold.
 type oHold struct {
 	id     string
-	users  map[int]bool    // resolved custodians
+	custodians []string // resolved on use: a person may be named before their record arrives
 	convs  map[string]bool // named conversations
 	frozen map[string]bool // messages the query matched at placement
 	active bool
@@ -178,15 +178,15 @@ func (w *world) expired(p model.RetentionPolicy, m *oMsg, now time.Time) (bool, 
 	return !m.created.AddDate(0, 0, days).After(now), rule
 }
 
-func (h *oHold) covers(m *oMsg) bool {
-	return h.active && (h.users[m.user] || h.convs[m.conv] || h.frozen[m.id])
+func (w *world) covers(h *oHold, m *oMsg) bool {
+	return h.active && (h.convs[m.conv] || h.frozen[m.id] || w.resolveAll(h.custodians)[m.user])
 }
 
 // heldBy returns the ids of the active holds covering m.
 func (w *world) heldBy(m *oMsg) []string {
 	var ids []string
 	for _, h := range w.holds {
-		if h.covers(m) {
+		if w.covers(h, m) {
 			ids = append(ids, h.id)
 		}
 	}
@@ -297,7 +297,7 @@ func (w *world) apply(e *expectation) {
 func (w *world) covered(h *oHold) int {
 	n := 0
 	for _, m := range w.msgs {
-		if h.covers(m) {
+		if w.covers(h, m) {
 			n++
 		}
 	}
@@ -322,7 +322,7 @@ func queryMatch(q *model.HoldQuery, m *oMsg) bool {
 // placeHold records a hold the store accepted, freezing its query over the
 // messages alive now.
 func (w *world) placeHold(id string, h model.Hold) *oHold {
-	oh := &oHold{id: id, users: w.resolveAll(h.Custodians), convs: map[string]bool{}, frozen: map[string]bool{}, active: true}
+	oh := &oHold{id: id, custodians: h.Custodians, convs: map[string]bool{}, frozen: map[string]bool{}, active: true}
 	for _, c := range h.Conversations {
 		oh.convs[c] = true
 	}
