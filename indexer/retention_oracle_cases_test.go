@@ -513,3 +513,91 @@ func TestOracle_NamedBeforeTheRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestOracle_HoldDuringRun places a custodian hold while a run deletes
+// everything: whatever of the custodian's was still stored when AddHold
+// returned survives, and the report accounts for every message as either
+// deleted or held.
+func TestOracle_HoldDuringRun(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 0x15))
+	w := genWorld(r, genSpec{users: 6, convs: 100, msgs: 2000, start: caseBase.AddDate(-3, 0, 0), end: caseBase.AddDate(0, -1, 0)})
+	ix := openOracle(t)
+	ingestWorld(t, ix, w)
+	p := model.RetentionPolicy{DefaultDays: 1}
+	setPolicy(t, ix, p)
+	total := len(w.msgs)
+
+	events, _, unsubscribe := ix.Subscribe()
+	defer unsubscribe()
+	type result struct {
+		rep indexer.RetentionReport
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := ix.RunRetention(ctx, caseBase)
+		done <- result{rep, err}
+	}()
+	var res *result
+wait:
+	for {
+		select {
+		case e := <-events:
+			if (e.Job == "retention" || e.Kind == "retention") && e.State == "running" {
+				break wait
+			}
+		case got := <-done:
+			res = &got
+			break wait
+		}
+	}
+	if res != nil {
+		t.Logf("the run finished before a progress event: the hold goes in after it")
+	}
+	custodian := w.users[0].id
+	h, err := ix.AddHold(ctx, model.Hold{Matter: "Mid-run", Reason: "r", CreatedBy: "admin", Custodians: []string{custodian}})
+	if err != nil {
+		t.Fatalf("AddHold during a run: %v", err)
+	}
+	// What of the custodian's is stored now must survive the run.
+	var mustSurvive []string
+	for _, c := range sortedKeys(w.convs) {
+		if w.convs[c].user != 0 {
+			continue
+		}
+		ms, err := ix.Messages(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			mustSurvive = append(mustSurvive, m.ID)
+		}
+	}
+	if res == nil {
+		got := <-done
+		res = &got
+	}
+	if res.err != nil {
+		t.Fatalf("RunRetention: %v", res.err)
+	}
+	t.Logf("run: %d deleted, %d held; %d of the custodian's stored when the hold returned", res.rep.Messages, res.rep.Held, len(mustSurvive))
+	mustStored(t, ix, true, mustSurvive...)
+	var left []string
+	for _, id := range sortedKeys(w.msgs) {
+		if _, err := ix.Message(ctx, id); err == nil {
+			left = append(left, id)
+			if w.msgs[id].user != 0 {
+				t.Errorf("message %s of user %s survived; only custodian %s's may", id, w.users[w.msgs[id].user].id, custodian)
+			}
+		}
+	}
+	if res.rep.Messages+res.rep.Held != total || len(left) != res.rep.Held || res.rep.HeldBy[h.ID] != res.rep.Held {
+		t.Errorf("report: %d deleted + %d held (held_by %v), %d messages left, of %d all expired", res.rep.Messages, res.rep.Held, res.rep.HeldBy, len(left), total)
+	}
+	verifyClean(t, ix, "after the run")
+	searched := searchAll(t, ix, "after the run")
+	if len(searched) != len(left) {
+		t.Errorf("search finds %d messages, Badger holds %d", len(searched), len(left))
+	}
+}
