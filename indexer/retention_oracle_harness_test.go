@@ -578,6 +578,8 @@ func retentionStep(t testing.TB, ix *indexer.Indexer, w *world, p model.Retentio
 	}
 	checkRetentionReport(t, w, p, now, e, run, false, label+" run")
 	sameReport(t, plan, run, label)
+	t.Logf("%s: now %s: %d deleted, %d conversations, %d held %v, by rule %v", label, now.Format(time.RFC3339),
+		len(e.deleted), len(e.convsRemoved), e.held, e.heldBy, e.byRule)
 	before := maps.Clone(w.msgs)
 	w.apply(e)
 	if t.Failed() {
