@@ -23,7 +23,11 @@ var (
 
 func openOracle(t testing.TB) *indexer.Indexer {
 	t.Helper()
-	dir := t.TempDir()
+	return reopenOracle(t, t.TempDir())
+}
+
+func reopenOracle(t testing.TB, dir string) *indexer.Indexer {
+	t.Helper()
 	ix, err := indexer.Open(context.Background(), indexer.Options{Dir: dir, Scanner: oScanner{}, ScanConfigID: "oracle", MinFreeBytes: -1})
 	if err != nil {
 		t.Fatalf("open %s: %v", dir, err)
@@ -161,7 +165,7 @@ func randNames(r *rand.Rand, w *world, n int) []string {
 	for range n {
 		u := w.users[r.IntN(len(w.users))]
 		switch {
-		case u.alias != "" && r.IntN(3) == 0:
+		case u.alias != "" && r.IntN(2) == 0:
 			out = append(out, u.alias)
 		case r.IntN(2) == 0:
 			e := u.email

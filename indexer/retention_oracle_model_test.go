@@ -86,12 +86,13 @@ type world struct {
 	convs    map[string]*oConv
 	msgs     map[string]*oMsg // alive
 	deleted  map[string]bool  // message ids deleted so far
+	gone     map[string]*oMsg // the deleted messages, for re-delivery
 	convGone map[string]bool
 	holds    []*oHold
 }
 
 func newWorld() *world {
-	return &world{convs: map[string]*oConv{}, msgs: map[string]*oMsg{}, deleted: map[string]bool{}, convGone: map[string]bool{}}
+	return &world{convs: map[string]*oConv{}, msgs: map[string]*oMsg{}, deleted: map[string]bool{}, gone: map[string]*oMsg{}, convGone: map[string]bool{}}
 }
 
 // resolve returns the user a name denotes: a user id, an alias or an email
@@ -284,6 +285,7 @@ func (w *world) planRange(from, to time.Time) *expectation {
 
 func (w *world) apply(e *expectation) {
 	for id := range e.deleted {
+		w.gone[id] = w.msgs[id]
 		delete(w.msgs, id)
 		w.deleted[id] = true
 	}
