@@ -250,6 +250,7 @@ func freshBatch(t *testing.T, ix *indexer.Indexer, w *world, r *rand.Rand, p mod
 	if err != nil {
 		t.Fatalf("fresh ingest: %v", err)
 	}
+	t.Logf("fresh batch: %d messages (%d re-delivered), %d expired by the oracle", len(msgs), redelivered, wantExpired)
 	if res.Expired != wantExpired {
 		t.Errorf("seed %d: fresh ingest expired %d messages, oracle %d (of %d, %d of them re-delivered)", seed, res.Expired, wantExpired, len(msgs), redelivered)
 	}
