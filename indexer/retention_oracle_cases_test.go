@@ -621,3 +621,71 @@ wait:
 		t.Errorf("search finds %d messages, Badger holds %d", len(searched), len(left))
 	}
 }
+
+// TestOracle_NamesWithoutRecords: a conversation may be filed under an
+// owner id no user record describes, and a hold may name a conversation
+// before it is first synced; both are still covered by what names them.
+func TestOracle_NamesWithoutRecords(t *testing.T) {
+	ctx := context.Background()
+	w := smallWorld()
+	ix := openOracle(t)
+	ingestWorld(t, ix, w)
+	p := model.RetentionPolicy{DefaultDays: 30, Rules: []model.RetentionRule{{Name: "ghost", Users: []string{"ghost"}, Days: 0}}}
+	setPolicy(t, ix, p)
+	h := addHold(t, ix, w, model.Hold{Matter: "Future", Reason: "r", CreatedBy: "admin", Conversations: []string{"cfuture"}}, "hold")
+
+	// "ghost" has no user record (the oracle knows the id, the store does not).
+	w.users = append(w.users, oUser{id: "ghost"})
+	old := time.Now().UTC().AddDate(-2, 0, 0)
+	cg := addConv(w, "cghost", "ghost", 2, old)
+	cf := addConv(w, "cfuture", "u1", 1, old)
+	mg := addMsg(w, "cghost-1", "cghost", old, "okapi")
+	mf := addMsg(w, "cfuture-1", "cfuture", old, "okapi")
+	res, err := ix.Ingest(ctx, indexer.Batch{Conversations: []model.Conversation{cg.record(), cf.record()},
+		Messages: []model.Message{mg.record(), mf.record()}})
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if res.Expired != 0 {
+		t.Errorf("ingest: expired %d, want 0 (one kept by the rule on its bare owner id, one held)", res.Expired)
+	}
+	checkStore(t, ix, w, "after ingest")
+	checkHolds(t, ix, w, "after ingest")
+	e := retentionStep(t, ix, w, p, caseBase, "run")
+	if e.held != 1 || e.heldBy[h.id] != 1 {
+		t.Fatalf("oracle: held %d by %v", e.held, e.heldBy)
+	}
+	mustStored(t, ix, true, "cghost-1", "cfuture-1")
+}
+
+// TestOracle_DeletedUpstream: a chat its user deleted upstream stays
+// archived; a hold keeps it past retention, and without one retention
+// treats it like any other.
+func TestOracle_DeletedUpstream(t *testing.T) {
+	ctx := context.Background()
+	w := smallWorld()
+	ix := openOracle(t)
+	ingestWorld(t, ix, w)
+	addHold(t, ix, w, model.Hold{Matter: "Upstream", Reason: "r", CreatedBy: "admin", Conversations: []string{"cb"}}, "hold")
+	for _, c := range []string{"cb", "cp"} {
+		if err := ix.MarkDeleted(ctx, c, model.DeletedByUser, caseBase.AddDate(0, 0, -10)); err != nil {
+			t.Fatalf("MarkDeleted(%s): %v", c, err)
+		}
+	}
+	p := model.RetentionPolicy{DefaultDays: 30}
+	setPolicy(t, ix, p)
+	retentionStep(t, ix, w, p, caseBase, "run")
+	mustStored(t, ix, true, "cb-1", "cb-2")
+	mustStored(t, ix, false, "cp-1", "cp-2")
+	// The chat re-synced after the upstream deletion (its record again,
+	// with deleted_at) does not lose the held messages.
+	c := w.convs["cb"].record()
+	at := caseBase.AddDate(0, 0, -10)
+	c.DeletedAt, c.DeletedBy = &at, model.DeletedByUser
+	if _, err := ix.Ingest(ctx, indexer.Batch{Conversations: []model.Conversation{c}}); err != nil {
+		t.Fatalf("re-sync cb: %v", err)
+	}
+	checkStore(t, ix, w, "after re-sync")
+	retentionStep(t, ix, w, p, caseBase.AddDate(1, 0, 0), "run a year later")
+	mustStored(t, ix, true, "cb-1", "cb-2")
+}
