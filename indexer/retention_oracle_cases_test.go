@@ -689,3 +689,51 @@ func TestOracle_DeletedUpstream(t *testing.T) {
 	retentionStep(t, ix, w, p, caseBase.AddDate(1, 0, 0), "run a year later")
 	mustStored(t, ix, true, "cb-1", "cb-2")
 }
+
+// TestOracle_ActivityRetention: Activity Feed events are kept
+// ActivityDays (created_at + days <= now expires them), apart from the
+// message policy, and a dry run counts what the run deletes.
+func TestOracle_ActivityRetention(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(11, 0x15))
+	w := smallWorld()
+	ix := openOracle(t)
+	ingestWorld(t, ix, w)
+	var acts []model.Activity
+	for i := range 60 {
+		acts = append(acts, model.Activity{ID: fmt.Sprintf("act%03d", i), Type: "user_signed_in",
+			CreatedAt: randTime(r, caseBase.AddDate(-2, 0, 0), caseBase), Actor: model.Actor{Type: "user", ID: "u0"}})
+	}
+	acts[0].CreatedAt = caseBase.AddDate(0, 0, -90) // exactly at the boundary: expired
+	acts[1].CreatedAt = caseBase.AddDate(0, 0, -90).Add(time.Second)
+	if _, err := ix.IngestActivities(ctx, indexer.ActivityBatch{Activities: acts}); err != nil {
+		t.Fatalf("IngestActivities: %v", err)
+	}
+	p := model.RetentionPolicy{DefaultDays: 0, ActivityDays: 90}
+	setPolicy(t, ix, p)
+	want := 0
+	for _, a := range acts {
+		if !a.CreatedAt.AddDate(0, 0, 90).After(caseBase) {
+			want++
+		}
+	}
+	plan, err := ix.PlanRetention(ctx, caseBase, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ix.RunRetention(ctx, caseBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Activities != want || run.Activities != want || run.Messages != 0 {
+		t.Errorf("activities: plan %d, run %d, oracle %d (run messages %d, want 0)", plan.Activities, run.Activities, want, run.Messages)
+	}
+	for _, a := range acts {
+		_, err := ix.Activity(ctx, a.ID)
+		expired := !a.CreatedAt.AddDate(0, 0, 90).After(caseBase)
+		if expired != errors.Is(err, indexer.ErrNotFound) {
+			t.Errorf("activity %s created %s: expired %v, Activity returned err %v", a.ID, a.CreatedAt.Format(time.RFC3339), expired, err)
+		}
+	}
+	checkStore(t, ix, w, "after the run")
+}
