@@ -100,6 +100,22 @@ func oracleRandom(t *testing.T, seed uint64) {
 	// Fresh data, some of it already expired: Ingest drops what the policy
 	// expires now and no hold covers. A new hold on a custodian first, so
 	// that some expired fresh messages are kept by it.
+	// Holds change between runs too: a query placed now freezes what run 1
+	// left; a release makes what it kept subject to run 2.
+	if r.IntN(2) == 0 {
+		addHold(t, ix, w, randHold(r, w, 10), "place hold after run 1")
+	}
+	if r.IntN(3) == 0 {
+		var active []string
+		for _, h := range w.holds {
+			if h.active {
+				active = append(active, h.id)
+			}
+		}
+		if len(active) > 0 {
+			releaseHold(t, ix, w, active[r.IntN(len(active))], "release after run 1")
+		}
+	}
 	if r.IntN(2) == 0 {
 		addHold(t, ix, w, model.Hold{Matter: "Fresh matter", Reason: "new claim", CreatedBy: "oracle-admin",
 			Custodians: randNames(r, w, 1)}, "place hold before fresh batch")
