@@ -737,3 +737,48 @@ func TestOracle_ActivityRetention(t *testing.T) {
 	}
 	checkStore(t, ix, w, "after the run")
 }
+
+// TestOracle_ConcurrentRuns: two runs started together either share the
+// work or one is refused as already running; between them they delete
+// exactly what the oracle expects, once.
+func TestOracle_ConcurrentRuns(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(17, 0x15))
+	w := genWorld(r, genSpec{users: 8, convs: 80, msgs: 1200, start: caseBase.AddDate(-3, 0, 0), end: caseBase})
+	ix := openOracle(t)
+	ingestWorld(t, ix, w)
+	addHold(t, ix, w, model.Hold{Matter: "C", Reason: "r", CreatedBy: "admin", Custodians: []string{"u02"}}, "hold")
+	p := model.RetentionPolicy{DefaultDays: 365, Rules: []model.RetentionRule{{Name: "crit", MinSeverity: "critical", Days: 900}}}
+	setPolicy(t, ix, p)
+	e := w.planRetention(p, caseBase)
+
+	type result struct {
+		rep indexer.RetentionReport
+		err error
+	}
+	results := make(chan result, 2)
+	for range 2 {
+		go func() {
+			rep, err := ix.RunRetention(ctx, caseBase)
+			results <- result{rep, err}
+		}()
+	}
+	deleted, ok := 0, 0
+	for range 2 {
+		res := <-results
+		switch {
+		case res.err == nil:
+			ok++
+			deleted += res.rep.Messages
+		case strings.Contains(res.err.Error(), "already running"):
+		default:
+			t.Errorf("concurrent RunRetention: %v", res.err)
+		}
+	}
+	if ok == 0 || deleted != len(e.deleted) {
+		t.Errorf("concurrent runs: %d succeeded, deleting %d between them; oracle %d", ok, deleted, len(e.deleted))
+	}
+	w.apply(e)
+	checkStore(t, ix, w, "after concurrent runs")
+	checkHolds(t, ix, w, "after concurrent runs")
+}
