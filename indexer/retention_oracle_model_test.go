@@ -72,11 +72,11 @@ type oMsg struct {
 
 // oHold is the oracle's view of one placed hold.
 type oHold struct {
-	id     string
-	custodians []string // resolved on use: a person may be named before their record arrives
-	convs  map[string]bool // named conversations
-	frozen map[string]bool // messages the query matched at placement
-	active bool
+	id         string
+	custodians []string        // resolved on use: a person may be named before their record arrives
+	convs      map[string]bool // named conversations
+	frozen     map[string]bool // messages the query matched at placement
+	active     bool
 }
 
 // world is what the store must hold: alive messages and conversations,
