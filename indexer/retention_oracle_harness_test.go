@@ -198,6 +198,19 @@ func randHold(r *rand.Rand, w *world, i int) model.Hold {
 		} else {
 			h.Query = &model.HoldQuery{FindingTypes: []string{oTypes[r.IntN(len(oTypes))]}}
 		}
+		if r.IntN(3) == 0 { // a date window, [from, to) like search
+			var lo, hi time.Time
+			for _, m := range w.msgs {
+				if lo.IsZero() || m.created.Before(lo) {
+					lo = m.created
+				}
+				if m.created.After(hi) {
+					hi = m.created
+				}
+			}
+			h.Query.From = randTime(r, lo, hi).Truncate(24 * time.Hour)
+			h.Query.To = h.Query.From.AddDate(0, 1+r.IntN(12), 0)
+		}
 	}
 	return h
 }
@@ -271,6 +284,10 @@ func checkHolds(t testing.TB, ix *indexer.Indexer, w *world, label string) {
 		}
 		if want := w.covered(oh); h.Messages != want {
 			t.Errorf("%s: hold %s (%s) covers %d messages, oracle %d", label, h.ID, h.Matter, h.Messages, want)
+		}
+		if want := w.coveredConvs(oh); h.ConversationsCount != want {
+			t.Errorf("%s: hold %s (%s) covers %d conversations, oracle %d (custodians %v conversations %v query %v)",
+				label, h.ID, h.Matter, h.ConversationsCount, want, h.Custodians, h.Conversations, h.Query != nil)
 		}
 	}
 	slices.Sort(wantActive)

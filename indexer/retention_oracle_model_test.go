@@ -306,6 +306,18 @@ func (w *world) covered(h *oHold) int {
 	return n
 }
 
+// coveredConvs counts the alive conversations holding a message the hold
+// covers.
+func (w *world) coveredConvs(h *oHold) int {
+	convs := map[string]bool{}
+	for _, m := range w.msgs {
+		if w.covers(h, m) {
+			convs[m.conv] = true
+		}
+	}
+	return len(convs)
+}
+
 // queryMatch is the oracle's reading of a frozen hold query (text is one
 // keyword, or finding types, or flagged only).
 func queryMatch(q *model.HoldQuery, m *oMsg) bool {
@@ -316,6 +328,9 @@ func queryMatch(q *model.HoldQuery, m *oMsg) bool {
 		return false
 	}
 	if q.FlaggedOnly && len(m.findings) == 0 {
+		return false
+	}
+	if (!q.From.IsZero() && m.created.Before(q.From)) || (!q.To.IsZero() && !m.created.Before(q.To)) {
 		return false
 	}
 	return true
