@@ -44,6 +44,9 @@ type genSpec struct {
 
 func randTime(r *rand.Rand, from, to time.Time) time.Time {
 	span := to.Sub(from)
+	if span < 2*time.Second {
+		return from.UTC()
+	}
 	return from.Add(time.Duration(r.Int64N(int64(span/time.Second))) * time.Second).UTC()
 }
 
@@ -184,7 +187,11 @@ func randNames(r *rand.Rand, w *world, n int) []string {
 
 func randHold(r *rand.Rand, w *world, i int) model.Hold {
 	h := model.Hold{Matter: fmt.Sprintf("Matter %d", i), Reason: "litigation", CreatedBy: "oracle-admin"}
-	switch r.IntN(3) {
+	kind := r.IntN(3)
+	if len(w.msgs) == 0 { // everything deleted: name people
+		kind = 0
+	}
+	switch kind {
 	case 0:
 		h.Custodians = randNames(r, w, 1+r.IntN(2))
 	case 1:

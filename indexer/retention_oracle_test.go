@@ -211,7 +211,7 @@ func freshBatch(t *testing.T, ix *indexer.Indexer, w *world, r *rand.Rand, p mod
 	}
 	for range 300 {
 		var c *oConv
-		if r.IntN(4) == 0 {
+		if r.IntN(4) == 0 || len(alive) == 0 {
 			c = newConvs[r.IntN(len(newConvs))]
 		} else {
 			c = w.convs[alive[r.IntN(len(alive))]]
