@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
