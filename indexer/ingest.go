@@ -47,6 +47,15 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
 	w := ix.newWriter()
+	// Users first: retention rules and holds that name a person by email
+	// or alias must see the record this batch brings, or a user's first
+	// sync would drop held history as expired.
+	for i := range b.Users {
+		if err := w.putUser(b.Users[i]); err != nil {
+			w.discard()
+			return IngestResult{}, fmt.Errorf("ingest: user %s: %w", b.Users[i].ID, err)
+		}
+	}
 	convs, msgs, purged, err := ix.dropPurged(w, b.Conversations, msgs)
 	var expired int
 	if err == nil {
@@ -55,12 +64,6 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	if err != nil {
 		w.discard()
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
-	}
-	for i := range b.Users {
-		if err := w.putUser(b.Users[i]); err != nil {
-			w.discard()
-			return IngestResult{}, fmt.Errorf("ingest: user %s: %w", b.Users[i].ID, err)
-		}
 	}
 	for i := range convs {
 		if err := w.putConversation(convs[i]); err != nil {
