@@ -133,12 +133,12 @@ func TestHoldLifecycle(t *testing.T) {
 	}
 	resp, b = e.do(admin, "GET", "/api/v1/holds", nil)
 	mustJSON(t, b, &list)
-	if len(list.Holds) != 0 {
+	if resp.StatusCode != 200 || len(list.Holds) != 0 {
 		t.Fatalf("released hold still listed as active: %s", b)
 	}
 	resp, b = e.do(admin, "GET", "/api/v1/holds?all=1", nil)
 	mustJSON(t, b, &list)
-	if len(list.Holds) != 1 || list.Holds[0].ReleasedAt == nil {
+	if resp.StatusCode != 200 || len(list.Holds) != 1 || list.Holds[0].ReleasedAt == nil {
 		t.Fatalf("all=1: %s", b)
 	}
 	if n := e.countAudit("hold.list"); n != 3 {

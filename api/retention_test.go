@@ -204,7 +204,7 @@ func TestRetentionLifecycle(t *testing.T) {
 	}
 	resp, b = e.do(admin, "POST", "/api/v1/retention/preview", nil)
 	mustJSON(t, b, &rep)
-	if rep.Messages != 0 || rep.Held != 1 || rep.HeldBy[h.ID] != 1 {
+	if resp.StatusCode != 200 || rep.Messages != 0 || rep.Held != 1 || rep.HeldBy[h.ID] != 1 {
 		t.Fatalf("preview under hold: %s", b)
 	}
 	resp, b = e.do(admin, "PUT", "/api/v1/retention", `{"default_days":30}`)
@@ -219,7 +219,7 @@ func TestRetentionLifecycle(t *testing.T) {
 	resp, b = e.do(admin, "GET", "/api/v1/retention", nil)
 	view = retentionView{}
 	mustJSON(t, b, &view)
-	if view.Running || view.LastRun == nil || view.LastRun.DryRun || view.LastRun.Messages != 2 || view.LastRun.Held != 1 || view.LastError != "" {
+	if resp.StatusCode != 200 || view.Running || view.LastRun == nil || view.LastRun.DryRun || view.LastRun.Messages != 2 || view.LastRun.Held != 1 || view.LastError != "" {
 		t.Fatalf("after the run: %s", b)
 	}
 	if resp, _ := e.do(admin, "GET", "/api/v1/conversations/conv-1", nil); resp.StatusCode != 404 {

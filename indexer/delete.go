@@ -1,7 +1,6 @@
 package indexer
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -173,64 +172,6 @@ func (ix *Indexer) dropIfEmpty(w *writer, id string, view *holdView) (bool, erro
 func (ix *Indexer) countDelete(ctx context.Context, from, to time.Time) (DeleteResult, error) {
 	st, err := ix.runSweep(ctx, &sweep{job: "delete", from: from, to: to, createdConvs: true, dry: true})
 	return deleteResult(st, true), err
-}
-
-// scanRange calls fn for each message created in [from, to), in time order,
-// from a snapshot taken at the start. The messages are stubs (stub.go):
-// enough to count and unlink them, without their content.
-//
-// A key written before stubs (empty value) is resolved through its record.
-// When the record is gone, or was created at another time, the key is an
-// orphan: it is passed to orphan (nil skips it) and never ends the scan —
-// it once did, silently, and the rest of a deleted range stayed stored.
-func (ix *Indexer) scanRange(ctx context.Context, from, to time.Time, fn func(*model.Message) error, orphan func(k []byte) error) error {
-	return ix.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), PrefetchValues: true, PrefetchSize: 256})
-		defer it.Close()
-		end := string(timeMsgKey(to, ""))
-		for it.Seek(timeMsgKey(from, "")); it.Valid(); it.Next() {
-			item := it.Item()
-			k := item.Key()
-			if string(k) >= end {
-				break
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var m *model.Message
-			err := item.Value(func(v []byte) error {
-				if len(v) == 0 {
-					return nil
-				}
-				var err error
-				m, err = decodeStub(k, v)
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("time index %x: %w", k, err)
-			}
-			if m == nil { // written before stubs: read the record
-				m = &model.Message{}
-				id := string(k[len(pTimeMsg)+8:])
-				found, _, err := getJSON(txn, key(pMessage, id), m)
-				if err != nil {
-					return fmt.Errorf("time index %x: %w", k, err)
-				}
-				if !found || !bytes.Equal(timeMsgKey(m.CreatedAt, id), k) {
-					if orphan != nil {
-						if err := orphan(item.KeyCopy(nil)); err != nil {
-							return err
-						}
-					}
-					continue
-				}
-			}
-			if err := fn(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // countRange counts the messages created in [from, to) from the time index

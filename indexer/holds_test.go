@@ -99,8 +99,6 @@ func heldIDs(t *testing.T, ix *Indexer) string {
 	return strings.Join(ids, ",")
 }
 
-var allMsgs = "ca1-m0,ca1-m1,ca2-m0,ca2-m1,ca2-m2,cb1-m0,cb1-m1,cb2-m0"
-
 func TestAddHoldValidation(t *testing.T) {
 	ix := holdFixture(t)
 	base := model.Hold{Matter: "m", Reason: "r", Conversations: []string{"ca1"}}

@@ -140,7 +140,7 @@ func (ix *Indexer) fillMonth(month string, b *batcher) error {
 			return err
 		}
 		if m == nil || !bytes.Equal(timeMsgKey(m.CreatedAt, m.ID), k) {
-			continue // an orphaned entry (see scanRange): its message is not in this month
+			continue // an orphaned entry (see scanStubs): its message is not in this month
 		}
 		c, u, err := l.owner(m.ConversationID)
 		if err != nil {

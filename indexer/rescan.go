@@ -370,7 +370,7 @@ func (ix *Indexer) readRescanBatch(p *RescanProgress, size int) (items []rescanI
 			}
 			var m model.Message
 			if raw == nil {
-				continue // an orphaned entry (see scanRange)
+				continue // an orphaned entry (see scanStubs)
 			}
 			if err := json.Unmarshal(raw, &m); err != nil {
 				return fmt.Errorf("message %s: %w", id, err)

@@ -472,8 +472,12 @@ func (ix *Indexer) sweepCount(ctx context.Context, s *sweep, st *sweepState, rt 
 
 // scanStubs calls fn for each message in the time index in [start, end), in
 // time order, as a stub (stub.go), reading from txn. after skips start
-// itself (it was handled by an earlier attempt). Orphaned keys (see
-// scanRange) go to orphan, or are skipped when it is nil.
+// itself (it was handled by an earlier attempt).
+//
+// A key written before stubs (empty value) is resolved through its record.
+// When the record is gone, or was created at another time, the key is an
+// orphan: it is passed to orphan (nil skips it) and never ends the scan —
+// it once did, silently, and the rest of a deleted range stayed stored.
 func (ix *Indexer) scanStubs(ctx context.Context, txn *badger.Txn, start, end []byte, after bool,
 	fn func(*model.Message) error, orphan func(k []byte) error) error {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pTimeMsg), PrefetchValues: true, PrefetchSize: 256})
