@@ -71,13 +71,23 @@ func (b *bench) retention(ctx context.Context, ix *indexer.Indexer) error {
 
 	second := spanStart.AddDate(0, 1, 0)
 	r.HeldMonth = second.Format("2006-01")
-	// A frozen query over the month's first ~1% (7 hours of 30 days).
-	span := second.AddDate(0, 1, 0).Sub(second) / 100
-	_, err = ix.AddHold(ctx, model.Hold{Matter: "benchmark", Reason: "keep 1% of a month", CreatedBy: "bench",
-		Query: &model.HoldQuery{From: second, To: second.Add(span)}})
-	if err != nil {
-		r.HeldSkipped = err.Error()
-		return nil
+	// A frozen query over the month's first ~1% (7 hours of 30 days); on
+	// a small corpus those hours may be empty, so the window widens until
+	// the hold keeps something.
+	month := second.AddDate(0, 1, 0).Sub(second)
+	for span := month / 100; ; span *= 2 {
+		h, err := ix.AddHold(ctx, model.Hold{Matter: "benchmark", Reason: "keep 1% of a month", CreatedBy: "bench",
+			Query: &model.HoldQuery{From: second, To: second.Add(min(span, month))}})
+		if err != nil {
+			r.HeldSkipped = err.Error()
+			return nil
+		}
+		if h.Query.Matched > 0 || span >= month {
+			break
+		}
+		if _, err := ix.ReleaseHold(ctx, h.ID, "bench", "matched nothing; widening"); err != nil {
+			return fmt.Errorf("bench: release an empty hold: %w", err)
+		}
 	}
 	start = time.Now()
 	rep, err = ix.RunRetention(ctx, nowFor(second))
