@@ -316,10 +316,10 @@ func fillReport(rep *RetentionReport, st sweepStats) {
 // non-zero period can have expired, so the scan stops there.
 func retentionSweep(run retentionRun, dry bool) *sweep {
 	pol := run.Policy
-	shortest := 0
-	for _, d := range append([]int{pol.DefaultDays}, rulesDays(pol)...) {
-		if d > 0 && (shortest == 0 || d < shortest) {
-			shortest = d
+	shortest := pol.DefaultDays
+	for _, r := range pol.Rules {
+		if r.Days > 0 && (shortest == 0 || r.Days < shortest) {
+			shortest = r.Days
 		}
 	}
 	if shortest == 0 {
@@ -330,43 +330,15 @@ func retentionSweep(run retentionRun, dry bool) *sweep {
 		return nil
 	}
 	to = minTime(to, MaxTime)
-	canon := pol
-	var ppl *people
+	var judge *retentionJudge
 	s := &sweep{job: "retention", from: MinTime, to: to, dry: dry, needOwner: pol.NeedsUsers()}
 	s.prepare = func(txn *badger.Txn) error {
-		if !pol.NeedsUsers() {
-			return nil
-		}
-		ppl = newPeople(txn)
 		var err error
-		if canon, err = ppl.canonicalPolicy(pol); err != nil {
-			return fmt.Errorf("resolve the users the policy names: %w", err)
-		}
-		return nil
+		judge, err = newRetentionJudge(txn, pol)
+		return err
 	}
 	s.pick = func(txn *badger.Txn, m *model.Message, owner string) (bool, string, error) {
-		f := model.RetentionFacts{CreatedAt: m.CreatedAt, Findings: m.Findings}
-		if ppl != nil && owner != "" {
-			var err error
-			if f.UserID, f.UserEmail, err = ppl.facts(owner); err != nil {
-				return false, "", fmt.Errorf("owner %s of message %s: %w", owner, m.ID, err)
-			}
-		}
-		if !canon.Expired(f, run.Now) {
-			return false, "", nil
-		}
-		if _, rule := canon.PeriodFor(f); rule != model.NoRule {
-			return true, canon.Rules[rule].Name, nil
-		}
-		return true, "default", nil
+		return judge.expired(m, owner, run.Now)
 	}
 	return s
-}
-
-func rulesDays(p model.RetentionPolicy) []int {
-	out := make([]int, len(p.Rules))
-	for i, r := range p.Rules {
-		out[i] = r.Days
-	}
-	return out
 }

@@ -33,34 +33,25 @@ func (ix *Indexer) dropExpired(w *writer, convs []model.Conversation, msgs []enc
 		}
 		return c.OwnerID, nil
 	}
-	canon := *pol
-	var ppl *people
-	if pol.NeedsUsers() {
-		ppl = newPeople(w.txn)
-		var err error
-		if canon, err = ppl.canonicalPolicy(*pol); err != nil {
-			return nil, nil, 0, fmt.Errorf("retention policy users: %w", err)
-		}
+	judge, err := newRetentionJudge(w.txn, *pol)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	var view *holdView
 	kept := msgs[:0:0]
 	alive, lost := map[string]bool{}, map[string]bool{}
 	for _, em := range msgs {
 		m := em.msg
-		f := model.RetentionFacts{CreatedAt: m.CreatedAt, Findings: m.Findings}
 		o := ""
-		if ppl != nil {
-			var err error
+		if judge.needsOwner() {
 			if o, err = owner(m.ConversationID); err != nil {
 				return nil, nil, 0, err
 			}
-			if o != "" {
-				if f.UserID, f.UserEmail, err = ppl.facts(o); err != nil {
-					return nil, nil, 0, err
-				}
-			}
 		}
-		expired := canon.Expired(f, now)
+		expired, _, err := judge.expired(m, o, now)
+		if err != nil {
+			return nil, nil, 0, err
+		}
 		if expired {
 			if view == nil {
 				var err error
