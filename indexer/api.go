@@ -41,6 +41,9 @@ type Batch struct {
 	Conversations []model.Conversation
 	Messages      []model.Message
 	Checkpoints   map[string][]byte
+	// Origin says where the batch came from (OriginSync, OriginImport) for
+	// the journal: alert rules page nobody for a backfill unless asked.
+	Origin string
 }
 
 // IngestResult counts what an Ingest call changed.

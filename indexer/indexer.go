@@ -88,6 +88,7 @@ type Indexer struct {
 	// rescanScanned, when set (tests), runs after a re-scan batch is
 	// scanned and before it is written: where an ingest can overtake it.
 	rescanScanned func(ids []string)
+	jr            journal // the change feed (journal.go)
 	stopGC        context.CancelFunc
 	gcNow         chan struct{}
 	gcDone        chan struct{}
@@ -126,6 +127,11 @@ func Open(ctx context.Context, opts Options) (*Indexer, error) {
 		err = ix.repairPurged()
 	}
 	if err != nil {
+		_ = ix.db.Close()
+		ix.unlock()
+		return nil, fmt.Errorf("open indexer: %w", err)
+	}
+	if err = ix.loadJournal(); err != nil {
 		_ = ix.db.Close()
 		ix.unlock()
 		return nil, fmt.Errorf("open indexer: %w", err)

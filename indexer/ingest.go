@@ -47,6 +47,7 @@ func (ix *Indexer) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 		return IngestResult{}, fmt.Errorf("ingest: %w", err)
 	}
 	w := ix.newWriter()
+	w.origin = originOf(ctx, &b)
 	// Users first: retention rules and holds that name a person by email
 	// or alias must see the record this batch brings, or a user's first
 	// sync would drop held history as expired.

@@ -25,6 +25,19 @@ const bleveBatchSize = docmap.BatchSize
 // older copy of its document (its creation time changed, or it was
 // deleted), so the copy can be removed without asking every partition.
 func (ix *Indexer) applyOutbox(ctx context.Context, cache map[string]*model.Message) error {
+	// Journal entries committed before the outbox is read below have their
+	// documents in it: once it is applied they are searchable.
+	through := ix.jr.next.Load()
+	if err := ix.applyOutboxEntries(ctx, cache); err != nil {
+		return err
+	}
+	if through > 0 {
+		ix.journalIndexedThrough(through - 1)
+	}
+	return nil
+}
+
+func (ix *Indexer) applyOutboxEntries(ctx context.Context, cache map[string]*model.Message) error {
 	var entries [][]byte
 	var drops []string
 	msgIDs := map[string][]string{} // id → months that may hold an old copy

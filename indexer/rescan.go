@@ -249,6 +249,7 @@ func (ix *Indexer) rescanBatch(ctx context.Context, p *RescanProgress, size int)
 	}
 	next := *p
 	w := ix.newWriter()
+	w.origin = OriginRescan
 	for i := range items {
 		it := &items[i]
 		cur, err := getRaw(w.txn, key(pMessage, it.msg.ID))

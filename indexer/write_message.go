@@ -41,6 +41,13 @@ func (w *writer) putMessage(e encodedMessage) error {
 	}
 	w.cache[m.ID] = m
 	w.res.Messages++
+	var prev *model.Message
+	if found {
+		prev = &old
+	}
+	if err := w.journalMessage(m, prev); err != nil {
+		return err
+	}
 	moved := ""
 	if found && monthOf(old.CreatedAt) != monthOf(m.CreatedAt) {
 		moved = monthOf(old.CreatedAt) // its old document is in another partition

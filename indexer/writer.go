@@ -30,6 +30,10 @@ type writer struct {
 	// afterCommit, when set, runs after every successful commit: deletions
 	// advance their resume position there.
 	afterCommit func()
+	// origin is the journal's Origin for messages this write puts; journaled
+	// is set once the open transaction holds a journal entry.
+	origin    string
+	journaled bool
 }
 
 // conversation returns the stored (or just written) conversation, nil when
@@ -151,6 +155,10 @@ func (w *writer) commitTxn() error {
 	err := w.txn.Commit()
 	w.counters, w.aggs = map[string]int64{}, map[string]*convAgg{}
 	w.entries, w.bytes = 0, 0
+	if err == nil && w.journaled {
+		w.ix.journalCommitted()
+	}
+	w.journaled = false
 	if err == nil && w.afterCommit != nil {
 		w.afterCommit()
 	}

@@ -90,6 +90,7 @@ type Options struct {
 // sink, cancellation, or no input at all). Check Report.Outcome for whether
 // everything got through.
 func Import(ctx context.Context, paths []string, opts Options) (*Report, error) {
+	ctx = indexer.WithOrigin(ctx, indexer.OriginImport)
 	lim := opts.Limits.withDefaults()
 	log := opts.Logger
 	if log == nil {

@@ -54,7 +54,7 @@ func (e *Engine) run(ctx context.Context, id string, start time.Time) (*Summary,
 	r := &runner{e: e, sum: sum, failed: map[string]Failure{}, orgsSeen: map[string]bool{}, orgsDone: map[string]bool{},
 		streams: map[string]*stream.State{}, clients: map[string]*compliance.Client{}}
 	e.setProgress(sum)
-	err := r.do(ctx)
+	err := r.do(indexer.WithOrigin(ctx, indexer.OriginSync))
 	r.mu.Lock()
 	r.refreshLocked()
 	r.mu.Unlock()
