@@ -91,6 +91,22 @@ func (s *Server) routeTable() []route {
 		{Method: post, Path: v1 + "/holds", Access: adminOnly, Handler: s.addHold},
 		{Method: get, Path: v1 + "/holds/:id", Access: adminOnly, Handler: s.getHold},
 		{Method: post, Path: v1 + "/holds/:id/release", Access: adminOnly, Handler: s.releaseHold},
+
+		{Method: get, Path: v1 + "/destinations", Access: adminOnly, Handler: s.listDestinations},
+		{Method: post, Path: v1 + "/destinations", Access: adminOnly, Handler: s.addDestination},
+		{Method: get, Path: v1 + "/destinations/:id", Access: adminOnly, Handler: s.getDestination},
+		{Method: put, Path: v1 + "/destinations/:id", Access: adminOnly, Handler: s.putDestination},
+		{Method: del, Path: v1 + "/destinations/:id", Access: adminOnly, Handler: s.deleteDestination},
+		{Method: post, Path: v1 + "/destinations/:id/test", Access: adminOnly, Handler: s.testDestination},
+		{Method: get, Path: v1 + "/destinations/:id/dead-letters", Access: adminOnly, Handler: s.listDeadLetters},
+		{Method: post, Path: v1 + "/destinations/:id/dead-letters/:letter/retry", Access: adminOnly, Handler: s.retryDeadLetter},
+		{Method: del, Path: v1 + "/destinations/:id/dead-letters/:letter", Access: adminOnly, Handler: s.discardDeadLetter},
+		{Method: get, Path: v1 + "/alert-rules", Access: adminOnly, Handler: s.listAlertRules},
+		{Method: post, Path: v1 + "/alert-rules", Access: adminOnly, Handler: s.addAlertRule},
+		{Method: get, Path: v1 + "/alert-rules/:id", Access: adminOnly, Handler: s.getAlertRule},
+		{Method: put, Path: v1 + "/alert-rules/:id", Access: adminOnly, Handler: s.putAlertRule},
+		{Method: del, Path: v1 + "/alert-rules/:id", Access: adminOnly, Handler: s.deleteAlertRule},
+		{Method: get, Path: v1 + "/alerts", Access: anyRole, Handler: s.listAlerts},
 	}
 }
 

@@ -76,6 +76,11 @@ type Config struct {
 	// Retention runs retention on demand and on its daily schedule; nil
 	// gives the server its own, on demand only (no daily run).
 	Retention RetentionScheduler
+	// Forward is log forwarding (destinations, test sends, dead letters)
+	// and Alerts the alert rules and fired alerts; nil answers their
+	// endpoints with 503.
+	Forward Forwarder
+	Alerts  AlertService
 	// UI is the static web UI (must contain index.html); nil serves none.
 	UI  fs.FS
 	Now func() time.Time // nil means time.Now; tests move time
