@@ -76,6 +76,26 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 		UploadLimit:   *uploadMB << 20,
 		UI:            assets,
 	}
+	// Alerts and log forwarding: built before the sync starts, so the
+	// demo's rule and destinations (demo_alerts.go) see its first sync.
+	// The sync opens the keystore again; both only read the keyset, and
+	// destination secrets are records in the store, not in the file.
+	keys, err := openKeystore(cfg, ix, log)
+	if err != nil {
+		return err
+	}
+	fwd := newForwarding(ix, keys, *origin, log)
+	if *demo {
+		stopReceiver, err := demoAlerts(ctx, ix, fwd, log)
+		if err != nil {
+			return err
+		}
+		defer stopReceiver() // after the engine has stopped sending to it
+	}
+	stopForwarding := fwd.start(ctx, log)
+	defer stopForwarding() // like imports: the loops end before the indexer closes
+	srvCfg.Forward, srvCfg.Alerts = fwd.forward, fwd.alerts
+
 	// --demo swaps the Compliance API for the fake one on loopback, seeded with
 	// a synthetic organisation, saves its key and starts a first sync.
 	sc, stopSync, err := startSync(ctx, ix, cfg, os.Getenv(envComplianceKey), log, *demo)
