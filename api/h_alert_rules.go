@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/ccsync/ccsync/forward"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -41,41 +43,52 @@ func (r ruleRequest) rule() model.AlertRule {
 // looked up).
 const maxRuleDestinations = 50
 
-// checkRuleDestinations refuses a rule that names a destination which
-// does not exist or does not receive alerts: its alerts would go nowhere
-// while the rule looks wired up.
+// checkRuleDestinations is CheckRuleDestinations for a request.
 func (s *Server) checkRuleDestinations(ctx context.Context, ids []string) error {
+	if len(ids) > 0 && s.cfg.Forward == nil {
+		return errBadRequest("destinations: log forwarding is not configured on this server")
+	}
+	err := CheckRuleDestinations(ctx, s.cfg.Forward, ids)
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return errBadRequest(ie.Msg)
+	}
+	return err
+}
+
+// InputError is a caller's mistake; Msg names the field.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string        { return e.Msg }
+func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
+
+// CheckRuleDestinations refuses a rule that names a destination which
+// does not exist or does not receive alerts: its alerts would go nowhere
+// while the rule looks wired up. The CLI checks with it too.
+func CheckRuleDestinations(ctx context.Context, fw Forwarder, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	if len(ids) > maxRuleDestinations {
-		return errBadRequest(fmt.Sprintf("destinations: %d given, at most %d", len(ids), maxRuleDestinations))
-	}
-	if s.cfg.Forward == nil {
-		return errBadRequest("destinations: log forwarding is not configured on this server")
+		return &InputError{fmt.Sprintf("destinations: %d given, at most %d", len(ids), maxRuleDestinations)}
 	}
 	for i, id := range ids {
 		field := fmt.Sprintf("destinations[%d]", i)
 		if id == "" || len(id) > maxForwardID {
-			return errBadRequest(field + ": not a destination id")
+			return &InputError{field + ": not a destination id"}
 		}
-		d, err := s.cfg.Forward.Destination(ctx, id)
-		if isNotFoundErr(forwardError(err, "destination", "")) {
-			return errBadRequest(fmt.Sprintf("%s: no destination %q", field, id))
+		d, err := fw.Destination(ctx, id)
+		if errors.Is(err, forward.ErrNotFound) {
+			return &InputError{fmt.Sprintf("%s: no destination %q", field, id)}
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("look up destination %s: %w", id, err)
 		}
 		if d.Stream != model.StreamAlerts {
-			return errBadRequest(fmt.Sprintf("%s: %q receives the %s stream, not alerts", field, d.Name, d.Stream))
+			return &InputError{fmt.Sprintf("%s: %q receives the %s stream, not alerts", field, d.Name, d.Stream)}
 		}
 	}
 	return nil
-}
-
-func isNotFoundErr(err error) bool {
-	ae, ok := err.(*apiError)
-	return ok && ae.Status == fiber.StatusNotFound
 }
 
 // RuleDetail is what the audit trail keeps of a rule: its filter and
