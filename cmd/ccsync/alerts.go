@@ -307,6 +307,10 @@ func bindDestFlags(fs *flag.FlagSet) *destFlags {
 	d.username = fs.String("username", "", "Loki: basic-auth user (the secret is the password; without a user it is a bearer token)")
 	d.secretFile = fs.String("secret-file", "", "file holding the secret (webhook signing secret, HEC token, Loki password, Slack webhook URL)")
 	d.secretEnv = fs.String("secret-env", "", "environment variable holding the secret")
+	// --secret is refused with the reason, not as an unknown flag.
+	fs.Func("secret", "not accepted: use --secret-file or --secret-env", func(string) error {
+		return errors.New("a secret on the command line shows in ps and shell history; use --secret-file PATH or --secret-env VAR")
+	})
 	d.anonymous = fs.Bool("anonymous", false, "send counts, types, severities and times only: no content, previews or user identities")
 	d.disabled = fs.Bool("disabled", false, "store the destination switched off")
 	return d
