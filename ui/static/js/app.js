@@ -15,6 +15,7 @@ import { analyticsView } from './views/analytics.js';
 import { adminView } from './views/admin.js';
 import { activityView } from './views/activity.js';
 import { holdsView, holdView } from './views/holds.js';
+import { alertsView } from './views/alerts.js';
 
 const routes = [
   { re: /^\/login$/, view: loginView, title: 'Sign in', public: true },
@@ -23,6 +24,7 @@ const routes = [
   { re: /^\/messages\/([^/]+)$/, view: messageView, title: 'Message', nav: 'logs' },
   { re: /^\/activity$/, view: activityView, title: 'Activity', nav: 'activity' },
   { re: /^\/analytics$/, view: analyticsView, title: 'Analytics', nav: 'analytics' },
+  { re: /^\/alerts$/, view: alertsView, title: 'Alerts', nav: 'alerts' },
   { re: /^\/settings$/, view: settingsView, title: 'Settings', nav: 'settings', admin: true },
   { re: /^\/holds$/, view: holdsView, title: 'Legal holds', nav: 'holds', admin: true },
   { re: /^\/holds\/([^/]+)$/, view: holdView, title: 'Legal hold', nav: 'holds', admin: true },
@@ -75,6 +77,7 @@ function header(active) {
       link('/logs', 'Logs', 'logs'),
       link('/activity', 'Activity', 'activity'),
       link('/analytics', 'Analytics', 'analytics'),
+      link('/alerts', 'Alerts', 'alerts'),
       s.role === 'admin' ? link('/settings', 'Settings', 'settings') : null,
       s.role === 'admin' ? link('/holds', 'Legal holds', 'holds') : null,
       s.role === 'admin' ? link('/admin', 'Admin', 'admin') : null),
