@@ -10,10 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ccsync/ccsync/alerts"
 	"github.com/ccsync/ccsync/api"
 	"github.com/ccsync/ccsync/api/jobs"
+	"github.com/ccsync/ccsync/forward"
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
 	"github.com/ccsync/ccsync/indexer/keystore"
@@ -36,6 +39,11 @@ type server struct {
 	complianceKey string // the fake Compliance API's key, typed into Settings
 	fake          *fakeapi.Server
 	stopFake      func()
+	// The alert evaluator and the forwarding engine run for the suite's
+	// life, with fast retries so a refusing receiver dead-letters at once.
+	fw        *forward.Engine
+	ev        *alerts.Evaluator
+	stopLoops func()
 }
 
 func startServer(ctx context.Context) (*server, error) {
@@ -100,10 +108,21 @@ func startServer(ctx context.Context) (*server, error) {
 		s.close()
 		return nil, err
 	}
+	s.ev = alerts.New(alerts.Options{Store: ix, Logger: quiet, Poll: 100 * time.Millisecond})
+	s.fw = forward.New(forward.Options{Store: ix, Secrets: keys, Logger: quiet, BaseURL: s.url, AlertNotify: s.ev.Notify,
+		Poll: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, PermanentAttempts: 1,
+		RetryFor: 2 * time.Second, JournalConsumers: func() (uint64, error) { return alerts.Cursor(ix) }})
+	loopCtx, stopLoops := context.WithCancel(context.Background())
+	var loops sync.WaitGroup
+	loops.Add(2)
+	go func() { defer loops.Done(); _ = s.ev.Run(loopCtx) }()
+	go func() { defer loops.Done(); _ = s.fw.Run(loopCtx) }()
+	s.stopLoops = func() { stopLoops(); loops.Wait() }
 	s.srv, err = api.New(api.Config{
 		Store: ix, Logger: quiet, Origin: s.url, UI: assets, UploadDir: uploads,
 		Sync: jobs.Sync{Engine: eng}, Importer: &jobs.Importer{Indexer: ix, Logger: quiet},
 		Rescan: &jobs.Rescan{Indexer: ix, Logger: quiet},
+		Forward: s.fw, Alerts: s.ev,
 	})
 	if err != nil {
 		s.close()
@@ -125,6 +144,9 @@ func (s *server) close() {
 	}
 	if s.stopFake != nil {
 		s.stopFake()
+	}
+	if s.stopLoops != nil {
+		s.stopLoops()
 	}
 	if s.ix != nil {
 		_ = s.ix.Close()
