@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,6 +257,9 @@ func TestAlertsPage(t *testing.T) {
 		t.Errorf("dead-letter panel names %q", got)
 	}
 	tb.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('dead-panel').scrollIntoView({ block: 'center' })`))
+	if got := js[string](tb, `document.querySelector('#dead-table .dead-error').textContent`); !strings.Contains(got, hostileError) {
+		t.Errorf("dead letter error %q; want the receiver's answer, as text", got)
+	}
 	tb.screenshot("alerts-dead-letters")
 	rev := js[string](tb, `document.getElementById('dead-panel').dataset.rev`)
 	tb.do(chromedp.Click(chromedp.CSS(`#dead-table .dead-retry`)))
@@ -285,7 +289,31 @@ func TestAlertsPage(t *testing.T) {
 	if n := js[int](tb, `document.querySelectorAll('#main img[src="x"], #main svg[onload]').length`); n != 0 {
 		t.Errorf("%d injected elements on the page", n)
 	}
-	tb.do(chromedp.Click(chromedp.ID("dead-close")), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	// Edit both: the destination keeps its secret when the field is left
+	// empty (a test send still verifies), the rule keeps its settings.
+	tb.do(chromedp.Click(chromedp.ID("dead-close")), chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="`+id+`"] .dest-edit`)))
+	tb.waitJS("edit dialog", `!!document.querySelector('dialog#dest-dialog[open]')`)
+	tb.do(typeInto("#dest-name", "SOC pager"), chromedp.Click(chromedp.ID("dest-dialog-save")))
+	tb.waitJS("renamed", `!document.getElementById('dest-dialog') && `+row+` && `+row+`.querySelector('.dest-name').textContent === 'SOC pager'`)
+	if d, err := s.fw.Destination(context.Background(), id); err != nil || d.SecretHint != stored.SecretHint || d.CreatedBy != adminName {
+		t.Errorf("after the edit: %+v, %v", d, err)
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="` + id + `"] .dest-test`)))
+	tb.waitJS("test after edit", `document.getElementById('dest-test-result').dataset.ok === 'true'`)
+	tb.do(chromedp.Click(chromedp.CSS(`#rules-table .rule-edit`)))
+	tb.waitJS("rule edit dialog", `!!document.querySelector('dialog#rule-dialog[open]')`)
+	if got := js[string](tb, `document.getElementById('rule-min-severity').value + '|' + document.getElementById('rule-backfill').checked + '|' + document.querySelector('#rule-destinations input').checked`); got != "critical|true|true" {
+		t.Errorf("rule dialog shows %q; want the stored rule", got)
+	}
+	tb.do(typeInto("#rule-name", "Critical secrets"), chromedp.Click(chromedp.ID("rule-dialog-save")))
+	tb.waitJS("rule renamed", `!document.getElementById('rule-dialog') && document.querySelector('#rules-table .rule-name').textContent === 'Critical secrets'`)
+	if rs, err := s.ev.Rules(context.Background()); err != nil || len(rs) != 1 || rs[0].Name != "Critical secrets" || rs[0].MinSeverity != model.SeverityCritical || len(rs[0].Destinations) != 1 {
+		t.Errorf("rule after the edit: %+v, %v", rs, err)
+	}
+
+	tb.do(chromedp.Click(chromedp.ID("alerts-refresh")))
+	tb.waitJS("refreshed", `document.getElementById('toast').className = 'toast', !!document.querySelector('#alerts-table tr[data-seq]')`)
+	tb.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	tb.screenshot("alerts")
 	tb.noDialogsOrForeignRequests()
 }

@@ -121,7 +121,7 @@ func startServer(ctx context.Context) (*server, error) {
 	s.srv, err = api.New(api.Config{
 		Store: ix, Logger: quiet, Origin: s.url, UI: assets, UploadDir: uploads,
 		Sync: jobs.Sync{Engine: eng}, Importer: &jobs.Importer{Indexer: ix, Logger: quiet},
-		Rescan: &jobs.Rescan{Indexer: ix, Logger: quiet},
+		Rescan:  &jobs.Rescan{Indexer: ix, Logger: quiet},
 		Forward: s.fw, Alerts: s.ev,
 	})
 	if err != nil {

@@ -183,7 +183,7 @@ function destinationsSection() {
       h('td', null, kindLabel(d.kind)),
       h('td', null, streamLabel(d.stream)),
       h('td', null, d.enabled ? 'Yes' : h('span', { class: 'muted' }, 'Off')),
-      h('td', { class: 'small' }, st.last_delivery ? [timeEl(st.last_delivery), st.last_events ? ` (${fmtNum(st.last_events)} events)` : null] : h('span', { class: 'muted' }, 'never'),
+      h('td', { class: 'small' }, st.last_delivery ? [timeEl(st.last_delivery), st.last_events ? ` (${fmtNum(st.last_events)} event${st.last_events === 1 ? '' : 's'})` : null] : h('span', { class: 'muted' }, 'never'),
         h('div', { class: 'muted' }, `${fmtNum(st.delivered || 0)} delivered`)),
       h('td', { class: 'num', dataset: { k: 'backlog' } }, fmtNum(st.backlog || 0)),
       h('td', null, state(st)),
@@ -191,25 +191,32 @@ function destinationsSection() {
       h('td', { class: 'row-actions' }, test, edit, del));
   }
 
+  // testSend shows the receiver's answer once the table is reloaded (the
+  // send moved its status), so what is on screen is current together.
   async function testSend(d, btn) {
     btn.disabled = true;
     clear(result);
+    delete result.dataset.ok;
     result.append(h('p', { class: 'muted' }, `Sending a test event to ${d.name}…`));
+    let r;
+    let failure;
     try {
-      const r = await api.post(`/destinations/${encodeURIComponent(d.id)}/test`);
-      clear(result);
-      result.dataset.id = d.id;
-      result.dataset.ok = String(!!r.ok);
-      result.append(r.ok
-        ? h('p', { class: 'notice ok test-result' }, 'Test event ', h('code', null, r.event_id), ` accepted by ${d.name} in ${fmtNum(Math.round((r.duration_ns || 0) / 1e6))} ms.`)
-        : h('p', { class: 'notice error test-result' }, `Test event refused by ${d.name}: `, h('span', { class: 'test-error' }, r.error || 'no reason given')));
+      r = await api.post(`/destinations/${encodeURIComponent(d.id)}/test`);
     } catch (e) {
-      clear(result);
-      result.append(errorBox(e));
-    } finally {
-      btn.disabled = false;
-      load();
+      failure = e;
     }
+    await load();
+    btn.disabled = false;
+    clear(result);
+    if (failure) {
+      result.append(errorBox(failure));
+      return;
+    }
+    result.dataset.id = d.id;
+    result.dataset.ok = String(!!r.ok);
+    result.append(r.ok
+      ? h('p', { class: 'notice ok test-result' }, 'Test event ', h('code', null, r.event_id), ` accepted by ${d.name} in ${fmtNum(Math.round((r.duration_ns || 0) / 1e6))} ms.`)
+      : h('p', { class: 'notice error test-result' }, `Test event refused by ${d.name}: `, h('span', { class: 'test-error' }, r.error || 'no reason given')));
   }
 
   async function remove(d) {
