@@ -216,34 +216,67 @@ func TestAlertsPage(t *testing.T) {
 		t.Fatalf("stored rules %+v, %v", rs, err)
 	}
 
+	// Edit both (realistic names from here on): the destination keeps its
+	// secret when the field is left empty (a test send still verifies), the
+	// rule keeps its settings.
+	tb.do(chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="` + id + `"] .dest-edit`)))
+	tb.waitJS("edit dialog", `!!document.querySelector('dialog#dest-dialog[open]')`)
+	tb.do(typeInto("#dest-name", "SOC pager"), chromedp.Click(chromedp.ID("dest-dialog-save")))
+	tb.waitJS("renamed", `!document.getElementById('dest-dialog') && `+row+` && `+row+`.querySelector('.dest-name').textContent === 'SOC pager'`)
+	if d, err := s.fw.Destination(context.Background(), id); err != nil || d.SecretHint != stored.SecretHint || d.CreatedBy != adminName {
+		t.Errorf("after the edit: %+v, %v", d, err)
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="` + id + `"] .dest-test`)))
+	tb.waitJS("test after edit", `document.getElementById('dest-test-result').dataset.ok === 'true'`)
+	tb.do(chromedp.Click(chromedp.CSS(`#rules-table .rule-edit`)))
+	tb.waitJS("rule edit dialog", `!!document.querySelector('dialog#rule-dialog[open]')`)
+	if got := js[string](tb, `document.getElementById('rule-min-severity').value + '|' + document.getElementById('rule-backfill').checked + '|' + document.querySelector('#rule-destinations input').checked`); got != "critical|true|true" {
+		t.Errorf("rule dialog shows %q; want the stored rule", got)
+	}
+	tb.do(typeInto("#rule-name", "Critical secrets"), chromedp.Click(chromedp.ID("rule-dialog-save")))
+	tb.waitJS("rule renamed", `!document.getElementById('rule-dialog') && document.querySelector('#rules-table .rule-name').textContent === 'Critical secrets'`)
+	if rs, err := s.ev.Rules(context.Background()); err != nil || len(rs) != 1 || rs[0].Name != "Critical secrets" || rs[0].MinSeverity != model.SeverityCritical || len(rs[0].Destinations) != 1 {
+		t.Errorf("rule after the edit: %+v, %v", rs, err)
+	}
+
 	// New messages with a critical finding: the rule fires, the alert
 	// reaches the webhook, the feed's batch is refused and dead-lettered.
 	now := time.Now().UTC()
-	if _, err := s.ix.Ingest(context.Background(), indexer.Batch{
-		Conversations: []model.Conversation{{ID: "conv-alerts", Source: model.SourceComplianceAPI, Provider: model.ProviderAnthropic,
-			Model: "claude-opus-4", Title: "Deploy keys", OwnerID: alice.ID, CreatedAt: now, UpdatedAt: now}},
-		Messages: []model.Message{{ID: "msg-alerts-1", ConversationID: "conv-alerts", OnCurrentBranch: true, Role: model.RoleHuman,
-			CreatedAt: now, Blocks: []model.Block{{Type: model.BlockText, Text: "use " + plantedAWSKey + " for the deploy"}}}},
-	}); err != nil {
+	b := indexer.Batch{}
+	for i, u := range []model.User{alice, bob, carol} {
+		conv := fmt.Sprintf("conv-alerts-%d", i)
+		b.Conversations = append(b.Conversations, model.Conversation{ID: conv, Source: model.SourceComplianceAPI,
+			Provider: model.ProviderAnthropic, Model: "claude-opus-4", Title: "Deploy keys", OwnerID: u.ID, CreatedAt: now, UpdatedAt: now})
+		text := "use " + plantedAWSKey + " for the deploy"
+		if i == 1 {
+			text += ", and charge " + plantedCard
+		}
+		b.Messages = append(b.Messages, model.Message{ID: fmt.Sprintf("msg-alerts-%d", i), ConversationID: conv, OnCurrentBranch: true,
+			Role: model.RoleHuman, CreatedAt: now.Add(time.Duration(i) * time.Second), Blocks: []model.Block{{Type: model.BlockText, Text: text}}})
+	}
+	if _, err := s.ix.Ingest(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
-	tb.refreshUntil("a fired alert and a dead letter", `!!document.querySelector('#alerts-table tr[data-seq]') && `+
+	tb.refreshUntil("three fired alerts and a dead letter", `document.querySelectorAll('#alerts-table tr[data-seq]').length === 3 && `+
 		feedRow+` && digits(`+feedRow+`.querySelector('[data-k=dead]').textContent) !== '0'`)
-	arow := `document.querySelector('#alerts-table tr[data-seq]')`
-	if got := js[string](tb, arow+`.querySelector('.alert-rule').textContent + '|' + `+arow+`.querySelector('.alert-severity').textContent + '|' + `+arow+`.querySelector('a.alert-msg').getAttribute('href')`); got != xssRuleName+"|critical|/messages/msg-alerts-1" {
+	arow := `[...document.querySelectorAll('#alerts-table tr[data-seq]')].find(r => r.querySelector('.alert-about').textContent.includes('alice@acme-corp.com'))`
+	if got := js[string](tb, `(() => { const r = `+arow+`; return r ? r.querySelector('.alert-rule').textContent + '|' + r.querySelector('.alert-severity').textContent + '|' + r.querySelector('a.alert-msg').getAttribute('href') : 'no row about alice'; })()`); got != "Critical secrets|critical|/messages/msg-alerts-0" {
 		t.Errorf("fired alert row %q", got)
-	}
-	if !js[bool](tb, arow+`.querySelector('.alert-about').textContent.includes('alice@acme-corp.com')`) {
-		t.Errorf("fired alert does not name the user: %q", js[string](tb, arow+`.querySelector('.alert-about').textContent`))
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		evs, _ := alertsRecv.got()
-		if len(evs) > 1 && evs[len(evs)-1].Type == "alert" && evs[len(evs)-1].Alert != nil && evs[len(evs)-1].Alert.RuleName == xssRuleName {
+		n := 0
+		for _, ev := range evs {
+			if ev.Type == "alert" && ev.Alert != nil && ev.Alert.RuleName == "Critical secrets" {
+				n++
+			}
+		}
+		if n == 3 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the alert did not reach the webhook: %+v", evs)
+			t.Fatalf("the three alerts did not reach the webhook: %+v", evs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -286,31 +319,10 @@ func TestAlertsPage(t *testing.T) {
 	}
 
 	// Hostile strings stayed text everywhere.
+	tb.do(chromedp.Click(chromedp.ID("dead-close")))
 	if n := js[int](tb, `document.querySelectorAll('#main img[src="x"], #main svg[onload]').length`); n != 0 {
 		t.Errorf("%d injected elements on the page", n)
 	}
-	// Edit both: the destination keeps its secret when the field is left
-	// empty (a test send still verifies), the rule keeps its settings.
-	tb.do(chromedp.Click(chromedp.ID("dead-close")), chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="`+id+`"] .dest-edit`)))
-	tb.waitJS("edit dialog", `!!document.querySelector('dialog#dest-dialog[open]')`)
-	tb.do(typeInto("#dest-name", "SOC pager"), chromedp.Click(chromedp.ID("dest-dialog-save")))
-	tb.waitJS("renamed", `!document.getElementById('dest-dialog') && `+row+` && `+row+`.querySelector('.dest-name').textContent === 'SOC pager'`)
-	if d, err := s.fw.Destination(context.Background(), id); err != nil || d.SecretHint != stored.SecretHint || d.CreatedBy != adminName {
-		t.Errorf("after the edit: %+v, %v", d, err)
-	}
-	tb.do(chromedp.Click(chromedp.CSS(`#dest-table tr[data-id="` + id + `"] .dest-test`)))
-	tb.waitJS("test after edit", `document.getElementById('dest-test-result').dataset.ok === 'true'`)
-	tb.do(chromedp.Click(chromedp.CSS(`#rules-table .rule-edit`)))
-	tb.waitJS("rule edit dialog", `!!document.querySelector('dialog#rule-dialog[open]')`)
-	if got := js[string](tb, `document.getElementById('rule-min-severity').value + '|' + document.getElementById('rule-backfill').checked + '|' + document.querySelector('#rule-destinations input').checked`); got != "critical|true|true" {
-		t.Errorf("rule dialog shows %q; want the stored rule", got)
-	}
-	tb.do(typeInto("#rule-name", "Critical secrets"), chromedp.Click(chromedp.ID("rule-dialog-save")))
-	tb.waitJS("rule renamed", `!document.getElementById('rule-dialog') && document.querySelector('#rules-table .rule-name').textContent === 'Critical secrets'`)
-	if rs, err := s.ev.Rules(context.Background()); err != nil || len(rs) != 1 || rs[0].Name != "Critical secrets" || rs[0].MinSeverity != model.SeverityCritical || len(rs[0].Destinations) != 1 {
-		t.Errorf("rule after the edit: %+v, %v", rs, err)
-	}
-
 	tb.do(chromedp.Click(chromedp.ID("alerts-refresh")))
 	tb.waitJS("refreshed", `document.getElementById('toast').className = 'toast', !!document.querySelector('#alerts-table tr[data-seq]')`)
 	tb.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
