@@ -91,6 +91,13 @@ func decodePush(t *testing.T, body []byte) (Push, []model.ForwardEvent) {
 		}
 		out.Streams = append(out.Streams, st)
 	}
+	seen := map[int64]string{}
+	for _, s := range all {
+		if other, dup := seen[s.ts]; dup {
+			t.Errorf("events %s and %s share timestamp %d", other, s.id, s.ts)
+		}
+		seen[s.ts] = s.id
+	}
 	return out, events
 }
 

@@ -116,7 +116,7 @@ func NewReceiver(t testing.TB, answer http.HandlerFunc) *Receiver {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := ReadBody(req)
 		if err != nil {
-			http.Error(w, err.Error(), 400)
+			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		r.mu.Lock()
@@ -225,11 +225,11 @@ func testStatus(t *testing.T, c Case) {
 			}
 			return ""
 		}},
-		{"500", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom "+echo, 500) }, retryable},
-		{"503", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "busy", 503) }, retryable},
+		{"500", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom "+echo, http.StatusInternalServerError) }, retryable},
+		{"503", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) }, retryable},
 		{"429RetryAfter", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "7")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		}, func(err error) string {
 			var ra *dest.RetryAfterError
 			if !errors.As(err, &ra) || ra.After != 7*time.Second {
@@ -240,11 +240,11 @@ func testStatus(t *testing.T, c Case) {
 			}
 			return ""
 		}},
-		{"400", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "bad "+echo, 400) }, permanent},
-		{"401", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "who "+echo, 401) }, permanent},
-		{"403", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "no", 403) }, permanent},
+		{"400", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "bad "+echo, http.StatusBadRequest) }, permanent},
+		{"401", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "who "+echo, http.StatusUnauthorized) }, permanent},
+		{"403", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "no", http.StatusForbidden) }, permanent},
 		{"HugeBody500", func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(500)
+			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = io.WriteString(w, huge)
 		}, func(err error) string {
 			if s := retryable(err); s != "" {
