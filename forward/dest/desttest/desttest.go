@@ -225,7 +225,9 @@ func testStatus(t *testing.T, c Case) {
 			}
 			return ""
 		}},
-		{"500", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "boom "+echo, http.StatusInternalServerError) }, retryable},
+		{"500", func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "boom "+echo, http.StatusInternalServerError)
+		}, retryable},
 		{"503", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) }, retryable},
 		{"429RetryAfter", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "7")
