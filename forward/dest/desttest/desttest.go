@@ -8,6 +8,7 @@ package desttest
 import (
 	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -112,8 +113,23 @@ type Receiver struct {
 
 // NewReceiver starts a receiver answering with answer.
 func NewReceiver(t testing.TB, answer http.HandlerFunc) *Receiver {
+	return newReceiver(t, answer, false)
+}
+
+// NewTLSReceiver starts an HTTPS receiver; its certificate (for
+// example.com and 127.0.0.1) is in CertPEM.
+func NewTLSReceiver(t testing.TB, answer http.HandlerFunc) *Receiver {
+	return newReceiver(t, answer, true)
+}
+
+// CertPEM is the PEM of a TLS receiver's certificate.
+func (r *Receiver) CertPEM() string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.Certificate().Raw}))
+}
+
+func newReceiver(t testing.TB, answer http.HandlerFunc, useTLS bool) *Receiver {
 	r := &Receiver{answer: answer}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := ReadBody(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -126,6 +142,11 @@ func NewReceiver(t testing.TB, answer http.HandlerFunc) *Receiver {
 		r.mu.Unlock()
 		h(w, req.WithContext(context.WithValue(req.Context(), bodyKey{}, body)))
 	}))
+	if useTLS {
+		r.StartTLS()
+	} else {
+		r.Start()
+	}
 	t.Cleanup(r.Close)
 	return r
 }
@@ -196,6 +217,95 @@ func RunCommon(t *testing.T, c Case) {
 	t.Run("Anonymous", func(t *testing.T) { testAnonymous(t, c) })
 	t.Run("Redirect", func(t *testing.T) { testRedirect(t, c) })
 	t.Run("Unreachable", func(t *testing.T) { testUnreachable(t, c) })
+	t.Run("TLS", func(t *testing.T) { testTLS(t, c) })
+	t.Run("GivenClient", func(t *testing.T) { testGivenClient(t, c) })
+	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, c) })
+}
+
+// testTLS: an HTTPS receiver with a private CA is trusted only through
+// ca_cert, and server_name is what the certificate is checked against.
+func testTLS(t *testing.T, c Case) {
+	r := NewTLSReceiver(t, func(w http.ResponseWriter, _ *http.Request) { c.OK(w) })
+	send := func(caCert, serverName string) error {
+		d := c.Dest(r.URL)
+		d.CACert, d.ServerName = caCert, serverName
+		if err := c.Kind.Validate(&d); err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+		s, err := c.Kind.New(dest.Config{Destination: d})
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		defer s.Close()
+		err = s.Send(context.Background(), Events()[:1])
+		NoSecret(t, c, err)
+		return err
+	}
+	if err := send("", ""); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an unknown CA was trusted: %v", err)
+	}
+	if err := send(r.CertPEM(), ""); err != nil {
+		t.Fatalf("with ca_cert: %v", err)
+	}
+	if err := send(r.CertPEM(), "example.com"); err != nil {
+		t.Fatalf("with server_name example.com: %v", err)
+	}
+	if err := send(r.CertPEM(), "wrong.example"); err == nil {
+		t.Fatal("server_name wrong.example was accepted")
+	}
+}
+
+// testGivenClient: Config.HTTPClient, when set, carries the requests.
+func testGivenClient(t *testing.T, c Case) {
+	r := NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) { c.OK(w) })
+	var mu sync.Mutex
+	used := 0
+	client := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		mu.Lock()
+		used++
+		mu.Unlock()
+		return http.DefaultTransport.RoundTrip(req)
+	})}
+	d := c.Dest(r.URL)
+	s, err := c.Kind.New(dest.Config{Destination: d, HTTPClient: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Send(context.Background(), Events()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if used != 1 {
+		t.Fatalf("the given client carried %d requests, want 1", used)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// testConcurrent: one sender used from several goroutines (a test-send
+// beside the queue) delivers every batch; run with -race.
+func testConcurrent(t *testing.T, c Case) {
+	r := NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) { c.OK(w) })
+	s := NewSender(t, c, r.URL)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() { errs <- s.Send(context.Background(), Events()) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.Bodies()); n != 8 {
+		t.Fatalf("receiver got %d requests, want 8", n)
+	}
 }
 
 // NoSecret fails the test when err's message holds one of the secrets.
