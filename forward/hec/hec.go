@@ -131,12 +131,20 @@ type Event struct {
 	Event      model.ForwardEvent `json:"event"`
 }
 
-// Encode returns the request body for events: concatenated HEC event
-// objects, one per line (Splunk needs no separator; the newline keeps
-// the body readable).
-func Encode(d model.Destination, host string, events []model.ForwardEvent, now time.Time) ([]byte, error) {
+// MaxRequestBytes bounds one HEC request body. Splunk's
+// max_content_length was 1 MB before 8.x and is lower on some managed
+// collectors, so a batch of large message events is sent as several
+// requests; receivers deduplicate by event id if a retry repeats some.
+const MaxRequestBytes = 1 << 20
+
+// Encode returns the request bodies for events: concatenated HEC event
+// objects, one per line (HEC needs no separator; the newline keeps the
+// body readable), split where a body would pass MaxRequestBytes.
+func Encode(d model.Destination, host string, events []model.ForwardEvent, now time.Time) ([][]byte, error) {
+	var bodies [][]byte
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	var one bytes.Buffer
+	enc := json.NewEncoder(&one)
 	for _, e := range dest.Prepare(d, events) {
 		st := d.Sourcetype
 		if st == "" {
@@ -149,11 +157,20 @@ func Encode(d model.Destination, host string, events []model.ForwardEvent, now t
 		if t.IsZero() {
 			t = now
 		}
+		one.Reset()
 		if err := enc.Encode(Event{Time: epoch(t), Host: host, Source: "ccsync", Sourcetype: st, Index: d.Index, Event: e}); err != nil {
 			return nil, fmt.Errorf("hec: encode event %s: %w", e.ID, err)
 		}
+		if buf.Len() > 0 && buf.Len()+one.Len() > MaxRequestBytes {
+			bodies = append(bodies, bytes.Clone(buf.Bytes()))
+			buf.Reset()
+		}
+		buf.Write(one.Bytes())
 	}
-	return buf.Bytes(), nil
+	if buf.Len() > 0 {
+		bodies = append(bodies, buf.Bytes())
+	}
+	return bodies, nil
 }
 
 // epoch is t in seconds with milliseconds, as HEC's time field wants.
@@ -170,10 +187,19 @@ func (s *sender) Send(ctx context.Context, events []model.ForwardEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	body, err := Encode(s.d, s.host, events, s.now())
+	bodies, err := Encode(s.d, s.host, events, s.now())
 	if err != nil {
 		return dest.Permanent(err)
 	}
+	for _, body := range bodies {
+		if err := s.post(ctx, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sender) post(ctx context.Context, body []byte) error {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("Authorization", "Splunk "+s.d.Secret)

@@ -146,6 +146,44 @@ func TestWireFormat(t *testing.T) {
 	}
 }
 
+// TestSplitLargeBatch: MaxBatch events with 16 KiB texts go as several
+// requests of at most MaxRequestBytes, every event once, in order.
+func TestSplitLargeBatch(t *testing.T) {
+	r := desttest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) { ok(w) })
+	s := desttest.NewSender(t, testCase(), r.URL)
+	base := desttest.Events()[0]
+	base.Text = strings.Repeat("y", 16<<10)
+	events := make([]model.ForwardEvent, Kind.MaxBatch)
+	for i := range events {
+		events[i] = base
+		events[i].ID = fmt.Sprintf("inst1-m%d", i)
+	}
+	if err := s.Send(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	bodies := r.Bodies()
+	if len(bodies) < 2 {
+		t.Fatalf("%d requests for %d KiB", len(bodies), len(events)*16)
+	}
+	var ids []string
+	for _, b := range bodies {
+		if len(b) > MaxRequestBytes {
+			t.Fatalf("request of %d bytes", len(b))
+		}
+		for _, e := range decode(t, b) {
+			ids = append(ids, e.Event.ID)
+		}
+	}
+	if len(ids) != len(events) {
+		t.Fatalf("%d events arrived, want %d", len(ids), len(events))
+	}
+	for i := range ids {
+		if ids[i] != events[i].ID {
+			t.Fatalf("event %d is %s, want %s", i, ids[i], events[i].ID)
+		}
+	}
+}
+
 // TestAnswers covers HEC's JSON answers per Splunk's documented codes.
 func TestAnswers(t *testing.T) {
 	cases := []struct {

@@ -195,24 +195,40 @@ func StreamOf(eventType string) string {
 	return "other"
 }
 
-// Encode builds the push body for events (oldest first).
-func Encode(d model.Destination, events []model.ForwardEvent) (Push, error) {
+// MaxPushBytes bounds the log-line bytes of one push request. Loki's
+// default ingestion burst is 6 MB per tenant and a push larger than the
+// burst is refused every time (429), so a batch of large message events
+// is split; Loki deduplicates re-sent entries (same stream, timestamp
+// and line), so a retry after a partial success is harmless.
+const MaxPushBytes = 1 << 20
+
+// Encode builds the push bodies for events (oldest first): usually one,
+// more when the lines pass MaxPushBytes. Timestamps are assigned over the
+// whole batch first, so they do not depend on the split.
+func Encode(d model.Destination, events []model.ForwardEvent) ([]Push, error) {
+	var pushes []Push
 	var p Push
 	idx := map[string]int{}
+	size := 0
 	var prev int64
 	for _, e := range dest.Prepare(d, events) {
 		line, err := json.Marshal(e)
 		if err != nil {
-			return Push{}, fmt.Errorf("loki: encode event %s: %w", e.ID, err)
+			return nil, fmt.Errorf("loki: encode event %s: %w", e.ID, err)
 		}
 		// Strictly increasing: Loki keeps one of two entries with the same
-		// timestamp and line, and rejects the out of order in old
-		// versions; bumping by a nanosecond keeps both and the order.
+		// stream, timestamp and line, and older versions reject entries
+		// out of order; a nanosecond bump keeps both and the order.
 		ts := stamp(e).UnixNano()
 		if ts <= prev {
 			ts = prev + 1
 		}
 		prev = ts
+		if size > 0 && size+len(line) > MaxPushBytes {
+			pushes = append(pushes, p)
+			p, idx, size = Push{}, map[string]int{}, 0
+		}
+		size += len(line)
 		name := StreamOf(e.Type)
 		i, ok := idx[name]
 		if !ok {
@@ -228,7 +244,10 @@ func Encode(d model.Destination, events []model.ForwardEvent) (Push, error) {
 		}
 		p.Streams[i].Values = append(p.Streams[i].Values, [2]string{strconv.FormatInt(ts, 10), string(line)})
 	}
-	return p, nil
+	if len(p.Streams) > 0 {
+		pushes = append(pushes, p)
+	}
+	return pushes, nil
 }
 
 // stamp is the time an event is filed under in Loki.
@@ -251,10 +270,19 @@ func (s *sender) Send(ctx context.Context, events []model.ForwardEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	p, err := Encode(s.d, events)
+	pushes, err := Encode(s.d, events)
 	if err != nil {
 		return dest.Permanent(err)
 	}
+	for _, p := range pushes {
+		if err := s.push(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sender) push(ctx context.Context, p Push) error {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return dest.Permanent(fmt.Errorf("loki: encode push: %w", err))

@@ -199,6 +199,71 @@ func TestBigBatchGzipAndOrder(t *testing.T) {
 	}
 }
 
+// TestSplitLargeBatch: MaxBatch message events with 3 KiB texts do not
+// fit Loki's default burst in one push; they go as several pushes of at
+// most MaxPushBytes of lines, in order, timestamps rising across them.
+func TestSplitLargeBatch(t *testing.T) {
+	r := desttest.NewReceiver(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) })
+	s := desttest.NewSender(t, testCase(), r.URL)
+	base := desttest.Events()[0]
+	base.Text = strings.Repeat("x", 3<<10)
+	events := make([]model.ForwardEvent, Kind.MaxBatch)
+	for i := range events {
+		events[i] = base
+		events[i].ID = fmt.Sprintf("inst1-m%d", i)
+	}
+	if err := s.Send(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	bodies := r.Bodies()
+	if len(bodies) < 2 {
+		t.Fatalf("%d pushes for %d KiB of lines", len(bodies), len(events)*3)
+	}
+	var ids []string
+	var last int64
+	for _, b := range bodies {
+		p, got := decodePush(t, b)
+		lineBytes := 0
+		for _, st := range p.Streams {
+			for _, v := range st.Values {
+				lineBytes += len(v[1])
+				ts, _ := strconv.ParseInt(v[0], 10, 64)
+				if ts <= last {
+					t.Fatalf("timestamp %d not after %d across pushes", ts, last)
+				}
+				last = ts
+			}
+		}
+		if lineBytes > MaxPushBytes {
+			t.Fatalf("push of %d line bytes", lineBytes)
+		}
+		for _, e := range got {
+			ids = append(ids, e.ID)
+		}
+	}
+	if len(ids) != len(events) {
+		t.Fatalf("%d events arrived, want %d", len(ids), len(events))
+	}
+	for i := range ids {
+		if ids[i] != events[i].ID {
+			t.Fatalf("event %d is %s, want %s", i, ids[i], events[i].ID)
+		}
+	}
+	// A failure part-way reports an error for the whole batch.
+	n := 0
+	r.SetAnswer(func(w http.ResponseWriter, _ *http.Request) {
+		n++
+		if n == 2 {
+			http.Error(w, "ingester busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(204)
+	})
+	if err := s.Send(context.Background(), events); err == nil || dest.IsPermanent(err) {
+		t.Fatalf("want a retryable error when one push fails, got %v", err)
+	}
+}
+
 func TestAuth(t *testing.T) {
 	cases := []struct {
 		name              string
