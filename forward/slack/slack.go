@@ -98,7 +98,7 @@ func newSender(cfg dest.Config) (dest.Sender, error) {
 	// whole URL and its path in case a receiver echoes them.
 	redact := []string{strings.TrimSpace(d.Secret), u.EscapedPath(), u.Path, u.RawQuery}
 	for _, seg := range strings.Split(u.Path, "/") {
-		if len(seg) >= 8 {
+		if len(seg) >= 8 && seg != "services" {
 			redact = append(redact, seg)
 		}
 	}
