@@ -34,7 +34,7 @@ export const KIND_FIELDS = {
 // secretLabel names what the write-only secret is for a kind.
 export function secretLabel(kind) {
   return {
-    webhook: 'Signing secret', slack: 'Slack webhook URL', syslog: 'Secret (unused)', splunk_hec: 'HEC token',
+    webhook: 'Signing secret', slack: 'Slack webhook URL', splunk_hec: 'HEC token',
     loki: 'Password or bearer token',
   }[kind] || 'Secret';
 }

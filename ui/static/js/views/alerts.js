@@ -395,6 +395,7 @@ function destinationDialog(d, done) {
     for (const [name, f] of Object.entries(opt)) f.hidden = !KIND_FIELDS[k].includes(name);
     urlField.querySelector('label').textContent = urlLabel(k);
     secretField.querySelector('label').textContent = secretLabel(k);
+    secretField.hidden = k === 'syslog'; // syslog has no secret (TLS trusts a CA)
   };
   kind.addEventListener('change', syncKind);
 
@@ -416,7 +417,7 @@ function destinationDialog(d, done) {
       const k = kind.value;
       const use = KIND_FIELDS[k];
       const body = { name: name.value.trim(), kind: k, stream: stream.value, enabled: enabled.input.checked, anonymous: anonymous.input.checked };
-      if (secret.value) body.secret = secret.value;
+      if (secret.value && k !== 'syslog') body.secret = secret.value;
       const text = { url, index, sourcetype, tenant_id: tenant, username, ca_cert: caCert, server_name: serverName };
       for (const [f, el] of Object.entries(text)) if (use.includes(f) && el.value.trim()) body[f] = el.value.trim();
       if (use.includes('network')) body.network = network.value;
