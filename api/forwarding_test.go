@@ -415,19 +415,32 @@ func TestAlertRulesAndFiredAlerts(t *testing.T) {
 		}
 		return false
 	})
-	// Paging: one per page, then below the first.
+	// A second alert (another message), then paging: one per page, the
+	// newest first with a cursor, then the rest below it.
+	if _, err := e.ix.Ingest(context.Background(), indexer.Batch{Messages: []model.Message{{ID: "msg-3", ConversationID: "conv-1",
+		Seq: 2, OnCurrentBranch: true, Role: model.RoleHuman, CreatedAt: t0.Add(2 * time.Minute),
+		Blocks: []model.Block{{Type: model.BlockText, Text: "and copy carol@example.com"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a second alert", func() bool {
+		_, b := e.do(auditor, "GET", "/api/v1/alerts", nil)
+		mustJSON(t, b, &fired)
+		return len(fired.Alerts) >= 2
+	})
+	all := fired.Alerts
+	if all[0].Seq <= all[1].Seq || all[0].Messages[0] != "msg-3" || fired.NextBefore != 0 {
+		t.Fatalf("alerts not newest first, or a cursor on the last page: %+v", fired)
+	}
 	resp, b = e.do(auditor, "GET", "/api/v1/alerts?limit=1", nil)
+	fired.NextBefore = 0
 	mustJSON(t, b, &fired)
-	if resp.StatusCode != 200 || len(fired.Alerts) != 1 {
+	if resp.StatusCode != 200 || len(fired.Alerts) != 1 || fired.Alerts[0].Seq != all[0].Seq || fired.NextBefore != all[0].Seq {
 		t.Fatalf("limit=1: %d %s", resp.StatusCode, b)
 	}
-	top := fired.Alerts[0].Seq
-	resp, b = e.do(auditor, "GET", "/api/v1/alerts?before="+strconv.FormatUint(top, 10), nil)
+	resp, b = e.do(auditor, "GET", "/api/v1/alerts?before="+strconv.FormatUint(fired.NextBefore, 10), nil)
 	mustJSON(t, b, &fired)
-	for _, x := range fired.Alerts {
-		if x.Seq >= top {
-			t.Fatalf("before=%d listed alert %d", top, x.Seq)
-		}
+	if resp.StatusCode != 200 || len(fired.Alerts) != len(all)-1 || fired.Alerts[0].Seq != all[1].Seq {
+		t.Fatalf("before=%d: %d %s", all[0].Seq, resp.StatusCode, b)
 	}
 	if e.countAudit("alert.list") < 3 {
 		t.Errorf("alert.list not audited")
