@@ -210,8 +210,14 @@ func TestAuditorSeesNoAdminPages(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-password"), password),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)))
 	tb.waitJS("header", `document.querySelector('[data-testid=role]')?.textContent === 'auditor'`)
-	if links := js[[]string](tb, `[...document.querySelectorAll('.top nav a')].map(a => a.textContent)`); strings.Join(links, ",") != "Logs,Activity,Analytics" {
-		t.Errorf("auditor nav shows %v, want Logs, Activity and Analytics", links)
+	if links := js[[]string](tb, `[...document.querySelectorAll('.top nav a')].map(a => a.textContent)`); strings.Join(links, ",") != "Logs,Activity,Analytics,Alerts" {
+		t.Errorf("auditor nav shows %v, want Logs, Activity, Analytics and Alerts", links)
+	}
+	// Alerts: the fired alerts only, not the rules or destinations.
+	tb.open("/alerts")
+	tb.waitJS("fired alerts", `document.getElementById('alerts-list') && document.getElementById('alerts-list').dataset.rev === '1'`)
+	if js[bool](tb, `!!document.getElementById('dest-card') || !!document.getElementById('rules-card') || !!document.getElementById('dest-new')`) {
+		t.Error("an auditor is shown the destinations or rules")
 	}
 	tb.open("/settings")
 	tb.waitJS("refusal", `document.getElementById('main').textContent.includes('needs the admin role')`)
@@ -574,6 +580,7 @@ func TestTabletLayout(t *testing.T) {
 		{"tablet-settings", "/settings", `!!document.getElementById('sync-now')`},
 		{"tablet-analytics", "/analytics", `document.querySelectorAll('svg.chart').length > 0`},
 		{"tablet-holds", "/holds?new=1&q=deploy&severity=high", `!!document.getElementById('hold-dropped')`},
+		{"tablet-alerts", "/alerts", `!!document.getElementById('rules-list') && document.getElementById('rules-list').dataset.rev === '1'`},
 	} {
 		tb.open(pg.path)
 		tb.waitJS(pg.name, pg.ready)

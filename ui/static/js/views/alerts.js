@@ -74,9 +74,9 @@ function firedSection() {
       body.append(h('p', { class: 'muted', id: 'alerts-empty' }, 'No alerts have fired.'));
       return;
     }
-    body.append(h('table', { class: 'data', id: 'alerts-table' },
+    body.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'alerts-table' },
       h('thead', null, h('tr', null, ...['Fired', 'Rule', 'About', 'Findings', 'Severity', 'Suppressed', 'Messages'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, ...list.map(row))));
+      h('tbody', null, ...list.map(row)))));
   }
 
   more.addEventListener('click', async () => {
@@ -153,9 +153,9 @@ function destinationsSection() {
       body.append(h('p', { class: 'muted', id: 'dest-empty' }, 'No destinations yet.'));
       return;
     }
-    body.append(h('table', { class: 'data', id: 'dest-table' },
+    body.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'dest-table' },
       h('thead', null, h('tr', null, ...['Name', 'Kind', 'Stream', 'Enabled', 'Last delivery', 'Backlog', 'State', 'Dead letters', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', null, ...list.map(row))));
+      h('tbody', null, ...list.map(row)))));
     if (!dead.hidden && dead.dataset.id) {
       const d = list.find((x) => x.id === dead.dataset.id);
       if (d) showDead(d); else dead.hidden = true;
@@ -261,7 +261,7 @@ function destinationsSection() {
       dead.append(h('p', { class: 'muted', id: 'dead-empty' }, 'No dead letters.'));
       return;
     }
-    dead.append(h('table', { class: 'data', id: 'dead-table' },
+    dead.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'dead-table' },
       h('thead', null, h('tr', null, ...['Events', 'Attempts', 'First try', 'Last try', 'Error', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, ...letters.map((l) => {
         const retry = h('button', { type: 'button', class: 'btn small dead-retry' }, 'Retry');
@@ -297,7 +297,7 @@ function destinationsSection() {
           h('td', null, timeEl(l.last_try)),
           h('td', { class: 'dead-error small' }, l.error),
           h('td', { class: 'row-actions' }, retry, discard));
-      }))));
+      })))));
   }
 
   return sec;
@@ -463,7 +463,7 @@ function rulesSection(destinations) {
       return;
     }
     const names = new Map(destinations().map((d) => [d.id, d.name]));
-    body.append(h('table', { class: 'data', id: 'rules-table' },
+    body.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data', id: 'rules-table' },
       h('thead', null, h('tr', null, ...['Name', 'Enabled', 'Matches', 'Notifies', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, ...list.map((r) => {
         const edit = h('button', { type: 'button', class: 'btn small rule-edit' }, 'Edit');
@@ -487,7 +487,7 @@ function rulesSection(destinations) {
           h('td', { class: 'small rule-dests' }, (r.destinations || []).length ? r.destinations.map((id) => names.get(id) || id).join(', ') : h('span', { class: 'muted' }, 'every alert destination')),
           h('td', { class: 'small' }, r.created_by, ' · ', timeEl(r.created_at, true)),
           h('td', { class: 'row-actions' }, edit, del));
-      }))));
+      })))));
   }
 
   return { el, load };
