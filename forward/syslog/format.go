@@ -255,6 +255,16 @@ func sanitizeHeader(s string, max int) string {
 	return string(b)
 }
 
+// hostField is the HOSTNAME for host: "" (sent as the nil value "-")
+// when nothing printable is left.
+func hostField(host string) string {
+	h := sanitizeHeader(host, 255)
+	if h == "-" {
+		return ""
+	}
+	return h
+}
+
 // cutUTF8 returns the longest prefix of s of at most n bytes that does
 // not split a rune.
 func cutUTF8(s string, n int) string {
@@ -278,7 +288,7 @@ func (f *formatter) message(ev model.ForwardEvent) (string, error) {
 	}
 	sev := maxSeverity(&ev)
 	msgID := sanitizeHeader(ev.Type, 32)
-	if msgID == "" {
+	if msgID == "" || msgID == "-" { // "-" would read as no MSGID
 		msgID = "event"
 	}
 	ts := eventTime(&ev, f.now)
@@ -358,33 +368,43 @@ func encodeJSON(v any) string {
 // useful to a SIEM first: the message text, then the list of findings
 // (Counts keeps the totals), the alert's message list and the title. A
 // receiver can tell from the cut mark that it got less than the event.
+// Each step keeps as much as fits (binary search on the real encoding, as
+// escaping makes a byte of text cost one to six bytes of JSON).
 func fitJSON(ev model.ForwardEvent, budget int) string {
 	s := encodeJSON(ev)
 	if len(s) <= budget {
 		return s
 	}
-	// Every byte of text costs at least one byte of JSON, so cutting the
-	// excess from the text gets under budget in one step unless the rest
-	// alone is too big.
-	if ev.Text != "" {
-		keep := len(ev.Text) - (len(s) - budget) - len(cutMark)
-		ev.Text = cutUTF8(ev.Text, keep) + cutMark
-		if s = encodeJSON(ev); len(s) <= budget {
+	if text := ev.Text; text != "" {
+		if s, ok := longest(len(text), budget, func(n int) string {
+			ev.Text = cutUTF8(text, n) + cutMark
+			return encodeJSON(ev)
+		}); ok {
 			return s
 		}
 		ev.Text = cutMark
 	}
-	for len(ev.Findings) > 0 {
-		ev.Findings = ev.Findings[:len(ev.Findings)/2]
-		if s = encodeJSON(ev); len(s) <= budget {
+	if fs := ev.Findings; len(fs) > 0 {
+		if s, ok := longest(len(fs), budget, func(n int) string {
+			ev.Findings = fs[:n]
+			return encodeJSON(ev)
+		}); ok {
 			return s
 		}
+		ev.Findings = nil
 	}
 	if ev.Alert != nil {
 		a := *ev.Alert
-		a.Messages = nil
 		a.RuleName = cutUTF8(a.RuleName, sdValueMax)
 		ev.Alert = &a
+		msgs := a.Messages
+		if s, ok := longest(len(msgs), budget, func(n int) string {
+			a.Messages = msgs[:n]
+			return encodeJSON(ev)
+		}); ok {
+			return s
+		}
+		a.Messages = nil
 	}
 	ev.Title = cutUTF8(ev.Title, sdValueMax)
 	if s = encodeJSON(ev); len(s) <= budget {
@@ -401,4 +421,21 @@ func fitJSON(ev model.ForwardEvent, budget int) string {
 		min.Text = cutMark
 	}
 	return encodeJSON(min)
+}
+
+// longest finds the largest n in [0, max) whose encode(n) fits budget,
+// assuming the size grows with n; ok is false when not even 0 fits.
+func longest(max, budget int, encode func(n int) string) (string, bool) {
+	best, ok := "", false
+	lo, hi := 0, max-1
+	for lo <= hi {
+		mid := lo + (hi-lo)/2
+		if s := encode(mid); len(s) <= budget {
+			best, ok = s, true
+			lo = mid + 1
+		} else {
+			hi = mid - 1
+		}
+	}
+	return best, ok
 }

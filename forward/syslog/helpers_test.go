@@ -9,6 +9,7 @@ import (
 	"github.com/leodido/go-syslog/v4/rfc5424"
 
 	"github.com/ccsync/ccsync/forward/dest"
+	"github.com/ccsync/ccsync/forward/internal/rsyslogtest"
 	"github.com/ccsync/ccsync/model"
 )
 
@@ -151,4 +152,9 @@ func parseCEF(line string) (header []string, ext map[string]string, err error) {
 		ext[key] = unescape(rest[eq+1 : end])
 	}
 	return header, ext, nil
+}
+
+func sampleCAPEM(t testing.TB) string {
+	_, _, der := rsyslogtest.NewCA(t, "validate test CA")
+	return rsyslogtest.CAPEMOf(der)
 }

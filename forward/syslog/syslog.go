@@ -238,7 +238,7 @@ func New(cfg dest.Config) (dest.Sender, error) {
 	s := &sender{
 		addr: d.URL,
 		f: formatter{
-			hostname:  sanitizeHeader(host, 255),
+			hostname:  hostField(host),
 			cef:       d.Format == FormatCEF,
 			anonymous: d.Anonymous,
 			version:   productVersion(),
