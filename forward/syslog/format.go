@@ -294,7 +294,7 @@ func (f *formatter) message(ev model.ForwardEvent) (string, error) {
 	ts := eventTime(&ev, f.now)
 	params := sdParams(&ev, sev)
 
-	head, err := f.build(severityCode(sev), ts, msgID, params, "")
+	head, err := f.build(severityCode(sev), ts, msgID, params)
 	if err != nil {
 		return "", err
 	}
@@ -305,12 +305,16 @@ func (f *formatter) message(ev model.ForwardEvent) (string, error) {
 	} else {
 		body = fitJSON(ev, budget)
 	}
-	return f.build(severityCode(sev), ts, msgID, params, body)
+	// MSG is any octets after one space (RFC 5424 section 6.4), exactly
+	// what the builder's String appends; running the builder a second
+	// time over the body would double the cost for nothing. The fuzz test
+	// parses the result back.
+	return head + " " + body, nil
 }
 
 // build runs the go-syslog builder and checks it took every value: the
 // builder silently drops a value its grammar refuses.
-func (f *formatter) build(sev uint8, ts time.Time, msgID string, params []sdParam, body string) (string, error) {
+func (f *formatter) build(sev uint8, ts time.Time, msgID string, params []sdParam) (string, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	m := &rfc5424.SyslogMessage{}
@@ -326,9 +330,6 @@ func (f *formatter) build(sev uint8, ts time.Time, msgID string, params []sdPara
 	for _, p := range params {
 		m.SetParameter(sdID, p.name, escapeSD(p.value))
 	}
-	if body != "" {
-		m.SetMessage(body)
-	}
 	switch {
 	case m.Timestamp == nil || !m.Timestamp.Equal(ts):
 		return "", fmt.Errorf("syslog: builder refused timestamp %s", ts)
@@ -336,8 +337,6 @@ func (f *formatter) build(sev uint8, ts time.Time, msgID string, params []sdPara
 		return "", fmt.Errorf("syslog: builder refused hostname %q", f.hostname)
 	case m.MsgID == nil || *m.MsgID != msgID:
 		return "", fmt.Errorf("syslog: builder refused msgid %q", msgID)
-	case body != "" && (m.Message == nil || *m.Message != body):
-		return "", fmt.Errorf("syslog: builder refused the message body")
 	case m.StructuredData == nil:
 		return "", fmt.Errorf("syslog: builder refused structured data")
 	}
@@ -376,11 +375,19 @@ func fitJSON(ev model.ForwardEvent, budget int) string {
 		return s
 	}
 	if text := ev.Text; text != "" {
-		if s, ok := longest(len(text), budget, func(n int) string {
-			ev.Text = cutUTF8(text, n) + cutMark
-			return encodeJSON(ev)
-		}); ok {
-			return s
+		ev.Text = cutMark
+		if rest := len(encodeJSON(ev)); rest <= budget {
+			// Text is the usual culprit: cut it in one step.
+			ev.Text = jsonPrefix(text, budget-rest) + cutMark
+			if s = encodeJSON(ev); len(s) <= budget {
+				return s
+			}
+			if s, ok := longest(len(text), budget, func(n int) string {
+				ev.Text = cutUTF8(text, n) + cutMark
+				return encodeJSON(ev)
+			}); ok {
+				return s
+			}
 		}
 		ev.Text = cutMark
 	}
@@ -421,6 +428,32 @@ func fitJSON(ev model.ForwardEvent, budget int) string {
 		min.Text = cutMark
 	}
 	return encodeJSON(min)
+}
+
+// jsonPrefix returns the longest prefix of s whose JSON string encoding
+// (quotes aside, HTML escaping off, as encoding/json writes it) takes at
+// most max bytes. fitJSON checks the result, so a mismatch with
+// encoding/json costs time, not correctness.
+func jsonPrefix(s string, max int) string {
+	cost := 0
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		n := size
+		switch {
+		case c == utf8.RuneError && size == 1, c == '\u2028', c == '\u2029':
+			n = 6 // \ufffd, \u2028, \u2029
+		case c == '"', c == '\\', c == '\b', c == '\f', c == '\n', c == '\r', c == '\t':
+			n = 2
+		case c < 0x20:
+			n = 6 // \u00XX
+		}
+		if cost+n > max {
+			return s[:i]
+		}
+		cost += n
+		i += size
+	}
+	return s
 }
 
 // longest finds the largest n in [0, max) whose encode(n) fits budget,

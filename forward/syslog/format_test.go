@@ -413,3 +413,28 @@ func cefExpect(s string) string {
 		return ctlSpace(r)
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
+
+// FuzzJSONPrefix: jsonPrefix agrees with encoding/json on what fits.
+func FuzzJSONPrefix(f *testing.F) {
+	f.Add("plain", 3)
+	f.Add("\xff<é>\"\n\b\f\t\x01\u2028\u2029\\&", 17)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max = max % (len(s)*6 + 2)
+		if max < 0 {
+			max = -max
+		}
+		p := jsonPrefix(s, max)
+		if !strings.HasPrefix(s, p) {
+			t.Fatal("not a prefix")
+		}
+		if n := len(encodeJSON(p)) - 2; n > max {
+			t.Fatalf("prefix encodes to %d bytes > %d", n, max)
+		}
+		if p != s {
+			_, size := utf8.DecodeRuneInString(s[len(p):])
+			if n := len(encodeJSON(s[:len(p)+size])) - 2; n <= max {
+				t.Fatalf("one more rune (%d bytes encoded) would fit %d", n, max)
+			}
+		}
+	})
+}

@@ -318,6 +318,7 @@ func TestRsyslogRestart(t *testing.T) {
 			} else {
 				srv.Stop()
 			}
+			waitClosedSeen(t, s)
 
 			// Down: Send fails fast, naming the receiver; the engine
 			// would retry this batch later.
