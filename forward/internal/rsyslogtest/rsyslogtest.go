@@ -162,6 +162,13 @@ func (s *Server) start() {
 			c.Close()
 			return
 		}
+		if d := s.diagnostics(); strings.Contains(d, "could not load module 'lmnsd_gtls'") {
+			s.stopLocked(syscall.SIGKILL)
+			if os.Getenv("CI") != "true" {
+				s.t.Skipf("rsyslogd has no GnuTLS driver; install rsyslog-gnutls to run this test:\n%s", d)
+			}
+			s.t.Fatalf("rsyslogd has no GnuTLS driver (CI=true): install rsyslog-gnutls\n%s", d)
+		}
 		select {
 		case <-exited:
 			s.running = false
@@ -194,6 +201,10 @@ func (s *Server) Kill() { s.signal(syscall.SIGKILL) }
 func (s *Server) signal(sig syscall.Signal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopLocked(sig)
+}
+
+func (s *Server) stopLocked(sig syscall.Signal) {
 	if !s.running {
 		return
 	}
