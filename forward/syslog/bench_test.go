@@ -43,13 +43,4 @@ func BenchmarkParts(b *testing.B) {
 			f.build(2, t0, "message", ps)
 		}
 	})
-	b.Run("spin", func(b *testing.B) {
-		x := 0
-		for b.Loop() {
-			for i := range 100000 {
-				x += i
-			}
-		}
-		_ = x
-	})
 }
