@@ -296,6 +296,8 @@ func TestForwardingBadRequests(t *testing.T) {
 		{"destination bad kind", "POST", "/api/v1/destinations", `{"name":"x","kind":"carrier-pigeon","stream":"alerts"}`, 400, "kind"},
 		{"destination bad stream", "POST", "/api/v1/destinations", `{"name":"x","kind":"webhook","stream":"everything","url":"http://127.0.0.1:9/","secret":"abcdefgh12345"}`, 400, "stream"},
 		{"destination not JSON", "POST", "/api/v1/destinations", nil, 415, "application/json"},
+		{"destination body too large", "POST", "/api/v1/destinations", `{"name":"x","ca_cert":"` + strings.Repeat("A", 2<<20) + `"}`, 413, "too_large"},
+		{"rule body too large", "POST", "/api/v1/alert-rules", `{"name":"x","query":"` + strings.Repeat("q", 2<<20) + `"}`, 413, "too_large"},
 		{"destination id too long", "GET", "/api/v1/destinations/" + long, nil, 404, "destination not found"},
 		{"update unknown", "PUT", "/api/v1/destinations/nope", `{"name":"x","kind":"webhook","stream":"alerts"}`, 404, "destination not found"},
 		{"dead letters bad limit", "GET", "/api/v1/destinations/" + feed.ID + "/dead-letters?limit=0", nil, 400, `parameter \"limit\"`},

@@ -329,3 +329,41 @@ func TestAlertsPage(t *testing.T) {
 	tb.screenshot("alerts")
 	tb.noDialogsOrForeignRequests()
 }
+
+// TestAlertsUnit runs alerts.js in the page: the field an API error
+// names, label parsing, rule summaries and counts.
+func TestAlertsUnit(t *testing.T) {
+	tb := newTab(t)
+	tb.open("/login")
+	tb.waitJS("login page", `!!document.getElementById('login-name')`)
+	fails, err := chromedp.Run(tb.ctx, chromedp.Evaluate[[]string](`(async () => {
+		const m = await import('/js/alerts.js');
+		const fails = [];
+		const expect = (what, got, want) => { if (JSON.stringify(got) !== JSON.stringify(want)) fails.push(what + ': got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want)); };
+		const fields = ['name', 'url', 'labels', 'destinations', 'min_severity', 'secret'];
+		for (const [msg, want] of [
+			['name: required', 'name'],
+			['url: want https://, not "ftp://x"', 'url'],
+			['bad request: labels.env: not a Loki label name', 'labels'],
+			['destinations[1]: no destination "x"', 'destinations'],
+			['min_severity: "dire" is not a severity', 'min_severity'],
+			['kind: unknown kind "x"', ''],
+			['the server could not be reached: try again', ''],
+		]) expect('errorFieldIn ' + msg, m.errorFieldIn(msg, fields), want);
+		expect('parseLabels', m.parseLabels(' env = prod\nteam=sec, bad,=x\n\n'), { labels: { env: 'prod', team: 'sec' }, bad: ['bad', '=x'] });
+		expect('formatLabels', m.formatLabels({ env: 'prod', team: 'sec' }), 'env=prod\nteam=sec');
+		expect('ruleSummary bare', m.ruleSummary({}), 'every new finding · one alert per user · quiet 60 min');
+		expect('ruleSummary', m.ruleSummary({ finding_types: ['api_key', 'custom_x'], min_severity: 'high', users: ['u1'], query: 'prod', threshold: 5, window_minutes: 10, group_by: 'message', quiet_minutes: 15, include_backfill: true }),
+			'types: API key, custom x · severity ≥ high · users: u1 · query: prod · more than 5 in 10 min · one alert per message · quiet 15 min · history and imports too');
+		expect('countsText', m.countsText({ email: 1, api_key: 3, ssn: 1 }), 'API key 3, Email 1, SSN 1');
+		expect('kindLabel unknown', m.kindLabel('pigeon'), 'pigeon');
+		expect('secretLabel', [m.secretLabel('webhook'), m.secretLabel('slack'), m.secretLabel('splunk_hec')], ['Signing secret', 'Slack webhook URL', 'HEC token']);
+		return fails;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("run the unit in the page: %v", err)
+	}
+	for _, f := range fails {
+		t.Error(f)
+	}
+}
