@@ -296,8 +296,6 @@ func TestForwardingBadRequests(t *testing.T) {
 		{"destination bad kind", "POST", "/api/v1/destinations", `{"name":"x","kind":"carrier-pigeon","stream":"alerts"}`, 400, "kind"},
 		{"destination bad stream", "POST", "/api/v1/destinations", `{"name":"x","kind":"webhook","stream":"everything","url":"http://127.0.0.1:9/","secret":"abcdefgh12345"}`, 400, "stream"},
 		{"destination not JSON", "POST", "/api/v1/destinations", nil, 415, "application/json"},
-		{"destination body too large", "POST", "/api/v1/destinations", `{"name":"x","ca_cert":"` + strings.Repeat("A", 2<<20) + `"}`, 413, "too_large"},
-		{"rule body too large", "POST", "/api/v1/alert-rules", `{"name":"x","query":"` + strings.Repeat("q", 2<<20) + `"}`, 413, "too_large"},
 		{"destination id too long", "GET", "/api/v1/destinations/" + long, nil, 404, "destination not found"},
 		{"update unknown", "PUT", "/api/v1/destinations/nope", `{"name":"x","kind":"webhook","stream":"alerts"}`, 404, "destination not found"},
 		{"dead letters bad limit", "GET", "/api/v1/destinations/" + feed.ID + "/dead-letters?limit=0", nil, 400, `parameter \"limit\"`},
@@ -325,6 +323,22 @@ func TestForwardingBadRequests(t *testing.T) {
 				t.Fatalf("got %d %s, want %d naming %q", resp.StatusCode, b, tc.status, tc.want)
 			}
 		})
+	}
+	// Oversized bodies, over a real connection (the in-process test client
+	// cannot send them): refused whole, before decoding.
+	addr := serveLoopback(t, e.testEnv)
+	for path, body := range map[string]string{
+		"/api/v1/destinations": `{"name":"x","kind":"webhook","stream":"alerts","ca_cert":"` + strings.Repeat("A", 2<<20) + `"}`,
+		"/api/v1/alert-rules":  `{"name":"x","query":"` + strings.Repeat("q", 2<<20) + `"}`,
+	} {
+		resp := e.live(addr, admin, "POST", path, body)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// 413 from the handler's bounded read, or 431 when fasthttp's own
+		// limit trips first while it buffers the start of the body.
+		if resp.StatusCode != 413 && resp.StatusCode != 431 {
+			t.Errorf("POST %s with 2 MiB: %d %.200s, want 413", path, resp.StatusCode, b)
+		}
 	}
 	for _, a := range []string{"destination.update", "destination.dead_letter.retry", "destination.dead_letter.discard",
 		"destination.test", "alert.rule.add", "alert.rule.update", "alert.rule.delete", "alert.list"} {
