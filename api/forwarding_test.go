@@ -163,6 +163,15 @@ func TestDestinationLifecycle(t *testing.T) {
 	e := newFwdEnv(t)
 	admin := e.admin()
 	e.recv.set(plantedSecret, false)
+	// A session's write without its CSRF token, or from another origin, is
+	// refused before anything is stored.
+	for _, c := range []*client{{cookie: admin.cookie}, {cookie: admin.cookie, csrf: admin.csrf, origin: "https://evil.example"}} {
+		for _, path := range []string{"/api/v1/destinations", "/api/v1/alert-rules"} {
+			if resp, b := e.do(c, "POST", path, `{"name":"x"}`); resp.StatusCode != 403 || errorType(t, b) != "csrf" {
+				t.Errorf("POST %s without CSRF protection: %d %s", path, resp.StatusCode, b)
+			}
+		}
+	}
 	resp, b := e.do(admin, "POST", "/api/v1/destinations", map[string]any{"name": "SOC webhook", "kind": "webhook",
 		"stream": "alerts", "url": e.recv.srv.URL + "/hook?token=querytoken", "secret": plantedSecret})
 	var d model.Destination
