@@ -255,3 +255,5 @@ func wipe(t *testing.T, s Store) {
 }
 
 var errInjected = errors.New("injected failure")
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
