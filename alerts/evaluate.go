@@ -16,12 +16,14 @@ import (
 
 // Bounds of one batch: the journal entries read, and the keys and bytes
 // its UpdateMeta writes (a batch ends early when many groups change).
-const (
+// Variables so that tests can make batches small.
+var (
 	batchSize = 500
 	maxWrites = 1000
 	maxBytes  = 1 << 20
-	alertSize = 1024 // estimated encoded size of one alert
 )
+
+const alertSize = 1024 // estimated encoded size of one alert
 
 // rule is an enabled rule prepared for matching.
 type rule struct {

@@ -257,3 +257,5 @@ func wipe(t *testing.T, s Store) {
 var errInjected = errors.New("injected failure")
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func batchOf(msgs ...model.Message) indexer.Batch { return indexer.Batch{Messages: msgs} }
