@@ -54,6 +54,7 @@ func TestFilters(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			r := e.rule(tc.rule)
 			m := e.msg(tc.conv, t0.Add(time.Minute), tc.text)

@@ -28,6 +28,7 @@ func TestBackfillAndLive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t)
 			e.rule(model.AlertRule{IncludeBackfill: tc.backfill})
 			at := t0.Add(40 * 24 * time.Hour)
@@ -114,6 +115,7 @@ func TestThresholdWindow(t *testing.T) {
 				name = tc.name + "/one batch"
 			}
 			t.Run(name, func(t *testing.T) {
+				t.Parallel()
 				e := newEnv(t)
 				e.rule(model.AlertRule{Threshold: tc.threshold, WindowMinutes: tc.window})
 				var all []model.Message
