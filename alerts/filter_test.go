@@ -48,6 +48,8 @@ func TestFilters(t *testing.T) {
 		{"query field syntax", model.AlertRule{Query: "+plan -budget"}, "c1", "the plan " + aws, "", 1, "u1", "u1"},
 		{"group by conversation", model.AlertRule{GroupBy: model.AlertGroupConversation}, "c3", mail, "", 1, "c3", "u1"},
 		{"group by message", model.AlertRule{GroupBy: model.AlertGroupMessage}, "c1", mail, "", 1, "c1-m1", "u1"},
+		{"one of 1000 users", model.AlertRule{Users: append(thousand()[:999], "bob@example.com")}, "c2", mail, "", 1, "u2", "u2"},
+		{"none of 1000 users", model.AlertRule{Users: thousand()}, "c2", mail, "", 0, "", ""},
 		{"all filters", model.AlertRule{FindingTypes: []string{"aws_access_key"}, MinSeverity: model.SeverityCritical,
 			Users: []string{"bob@example.com"}, Models: []string{"claude-haiku"}, Products: []string{"claude_code"}, Query: "deploy"},
 			"c2", "deploy with " + aws, "claude-haiku", 1, "u2", "u2"},
@@ -112,4 +114,12 @@ func TestDestinationsAndFields(t *testing.T) {
 		a.ByType["email"] != 2 || a.ByType["aws_access_key"] != 1 || a.Findings != 3 || a.GroupBy != model.AlertGroupUser || a.RuleID != r.ID {
 		t.Errorf("alert %+v", a)
 	}
+}
+
+func thousand() []string {
+	out := make([]string, 1000)
+	for i := range out {
+		out[i] = "user" + itoa(i) + "@example.com"
+	}
+	return out
 }

@@ -333,8 +333,8 @@ func (ev *Evaluator) checkQuery(ctx context.Context, q string) error {
 
 // trunc shortens a rejected value quoted in an error.
 func trunc(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if utf8.RuneCountInString(s) > 40 {
+		return string([]rune(s)[:40]) + "…"
 	}
 	return s
 }
