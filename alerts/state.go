@@ -144,17 +144,52 @@ func (st *groupState) size() int {
 // addWindow adds findings fs of message id, created at t, to the window.
 func (st *groupState) addWindow(id string, t int64, fs []model.Finding) {
 	for _, f := range fs {
-		i := slices.IndexFunc(st.Window, func(e windowEntry) bool { return e.T == t && e.Typ == f.Type && e.Sev == f.Severity })
-		if i >= 0 {
+		e := windowEntry{T: t, Typ: f.Type, Sev: f.Severity, N: 1}
+		i, found := slices.BinarySearchFunc(st.Window, e, cmpEntry)
+		if found {
 			st.Window[i].N++
-			continue
+		} else {
+			st.Window = slices.Insert(st.Window, i, e)
 		}
-		st.Window = append(st.Window, windowEntry{T: t, Typ: f.Type, Sev: f.Severity, N: 1})
 	}
-	slices.SortStableFunc(st.Window, func(a, b windowEntry) int {
-		return cmp.Or(cmp.Compare(a.T, b.T), cmp.Compare(a.Typ, b.Typ), cmp.Compare(a.Sev, b.Sev))
-	})
 	st.WinMsgs = addRef(st.WinMsgs, id, t)
+}
+
+func cmpEntry(a, b windowEntry) int {
+	return cmp.Or(cmp.Compare(a.T, b.T), cmp.Compare(a.Typ, b.Typ), cmp.Compare(a.Sev, b.Sev))
+}
+
+// maxWindowEntries bounds a window's distinct (time, type, severity)
+// entries, so that one group's state fits an UpdateMeta whatever the
+// threshold: past it, creation times are rounded down to ever coarser
+// steps, which only a window of more than that many messages sees.
+const maxWindowEntries = 8192
+
+func (st *groupState) compact() {
+	if len(st.Window) <= maxWindowEntries {
+		return
+	}
+	// Down to half, so that compaction is rare.
+	for _, step := range []time.Duration{time.Second, time.Minute, 10 * time.Minute, time.Hour, 24 * time.Hour} {
+		if len(st.Window) <= maxWindowEntries/2 {
+			return
+		}
+		g := int64(step)
+		for i := range st.Window {
+			t := st.Window[i].T
+			st.Window[i].T = t - ((t%g)+g)%g // floor, also before 1970
+		}
+		slices.SortStableFunc(st.Window, cmpEntry)
+		out := st.Window[:0]
+		for _, e := range st.Window {
+			if n := len(out); n > 0 && cmpEntry(out[n-1], e) == 0 {
+				out[n-1].N += e.N
+				continue
+			}
+			out = append(out, e)
+		}
+		st.Window = slices.Clip(out)
+	}
 }
 
 // cross looks for more than n findings created within w of each other.
@@ -199,7 +234,10 @@ func (st *groupState) cross(n int, w int64) (summary, bool) {
 		k--
 		st.Window[k].N = n - keep
 	}
-	st.Window = slices.Clone(st.Window[k:])
+	if k > 0 {
+		st.Window = slices.Delete(st.Window, 0, k)
+	}
+	st.compact()
 	if len(st.Window) == 0 {
 		st.Window, st.WinMsgs = nil, nil
 	} else {
