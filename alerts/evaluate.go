@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -157,7 +158,7 @@ type pending struct {
 type batch struct {
 	ctx         context.Context
 	s           Store
-	log         interface{ Warn(string, ...any) }
+	log         *slog.Logger
 	backfillAge time.Duration
 	now         time.Time
 	next        uint64
