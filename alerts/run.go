@@ -6,8 +6,8 @@ import (
 )
 
 // Backoff after a failed batch, doubling up to maxBackoff; indexWait is
-// how soon Run looks again while query rules wait for the search index
-// (which signals nothing when it catches up).
+// how soon Run looks again while query rules wait for the search index,
+// in case the store does not signal JournalNotify when it catches up.
 const (
 	minBackoff = 500 * time.Millisecond
 	maxBackoff = time.Minute
