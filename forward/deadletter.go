@@ -83,7 +83,18 @@ func (e *Engine) RetryDeadLetter(ctx context.Context, id, letter string) error {
 	sendErr := snd.Send(sctx, dl.Events)
 	cancel()
 	if sendErr == nil {
-		if err := e.opts.Store.UpdateMeta(map[string][]byte{deadPrefix(id) + letter: nil}); err != nil {
+		st, err := e.loadStatus(id)
+		if err != nil {
+			return err
+		}
+		now := e.opts.Clock.Now().UnixNano()
+		st.Delivered += int64(len(dl.Events))
+		st.LastDelivery, st.LastEvents = &now, len(dl.Events)
+		raw, err := json.Marshal(&st)
+		if err != nil {
+			return err
+		}
+		if err := e.opts.Store.UpdateMeta(map[string][]byte{deadPrefix(id) + letter: nil, metaStatus + id: raw}); err != nil {
 			return fmt.Errorf("remove delivered dead letter: %w", err)
 		}
 		return nil

@@ -460,6 +460,9 @@ func TestPermanentFailureIsDeadLetteredAndRetried(t *testing.T) {
 	if dls, _ := v.e.DeadLetters(context.Background(), d.ID, 0); len(dls) != 0 {
 		t.Errorf("dead letter kept after a successful retry: %+v", dls)
 	}
+	if st, err := v.e.Destination(context.Background(), d.ID); err != nil || st.Status.Delivered != int64(len(msgs)) {
+		t.Errorf("delivered count after the retry = %+v, %v; want %d", st.Status, err, len(msgs))
+	}
 	for _, bad := range []string{"../x", "0000000000000001-0000\x00", strings.Repeat("f", 16) + "-0000"} {
 		if err := v.e.RetryDeadLetter(context.Background(), d.ID, bad); !errors.Is(err, ErrNotFound) {
 			t.Errorf("retry of forged letter %q: %v, want ErrNotFound", bad, err)
