@@ -133,11 +133,7 @@ func (s *Server) listAlertRules(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAlertRule(c *fiber.Ctx) error {
-	as, err := s.alertService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "alert rule")
+	as, id, err := s.alertRuleTarget(c)
 	if err != nil {
 		return err
 	}
@@ -178,11 +174,7 @@ func (s *Server) addAlertRule(c *fiber.Ctx) error {
 
 // putAlertRule replaces a rule; its creator and creation time stay.
 func (s *Server) putAlertRule(c *fiber.Ctx) error {
-	as, err := s.alertService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "alert rule")
+	as, id, err := s.alertRuleTarget(c)
 	if err != nil {
 		return err
 	}
@@ -210,11 +202,7 @@ func (s *Server) putAlertRule(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteAlertRule(c *fiber.Ctx) error {
-	as, err := s.alertService()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "alert rule")
+	as, id, err := s.alertRuleTarget(c)
 	if err != nil {
 		return err
 	}
@@ -229,4 +217,14 @@ func (s *Server) deleteAlertRule(c *fiber.Ctx) error {
 		return forwardError(err, "alert rule", "")
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// alertRuleTarget is the evaluator and the rule id a per-rule route acts on.
+func (s *Server) alertRuleTarget(c *fiber.Ctx) (AlertService, string, error) {
+	as, err := s.alertService()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := idParam(c.Params("id"), "alert rule")
+	return as, id, err
 }

@@ -95,11 +95,7 @@ func (s *Server) listDestinations(c *fiber.Ctx) error {
 }
 
 func (s *Server) getDestination(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -142,11 +138,7 @@ func (s *Server) addDestination(c *fiber.Ctx) error {
 // putDestination replaces a destination's configuration. The creator and
 // creation time stay; an empty secret keeps the saved one.
 func (s *Server) putDestination(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -174,11 +166,7 @@ func (s *Server) putDestination(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteDestination(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -206,11 +194,7 @@ const sendTimeout = 30 * time.Second
 // testDestination sends one synthetic event now. A receiver's refusal is
 // the result (200, ok false), not an error of this request.
 func (s *Server) testDestination(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -257,11 +241,7 @@ const (
 )
 
 func (s *Server) listDeadLetters(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -286,11 +266,7 @@ func (s *Server) listDeadLetters(c *fiber.Ctx) error {
 // is the result (200, ok false; the letter stays), not an error of this
 // request.
 func (s *Server) retryDeadLetter(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -320,11 +296,7 @@ func (s *Server) retryDeadLetter(c *fiber.Ctx) error {
 }
 
 func (s *Server) discardDeadLetter(c *fiber.Ctx) error {
-	fw, err := s.forwarder()
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c.Params("id"), "destination")
+	fw, id, err := s.destinationTarget(c)
 	if err != nil {
 		return err
 	}
@@ -353,4 +325,15 @@ func limitParam(c *fiber.Ctx, def, max int) (int, error) {
 		return 0, errBadRequest("parameter \"limit\": " + strconv.Quote(cut(v, 40)) + " is not a number from 1 to " + strconv.Itoa(max))
 	}
 	return n, nil
+}
+
+// destinationTarget is the engine and the destination id a per-destination
+// route acts on.
+func (s *Server) destinationTarget(c *fiber.Ctx) (Forwarder, string, error) {
+	fw, err := s.forwarder()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := idParam(c.Params("id"), "destination")
+	return fw, id, err
 }
