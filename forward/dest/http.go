@@ -235,3 +235,17 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.cause }
+
+// EndpointWithDefault checks raw as the "url" field and appends path when
+// it has none, so an admin can give just the receiver's base address.
+func EndpointWithDefault(raw, path string) (string, error) {
+	u, err := CheckURL("url", raw)
+	if err != nil {
+		return "", err
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = path
+		u.RawPath = ""
+	}
+	return u.String(), nil
+}

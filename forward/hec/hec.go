@@ -65,17 +65,7 @@ func validate(d *model.Destination) error {
 
 // Endpoint is the URL events are posted to: d.URL, with DefaultPath
 // appended when it has no path.
-func Endpoint(raw string) (string, error) {
-	u, err := dest.CheckURL("url", raw)
-	if err != nil {
-		return "", err
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = DefaultPath
-		u.RawPath = ""
-	}
-	return u.String(), nil
-}
+func Endpoint(raw string) (string, error) { return dest.EndpointWithDefault(raw, DefaultPath) }
 
 type sender struct {
 	d        model.Destination

@@ -124,17 +124,7 @@ func trunc(s string) string {
 
 // Endpoint is the push URL: raw with DefaultPath appended when it has no
 // path.
-func Endpoint(raw string) (string, error) {
-	u, err := dest.CheckURL("url", raw)
-	if err != nil {
-		return "", err
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = DefaultPath
-		u.RawPath = ""
-	}
-	return u.String(), nil
-}
+func Endpoint(raw string) (string, error) { return dest.EndpointWithDefault(raw, DefaultPath) }
 
 type sender struct {
 	d        model.Destination
