@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -131,14 +132,24 @@ action(type="omfile" file=%q)
 	return s
 }
 
+// freePort picks a free port below Linux's ephemeral range (32768+), at
+// random. rsyslogd binds it a moment later, and is restarted on it: a port
+// from the ephemeral range could meanwhile be handed to any process asking
+// for ":0" (another test package's listener, a client connection), and the
+// test would then talk to a stranger.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000–32000")
+	return 0
 }
 
 func (s *Server) start() {
