@@ -82,11 +82,11 @@ func messageText(seed uint64, i, edit int) string {
 	case 4:
 		fmt.Fprintf(&b, "Use %s and write to %s.plant%d@plantmail.io today. ", awsKey(r), randFrom(r, "lmnopqrs", 5), i)
 	}
-	if edit >= 1 {
+	if edit == 1 {
 		r2 := rand.New(rand.NewPCG(seed^0x5eed, uint64(i)))
 		fmt.Fprintf(&b, "PLANTEDIT I forgot this one: %s. ", awsKey(r2))
 	}
-	if edit >= 2 {
+	if edit == 2 {
 		b.WriteString("PLANTEDIT and a few more words without secrets. ")
 	}
 	return b.String()

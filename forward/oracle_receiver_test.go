@@ -306,3 +306,15 @@ func (r *receiver) has(id string) bool {
 	_, ok := r.firstSeen[id]
 	return ok
 }
+
+func (r *receiver) staleCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stale
+}
+
+func (r *receiver) modeCount(mode string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byMode[mode]
+}
