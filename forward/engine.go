@@ -5,26 +5,21 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
-	"github.com/ccsync/ccsync/indexer"
+	"github.com/ccsync/ccsync/alerts"
 	"github.com/ccsync/ccsync/model"
 )
 
-// Store is what the engine needs from the indexer.
+// Store is what the engine needs from the indexer: what the alert log
+// reads (alerts.Store) and the journal's head and trimming.
 type Store interface {
-	Journal(ctx context.Context, after uint64, limit int) ([]indexer.JournalEntry, error)
-	JournalNotify() <-chan struct{}
+	alerts.Store
 	JournalHead() uint64
 	TrimJournal(ctx context.Context, through uint64) error
-	Message(ctx context.Context, id string) (model.Message, error)
-	Conversation(ctx context.Context, id string) (model.Conversation, error)
-	User(ctx context.Context, id string) (model.User, error)
-	Meta(key string) ([]byte, error)
 	PutMeta(key string, value []byte) error
-	UpdateMeta(sets map[string][]byte) error
-	ScanMeta(prefix string, fn func(key string, value []byte) error) error
-	ScanMetaFrom(prefix, start string, reverse bool, fn func(key string, value []byte) error) error
 }
 
 // Secrets keeps destination secrets encrypted (*keystore.Store).
@@ -83,60 +78,168 @@ var ErrInvalid = errors.New("invalid destination")
 // Engine runs one sender per enabled destination.
 type Engine struct {
 	opts Options
+	log  *slog.Logger
+
+	instMu sync.Mutex
+	inst   string
+
+	mu      sync.Mutex
+	running bool               // Run is delivering
+	runCtx  context.Context    // Run's context, for workers started by a change
+	workers map[string]*worker // by destination id
+	wg      sync.WaitGroup
 }
 
 // New returns an Engine; Run starts delivery. The configuration methods
 // work whether or not Run is running (the CLI uses them offline).
-func New(opts Options) *Engine { return &Engine{opts: opts} }
+func New(opts Options) *Engine {
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Hostname == "" {
+		opts.Hostname, _ = os.Hostname()
+	}
+	if opts.RetryFor <= 0 {
+		opts.RetryFor = 24 * time.Hour
+	}
+	if opts.PermanentAttempts <= 0 {
+		opts.PermanentAttempts = 3
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 5 * time.Second
+	}
+	return &Engine{opts: opts, log: opts.Logger.With("component", "forward"), workers: map[string]*worker{}}
+}
+
+// trimEvery is how often Run trims the journal behind its consumers.
+const trimEvery = 30 * time.Second
 
 // Run delivers until ctx ends, starting and stopping senders as
 // destinations are added, changed and removed.
-func (e *Engine) Run(ctx context.Context) error { return errors.New("forward: not implemented") }
-
-// Destinations lists destinations with their status, by name.
-func (e *Engine) Destinations(ctx context.Context) ([]DestinationStatus, error) {
-	return nil, errors.New("forward: not implemented")
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running {
+		e.mu.Unlock()
+		return errors.New("forward: already running")
+	}
+	e.running, e.runCtx = true, ctx
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		for id, w := range e.workers {
+			w.stop()
+			delete(e.workers, id)
+		}
+		e.running = false
+		e.mu.Unlock()
+		e.wg.Wait()
+	}()
+	if err := e.reload(); err != nil {
+		e.log.Error("start destinations", "error", err)
+	}
+	tick := time.NewTicker(trimEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			if err := e.trim(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("trim journal", "error", err)
+			}
+		}
+	}
 }
 
-// Destination returns one destination with its status, or ErrNotFound.
-func (e *Engine) Destination(ctx context.Context, id string) (DestinationStatus, error) {
-	return DestinationStatus{}, errors.New("forward: not implemented")
+// reload makes the running workers match the stored destinations: one per
+// enabled destination, restarted when its configuration changed.
+func (e *Engine) reload() error {
+	ds, err := e.loadDestinations()
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.running {
+		return nil
+	}
+	want := map[string]model.Destination{}
+	for _, d := range ds {
+		if d.Enabled {
+			want[d.ID] = d
+		}
+	}
+	for id, w := range e.workers {
+		if d, ok := want[id]; !ok || !d.UpdatedAt.Equal(w.d.UpdatedAt) {
+			w.stop()
+			delete(e.workers, id)
+		}
+	}
+	for id, d := range want {
+		if _, ok := e.workers[id]; ok {
+			continue
+		}
+		w := e.newWorker(d)
+		ctx, cancel := context.WithCancel(e.runCtx)
+		w.cancel = cancel
+		e.workers[id] = w
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			w.run(ctx)
+		}()
+	}
+	return nil
 }
 
-// PutDestination validates and stores a destination: new when d.ID is
-// empty, else a replacement (ErrNotFound if none). A non-empty Secret is
-// encrypted and replaces the saved one; an empty one keeps it. The result
-// has Secret cleared and SecretHint set. A new destination starts at the
-// head of its stream: it gets what happens from now on, not history.
-func (e *Engine) PutDestination(ctx context.Context, d model.Destination) (model.Destination, error) {
-	return model.Destination{}, errors.New("forward: not implemented")
+// stopWorker stops a destination's worker and waits for it, so that its
+// keys can be rewritten or removed without it writing behind.
+func (e *Engine) stopWorker(id string) {
+	e.mu.Lock()
+	w := e.workers[id]
+	delete(e.workers, id)
+	e.mu.Unlock()
+	if w != nil {
+		w.stop()
+	}
 }
 
-// DeleteDestination removes a destination, its cursor, status, dead
-// letters and secret.
-func (e *Engine) DeleteDestination(ctx context.Context, id string) error {
-	return errors.New("forward: not implemented")
-}
-
-// TestSend sends one synthetic event of the destination's stream now,
-// outside its queue, and reports what the receiver said.
-func (e *Engine) TestSend(ctx context.Context, id string) (TestResult, error) {
-	return TestResult{}, errors.New("forward: not implemented")
-}
-
-// DeadLetters lists a destination's dead letters, oldest first, at most
-// limit (default 100).
-func (e *Engine) DeadLetters(ctx context.Context, id string, limit int) ([]DeadLetter, error) {
-	return nil, errors.New("forward: not implemented")
-}
-
-// RetryDeadLetter sends a dead letter again now; on success it is removed,
-// otherwise it stays with the new error (returned).
-func (e *Engine) RetryDeadLetter(ctx context.Context, id, letter string) error {
-	return errors.New("forward: not implemented")
-}
-
-// DiscardDeadLetter removes a dead letter without sending it.
-func (e *Engine) DiscardDeadLetter(ctx context.Context, id, letter string) error {
-	return errors.New("forward: not implemented")
+// trim deletes journal entries every consumer has finished with: the
+// enabled feed destinations and the outside consumers (the evaluator).
+func (e *Engine) trim(ctx context.Context) error {
+	through := e.opts.Store.JournalHead()
+	if e.opts.JournalConsumers != nil {
+		c, err := e.opts.JournalConsumers()
+		if err != nil {
+			return err
+		}
+		through = min(through, c)
+	}
+	ds, err := e.loadDestinations()
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if !d.Enabled || d.Stream == model.StreamAlerts {
+			continue
+		}
+		c, err := e.loadCursor(d.ID)
+		if err != nil {
+			return err
+		}
+		through = min(through, c)
+	}
+	if through == 0 {
+		return nil
+	}
+	return e.opts.Store.TrimJournal(ctx, through)
 }
