@@ -95,7 +95,7 @@ func TestOracleHealthy(t *testing.T) {
 			t.Errorf("%s: status %+v after a clean run of %d events", d.name, st, res[d.name].Delivered)
 		}
 	}
-	t.Logf("%d journal entries, %d messages ingested in %v, all delivered %v after ingest ended", len(e.oracle.Entries),
+	t.Logf("finding ids count from %d; %d journal entries, %d messages ingested in %v, all delivered %v after ingest ended", fBaseOf(ds[1].rec), len(e.oracle.Entries),
 		40*50, ingested, drain)
 	if n := off.hitCount(); n != 0 {
 		t.Errorf("disabled destination received %d requests", n)
