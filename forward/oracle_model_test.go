@@ -139,6 +139,9 @@ type entry struct {
 	Fresh   []model.Finding // findings the previous version lacked
 	All     []model.Finding
 	Secrets []string // the raw values of All
+	// Latest are the findings of the message's newest version: an event
+	// built when it is sent may describe the message as it is then.
+	Latest *[]model.Finding
 }
 
 // oracle models the journal from the batches alone: one entry per created
@@ -149,6 +152,7 @@ type oracle struct {
 	seq     uint64
 	text    map[string]string
 	found   map[string][]model.Finding
+	latest  map[string]*[]model.Finding
 	convs   map[string]model.Conversation
 	users   map[string]model.User
 	Entries []entry
@@ -156,7 +160,7 @@ type oracle struct {
 }
 
 func newOracle(head uint64) *oracle {
-	return &oracle{scan: scanners.Default(), seq: head, text: map[string]string{}, found: map[string][]model.Finding{},
+	return &oracle{scan: scanners.Default(), seq: head, text: map[string]string{}, found: map[string][]model.Finding{}, latest: map[string]*[]model.Finding{},
 		convs: map[string]model.Conversation{}, users: map[string]model.User{}, Secrets: map[string]bool{}}
 }
 
@@ -194,6 +198,11 @@ func (o *oracle) apply(b indexer.Batch) []entry {
 			}
 		}
 		o.text[m.ID], o.found[m.ID] = text, all
+		if o.latest[m.ID] == nil {
+			o.latest[m.ID] = new([]model.Finding)
+		}
+		*o.latest[m.ID] = all
+		e.Latest = o.latest[m.ID]
 		o.Entries = append(o.Entries, e)
 	}
 	return o.Entries[first:]
