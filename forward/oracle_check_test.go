@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -27,6 +30,13 @@ type destResult struct {
 	Delivered  int // distinct events
 	Duplicates int // accepted copies beyond the first
 	Requests   int
+	// Latency from ingest (the event's ingested_at) to first arrival.
+	P50, P99, Max time.Duration
+}
+
+func (r destResult) String() string {
+	return fmt.Sprintf("%d events in %d requests, %d duplicates, ingest→arrival p50 %v p99 %v max %v",
+		r.Delivered, r.Requests, r.Duplicates, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
 }
 
 const maxListed = 8
@@ -53,6 +63,7 @@ func checkDest(t *testing.T, rec *receiver, c destCheck) destResult {
 		want[c.Want[i].ID] = &c.Want[i]
 	}
 	var res destResult
+	var lat []time.Duration
 	first := map[string]bool{}
 	var extra, disorder []string
 	last := [2]int{-1, -1}
@@ -65,6 +76,9 @@ func checkDest(t *testing.T, rec *receiver, c destCheck) destResult {
 		}
 		first[id] = true
 		res.Delivered++
+		if at, ok := rec.firstArrival(id); ok && !a.Event.IngestedAt.IsZero() {
+			lat = append(lat, at.Sub(a.Event.IngestedAt))
+		}
 		w := want[id]
 		if w == nil {
 			extra = append(extra, id)
@@ -97,6 +111,10 @@ func checkDest(t *testing.T, rec *receiver, c destCheck) destResult {
 		checkBody(t, c, i, b)
 	}
 	res.Requests = len(bodies)
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		res.P50, res.P99, res.Max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	}
 	return res
 }
 
@@ -206,13 +224,58 @@ func checkBody(t *testing.T, c destCheck, i int, body []byte) {
 		collectStrings(v, &all)
 	}
 	all.Write(body)
-	s := all.String()
-	for secret := range c.Secrets {
-		if strings.Contains(s, secret) {
-			t.Errorf("%s: request %d carries the raw value %q", c.Name, i, secret)
-			return
+	if secret, ok := c.leaks().find(all.String()); ok {
+		t.Errorf("%s: request %d carries the raw value %q", c.Name, i, secret)
+	}
+}
+
+// leakIndex finds any of a set of strings in a text in one pass: every
+// string is keyed by its first leakPrefix bytes.
+type leakIndex struct {
+	byPrefix map[string][]string
+	short    []string
+}
+
+const leakPrefix = 10
+
+func newLeakIndex(values map[string]bool) *leakIndex {
+	x := &leakIndex{byPrefix: map[string][]string{}}
+	for v := range values {
+		if len(v) < leakPrefix {
+			x.short = append(x.short, v)
+			continue
+		}
+		x.byPrefix[v[:leakPrefix]] = append(x.byPrefix[v[:leakPrefix]], v)
+	}
+	return x
+}
+
+func (x *leakIndex) find(s string) (string, bool) {
+	for _, v := range x.short {
+		if strings.Contains(s, v) {
+			return v, true
 		}
 	}
+	for i := 0; i+leakPrefix <= len(s); i++ {
+		for _, v := range x.byPrefix[s[i:i+leakPrefix]] {
+			if strings.HasPrefix(s[i:], v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+var leakCache sync.Map // map[*map[string]bool]*leakIndex, by the Secrets map's identity
+
+func (c destCheck) leaks() *leakIndex {
+	key := fmt.Sprintf("%p", c.Secrets)
+	if x, ok := leakCache.Load(key); ok {
+		return x.(*leakIndex)
+	}
+	x := newLeakIndex(c.Secrets)
+	leakCache.Store(key, x)
+	return x
 }
 
 func collectStrings(v any, b *strings.Builder) {

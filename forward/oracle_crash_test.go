@@ -208,6 +208,13 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 			t.Fatalf("%s round %d: child failed: %v, last line %q\n%s", name, rounds, err, last, tail(string(b), 3000))
 		}
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "child.log")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "oracle child:") && r == nil {
+				t.Logf("%s: %s", name, l)
+			}
+		}
+	}
 	if r != nil && kills < 3 {
 		t.Errorf("%s: only %d kills landed before the child finished", name, kills)
 	}
@@ -242,7 +249,7 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 		}
 		res := checkDest(t, recs[s.name], destCheck{Name: name + "/" + s.name, Stream: s.stream, Anonymous: s.anon,
 			Want: o.want(inst, s.stream, fb, o.Entries), Secrets: o.Secrets})
-		summary = append(summary, fmt.Sprintf("%s %d events %d dups", s.name, res.Delivered, res.Duplicates))
+		summary = append(summary, fmt.Sprintf("%s %d events %d dups (p99 %v)", s.name, res.Delivered, res.Duplicates, res.P99.Round(time.Millisecond)))
 		if r == nil && res.Duplicates != 0 {
 			t.Errorf("%s/%s: %d duplicates without a crash", name, s.name, res.Duplicates)
 		}
@@ -424,12 +431,14 @@ func killChild(raw string) {
 		fail("checkpoint: %v", err)
 	}
 	c := genCorpus(cfg.Corpus)
+	t0 := time.Now()
 	for b := from; b < len(c.Batches); b++ {
 		if _, err := ix.Ingest(ctx, c.Batches[b]); err != nil {
 			fail("ingest %d: %v", b, err)
 		}
 		fmt.Printf("ingested %d\n", b)
 	}
+	ingested := time.Since(t0)
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			fail("not delivered within 3 minutes")
@@ -466,6 +475,7 @@ func killChild(raw string) {
 			break
 		}
 	}
+	fmt.Fprintf(os.Stderr, "oracle child: batches %d.. ingested in %v, delivered %v after start\n", from, ingested, time.Since(t0))
 	fmt.Println("DONE")
 	os.Exit(0)
 }

@@ -86,7 +86,7 @@ func TestOracleHealthy(t *testing.T) {
 	e.checkJournal()
 	res := checkAll(t, e, ds, nil)
 	for _, d := range ds {
-		t.Logf("%s: %d events in %d requests, %d duplicates", d.name, res[d.name].Delivered, res[d.name].Requests, res[d.name].Duplicates)
+		t.Logf("%s: %v", d.name, res[d.name])
 		if res[d.name].Duplicates != 0 {
 			t.Errorf("%s: %d duplicates on a healthy receiver", d.name, res[d.name].Duplicates)
 		}

@@ -47,3 +47,17 @@ func TestOracleModelMatchesJournal(t *testing.T) {
 		t.Errorf("re-ingest moved the journal head to %d from %d", h, e.oracle.seq)
 	}
 }
+
+// TestOracleLeakIndex: the leak finder finds long and short values
+// anywhere and nothing else.
+func TestOracleLeakIndex(t *testing.T) {
+	x := newLeakIndex(map[string]bool{"AKIAPLANTABCDEFGHIJK": true, "short": true, "jo.plant1@plantmail.io": true})
+	for s, want := range map[string]bool{
+		"xx AKIAPLANTABCDEFGHIJK yy": true, "AKIAPLANTABCDEFGHIJ": false, "a sh0rt": false, "shorts": true,
+		`{"t":"mail jo.plant1@plantmail.io"}`: true, "jo.plant1@plantmail.i": false, "": false,
+	} {
+		if _, got := x.find(s); got != want {
+			t.Errorf("find(%q) = %v", s, got)
+		}
+	}
+}

@@ -318,3 +318,10 @@ func (r *receiver) modeCount(mode string) int {
 	defer r.mu.Unlock()
 	return r.byMode[mode]
 }
+
+func (r *receiver) firstArrival(id string) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.firstSeen[id]
+	return at, ok
+}
