@@ -102,12 +102,20 @@ func receiver(t *testing.T) (string, *recorder) {
 	return url, r
 }
 
-// fakeClock moves virtual time by every wait and fires it at once, so an
-// hour of retries takes no real time; waits of an hour or more (idle
+// fakeClock is virtual time. In auto mode every wait moves it and fires at
+// once, so a day of retries takes no real time; in manual mode waits fire
+// only when the test calls Advance. Waits of an hour or more (idle
 // polling) never fire: the worker is woken by the journal instead.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	manual bool
+	timers []fakeTimer
+}
+
+type fakeTimer struct {
+	at time.Time
+	ch chan time.Time
 }
 
 func (c *fakeClock) Now() time.Time {
@@ -121,12 +129,37 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 		return nil
 	}
 	c.mu.Lock()
-	c.now = c.now.Add(d)
-	now := c.now
-	c.mu.Unlock()
+	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
-	ch <- now
+	if c.manual {
+		c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
+		return ch
+	}
+	c.now = c.now.Add(d)
+	ch <- c.now
 	return ch
+}
+
+// Advance moves manual time and fires the waits that are due.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.timers[:0]
+	for _, t := range c.timers {
+		if t.at.After(c.now) {
+			kept = append(kept, t)
+			continue
+		}
+		t.ch <- c.now
+	}
+	c.timers = kept
+}
+
+func (c *fakeClock) pending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers) > 0
 }
 
 type env struct {
@@ -334,6 +367,7 @@ func TestFeedsDeliverEveryEventInOrder(t *testing.T) {
 
 func TestOutageRetriesInOrderWithoutLoss(t *testing.T) {
 	v := newEnv(t, nil)
+	v.clk.manual = true
 	v.run(t)
 	url, rec := receiver(t)
 	var down sync.Mutex
@@ -350,19 +384,30 @@ func TestOutageRetriesInOrderWithoutLoss(t *testing.T) {
 	start := v.clk.Now()
 	msgs := v.ingest(t, 40, indexer.OriginImport)
 	// An hour of virtual outage: the worker keeps retrying the head batch.
-	waitFor(t, "an hour of retries", func() bool { return v.clk.Now().Sub(start) > time.Hour })
+	for v.clk.Now().Sub(start) < time.Hour {
+		waitFor(t, "a retry to wait", v.clk.pending)
+		v.clk.Advance(30 * time.Second)
+	}
 	st, err := v.e.Destination(context.Background(), d.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Status.Failing || st.Status.LastError == "" || st.Status.DeadLetters != 0 {
-		t.Errorf("during the outage status = %+v", st.Status)
+	rec.mu.Lock()
+	calls := rec.calls
+	rec.mu.Unlock()
+	if !st.Status.Failing || st.Status.LastError == "" || st.Status.DeadLetters != 0 || calls < 40 || calls > 120 {
+		t.Errorf("after an hour of outage: %d attempts, status %+v", calls, st.Status)
 	}
 	msgs = append(msgs, v.ingest(t, 10, indexer.OriginImport)...)
 	down.Lock()
 	outage = false
 	down.Unlock()
-	waitFor(t, "delivery after the outage", func() bool { return len(rec.got()) == len(msgs) })
+	waitFor(t, "delivery after the outage", func() bool {
+		if v.clk.pending() {
+			v.clk.Advance(30 * time.Second)
+		}
+		return len(rec.got()) == len(msgs)
+	})
 	for i, ev := range rec.got() {
 		if ev.MessageID != msgs[i].ID {
 			t.Fatalf("event %d is message %s, want %s (order lost)", i, ev.MessageID, msgs[i].ID)

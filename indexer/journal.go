@@ -162,16 +162,23 @@ func (ix *Indexer) journalCommitted() {
 	ix.jr.mu.Unlock()
 }
 
-// journalIndexedThrough records that entries through seq are searchable.
+// journalIndexedThrough records that entries through seq are searchable,
+// and wakes consumers again: one matching entries with a search query may
+// have been waiting for exactly that.
 func (ix *Indexer) journalIndexedThrough(seq uint64) {
 	ix.jr.mu.Lock()
 	if seq > ix.jr.indexed {
 		ix.jr.indexed = seq
+		if ix.jr.changed != nil {
+			close(ix.jr.changed)
+			ix.jr.changed = make(chan struct{})
+		}
 	}
 	ix.jr.mu.Unlock()
 }
 
-// JournalNotify returns a channel closed when entries are next committed.
+// JournalNotify returns a channel closed when entries are next committed
+// or become searchable.
 // Take it before reading, so an entry committed in between is not missed.
 func (ix *Indexer) JournalNotify() <-chan struct{} {
 	ix.jr.mu.Lock()
