@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ccsync/ccsync/model"
 )
