@@ -79,10 +79,12 @@ func TestOracleKill9(t *testing.T) {
 		t.Logf("package alerts is still a stub: running without the evaluator and the alert destination")
 	}
 
-	ref := runKillScenario(t, "reference", co, withAlerts, nil)
-	for _, seed := range []uint64{1, 2, 3} {
+	ref := runKillScenario(t, "reference", co, withAlerts, nil, false)
+	for _, seed := range []uint64{1, 2, 3, 4} {
 		r := rand.New(rand.NewPCG(seed, 0xdead))
-		got := runKillScenario(t, "seed"+strconv.FormatUint(seed, 10), co, withAlerts, r)
+		// Seeds 3 and 4 also have the receivers answer 500 for random
+		// stretches while the child is being killed.
+		got := runKillScenario(t, "seed"+strconv.FormatUint(seed, 10), co, withAlerts, r, seed >= 3)
 		if withAlerts {
 			compareAlerts(t, seed, ref.alerts, got.alerts)
 		}
@@ -95,7 +97,7 @@ type killOutcome struct {
 
 // runKillScenario runs the child on a fresh directory until it finishes,
 // killing it at points r picks (nil: never), then checks the receivers.
-func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, r *rand.Rand) killOutcome {
+func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, r *rand.Rand, flap bool) killOutcome {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := childConfig{Dir: dir, Corpus: co, Alerts: withAlerts}
@@ -122,6 +124,32 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 			n += rec.hitCount()
 		}
 		return n
+	}
+	if flap {
+		stopFlap := make(chan struct{})
+		flapped := make(chan struct{})
+		fr := rand.New(rand.NewPCG(r.Uint64(), 1))
+		go func() {
+			defer close(flapped)
+			for down := true; ; down = !down {
+				for _, rec := range recs {
+					if down {
+						rec.setMode(modeFail500)
+					} else {
+						rec.setMode(modeOK)
+					}
+				}
+				select {
+				case <-stopFlap:
+					for _, rec := range recs {
+						rec.setMode(modeOK)
+					}
+					return
+				case <-time.After(time.Duration(20+fr.IntN(200)) * time.Millisecond):
+				}
+			}
+		}()
+		defer func() { close(stopFlap); <-flapped }()
 	}
 	start := time.Now()
 	kills, rounds := 0, 0
