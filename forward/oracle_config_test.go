@@ -94,7 +94,7 @@ func TestOracleTestSendAndSecrets(t *testing.T) {
 	made := make(chan string, 8)
 	for i := range 8 {
 		wg.Go(func() {
-			r := newReceiver(t, fmt.Sprintf("c%d", i), fmt.Sprintf("whsec-plant-c%d", i))
+			r := newReceiver(t, fmt.Sprintf("c%d", i), fmt.Sprintf("whsec-plant-concurrent-%d", i))
 			got, err := e.eng.PutDestination(e.ctx, model.Destination{Name: fmt.Sprintf("c%d", i), Kind: model.DestWebhook,
 				Stream: model.StreamMessages, Enabled: true, URL: r.URL(), Secret: r.secret})
 			if err != nil {
