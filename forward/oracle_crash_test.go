@@ -110,7 +110,10 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 		streams = append(streams, struct {
 			name, stream string
 			anon         bool
-		}{"alerts", model.StreamAlerts, false})
+		}{"alerts", model.StreamAlerts, false}, struct {
+			name, stream string
+			anon         bool
+		}{"anon-alerts", model.StreamAlerts, true})
 	}
 	for _, s := range streams {
 		rec := newReceiver(t, name+"-"+s.name, "whsec-plant-"+name+"-"+s.name)
@@ -289,8 +292,9 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 			t.Fatal(err)
 		}
 		slices.Reverse(out.alerts) // oldest first
-		dups := checkAlertDest(t, name+"/alerts", recs["alerts"], inst, out.alerts)
-		summary = append(summary, fmt.Sprintf("alerts %d fired, %d dups", len(out.alerts), dups))
+		dups := checkAlertDest(t, name+"/alerts", recs["alerts"], inst, out.alerts, false)
+		adups := checkAlertDest(t, name+"/anon-alerts", recs["anon-alerts"], inst, out.alerts, true)
+		summary = append(summary, fmt.Sprintf("alerts %d fired, %d dups (anonymous %d dups)", len(out.alerts), dups, adups))
 	}
 	t.Logf("%s: %d kills (%s) in %d rounds, %v; %d journal entries; %s", name, kills, strings.Join(killNotes, " "), rounds,
 		time.Since(start).Round(time.Millisecond), o.seq, strings.Join(summary, "; "))
@@ -306,9 +310,14 @@ func tail(s string, n int) string {
 
 // checkAlertDest: the alert destination got every fired alert, as an
 // event "<instance>-a<seq>", in order of first arrival; returns duplicates.
-func checkAlertDest(t *testing.T, name string, rec *receiver, inst string, fired []model.Alert) int {
+func checkAlertDest(t *testing.T, name string, rec *receiver, inst string, fired []model.Alert, anon bool) int {
 	t.Helper()
-	accepted, _, violations := rec.snapshot()
+	accepted, bodies, violations := rec.snapshot()
+	if anon {
+		for i, b := range bodies {
+			checkBody(t, destCheck{Name: name, Anonymous: true}, i, b)
+		}
+	}
 	for _, v := range violations {
 		t.Errorf("%s: wire-format violation: %s", name, v)
 	}
@@ -335,8 +344,16 @@ func checkAlertDest(t *testing.T, name string, rec *receiver, inst string, fired
 			t.Errorf("%s: alert %s arrived after alert %d", name, id, last)
 		}
 		last = w.Seq
-		if a.Event.Type != "alert" || a.Event.Alert == nil || a.Event.Alert.ID != w.ID || a.Event.Alert.Group != w.Group {
-			t.Errorf("%s: event %s type %q alert %+v, want alert %s group %s", name, id, a.Event.Type, a.Event.Alert, w.ID, w.Group)
+		switch ev := a.Event; {
+		case ev.Type != "alert":
+			t.Errorf("%s: event %s type %q", name, id, ev.Type)
+		case anon && (ev.Alert != nil || !ev.Anonymous || ev.UserID != "" || ev.MessageID != "" || ev.ConversationID != ""):
+			t.Errorf("%s: anonymous alert event %s carries more than counts: %+v", name, id, ev)
+		case !anon && (ev.Alert == nil || ev.Alert.ID != w.ID || ev.Alert.Group != w.Group || ev.Alert.Findings != w.Findings):
+			t.Errorf("%s: event %s alert %+v, want alert %s group %s findings %d", name, id, ev.Alert, w.ID, w.Group, w.Findings)
+		}
+		if ev := a.Event; ev.Counts.Findings != w.Findings && ev.Counts.Findings != w.Findings+w.Suppressed {
+			t.Errorf("%s: event %s counts %d findings, the alert %d", name, id, ev.Counts.Findings, w.Findings)
 		}
 	}
 	for id := range want {
