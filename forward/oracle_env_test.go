@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ccsync/ccsync/alerts"
 	"github.com/ccsync/ccsync/forward"
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/keystore"
@@ -23,6 +24,7 @@ type oenv struct {
 	ctx    context.Context
 	dir    string
 	ix     *indexer.Indexer
+	ev     *alerts.Evaluator
 	keys   *keystore.Store
 	eng    *forward.Engine
 	oracle *oracle
@@ -37,6 +39,7 @@ type envOpts struct {
 	MaxBackoff time.Duration
 	Poll       time.Duration
 	Hold       bool // start with the test's own consumer holding the journal at 0
+	Alerts     bool // run the alert evaluator too (its cursor holds the journal)
 }
 
 func newEnv(t *testing.T, o envOpts) *oenv {
@@ -58,21 +61,40 @@ func newEnv(t *testing.T, o envOpts) *oenv {
 	if !o.Hold {
 		e.hold.Store(math.MaxUint64)
 	}
-	e.eng = forward.New(forward.Options{Store: ix, Secrets: keys, Clock: o.Clock, BaseURL: "https://ccsync.plant.example",
-		Hostname: "oracle-host", Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff, Poll: o.Poll,
-		JournalConsumers: func() (uint64, error) { return min(e.hold.Load(), ix.JournalHead()), nil }})
-	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fo := forward.Options{Store: ix, Secrets: keys, Clock: o.Clock, BaseURL: "https://ccsync.plant.example",
+		Hostname: "oracle-host", Logger: log, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff, Poll: o.Poll,
+		JournalConsumers: func() (uint64, error) { return min(e.hold.Load(), ix.JournalHead()), nil }}
+	done := make(chan error, 2)
+	runs := 1
+	if o.Alerts && !alertsImplemented(ctx, ix) {
+		ix.Close()
+		cancel()
+		t.Skip("package alerts is still a stub")
+	}
+	if o.Alerts {
+		e.ev = alerts.New(alerts.Options{Store: ix, Logger: log, Poll: 50 * time.Millisecond})
+		fo.AlertNotify = e.ev.Notify
+		fo.JournalConsumers = func() (uint64, error) {
+			c, err := alerts.Cursor(ix)
+			return min(e.hold.Load(), c), err
+		}
+		runs++
+		go func() { done <- e.ev.Run(ctx) }()
+	}
+	e.eng = forward.New(fo)
 	go func() { done <- e.eng.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Errorf("engine Run: %v", err)
+		for range runs {
+			select {
+			case err := <-done:
+				if err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("Run did not return within 15s of its context ending")
 			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("engine Run did not return within 15s of its context ending")
 		}
 		ix.Close()
 	})
