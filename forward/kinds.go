@@ -5,6 +5,7 @@ import (
 	"github.com/ccsync/ccsync/forward/hec"
 	"github.com/ccsync/ccsync/forward/loki"
 	"github.com/ccsync/ccsync/forward/slack"
+	"github.com/ccsync/ccsync/forward/syslog"
 	"github.com/ccsync/ccsync/forward/webhook"
 	"github.com/ccsync/ccsync/model"
 )
@@ -16,4 +17,5 @@ var kinds = map[string]dest.Kind{
 	model.DestSlack:   slack.Kind,
 	model.DestHEC:     hec.Kind,
 	model.DestLoki:    loki.Kind,
+	model.DestSyslog:  syslog.Kind,
 }
