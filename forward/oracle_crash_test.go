@@ -30,6 +30,7 @@ const killChildEnv = "CCSYNC_FWDORACLE_KILL_CHILD"
 type childDest struct {
 	Name, Stream, URL, Secret string
 	Anon                      bool
+	Refused                   bool // the receiver answers 400: everything is dead-lettered
 }
 
 type childConfig struct {
@@ -68,7 +69,7 @@ func TestOracleKill9(t *testing.T) {
 		t.Skip("child-process kill -9 test")
 	}
 	base := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
-	co := corpusOpts{Seed: 909, Batches: 40, PerBatch: 20, Base: base, EditEvery: 4}
+	co := corpusOpts{Seed: 909, Batches: 80, PerBatch: 20, Base: base.Add(-4 * time.Hour), EditEvery: 4}
 	probe, err := indexer.Open(context.Background(), indexer.Options{Dir: t.TempDir(), MinFreeBytes: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +121,11 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 		recs[s.name] = rec
 		cfg.Dests = append(cfg.Dests, childDest{Name: s.name, Stream: s.stream, URL: rec.URL(), Secret: rec.secret, Anon: s.anon})
 	}
+	// One more destination whose receiver refuses every request: each of
+	// its batches must end up in exactly one dead letter, crash or not.
+	refused := newReceiver(t, name+"-refused", "whsec-plant-"+name+"-refused")
+	refused.setMode(modeBadRequest)
+	cfg.Dests = append(cfg.Dests, childDest{Name: "refused", Stream: model.StreamMessages, URL: refused.URL(), Secret: refused.secret, Refused: true})
 	raw, _ := json.Marshal(cfg)
 	hits := func() int {
 		n := 0
@@ -195,11 +201,11 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 		note := "none"
 		if r != nil && rounds < 25 {
 			if r.IntN(2) == 0 {
-				k, h0 := 1+r.IntN(20), hits()
+				k, h0 := 1+r.IntN(30), hits()
 				cond = func() bool { return hits() >= h0+k }
 				note = fmt.Sprintf("hits+%d", k)
 			} else {
-				d := time.Duration(20+r.IntN(600)) * time.Millisecond
+				d := time.Duration(20+r.IntN(1500)) * time.Millisecond
 				t0 := time.Now()
 				cond = func() bool { return time.Since(t0) >= d }
 				note = fmt.Sprintf("%v", d)
@@ -284,6 +290,50 @@ func runKillScenario(t *testing.T, name string, co corpusOpts, withAlerts bool, 
 		if r == nil && res.Duplicates != 0 {
 			t.Errorf("%s/%s: %d duplicates without a crash", name, s.name, res.Duplicates)
 		}
+	}
+	keys, err := keystore.Open(keystore.Options{Dir: dir, Meta: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := forward.New(forward.Options{Store: ix, Secrets: keys})
+	list, err := eng.Destinations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		letters, err := eng.DeadLetters(ctx, d.ID, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Name != "refused" {
+			if len(letters) != 0 {
+				t.Errorf("%s/%s: %d dead letters", name, d.Name, len(letters))
+			}
+			continue
+		}
+		inLetters := map[string]int{}
+		for _, l := range letters {
+			for _, ev := range l.Events {
+				inLetters[ev.ID]++
+			}
+		}
+		dupLetters := 0
+		for _, w := range o.want(inst, model.StreamMessages, fb, o.Entries) {
+			switch n := inLetters[w.ID]; {
+			case n == 0:
+				t.Errorf("%s/refused: %s neither delivered nor dead-lettered", name, w.ID)
+			case n > 1:
+				dupLetters += n - 1
+			}
+			delete(inLetters, w.ID)
+		}
+		for id := range inLetters {
+			t.Errorf("%s/refused: unexpected event %s in a dead letter", name, id)
+		}
+		if acc, _, _ := refused.snapshot(); len(acc) != 0 {
+			t.Errorf("%s/refused: a refusing receiver accepted %d events", name, len(acc))
+		}
+		summary = append(summary, fmt.Sprintf("refused: %d dead letters, %d events in more than one", len(letters), dupLetters))
 	}
 	var out killOutcome
 	if withAlerts {
@@ -482,6 +532,7 @@ func killChild(raw string) {
 			fail("ingest %d: %v", b, err)
 		}
 		fmt.Printf("ingested %d\n", b)
+		time.Sleep(5 * time.Millisecond) // pace ingest so deliveries interleave with it (load shape, not sync)
 	}
 	ingested := time.Since(t0)
 	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(5 * time.Millisecond) {
@@ -509,10 +560,10 @@ func killChild(raw string) {
 			if d.Stream == model.StreamAlerts {
 				target = alertHead
 			}
-			if st.Status.Cursor < target || st.Status.DeadLetters > 0 {
+			if st.Status.Cursor < target {
 				ok = false
 			}
-			if st.Status.DeadLetters > 0 {
+			if st.Status.DeadLetters > 0 && !d.Refused {
 				fail("%s: %d dead letters", d.Name, st.Status.DeadLetters)
 			}
 		}
