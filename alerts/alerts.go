@@ -13,12 +13,58 @@
 // Alerts, state and cursor for a batch of journal entries are written in
 // one UpdateMeta, so a crash re-evaluates the batch from the same state and
 // fires the same alerts (same sequence numbers) exactly once.
+//
+// # Semantics
+//
+// Entries are evaluated in journal order, rules in id order within an
+// entry. Only an entry's Fresh findings count: a re-sync of an unchanged
+// message, or an edit that keeps its findings, alerts on nothing.
+//
+// An entry is live when Origin is "sync", the message is New and it was
+// ingested at most BackfillAge after it was created. Anything else
+// (imports, re-scans, history a first sync brings, an unknown origin, an
+// edit) is backfill, which only rules with IncludeBackfill consider.
+//
+// A rule matches an entry when at least one Fresh finding has one of its
+// FindingTypes and a severity of at least MinSeverity, and the message's
+// conversation owner is one of Users (a user id, an alias of the same user
+// record, or an email, compared without case), its model (message, else
+// conversation) one of Models, its product (Conversation.ProductOrClaudeAI;
+// "claude.ai" and "claude_ai" are the same value) one of Products, and the
+// message matches Query (one search per query rule and batch, over the
+// batch's message ids; entries are evaluated only once JournalIndexed has
+// reached them). Empty filters match everything.
+//
+// The group of a match is the conversation owner's user id (GroupBy user,
+// the default; the conversation id when the owner is unknown), the
+// conversation or the message. With Threshold 0 every matching entry is a
+// candidate; with Threshold N, a candidate is the entry that brings more
+// than N matching findings of one group whose message creation times lie
+// within WindowMinutes of each other (last − first ≤ window). The alert
+// then reports the findings of that window, and the window starts empty.
+//
+// A candidate fires an alert unless the group is in its quiet period:
+// QuietMinutes (default 60) from the ingest time (JournalEntry.At) of the
+// entry that fired the group's previous alert. Ingest time, not the clock,
+// so that replaying the journal gives the same alerts. Matches of the same
+// batch within the quiet period are folded into the alert they follow
+// (its Findings, ByType and Messages); later ones are suppressed: counted
+// in the group's state and reported on its next alert as Suppressed
+// (matching messages) with their findings included in Findings, ByType,
+// MaxSeverity, FirstSeen/LastSeen and Messages. So one bad paste is one
+// alert, and so are forty findings over ten messages of one user.
+//
+// Which alerts fire, their order and sequence numbers depend only on the
+// journal and the state; FiredAt is the evaluator's clock, and how the
+// findings of a burst split between an alert and the Suppressed count of
+// the next depends on where batches end.
 package alerts
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ccsync/ccsync/indexer"
@@ -35,9 +81,19 @@ type Store interface {
 	User(ctx context.Context, id string) (model.User, error)
 	Users(ctx context.Context) ([]model.User, error)
 	Search(ctx context.Context, req indexer.SearchRequest) (*indexer.SearchResult, error)
+	// MatchingMessages is Search restricted to some message ids: query
+	// rules test a whole batch with one call.
+	MatchingMessages(ctx context.Context, req indexer.SearchRequest, ids []string) ([]string, error)
 	Meta(key string) ([]byte, error)
 	UpdateMeta(sets map[string][]byte) error
 	ScanMeta(prefix string, fn func(key string, value []byte) error) error
+	ScanMetaFrom(prefix, start string, reverse bool, fn func(key string, value []byte) error) error
+}
+
+// Reader is what reading the alert log (After, Head, Cursor) needs, so
+// that the forwarding engine can pass its own narrower store.
+type Reader interface {
+	Meta(key string) ([]byte, error)
 	ScanMetaFrom(prefix, start string, reverse bool, fn func(key string, value []byte) error) error
 }
 
@@ -63,54 +119,53 @@ type Options struct {
 // Evaluator evaluates rules and keeps the fired alerts.
 type Evaluator struct {
 	opts Options
+	log  *slog.Logger
+	// mu serialises rule changes with the evaluation of a batch: a batch
+	// sees one set of rules from start to UpdateMeta, a change applies
+	// from the next batch, and a deleted rule's state is not written back.
+	mu sync.Mutex
+
+	notifyMu sync.Mutex
+	notify   chan struct{}
 }
 
 // New returns an Evaluator; Run starts it.
-func New(opts Options) *Evaluator { return &Evaluator{opts: opts} }
-
-// Run evaluates journal entries as they arrive until ctx ends.
-func (ev *Evaluator) Run(ctx context.Context) error { return errors.New("alerts: not implemented") }
-
-// Rules lists the rules, by name.
-func (ev *Evaluator) Rules(ctx context.Context) ([]model.AlertRule, error) {
-	return nil, errors.New("alerts: not implemented")
+func New(opts Options) *Evaluator {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.BackfillAge <= 0 {
+		opts.BackfillAge = 24 * time.Hour
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 5 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Evaluator{opts: opts, log: log.With("component", "alerts"), notify: make(chan struct{})}
 }
-
-// Rule returns one rule or ErrNotFound.
-func (ev *Evaluator) Rule(ctx context.Context, id string) (model.AlertRule, error) {
-	return model.AlertRule{}, errors.New("alerts: not implemented")
-}
-
-// PutRule validates and stores a rule: a new one when r.ID is empty
-// (an id is assigned, CreatedAt set), otherwise a replacement of an
-// existing one (ErrNotFound if there is none).
-func (ev *Evaluator) PutRule(ctx context.Context, r model.AlertRule) (model.AlertRule, error) {
-	return model.AlertRule{}, errors.New("alerts: not implemented")
-}
-
-// DeleteRule removes a rule and its state; alerts it fired stay.
-func (ev *Evaluator) DeleteRule(ctx context.Context, id string) error {
-	return errors.New("alerts: not implemented")
-}
-
-// Alerts lists fired alerts newest first, starting below sequence before
-// (0: the newest), at most limit (default 50, at most 500).
-func (ev *Evaluator) Alerts(ctx context.Context, before uint64, limit int) ([]model.Alert, error) {
-	return nil, errors.New("alerts: not implemented")
-}
-
-// Cursor is the last journal sequence the evaluator has finished with:
-// the journal may be trimmed through it.
-func Cursor(s Store) (uint64, error) { return 0, errors.New("alerts: not implemented") }
-
-// After returns up to limit fired alerts with sequence above after, oldest
-// first: the alert stream the forwarding engine delivers.
-func After(ctx context.Context, s Store, after uint64, limit int) ([]model.Alert, error) {
-	return nil, errors.New("alerts: not implemented")
-}
-
-// Head is the sequence of the newest fired alert (0: none).
-func Head(s Store) (uint64, error) { return 0, errors.New("alerts: not implemented") }
 
 // Notify returns a channel closed when this process next fires alerts.
-func (ev *Evaluator) Notify() <-chan struct{} { return nil }
+func (ev *Evaluator) Notify() <-chan struct{} {
+	ev.notifyMu.Lock()
+	defer ev.notifyMu.Unlock()
+	return ev.notify
+}
+
+func (ev *Evaluator) fired() {
+	ev.notifyMu.Lock()
+	close(ev.notify)
+	ev.notify = make(chan struct{})
+	ev.notifyMu.Unlock()
+}
+
+// Meta keys.
+const (
+	keyRule   = "alerts/rule/"
+	keyFired  = "alerts/fired/"
+	keyState  = "alerts/state/"
+	keyCursor = "alerts/cursor"
+	keyNext   = "alerts/next"
+)

@@ -18,7 +18,10 @@ var sdID = regexp.MustCompile(`\[ccsync@32473 [^\]]*\bid="([^"]+)"`)
 // is down arrive after it is back.
 func TestSyslogFeedThroughRsyslog(t *testing.T) {
 	srv := rsyslogtest.Start(t, true)
-	v := newEnv(t, func(o *Options) { o.Clock = wallClock{}; o.MinBackoff, o.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond })
+	v := newEnv(t, func(o *Options) {
+		o.Clock = wallClock{}
+		o.MinBackoff, o.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond
+	})
 	v.run(t)
 	d := v.put(t, model.Destination{Name: "rsyslog", Kind: model.DestSyslog, Stream: model.StreamFindings,
 		URL: srv.Addr, Network: "tls", CACert: srv.CAPEM, ServerName: "localhost"})
