@@ -54,9 +54,6 @@ func newEnv(t *testing.T, o envOpts) *oenv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if forward.OracleWebhookStandIn {
-		t.Logf("forward/webhook is not registered: the oracle's stand-in sender is in use")
-	}
 	e := &oenv{t: t, ctx: ctx, dir: dir, ix: ix, keys: keys, oracle: newOracle(ix.JournalHead())}
 	if !o.Hold {
 		e.hold.Store(math.MaxUint64)
