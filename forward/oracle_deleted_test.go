@@ -101,7 +101,10 @@ func TestOracleDeletedContentNotForwarded(t *testing.T) {
 	base := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
 	c := genCorpus(corpusOpts{Seed: 13, Batches: 1, PerBatch: 10, Base: base})
 	e.ingest(c.Batches[0])
-	waitFor(t, 20*time.Second, func() string { return "no attempt / no dead letter yet" }, func() bool {
+	waitFor(t, 20*time.Second, func() string {
+		return fmt.Sprintf("no attempt / no dead letter yet: retrying hits %d status %+v; refusing hits %d status %+v",
+			retry.hitCount(), e.status(dr.ID), refuse.hitCount(), e.status(dp.ID))
+	}, func() bool {
 		l, _ := e.eng.DeadLetters(e.ctx, dp.ID, 0)
 		return retry.hitCount() > 0 && len(l) > 0
 	})
