@@ -12,7 +12,7 @@ import (
 	"github.com/ccsync/ccsync/indexer"
 )
 
-var letterRe = regexp.MustCompile(`^[0-9a-f]{16}-[0-9]{4}$`)
+var letterRe = regexp.MustCompile(`^[0-9a-f]{16}-[0-9]{4,9}$`)
 
 // DeadLetters lists a destination's dead letters, oldest first, at most
 // limit (default 100, at most 1000).
@@ -29,6 +29,10 @@ func (e *Engine) DeadLetters(ctx context.Context, id string, limit int) ([]DeadL
 		var dl DeadLetter
 		if err := json.Unmarshal(v, &dl); err != nil {
 			return fmt.Errorf("dead letter %s: decode: %w", k, err)
+		}
+		var err error
+		if dl.Events, err = e.dropDeleted(ctx, dl.Events); err != nil {
+			return err
 		}
 		out = append(out, dl)
 		if len(out) >= limit {
@@ -73,6 +77,12 @@ func (e *Engine) RetryDeadLetter(ctx context.Context, id, letter string) error {
 	d, err := e.loadDestination(id)
 	if err != nil {
 		return err
+	}
+	if dl.Events, err = e.dropDeleted(ctx, dl.Events); err != nil {
+		return err
+	}
+	if len(dl.Events) == 0 { // everything in it was deleted since
+		return e.opts.Store.UpdateMeta(map[string][]byte{deadPrefix(id) + letter: nil})
 	}
 	snd, err := e.sender(&d)
 	if err != nil {
@@ -150,4 +160,68 @@ func (e *Engine) TestSend(ctx context.Context, id string) (TestResult, error) {
 		res.OK = true
 	}
 	return res, nil
+}
+
+// dropDeleted leaves out the events of messages deleted since the letter
+// was written: a dead letter must not keep, show or send what an admin
+// removed. Alerts carry no content and stay.
+func (e *Engine) dropDeleted(ctx context.Context, evs []ForwardEvent) ([]ForwardEvent, error) {
+	out := evs[:0:0]
+	gone := map[string]bool{}
+	for _, ev := range evs {
+		if ev.Type != "alert" && ev.MessageID != "" {
+			deleted, ok := gone[ev.MessageID]
+			if !ok {
+				_, err := e.opts.Store.Message(ctx, ev.MessageID)
+				if err != nil && !errors.Is(err, indexer.ErrNotFound) {
+					return nil, fmt.Errorf("dead letter event %s: %w", ev.ID, err)
+				}
+				deleted = err != nil
+				gone[ev.MessageID] = deleted
+			}
+			if deleted {
+				continue
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// purgeDeadLetters rewrites stored dead letters without the events of
+// messages deleted since, and removes letters left empty, so that deleted
+// content does not stay at rest in them either. Run from Run's trim tick.
+func (e *Engine) purgeDeadLetters(ctx context.Context) error {
+	sets := map[string][]byte{}
+	err := e.opts.Store.ScanMeta(metaDead, func(k string, v []byte) error {
+		var dl DeadLetter
+		if err := json.Unmarshal(v, &dl); err != nil {
+			return fmt.Errorf("dead letter %s: decode: %w", k, err)
+		}
+		kept, err := e.dropDeleted(ctx, dl.Events)
+		if err != nil || len(kept) == len(dl.Events) {
+			return err
+		}
+		if len(kept) == 0 {
+			sets[k] = nil
+		} else {
+			dl.Events = kept
+			raw, err := json.Marshal(&dl)
+			if err != nil {
+				return err
+			}
+			sets[k] = raw
+		}
+		if len(sets) >= 100 {
+			return errBatchFull
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errBatchFull) {
+		return err
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	return e.opts.Store.UpdateMeta(sets) // the rest at the next tick
 }

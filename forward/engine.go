@@ -156,6 +156,9 @@ func (e *Engine) Run(ctx context.Context) error {
 			if err := e.trim(ctx); err != nil && ctx.Err() == nil {
 				e.log.Warn("trim journal", "error", err)
 			}
+			if err := e.purgeDeadLetters(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("purge dead letters of deleted messages", "error", err)
+			}
 		}
 	}
 }

@@ -448,6 +448,21 @@ func TestPermanentFailureIsDeadLetteredAndRetried(t *testing.T) {
 	if err := v.e.RetryDeadLetter(context.Background(), d.ID, dls[0].ID); err == nil {
 		t.Fatal("retry while the receiver still refuses succeeded")
 	}
+	// A letter keeps nothing of a message deleted since, at rest either.
+	if _, err := v.ix.DeleteRange(context.Background(), msgs[0].CreatedAt, msgs[1].CreatedAt.Add(time.Nanosecond), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.e.purgeDeadLetters(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := v.ix.Meta(deadPrefix(d.ID) + dls[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), msgs[0].ID) || strings.Contains(string(raw), msgs[1].ID) || !strings.Contains(string(raw), msgs[2].ID) {
+		t.Errorf("dead letter after deleting m1 and m2: %s", raw)
+	}
+	msgs = msgs[2:]
 	mu.Lock()
 	refuse = nil
 	mu.Unlock()

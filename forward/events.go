@@ -17,21 +17,36 @@ import (
 // maxText bounds the masked message text a messages-stream event carries.
 const maxText = 16 << 10
 
-// group is what one cursor move delivers: the events of the journal
-// entries (or fired alerts) in (from, to].
+// group is the head of a destination's stream: the events of the journal
+// entries (or fired alerts) after the cursor, each with the sequence it
+// comes from. skip events of the first entry were delivered already (an
+// entry can have more events than a request holds).
 type group struct {
-	from, to uint64
+	from, to uint64 // the cursor, and the last entry the group covers
 	events   []model.ForwardEvent
+	seqs     []uint64 // seqs[i] is the entry events[i] comes from
 }
 
 // nextGroup reads the destination's stream after cursor and builds events
-// until about max of them; entries that yield no event for this stream
-// still move the cursor.
-func (e *Engine) nextGroup(ctx context.Context, d *model.Destination, cursor uint64, max int) (group, error) {
+// until about max of them, from the records as they are now: a message
+// deleted since it was journaled is not forwarded. Entries that yield no
+// event for this stream still move the cursor. The first skip events of
+// entry cursor+1 are left out (delivered before a retry rebuilt the group).
+func (e *Engine) nextGroup(ctx context.Context, d *model.Destination, cursor uint64, skip, max int) (group, error) {
 	g := group{from: cursor, to: cursor}
 	inst, err := e.instance()
 	if err != nil {
 		return g, err
+	}
+	add := func(seq uint64, evs []model.ForwardEvent) {
+		if seq == cursor+1 && skip > 0 {
+			evs = evs[min(skip, len(evs)):]
+		}
+		for _, ev := range evs {
+			g.events = append(g.events, ev)
+			g.seqs = append(g.seqs, seq)
+		}
+		g.to = seq
 	}
 	if d.Stream == model.StreamAlerts {
 		as, err := alerts.After(ctx, e.opts.Store, cursor, max)
@@ -40,11 +55,11 @@ func (e *Engine) nextGroup(ctx context.Context, d *model.Destination, cursor uin
 		}
 		for i := range as {
 			a := &as[i]
-			g.to = a.Seq
 			if len(a.Destinations) > 0 && !contains(a.Destinations, d.ID) {
+				add(a.Seq, nil)
 				continue
 			}
-			g.events = append(g.events, e.alertEvent(inst, a, d.Anonymous))
+			add(a.Seq, []model.ForwardEvent{e.alertEvent(inst, a, d.Anonymous)})
 		}
 		return g, nil
 	}
@@ -61,8 +76,7 @@ func (e *Engine) nextGroup(ctx context.Context, d *model.Destination, cursor uin
 		if err != nil {
 			return g, err
 		}
-		g.events = append(g.events, evs...)
-		g.to = en.Seq
+		add(en.Seq, evs)
 	}
 	return g, nil
 }
@@ -117,17 +131,17 @@ func (e *Engine) entryEvents(ctx context.Context, inst string, d *model.Destinat
 	if err != nil && !errors.Is(err, indexer.ErrNotFound) {
 		return nil, fmt.Errorf("message %s: %w", en.MessageID, err)
 	}
-	if !found && d.Stream == model.StreamMessages {
-		return nil, nil // deleted since: there is no message left to describe
+	if !found {
+		// Deleted since (a range deletion, retention): what an admin
+		// removed is not sent on, not even as a masked finding.
+		return nil, nil
 	}
-	if found {
-		c, err := e.lookup(ctx, m.ConversationID, cache)
-		if err != nil {
-			return nil, err
-		}
-		fillContext(&base, &m, c)
-		base.Link = e.link(m.ID)
+	c, err := e.lookup(ctx, m.ConversationID, cache)
+	if err != nil {
+		return nil, err
 	}
+	fillContext(&base, &m, c)
+	base.Link = e.link(m.ID)
 	prefix := inst + "-m" + strconv.FormatUint(en.Seq, 10)
 	var out []model.ForwardEvent
 	if d.Stream == model.StreamMessages {

@@ -49,7 +49,7 @@ type DestinationStatus struct {
 
 // DeadLetter is a batch that could not be delivered.
 type DeadLetter struct {
-	ID          string               `json:"id"` // "<first seq:%016x>"
+	ID          string               `json:"id"` // "<first seq:%016x>-<events of that entry before it>"
 	Destination string               `json:"destination"`
 	From        uint64               `json:"from"` // first and last sequence in the batch
 	To          uint64               `json:"to"`

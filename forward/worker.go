@@ -29,6 +29,9 @@ type worker struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	skip  int       // events of entry cursor+1 already delivered (kept in memory only)
+	retry *retrying // the head's retries, nil while it is not failing
+
 	mu          sync.Mutex // guards the live status below
 	failing     bool
 	nextAttempt time.Time
@@ -45,7 +48,6 @@ func (w *worker) stop() {
 
 func (w *worker) run(ctx context.Context) {
 	defer close(w.done)
-
 	var snd dest.Sender
 	defer func() {
 		if snd != nil {
@@ -75,20 +77,9 @@ func (w *worker) run(ctx context.Context) {
 		cursor, err := w.e.loadCursor(w.d.ID)
 		var g group
 		if err == nil {
-			max := w.kind.MaxBatch
-			if max <= 0 {
-				max = 100
-			}
-			g, err = w.e.nextGroup(ctx, &w.d, cursor, max)
+			g, err = w.e.nextGroup(ctx, &w.d, cursor, w.skip, w.maxBatch())
 		}
-		if err != nil {
-			if ctx.Err() == nil {
-				w.log.Error("read stream", "error", err)
-				wait = w.e.opts.MaxBackoff
-			}
-			continue
-		}
-		if g.to == g.from {
+		if err == nil && g.to == g.from {
 			select {
 			case <-ctx.Done():
 			case <-woken:
@@ -96,13 +87,21 @@ func (w *worker) run(ctx context.Context) {
 			}
 			continue
 		}
-		if err := w.deliver(ctx, snd, g); err != nil {
-			if ctx.Err() == nil {
-				w.log.Error("deliver", "error", err)
-				wait = w.e.opts.MaxBackoff
-			}
+		if err == nil {
+			wait, err = w.deliver(ctx, snd, g)
+		}
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("deliver", "error", err)
+			wait = w.e.opts.MaxBackoff
 		}
 	}
+}
+
+func (w *worker) maxBatch() int {
+	if w.kind.MaxBatch <= 0 {
+		return 100
+	}
+	return w.kind.MaxBatch
 }
 
 // wake is what tells the worker its stream has grown.
@@ -116,91 +115,130 @@ func (w *worker) wake() <-chan struct{} {
 	return w.e.opts.Store.JournalNotify()
 }
 
-// deliver sends a group in chunks of MaxBatch, each retried until it is
-// accepted or dead-lettered, then moves the cursor past the group. A crash
-// before that sends the group again: receivers deduplicate by event id.
-func (w *worker) deliver(ctx context.Context, snd dest.Sender, g group) error {
-	max := w.kind.MaxBatch
-	if max <= 0 {
-		max = 100
-	}
-	sent := 0
-	var delivered []string // dead letters of earlier tries now delivered
-	for i := 0; i*max < len(g.events); i++ {
-		chunk := g.events[i*max : min((i+1)*max, len(g.events))]
-		letter := letterID(g.from, i)
-		ok, err := w.attempt(ctx, snd, chunk, letter, g)
-		if err != nil {
-			return err
-		}
-		if ok {
-			sent += len(chunk)
-			delivered = append(delivered, letter)
-		}
-	}
-	return w.advance(g.to, sent, delivered)
+// position is a place in the stream: every entry through cursor is done,
+// and the first skip events of entry cursor+1.
+type position struct {
+	cursor uint64
+	skip   int
 }
 
-// attempt sends one chunk with retries. It returns true when the chunk was
-// delivered, false when it was dead-lettered.
-func (w *worker) attempt(ctx context.Context, snd dest.Sender, chunk []model.ForwardEvent, letter string, g group) (bool, error) {
+// at is the position just before g.events[i].
+func (w *worker) at(g *group, i int) position {
+	if i >= len(g.events) {
+		return position{cursor: g.to}
+	}
+	seq := g.seqs[i]
+	n := 0
+	if seq == g.from+1 {
+		n = w.skip
+	}
+	for j := i - 1; j >= 0 && g.seqs[j] == seq; j-- {
+		n++
+	}
+	return position{cursor: seq - 1, skip: n}
+}
+
+func (p position) letter() string { return fmt.Sprintf("%016x-%04d", p.cursor+1, p.skip) }
+
+// retrying is the head's retry state. It outlives a rebuild of the group:
+// each retry builds the head again from the records as they are then, so
+// a message deleted during an outage is not sent once the receiver is back.
+type retrying struct {
+	at       position
+	attempts int
+	start    time.Time
+	bo       *backoff.ExponentialBackOff
+}
+
+// deliver sends the group in requests of at most MaxBatch events, moving
+// the cursor after each. On a failure it returns how long to wait before
+// the head is built and tried again; a head that has failed for RetryFor
+// (or PermanentAttempts times, when the receiver refused it) is
+// dead-lettered and passed. A crash re-sends from the stored cursor:
+// receivers deduplicate by event id.
+func (w *worker) deliver(ctx context.Context, snd dest.Sender, g group) (time.Duration, error) {
 	clock := w.e.opts.Clock
-	start := clock.Now()
-	bo := &backoff.ExponentialBackOff{InitialInterval: w.e.opts.MinBackoff, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: w.e.opts.MaxBackoff}
-	bo.Reset()
-	for attempts := 1; ; attempts++ {
+	for a := 0; a < len(g.events); {
+		b := min(a+w.maxBatch(), len(g.events))
+		chunk := g.events[a:b]
+		head := w.at(&g, a)
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 		err := snd.Send(sctx, chunk)
 		cancel()
 		if ctx.Err() != nil {
-			return false, ctx.Err()
+			return 0, ctx.Err()
 		}
+		delivered := ""
 		if err == nil {
+			w.retry = nil
 			w.setFailing(false, time.Time{})
-			return true, nil
-		}
-		msg := err.Error()
-		w.log.Warn("delivery failed", "attempt", attempts, "events", len(chunk), "error", msg)
-		if (dest.IsPermanent(err) && attempts >= w.e.opts.PermanentAttempts) || clock.Now().Sub(start) >= w.e.opts.RetryFor {
-			if err := w.deadLetter(chunk, letter, g, msg, attempts, start); err != nil {
-				return false, err
+			delivered = head.letter()
+		} else {
+			r := w.retry
+			if r == nil || r.at != head {
+				r = &retrying{at: head, start: clock.Now(),
+					bo: &backoff.ExponentialBackOff{InitialInterval: w.e.opts.MinBackoff, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: w.e.opts.MaxBackoff}}
+				r.bo.Reset()
+				w.retry = r
 			}
-			w.setFailing(false, time.Time{})
-			return false, nil
+			r.attempts++
+			msg := err.Error()
+			w.log.Warn("delivery failed", "attempt", r.attempts, "events", len(chunk), "error", msg)
+			if (dest.IsPermanent(err) && r.attempts >= w.e.opts.PermanentAttempts) || clock.Now().Sub(r.start) >= w.e.opts.RetryFor {
+				if err := w.deadLetter(chunk, head, g.seqs[b-1], msg, r.attempts, r.start); err != nil {
+					return 0, err
+				}
+				w.retry = nil
+				w.setFailing(false, time.Time{})
+			} else {
+				wait := r.bo.NextBackOff()
+				var ra *dest.RetryAfterError
+				if errors.As(err, &ra) && ra.After > wait {
+					wait = ra.After
+				}
+				w.setError(msg)
+				w.setFailing(true, clock.Now().Add(wait))
+				return wait, nil
+			}
 		}
-		wait := bo.NextBackOff()
-		var ra *dest.RetryAfterError
-		if errors.As(err, &ra) && ra.After > wait {
-			wait = ra.After
+		next := w.at(&g, b)
+		sent := 0
+		if delivered != "" {
+			sent = len(chunk)
 		}
-		w.setError(msg)
-		w.setFailing(true, clock.Now().Add(wait))
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-clock.After(wait):
+		if err := w.advance(next.cursor, sent, delivered); err != nil {
+			return 0, err
 		}
+		w.skip = next.skip
+		a = b
 	}
+	if len(g.events) == 0 {
+		if err := w.advance(g.to, 0, ""); err != nil {
+			return 0, err
+		}
+		w.skip = 0
+	}
+	return 0, nil
 }
 
-func letterID(from uint64, chunk int) string { return fmt.Sprintf("%016x-%04d", from, chunk) }
-
-func (w *worker) deadLetter(chunk []model.ForwardEvent, letter string, g group, msg string, attempts int, start time.Time) error {
-	dl := DeadLetter{ID: letter, Destination: w.d.ID, From: g.from + 1, To: g.to, Events: chunk, Error: msg,
+func (w *worker) deadLetter(chunk []model.ForwardEvent, head position, last uint64, msg string, attempts int, start time.Time) error {
+	dl := DeadLetter{ID: head.letter(), Destination: w.d.ID, From: head.cursor + 1, To: last, Events: chunk, Error: msg,
 		Attempts: attempts, FirstTry: start.UTC(), LastTry: w.e.opts.Clock.Now().UTC()}
 	raw, err := json.Marshal(&dl)
 	if err != nil {
 		return err
 	}
-	w.log.Error("dead-lettered a batch", "letter", letter, "events", len(chunk), "attempts", attempts, "error", msg)
-	if err := w.e.opts.Store.UpdateMeta(map[string][]byte{deadPrefix(w.d.ID) + letter: raw}); err != nil {
+	w.log.Error("dead-lettered a batch", "letter", dl.ID, "events", len(chunk), "attempts", attempts, "error", msg)
+	if err := w.e.opts.Store.UpdateMeta(map[string][]byte{deadPrefix(w.d.ID) + dl.ID: raw}); err != nil {
 		return fmt.Errorf("save dead letter: %w", err)
 	}
 	return nil
 }
 
-// advance moves the cursor and the stored status in one write.
-func (w *worker) advance(to uint64, sent int, delivered []string) error {
+// advance moves the cursor and the stored status in one write; delivered,
+// when set, is the letter id of the request just accepted (a dead letter
+// of an earlier try of it, left by a crash, is removed with it).
+func (w *worker) advance(to uint64, sent int, delivered string) error {
 	st, err := w.e.loadStatus(w.d.ID)
 	if err != nil {
 		return err
@@ -215,8 +253,8 @@ func (w *worker) advance(to uint64, sent int, delivered []string) error {
 		return err
 	}
 	sets := map[string][]byte{metaCursor + w.d.ID: []byte(strconv.FormatUint(to, 10)), metaStatus + w.d.ID: raw}
-	for _, l := range delivered {
-		sets[deadPrefix(w.d.ID)+l] = nil
+	if delivered != "" {
+		sets[deadPrefix(w.d.ID)+delivered] = nil
 	}
 	if err := w.e.opts.Store.UpdateMeta(sets); err != nil {
 		return fmt.Errorf("move cursor to %d: %w", to, err)
