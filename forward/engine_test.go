@@ -626,3 +626,47 @@ func TestJournalTrimmedBehindConsumers(t *testing.T) {
 		t.Errorf("journal head %d after trimming 30 and writing 1, want 31", h)
 	}
 }
+
+// TestBigEntryRetriedMidway: one message with more findings than a request
+// holds is sent in several requests; a failure in the middle resumes at
+// the failed request, losing and repeating nothing.
+func TestBigEntryRetriedMidway(t *testing.T) {
+	v := newEnv(t, nil)
+	v.run(t)
+	url, rec := receiver(t)
+	rec.fail = func(call int, _ []model.ForwardEvent) error {
+		if call == 3 || call == 5 {
+			return errors.New("connection reset")
+		}
+		return nil
+	}
+	v.put(t, model.Destination{Name: "findings", Kind: "capture", Stream: model.StreamFindings, URL: url})
+	var keys []string
+	for i := range 20 {
+		keys = append(keys, "AKIAUHJ4AOXKNP3M4L"+string(rune('A'+i))+"V")
+	}
+	conv := model.Conversation{ID: "conv-big", OwnerID: "u1", CreatedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	m := model.Message{ID: "msg-big", ConversationID: conv.ID, Role: model.RoleHuman, CreatedAt: conv.CreatedAt, OnCurrentBranch: true,
+		Blocks: []model.Block{{Type: model.BlockText, Text: "keys: " + strings.Join(keys, " , ")}}}
+	if _, err := v.ix.Ingest(context.Background(), indexer.Batch{Conversations: []model.Conversation{conv}, Messages: []model.Message{m}}); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := v.ix.Message(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(stored.Findings)
+	if n <= 2*kinds["capture"].MaxBatch {
+		t.Fatalf("%d findings: need more than two requests' worth", n)
+	}
+	waitFor(t, "every finding", func() bool { return len(rec.got()) >= n })
+	got := rec.got()
+	if len(got) != n {
+		t.Fatalf("%d events for %d findings", len(got), n)
+	}
+	for i, ev := range got {
+		if want := fmt.Sprintf("-m1-f%d", i); !strings.HasSuffix(ev.ID, want) {
+			t.Fatalf("event %d is %s, want …%s", i, ev.ID, want)
+		}
+	}
+}

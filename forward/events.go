@@ -23,6 +23,7 @@ const maxText = 16 << 10
 // entry can have more events than a request holds).
 type group struct {
 	from, to uint64 // the cursor, and the last entry the group covers
+	skip     int    // events of entry from+1 left out as delivered
 	events   []model.ForwardEvent
 	seqs     []uint64 // seqs[i] is the entry events[i] comes from
 }
@@ -33,7 +34,7 @@ type group struct {
 // event for this stream still move the cursor. The first skip events of
 // entry cursor+1 are left out (delivered before a retry rebuilt the group).
 func (e *Engine) nextGroup(ctx context.Context, d *model.Destination, cursor uint64, skip, max int) (group, error) {
-	g := group{from: cursor, to: cursor}
+	g := group{from: cursor, to: cursor, skip: skip}
 	inst, err := e.instance()
 	if err != nil {
 		return g, err

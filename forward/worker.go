@@ -123,14 +123,14 @@ type position struct {
 }
 
 // at is the position just before g.events[i].
-func (w *worker) at(g *group, i int) position {
+func at(g *group, i int) position {
 	if i >= len(g.events) {
 		return position{cursor: g.to}
 	}
 	seq := g.seqs[i]
 	n := 0
 	if seq == g.from+1 {
-		n = w.skip
+		n = g.skip
 	}
 	for j := i - 1; j >= 0 && g.seqs[j] == seq; j-- {
 		n++
@@ -161,7 +161,7 @@ func (w *worker) deliver(ctx context.Context, snd dest.Sender, g group) (time.Du
 	for a := 0; a < len(g.events); {
 		b := min(a+w.maxBatch(), len(g.events))
 		chunk := g.events[a:b]
-		head := w.at(&g, a)
+		head := at(&g, a)
 		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 		err := snd.Send(sctx, chunk)
 		cancel()
@@ -201,7 +201,7 @@ func (w *worker) deliver(ctx context.Context, snd dest.Sender, g group) (time.Du
 				return wait, nil
 			}
 		}
-		next := w.at(&g, b)
+		next := at(&g, b)
 		sent := 0
 		if delivered != "" {
 			sent = len(chunk)
