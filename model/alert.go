@@ -175,3 +175,26 @@ type ForwardCounts struct {
 	ByType     map[string]int `json:"by_type,omitempty"`
 	BySeverity map[string]int `json:"by_severity,omitempty"`
 }
+
+// MaxSeverity is the highest severity the event concerns: its alert's,
+// its findings', or its counts' (anonymous events keep only those).
+func (e *ForwardEvent) MaxSeverity() Severity {
+	var best Severity
+	consider := func(s Severity) {
+		if s.Rank() > best.Rank() {
+			best = s
+		}
+	}
+	if e.Alert != nil {
+		consider(e.Alert.MaxSeverity)
+	}
+	for _, f := range e.Findings {
+		consider(f.Severity)
+	}
+	for s, n := range e.Counts.BySeverity {
+		if n > 0 {
+			consider(Severity(s))
+		}
+	}
+	return best
+}

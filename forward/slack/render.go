@@ -69,28 +69,6 @@ func Render(events []model.ForwardEvent) Message {
 	return m
 }
 
-// severity is the highest severity an event concerns.
-func severity(e model.ForwardEvent) model.Severity {
-	best := model.Severity("")
-	consider := func(s model.Severity) {
-		if s.Rank() > best.Rank() {
-			best = s
-		}
-	}
-	if e.Alert != nil {
-		consider(e.Alert.MaxSeverity)
-	}
-	for _, f := range e.Findings {
-		consider(f.Severity)
-	}
-	for s, n := range e.Counts.BySeverity {
-		if n > 0 {
-			consider(model.Severity(s))
-		}
-	}
-	return best
-}
-
 func sevLabel(s model.Severity) string {
 	switch s {
 	case model.SeverityCritical:
@@ -123,7 +101,7 @@ func what(e model.ForwardEvent) string {
 // headline is the one-line notification text of an event.
 func headline(e model.ForwardEvent) string {
 	s := "ccsync: " + what(e)
-	if l := sevLabel(severity(e)); l != "" {
+	if l := sevLabel(e.MaxSeverity()); l != "" {
 		s += " · " + l
 	}
 	if who := person(e); who != "" {
@@ -137,7 +115,7 @@ func batchSummary(events []model.ForwardEvent) string {
 	best := model.Severity("")
 	for _, e := range events {
 		byType[e.Type]++
-		if s := severity(e); s.Rank() > best.Rank() {
+		if s := e.MaxSeverity(); s.Rank() > best.Rank() {
 			best = s
 		}
 	}
@@ -211,7 +189,7 @@ func typeCounts(e model.ForwardEvent) (string, int) {
 func section(e model.ForwardEvent) string {
 	var lines []string
 	head := what(e)
-	if l := sevLabel(severity(e)); l != "" {
+	if l := sevLabel(e.MaxSeverity()); l != "" {
 		head += " · " + l
 	}
 	lines = append(lines, head)

@@ -91,29 +91,6 @@ func severityName(s model.Severity) string {
 	return string(s)
 }
 
-// maxSeverity is the highest severity an event is about: the alert's, its
-// findings', or the counts' (anonymous events keep those).
-func maxSeverity(ev *model.ForwardEvent) model.Severity {
-	var best model.Severity
-	consider := func(s model.Severity) {
-		if s.Rank() > best.Rank() {
-			best = s
-		}
-	}
-	if ev.Alert != nil {
-		consider(ev.Alert.MaxSeverity)
-	}
-	for _, f := range ev.Findings {
-		consider(f.Severity)
-	}
-	for s, n := range ev.Counts.BySeverity {
-		if n > 0 {
-			consider(model.Severity(s))
-		}
-	}
-	return best
-}
-
 // anonymize keeps what an anonymous destination may hold: counts, types,
 // severities and times. The engine strips events already; the sender does
 // it again so a slip there cannot put content in a SIEM that must not
@@ -286,7 +263,7 @@ func (f *formatter) message(ev model.ForwardEvent) (string, error) {
 	if f.anonymous || ev.Anonymous {
 		ev = anonymize(ev)
 	}
-	sev := maxSeverity(&ev)
+	sev := ev.MaxSeverity()
 	msgID := sanitizeHeader(ev.Type, 32)
 	if msgID == "" || msgID == "-" { // "-" would read as no MSGID
 		msgID = "event"
