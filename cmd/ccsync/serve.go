@@ -78,8 +78,7 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 	}
 	// Alerts and log forwarding: built before the sync starts, so the
 	// demo's rule and destinations (demo_alerts.go) see its first sync.
-	// The sync opens the keystore again; both only read the keyset, and
-	// destination secrets are records in the store, not in the file.
+	// One keystore for both: the Compliance key and destination secrets.
 	keys, err := openKeystore(cfg, ix, log)
 	if err != nil {
 		return err
@@ -98,7 +97,7 @@ func runServe(ctx context.Context, args []string, io stdio) (err error) {
 
 	// --demo swaps the Compliance API for the fake one on loopback, seeded with
 	// a synthetic organisation, saves its key and starts a first sync.
-	sc, stopSync, err := startSync(ctx, ix, cfg, os.Getenv(envComplianceKey), log, *demo)
+	sc, stopSync, err := startSyncWithKeys(ctx, ix, keys, cfg, os.Getenv(envComplianceKey), log, *demo)
 	if err != nil {
 		return err
 	}

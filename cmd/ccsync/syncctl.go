@@ -11,6 +11,7 @@ import (
 	"github.com/ccsync/ccsync/api/jobs"
 	"github.com/ccsync/ccsync/indexer"
 	"github.com/ccsync/ccsync/indexer/compliance/fakeapi"
+	"github.com/ccsync/ccsync/indexer/keystore"
 	"github.com/ccsync/ccsync/indexer/syncer"
 )
 
@@ -29,6 +30,12 @@ func startSync(ctx context.Context, ix *indexer.Indexer, cfg map[string]*string,
 	if err != nil {
 		return nil, nil, err
 	}
+	return startSyncWithKeys(ctx, ix, keys, cfg, envKey, log, demo)
+}
+
+// startSyncWithKeys is startSync with the keystore serve already opened
+// (forwarding keeps destination secrets in the same one).
+func startSyncWithKeys(ctx context.Context, ix *indexer.Indexer, keys *keystore.Store, cfg map[string]*string, envKey string, log *slog.Logger, demo bool) (api.SyncController, func(), error) {
 	if !keys.Encrypted() {
 		log.Warn("the keyset that encrypts the Compliance key is itself in clear: "+unencryptedKeysetRisk(keys.KeysetPath(), *cfg["data"])+
 			"; keep a key-encryption key outside it with --kek-file, the systemd credential ccsync-kek or CCSYNC_KEK_PASSPHRASE (README: Keys at rest)",
