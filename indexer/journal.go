@@ -223,13 +223,11 @@ func (ix *Indexer) Journal(ctx context.Context, after uint64, limit int) ([]Jour
 	return out, nil
 }
 
-// JournalHead is the sequence of the newest committed entry (0 when none
-// was ever written).
-func (ix *Indexer) JournalHead() uint64 {
-	ix.writes.Lock()
-	defer ix.writes.Unlock()
-	return ix.jr.next.Load() - 1
-}
+// JournalHead is the sequence of the newest entry (0 when none was ever
+// written). It does not wait for a running write: an entry of a
+// transaction still open may be counted, which only makes a new consumer
+// start just after it and a backlog read one too high.
+func (ix *Indexer) JournalHead() uint64 { return ix.jr.next.Load() - 1 }
 
 // TrimJournal deletes entries through seq: every consumer has finished
 // with them. It runs in bounded transactions and may be interrupted; what
